@@ -1,0 +1,88 @@
+package io.gatehouse.config;
+
+import io.gatehouse.proto.config.v1.GatewayConfig;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigDocumentsTest {
+
+    private static final String YAML = """
+            upstreams:
+              - name: users
+                targets:
+                  - url: http://127.0.0.1:8081
+                    weight: 2
+                    region: eu
+            routes:
+              - id: users-api
+                match:
+                  pathPrefix: /users
+                upstream: users
+                timeouts:
+                  request: 1.5s
+            """;
+
+    @Test
+    void yamlIsReadIntoTheTypedModel() throws Exception {
+        GatewayConfig config = ConfigDocuments.fromYaml(YAML);
+
+        assertThat(config.getUpstreams(0).getTargets(0).getWeight()).isEqualTo(2);
+        assertThat(config.getRoutes(0).getMatch().getPathPrefix()).isEqualTo("/users");
+        assertThat(config.getRoutes(0).getTimeouts().getRequest().getSeconds()).isEqualTo(1);
+        assertThat(config.getRoutes(0).getTimeouts().getRequest().getNanos()).isEqualTo(500_000_000);
+    }
+
+    @Test
+    void yamlRoundTripsAndHashIsStable() throws Exception {
+        GatewayConfig config = ConfigDocuments.fromYaml(YAML);
+        GatewayConfig again = ConfigDocuments.fromYaml(ConfigDocuments.toYaml(config));
+
+        assertThat(again).isEqualTo(config);
+        assertThat(ConfigDocuments.sha256(again)).isEqualTo(ConfigDocuments.sha256(config)).hasSize(64);
+        assertThat(ConfigDocuments.fromJson(ConfigDocuments.toCanonicalJson(config))).isEqualTo(config);
+    }
+
+    @Test
+    void differentContentHasDifferentHash() throws Exception {
+        GatewayConfig config = ConfigDocuments.fromYaml(YAML);
+        GatewayConfig changed = config.toBuilder().setRoutes(0,
+                config.getRoutes(0).toBuilder().setUpstream("other")).build();
+
+        assertThat(ConfigDocuments.sha256(changed)).isNotEqualTo(ConfigDocuments.sha256(config));
+    }
+
+    @Test
+    void unknownKeyIsAnError() {
+        assertThatThrownBy(() -> ConfigDocuments.fromYaml("routes:\n  - id: a\n    upstreem: x\n"))
+                .isInstanceOf(ConfigFormatException.class)
+                .hasMessageContaining("upstreem");
+    }
+
+    @Test
+    void badDurationIsAnError() {
+        assertThatThrownBy(() -> ConfigDocuments.fromYaml(
+                "routes:\n  - id: a\n    timeouts:\n      request: soon\n"))
+                .isInstanceOf(ConfigFormatException.class);
+    }
+
+    @Test
+    void brokenYamlSaysWhere() {
+        assertThatThrownBy(() -> ConfigDocuments.fromYaml("routes: [\n  - id: a\n"))
+                .isInstanceOf(ConfigFormatException.class)
+                .hasMessageContaining("line");
+    }
+
+    @Test
+    void emptyDocumentIsEmptyConfig() throws Exception {
+        assertThat(ConfigDocuments.fromYaml("")).isEqualTo(GatewayConfig.getDefaultInstance());
+    }
+
+    @Test
+    void scalarDocumentIsAnError() {
+        assertThatThrownBy(() -> ConfigDocuments.fromYaml("just a string"))
+                .isInstanceOf(ConfigFormatException.class)
+                .hasMessageContaining("mapping");
+    }
+}
