@@ -3,6 +3,9 @@ package io.gatehouse.config;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -72,6 +75,17 @@ class ConfigDocumentsTest {
         assertThatThrownBy(() -> ConfigDocuments.fromYaml("routes: [\n  - id: a\n"))
                 .isInstanceOf(ConfigFormatException.class)
                 .hasMessageContaining("line");
+    }
+
+    @Test
+    void deployExamplesAreReadable() throws Exception {
+        // The documented examples must stay in the format; the system tests also validate them.
+        for (String name : new String[] {"gateway.yaml", "gateway-v2.yaml"}) {
+            Path file = Path.of("..", "deploy", "examples", name);
+            GatewayConfig config = ConfigDocuments.fromYaml(Files.readString(file));
+            assertThat(config.getRoutesList()).as(name).isNotEmpty();
+            assertThat(config.getUpstreamsList()).as(name).isNotEmpty();
+        }
     }
 
     @Test

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The Gatehouse demo: one control plane, two data planes (regions us and eu) and two sample
+# upstreams on this machine. Applies deploy/examples/gateway.yaml with the CLI, sends a request
+# through each data plane, applies a change, rolls it back, and shows versions and data planes.
+#
+#   scripts/demo.sh           run it and clean up
+#   scripts/demo.sh --keep    leave everything running (Ctrl-C stops it)
+#
+# Needs PostgreSQL (GATEHOUSE_DB_ADMIN_URL/PG* defaults: 127.0.0.1:5432, user postgres).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+keep=0; [[ "${1:-}" == "--keep" ]] && keep=1
+
+JAVA_HOME=$(scripts/find-jdk.sh); export JAVA_HOME
+java="$JAVA_HOME/bin/java"
+work="$root/demo-work"
+pg_host=${PGHOST:-127.0.0.1} pg_port=${PGPORT:-5432} pg_user=${PGUSER:-postgres}
+db=gatehouse_demo
+cp_port=${CP_PORT:-7070}
+dp_us_port=${DP_US_PORT:-8080} dp_us_admin=${DP_US_ADMIN_PORT:-9901}
+dp_eu_port=${DP_EU_PORT:-8081} dp_eu_admin=${DP_EU_ADMIN_PORT:-9902}
+export GATEHOUSE_CP_ADDRESS="127.0.0.1:$cp_port"
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+await() { # await DESCRIPTION TIMEOUT_S COMMAND...
+  local what=$1 timeout=$2; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || { echo "timed out waiting for $what; logs in $work/*.log" >&2; exit 1; }
+    sleep 0.05
+  done
+}
+dp_version() { curl -fsS "http://127.0.0.1:$1/config" | sed -n 's/.*"version" *: *\([0-9]*\).*/\1/p'; }
+dp_at_version() { [[ "$(dp_version "$1")" == "$2" ]]; }
+both_at() { dp_at_version "$dp_us_admin" "$1" && dp_at_version "$dp_eu_admin" "$1"; }
+now_ms() { date +%s%3N; }
+
+step "Build (skipped when the jars exist)"
+if [[ ! -f admin-cli/target/gatehouse-admin-cli-0.1.0-SNAPSHOT.jar || ! -f data-plane/target/gatehouse-data-plane-0.1.0-SNAPSHOT.jar \
+      || ! -f control-plane/target/gatehouse-control-plane-0.1.0-SNAPSHOT.jar ]]; then
+  PATH="$JAVA_HOME/bin:$PATH" mvn -B -q -ntp install -DskipTests
+fi
+for port in "$cp_port" "$dp_us_port" "$dp_us_admin" "$dp_eu_port" "$dp_eu_admin" 8091 8092; do
+  if port_open "$port"; then echo "port $port is in use; stop what holds it or set the *_PORT variables" >&2; exit 1; fi
+done
+
+step "Fresh demo database '$db' and work directory $work"
+rm -rf "$work"; mkdir -p "$work/www-v1/catalog" "$work/www-v2/catalog" "$work/www-v2/beta/catalog"
+psql -q -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+echo '{"service":"catalog-v1","items":["tea","coffee"]}' > "$work/www-v1/catalog/items.json"
+echo '{"service":"catalog-v2","items":["tea","coffee","cocoa"]}' > "$work/www-v2/catalog/items.json"
+cp "$work/www-v2/catalog/items.json" "$work/www-v2/beta/catalog/items.json"
+
+step "Sample upstreams: catalog-v1 on :8091, catalog-v2 on :8092 (the JDK's jwebserver)"
+"$JAVA_HOME/bin/jwebserver" -b 127.0.0.1 -p 8091 -d "$work/www-v1" >"$work/upstream-v1.log" 2>&1 & pids+=($!)
+"$JAVA_HOME/bin/jwebserver" -b 127.0.0.1 -p 8092 -d "$work/www-v2" >"$work/upstream-v2.log" 2>&1 & pids+=($!)
+
+step "Control plane on :$cp_port"
+"$java" -jar control-plane/target/gatehouse-control-plane-0.1.0-SNAPSHOT.jar \
+  --db-url "jdbc:postgresql://$pg_host:$pg_port/$db" --db-user "$pg_user" --port "$cp_port" --replica-id cp-1 \
+  >"$work/control-plane.log" 2>&1 & pids+=($!)
+await "control plane" 60 port_open "$cp_port"
+
+step "Data planes: dp-us-1 (region us) on :$dp_us_port, dp-eu-1 (region eu) on :$dp_eu_port"
+for spec in "dp-us-1 us $dp_us_port $dp_us_admin" "dp-eu-1 eu $dp_eu_port $dp_eu_admin"; do
+  read -r id region port admin <<<"$spec"
+  "$java" -jar data-plane/target/gatehouse-data-plane-0.1.0-SNAPSHOT.jar \
+    --node-id "$id" --region "$region" --control-plane "127.0.0.1:$cp_port" --port "$port" --admin-port "$admin" \
+    --state-dir "$work/state/$id" >"$work/$id.log" 2>&1 & pids+=($!)
+done
+await "data plane us" 60 port_open "$dp_us_admin"
+await "data plane eu" 60 port_open "$dp_eu_admin"
+
+step "Validate and apply the example config"
+run bin/gatehouse validate deploy/examples/gateway.yaml
+run bin/gatehouse apply deploy/examples/gateway.yaml -m "initial config"
+await "both data planes on version 1" 30 both_at 1
+for port in "$dp_us_port" "$dp_eu_port"; do run curl -sS -i "http://127.0.0.1:$port/catalog/items.json"; echo; done
+
+step "A config with a mistake is rejected with every problem listed, and nothing changes"
+sed -e 's|upstream: catalog-v2$|upstream: catalog-v3|' -e 's|pathPrefix: /beta/catalog|pathPrefix: beta|' \
+    -e 's|request: 5s|request: -1s|' deploy/examples/gateway.yaml > "$work/broken.yaml"
+run bin/gatehouse apply "$work/broken.yaml" -m "broken" || echo "(exit code $?)"
+
+step "Change: route 'catalog' moves to catalog-v2"
+run bin/gatehouse diff deploy/examples/gateway-v2.yaml
+start=$(now_ms)
+run bin/gatehouse apply deploy/examples/gateway-v2.yaml -m "move catalog to v2"
+await "both data planes on version 2" 30 both_at 2
+echo "apply -> both data planes serving version 2: $(( $(now_ms) - start )) ms (includes CLI JVM start)"
+for port in "$dp_us_port" "$dp_eu_port"; do run curl -sS "http://127.0.0.1:$port/catalog/items.json"; done
+
+step "Roll back to version 1 (creates version 3 with version 1's content)"
+run bin/gatehouse rollback 1 -m "catalog-v2 misbehaves"
+await "both data planes on version 3" 30 both_at 3
+for port in "$dp_us_port" "$dp_eu_port"; do run curl -sS "http://127.0.0.1:$port/catalog/items.json"; done
+
+step "History and fleet"
+run bin/gatehouse versions
+run bin/gatehouse dataplanes
+run curl -sS "http://127.0.0.1:$dp_eu_admin/config"; echo
+
+if (( keep )); then
+  step "Everything keeps running (logs in $work). Ctrl-C to stop."
+  wait
+else
+  step "Done; stopping (run with --keep to leave it running)"
+fi

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Prints the home of a JDK >= 21: $JAVA_HOME when it qualifies, else the newest under /usr/lib/jvm.
+# Sourced or run; exits 1 with a message on stderr when none is found.
+set -euo pipefail
+
+jdk_major() {
+  local home=$1 v
+  [[ -x "$home/bin/javac" ]] || return 1
+  v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
+  [[ -n "$v" ]] || return 1
+  echo "${v%%.*}"
+}
+
+pick() {
+  local best="" best_major=0 home major
+  for home in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
+    [[ -n "$home" && -d "$home" ]] || continue
+    major=$(jdk_major "$home") || continue
+    if [[ -n "${JAVA_HOME:-}" && "$home" == "$JAVA_HOME" && $major -ge 21 ]]; then
+      echo "$home"; return 0
+    fi
+    if (( major >= 21 && major > best_major )); then best=$home; best_major=$major; fi
+  done
+  [[ -n "$best" ]] && { echo "$best"; return 0; }
+  return 1
+}
+
+if ! pick; then
+  echo "no JDK >= 21 found (checked JAVA_HOME and /usr/lib/jvm); install one or set JAVA_HOME" >&2
+  exit 1
+fi
