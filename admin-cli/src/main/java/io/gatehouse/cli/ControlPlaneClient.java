@@ -1,0 +1,53 @@
+package io.gatehouse.cli;
+
+import io.gatehouse.proto.admin.v1.AdminServiceGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One plaintext gRPC channel to the control plane's admin API for the life of one command.
+ *
+ * <p>Every call made through {@link #admin()} carries its own deadline of {@code timeout}, so a
+ * hung control plane turns into DEADLINE_EXCEEDED (exit 3) instead of a hung shell. Not shared
+ * between threads; close it when the command ends.
+ */
+public final class ControlPlaneClient implements AutoCloseable {
+
+    private final ServerAddress address;
+    private final Duration timeout;
+    private final ManagedChannel channel;
+
+    public ControlPlaneClient(ServerAddress address, Duration timeout) {
+        this.address = address;
+        this.timeout = timeout;
+        this.channel = ManagedChannelBuilder.forTarget(address.target())
+                .usePlaintext()
+                .userAgent("gatehouse-cli")
+                .build();
+    }
+
+    /** The address this client talks to, for messages. */
+    public ServerAddress address() {
+        return address;
+    }
+
+    /** A stub whose next call must finish within the configured timeout; take a fresh one per call. */
+    public AdminServiceGrpc.AdminServiceBlockingStub admin() {
+        return AdminServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            // Bounded: the command is over either way, this only lets Netty release its threads.
+            channel.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package io.gatehouse.cli;
+
+/**
+ * Process exit codes of the {@code gatehouse} command. Scripts rely on them; never renumber.
+ */
+public final class ExitCodes {
+    /** The command did what was asked (including "unchanged" applies and diffs with differences). */
+    public static final int OK = 0;
+    /** Validation or operation error: invalid file, REJECTED apply, unknown version. */
+    public static final int FAILED = 1;
+    /** Usage error: unknown option, missing parameter, malformed value. */
+    public static final int USAGE = 2;
+    /** The control plane could not be reached or did not answer before the deadline. */
+    public static final int UNREACHABLE = 3;
+
+    private ExitCodes() {
+    }
+}

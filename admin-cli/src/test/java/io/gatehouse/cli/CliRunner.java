@@ -1,0 +1,57 @@
+package io.gatehouse.cli;
+
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Runs {@code gatehouse} in-process with captured stdout/stderr and a controlled environment:
+ * no GATEHOUSE_CP_ADDRESS from the real shell leaks into a test.
+ */
+final class CliRunner {
+
+    /** Result of one invocation. */
+    record Result(int exitCode, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    private final Map<String, String> env;
+    private final Clock clock;
+
+    private CliRunner(Map<String, String> env, Clock clock) {
+        this.env = env;
+        this.clock = clock;
+    }
+
+    /** A CLI whose $GATEHOUSE_CP_ADDRESS is {@code target} and $USER is "tester". */
+    static CliRunner against(String target) {
+        Map<String, String> env = new HashMap<>();
+        env.put(CliEnvironment.SERVER_VARIABLE, target);
+        env.put("USER", "tester");
+        return new CliRunner(env, Clock.systemUTC());
+    }
+
+    CliRunner withEnv(String name, String value) {
+        Map<String, String> copy = new HashMap<>(env);
+        copy.put(name, value);
+        return new CliRunner(copy, clock);
+    }
+
+    Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CliEnvironment environment = new CliEnvironment(env, clock, () -> "testhost");
+        CommandLine cli = GatehouseCommand.newCommandLine(environment);
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exitCode = cli.execute(args);
+        return new Result(exitCode, out.toString(), err.toString());
+    }
+}

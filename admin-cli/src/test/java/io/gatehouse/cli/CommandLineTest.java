@@ -1,0 +1,185 @@
+package io.gatehouse.cli;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Behaviour that needs no control plane: argument parsing, usage errors, file errors and an
+ * unreachable or silent server.
+ */
+class CommandLineTest {
+
+    private static String deadAddress;
+    private static CliRunner cli;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void findPortNobodyListensOn() throws IOException {
+        // Bind an ephemeral port, then release it: connecting to it is refused.
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            deadAddress = "127.0.0.1:" + socket.getLocalPort();
+        }
+        cli = CliRunner.against(deadAddress);
+    }
+
+    @Test
+    void unknownOptionIsUsageErrorExit2() {
+        CliRunner.Result result = cli.run("versions", "--bogus");
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCodes.USAGE);
+        assertThat(result.err()).contains("Unknown option: '--bogus'").contains("gatehouse versions --help");
+        assertThat(result.out()).isEmpty();
+    }
+
+    @Test
+    void unknownSubcommandAndMissingSubcommandAreUsageErrors() {
+        assertThat(cli.run("deploy").exitCode()).isEqualTo(ExitCodes.USAGE);
+        CliRunner.Result none = cli.run();
+        assertThat(none.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(none.err()).contains("Missing required subcommand");
+    }
+
+    @Test
+    void applyWithoutMessageIsUsageError() throws IOException {
+        Path file = Files.writeString(dir.resolve("gateway.yaml"), "upstreams: []\n");
+
+        CliRunner.Result result = cli.run("apply", file.toString());
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(result.err()).contains("--message");
+    }
+
+    @Test
+    void blankMessageIsUsageError() {
+        CliRunner.Result result = cli.run("rollback", "3", "-m", "  ");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(result.err()).contains("must not be blank");
+    }
+
+    @Test
+    void nonPositiveVersionIsUsageError() {
+        CliRunner.Result result = cli.run("show", "0");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(result.err()).contains("VERSION must be a version number >= 1");
+    }
+
+    @Test
+    void diffRejectsBothToVersionAndFileAndRejectsNothingToCompare() throws IOException {
+        Path file = Files.writeString(dir.resolve("gateway.yaml"), "upstreams: []\n");
+
+        CliRunner.Result both = cli.run("diff", "--to", "2", file.toString());
+        CliRunner.Result neither = cli.run("diff");
+
+        assertThat(both.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(both.err()).contains("either --to N or FILE");
+        assertThat(neither.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(neither.err()).contains("nothing to compare");
+    }
+
+    @Test
+    void malformedOptionValuesAreUsageErrors() {
+        assertThat(cli.run("versions", "-o", "xml").err()).contains("not one of table, json");
+        assertThat(cli.run("versions", "-o", "xml").exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(cli.run("--server", "nocolon", "versions").exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(cli.run("--timeout", "0s", "versions").exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(cli.run("versions", "--limit", "0").exitCode()).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
+    void malformedServerEnvironmentVariableIsUsageErrorNamingTheVariable() {
+        CliRunner.Result result = cli.withEnv(CliEnvironment.SERVER_VARIABLE, "no-port").run("versions");
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(result.err()).contains("$GATEHOUSE_CP_ADDRESS").contains("not host:port");
+    }
+
+    @Test
+    void helpAndVersionExitZero() {
+        CliRunner.Result help = cli.run("--help");
+        CliRunner.Result subcommandHelp = cli.run("apply", "--help");
+        CliRunner.Result version = cli.run("--version");
+
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("validate", "apply", "diff", "versions", "show", "rollback", "dataplanes");
+        assertThat(subcommandHelp.exitCode()).isZero();
+        assertThat(subcommandHelp.out()).contains("--message=MSG", "--author=A", "--server=HOST:PORT");
+        assertThat(version.exitCode()).isZero();
+        assertThat(version.out()).startsWith("gatehouse ");
+    }
+
+    @Test
+    void missingFileIsValidationErrorNamingTheFile() {
+        Path missing = dir.resolve("nope.yaml");
+
+        CliRunner.Result result = cli.run("validate", missing.toString());
+
+        // Exit 1 (not 3): the file is checked before the control plane is contacted.
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCodes.FAILED);
+        assertThat(result.err()).isEqualTo(missing + ": no such file" + System.lineSeparator());
+    }
+
+    @Test
+    void unparseableYamlIsValidationErrorNamingTheFile() throws IOException {
+        Path file = Files.writeString(dir.resolve("broken.yaml"), "routes:\n  - id: a\n    colour: blue\n");
+
+        CliRunner.Result result = cli.run("apply", file.toString(), "-m", "typo");
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCodes.FAILED);
+        assertThat(result.err()).startsWith(file + ": ").contains("colour");
+    }
+
+    @Test
+    void unreachableServerExits3NamingTheAddress() {
+        CliRunner.Result result = cli.run("versions");
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(result.err()).startsWith("cannot reach control plane at " + deadAddress + ": ");
+        assertThat(result.out()).isEmpty();
+    }
+
+    @Test
+    void serverOptionAfterTheSubcommandOverridesTheEnvironment() {
+        CliRunner.Result result = CliRunner.against("127.0.0.1:1").run("dataplanes", "--server", deadAddress);
+
+        assertThat(result.exitCode()).isEqualTo(ExitCodes.UNREACHABLE);
+        assertThat(result.err()).contains(deadAddress);
+    }
+
+    @Test
+    void serverThatNeverAnswersExits3AfterTheTimeout() throws IOException {
+        // A listening socket nobody accepts on: TCP connects, gRPC never gets an answer.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + silent.getLocalPort();
+
+            CliRunner.Result result = cli.run("--server", address, "--timeout", "300ms", "versions");
+
+            assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCodes.UNREACHABLE);
+            assertThat(result.err()).startsWith("cannot reach control plane at " + address + ": ");
+        }
+    }
+
+    @Test
+    void defaultAuthorIsUserAtHostname() {
+        CliEnvironment env = new CliEnvironment(Map.of("USER", "alice"), Clock.systemUTC(), () -> "box-1");
+
+        assertThat(env.defaultAuthor()).isEqualTo("alice@box-1");
+        assertThat(new CliEnvironment(Map.of(), Clock.systemUTC(), () -> "box-1").defaultAuthor())
+                .as("without $USER the JVM's user name stands in")
+                .isEqualTo(System.getProperty("user.name") + "@box-1");
+    }
+}

@@ -1,0 +1,127 @@
+package io.gatehouse.cli;
+
+import io.gatehouse.controlplane.testing.RunningControlPlane;
+import io.gatehouse.controlplane.testing.TestDatabase;
+import io.gatehouse.proto.admin.v1.ApplyRequest;
+import io.gatehouse.proto.admin.v1.DataPlaneStatus;
+import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
+import io.gatehouse.proto.admin.v1.ListDataPlanesResponse;
+import io.gatehouse.proto.discovery.v1.WatchResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code gatehouse dataplanes} against a real control plane with data planes played by raw gRPC
+ * watch clients. Each test gets its own database, so "no data planes" really means none.
+ */
+class DataPlanesCommandTest {
+
+    private TestDatabase db;
+    private RunningControlPlane cp;
+    private CliRunner cli;
+
+    @BeforeEach
+    void startControlPlane() {
+        db = TestDatabase.create();
+        cp = RunningControlPlane.start(db);
+        cli = CliRunner.against(cp.target());
+    }
+
+    @AfterEach
+    void stopControlPlane() {
+        if (cp != null) {
+            cp.close();
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    @Test
+    void reportsNoDataPlanesWhenNoneEverConnected() throws Exception {
+        CliRunner.Result table = cli.run("dataplanes");
+        CliRunner.Result json = cli.run("dataplanes", "-o", "json");
+
+        assertThat(table.exitCode()).as(table.toString()).isZero();
+        assertThat(table.out().strip()).isEqualTo("no data planes have connected (active version none)");
+        assertThat(json.exitCode()).isZero();
+        ListDataPlanesResponse parsed = ConfigCommandsTest.parse(json.out(), ListDataPlanesResponse.newBuilder());
+        assertThat(parsed.getDataPlanesList()).isEmpty();
+    }
+
+    @Test
+    void listsConnectedDataPlaneWithRegionAndAckedVersion() throws Exception {
+        long version = apply("first");
+        try (FakeDataPlane dp = new FakeDataPlane(cp.discovery(), "dp-us-1", "us")) {
+            WatchResponse snapshot = dp.nextSnapshot();
+            dp.ack(snapshot);
+            awaitStatus("dp-us-1", s -> s.getAckedVersion() == version);
+
+            CliRunner.Result table = cli.run("dataplanes");
+            CliRunner.Result json = cli.run("dataplanes", "-o", "json");
+
+            assertThat(table.exitCode()).as(table.toString()).isZero();
+            assertThat(table.out().lines().findFirst().orElseThrow().split("\\s{2,}")).containsExactly(
+                    "ID", "REGION", "CONNECTED", "VERSION", "BEHIND", "LAST SEEN", "LAST NACK ERROR");
+            String[] row = table.out().lines().skip(1).findFirst().orElseThrow().split("\\s{2,}");
+            assertThat(row).hasSize(7);
+            assertThat(row[0]).isEqualTo("dp-us-1");
+            assertThat(row[1]).isEqualTo("us");
+            assertThat(row[2]).isEqualTo("yes");
+            assertThat(row[3]).isEqualTo(Long.toString(version));
+            assertThat(row[4]).isEqualTo("0");
+            assertThat(row[5]).matches("\\d+s ago");
+            assertThat(row[6]).isEqualTo("-");
+            ListDataPlanesResponse parsed = ConfigCommandsTest.parse(json.out(), ListDataPlanesResponse.newBuilder());
+            assertThat(parsed.getDataPlanes(0).getConnected()).isTrue();
+            assertThat(parsed.getDataPlanes(0).getAckedVersion()).isEqualTo(version);
+        }
+    }
+
+    @Test
+    void nackedVersionShowsAsLastNackErrorAndDataPlaneBehind() throws Exception {
+        long first = apply("first");
+        try (FakeDataPlane dp = new FakeDataPlane(cp.discovery(), "dp-eu-1", "eu")) {
+            dp.ack(dp.nextSnapshot());
+            awaitStatus("dp-eu-1", s -> s.getAckedVersion() == first);
+            long second = apply("second");
+            WatchResponse pushed = dp.nextSnapshot();
+            assertThat(pushed.getVersionInfo()).isEqualTo(Long.toString(second));
+
+            dp.nack(pushed, Long.toString(first), "snapshot has 3 routes, max is 2");
+            awaitStatus("dp-eu-1", s -> !s.getLastNackError().isEmpty());
+            CliRunner.Result table = cli.run("dataplanes");
+
+            assertThat(table.exitCode()).as(table.toString()).isZero();
+            String[] row = table.out().lines().skip(1).findFirst().orElseThrow().split("\\s{2,}");
+            assertThat(row[0]).isEqualTo("dp-eu-1");
+            assertThat(row[3]).isEqualTo(Long.toString(first));
+            assertThat(row[4]).isEqualTo("1");
+            assertThat(row[6]).isEqualTo("v" + second + ": snapshot has 3 routes, max is 2");
+        }
+    }
+
+    private long apply(String name) {
+        return cp.admin().apply(ApplyRequest.newBuilder()
+                        .setConfig(ConfigFiles.parse(ConfigFiles.valid(name)))
+                        .setAuthor("test").setMessage(name).build())
+                .getVersion().getVersion();
+    }
+
+    private void awaitStatus(String id, java.util.function.Predicate<DataPlaneStatus> condition)
+            throws InterruptedException {
+        Await.until(id + " status", Duration.ofSeconds(10), () -> find(id).filter(condition).isPresent());
+    }
+
+    private Optional<DataPlaneStatus> find(String id) {
+        return cp.admin().listDataPlanes(ListDataPlanesRequest.getDefaultInstance()).getDataPlanesList().stream()
+                .filter(s -> s.getId().equals(id))
+                .findFirst();
+    }
+}
