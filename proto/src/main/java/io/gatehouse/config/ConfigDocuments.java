@@ -19,7 +19,7 @@ import java.util.HexFormat;
  * canonical JSON (what the control plane stores and hashes) and back.
  *
  * <p>The document form is the proto3 JSON mapping: lowerCamelCase keys, durations as strings
- * such as {@code "1.5s"}, enums by name. Unknown keys are errors, so a typo never silently
+ * such as {@code "1.5s"} (on input also {@code 250ms}, {@code 2m}, {@code 1h30m}), enums by name. Unknown keys are errors, so a typo never silently
  * disappears. Thread-safe and stateless.
  */
 public final class ConfigDocuments {
@@ -53,14 +53,26 @@ public final class ConfigDocuments {
             throw new ConfigFormatException("the document must be a mapping with keys such as"
                     + " 'upstreams' and 'routes', not a " + tree.getNodeType().name().toLowerCase());
         }
-        return fromJson(tree.toString());
+        return fromTree(tree);
     }
 
-    /** Parses a JSON document in the proto3 JSON mapping. */
+    /**
+     * Parses a JSON document in the proto3 JSON mapping; durations may also be written
+     * {@code 250ms}, {@code 2m}, {@code 1h30m}.
+     */
     public static GatewayConfig fromJson(String json) throws ConfigFormatException {
+        try {
+            return fromTree(JSON.readTree(json));
+        } catch (JsonProcessingException e) {
+            throw new ConfigFormatException("not valid JSON: " + e.getOriginalMessage() + location(e), e);
+        }
+    }
+
+    private static GatewayConfig fromTree(JsonNode tree) throws ConfigFormatException {
+        HumanDurations.normalize(tree, GatewayConfig.getDescriptor());
         GatewayConfig.Builder builder = GatewayConfig.newBuilder();
         try {
-            PARSER.merge(json, builder);
+            PARSER.merge(tree.toString(), builder);
         } catch (InvalidProtocolBufferException e) {
             throw new ConfigFormatException(e.getMessage(), e);
         }

@@ -57,6 +57,28 @@ class ConfigDocumentsTest {
     }
 
     @Test
+    void durationsMayBeWrittenWithUnits() throws Exception {
+        GatewayConfig config = ConfigDocuments.fromYaml("""
+                defaults:
+                  timeouts: {connect: 250ms, request: 1m30s}
+                routes:
+                  - id: a
+                    timeouts: {request: 2h}
+                  - id: b
+                    timeouts: {request: 1.5s, connect: 0.001s}
+                """);
+
+        assertThat(config.getDefaults().getTimeouts().getConnect().getNanos()).isEqualTo(250_000_000);
+        assertThat(config.getDefaults().getTimeouts().getRequest().getSeconds()).isEqualTo(90);
+        assertThat(config.getRoutes(0).getTimeouts().getRequest().getSeconds()).isEqualTo(7200);
+        assertThat(config.getRoutes(1).getTimeouts().getRequest().getNanos()).isEqualTo(500_000_000);
+        assertThat(config.getRoutes(1).getTimeouts().getConnect().getNanos()).isEqualTo(1_000_000);
+        // A negative duration is readable; the control plane's validation rejects it with a path.
+        assertThat(ConfigDocuments.fromYaml("routes: [{id: a, timeouts: {request: -2ms}}]")
+                .getRoutes(0).getTimeouts().getRequest().getNanos()).isEqualTo(-2_000_000);
+    }
+
+    @Test
     void unknownKeyIsAnError() {
         assertThatThrownBy(() -> ConfigDocuments.fromYaml("routes:\n  - id: a\n    upstreem: x\n"))
                 .isInstanceOf(ConfigFormatException.class)
