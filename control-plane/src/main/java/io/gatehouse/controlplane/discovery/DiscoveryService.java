@@ -1,0 +1,99 @@
+package io.gatehouse.controlplane.discovery;
+
+import io.gatehouse.controlplane.store.ConfigStore;
+import io.gatehouse.controlplane.store.DataPlaneStore;
+import io.gatehouse.controlplane.store.VersionNotFoundException;
+import io.gatehouse.proto.discovery.v1.DiscoveryServiceGrpc;
+import io.gatehouse.proto.discovery.v1.Snapshot;
+import io.gatehouse.proto.discovery.v1.WatchRequest;
+import io.gatehouse.proto.discovery.v1.WatchResponse;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The watch server: one {@link WatchSession} per open data plane stream on this replica, and
+ * fan-out of every new active version to all of them ({@link #pushActiveVersion}, called by the
+ * {@link ActiveVersionListener}). Thread-safe.
+ */
+public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServiceImplBase {
+
+    private static final Logger LOG = Logger.getLogger(DiscoveryService.class.getName());
+
+    private final ConfigStore configs;
+    private final DataPlaneStore dataPlanes;
+    private final SnapshotCache snapshots;
+    private final String replicaId;
+    private final Set<WatchSession> sessions = ConcurrentHashMap.newKeySet();
+
+    public DiscoveryService(ConfigStore configs, DataPlaneStore dataPlanes, SnapshotCache snapshots,
+                            String replicaId) {
+        this.configs = configs;
+        this.dataPlanes = dataPlanes;
+        this.snapshots = snapshots;
+        this.replicaId = replicaId;
+    }
+
+    @Override
+    public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responseObserver) {
+        return new WatchSession((ServerCallStreamObserver<WatchResponse>) responseObserver, this, dataPlanes,
+                replicaId);
+    }
+
+    /** Pushes {@code version} (loaded once) to every open stream that does not have it yet. */
+    public void pushActiveVersion(long version) {
+        if (sessions.isEmpty()) {
+            return;
+        }
+        Snapshot snapshot;
+        try {
+            snapshot = snapshots.get(version);
+        } catch (VersionNotFoundException e) {
+            throw new IllegalStateException("active version " + version + " is not in the store", e);
+        }
+        for (WatchSession session : sessions) {
+            session.offer(snapshot);
+        }
+    }
+
+    /** Number of open, registered watch streams on this replica. */
+    public int openStreams() {
+        return sessions.size();
+    }
+
+    /** Ends every open stream (replica shutdown). */
+    public void closeAllStreams() {
+        for (WatchSession session : List.copyOf(sessions)) {
+            session.shutdown();
+        }
+    }
+
+    void register(WatchSession session) {
+        sessions.add(session);
+    }
+
+    void unregister(WatchSession session) {
+        sessions.remove(session);
+    }
+
+    /** The active snapshot, read fresh from the pointer (the cache serves the document). */
+    Optional<Snapshot> activeSnapshot() {
+        OptionalLong active = configs.activeVersion();
+        if (active.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(snapshots.get(active.getAsLong()));
+        } catch (VersionNotFoundException e) {
+            LOG.log(Level.WARNING, "active version " + active.getAsLong() + " vanished", e);
+            return Optional.empty();
+        }
+    }
+}

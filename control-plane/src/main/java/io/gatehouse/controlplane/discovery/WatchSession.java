@@ -1,0 +1,238 @@
+package io.gatehouse.controlplane.discovery;
+
+import io.gatehouse.controlplane.store.DataPlaneStore;
+import io.gatehouse.controlplane.store.StoreException;
+import io.gatehouse.proto.discovery.v1.Node;
+import io.gatehouse.proto.discovery.v1.Snapshot;
+import io.gatehouse.proto.discovery.v1.WatchRequest;
+import io.gatehouse.proto.discovery.v1.WatchResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One data plane's watch stream (see discovery.proto for the protocol).
+ *
+ * <p>Threading: gRPC delivers requests one at a time (its serializing executor); pushes come from
+ * the config listener thread. All writes to the response observer and the nonce/version state
+ * they depend on are guarded by {@link #lock}, so there is one writer at a time. gRPC's
+ * {@code onNext} only enqueues, so the lock is never held across network I/O.
+ */
+final class WatchSession implements StreamObserver<WatchRequest> {
+
+    private static final Logger LOG = Logger.getLogger(WatchSession.class.getName());
+
+    private final ServerCallStreamObserver<WatchResponse> responses;
+    private final DiscoveryService owner;
+    private final DataPlaneStore dataPlanes;
+    private final String replicaId;
+    private final String streamId = UUID.randomUUID().toString();
+    private final ReentrantLock lock = new ReentrantLock();
+
+    /** Set once by the first request (gRPC thread); read by pushes after registration. */
+    private volatile Node node;
+    // Guarded by lock.
+    private String latestNonce = "";
+    private long latestSentVersion;
+    /** The version the data plane is known to run or was last sent; -1 = unknown. */
+    private long knownVersion = -1;
+    private boolean closed;
+
+    WatchSession(ServerCallStreamObserver<WatchResponse> responses, DiscoveryService owner,
+                 DataPlaneStore dataPlanes, String replicaId) {
+        this.responses = responses;
+        this.owner = owner;
+        this.dataPlanes = dataPlanes;
+        this.replicaId = replicaId;
+        // Without a handler, onNext after a client cancel throws; we check `closed` instead.
+        responses.setOnCancelHandler(() -> { });
+    }
+
+    @Override
+    public void onNext(WatchRequest request) {
+        try {
+            if (node == null) {
+                register(request);
+            } else {
+                handleReply(request);
+            }
+        } catch (StoreException e) {
+            LOG.log(Level.WARNING, "watch bookkeeping for " + describe() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void register(WatchRequest request) {
+        try {
+            registerOrThrow(request);
+        } catch (StoreException e) {
+            // Without its first snapshot the data plane would wait forever: make it reconnect instead.
+            LOG.log(Level.WARNING, "registering " + describe() + " failed: " + e.getMessage(), e);
+            fail(Status.UNAVAILABLE.withDescription("control plane cannot reach its database"));
+        }
+    }
+
+    private void registerOrThrow(WatchRequest request) {
+        if (!request.hasNode() || request.getNode().getId().isBlank()) {
+            fail(Status.INVALID_ARGUMENT.withDescription("the first WatchRequest must carry node.id"));
+            return;
+        }
+        Node n = request.getNode();
+        dataPlanes.connected(n.getId(), n.getRegion(), n.getBuildVersion(), replicaId, streamId);
+        lock.lock();
+        try {
+            knownVersion = parseVersion(request.getVersionInfo());
+        } finally {
+            lock.unlock();
+        }
+        node = n;
+        LOG.fine(() -> "data plane " + n.getId() + " (" + n.getRegion() + ") watching, runs version '"
+                + request.getVersionInfo() + "'");
+        // Registering before reading the active version means no commit can slip in between unseen.
+        owner.register(this);
+        owner.activeSnapshot().ifPresent(this::offer);
+    }
+
+    private void handleReply(WatchRequest request) {
+        String nonce = request.getResponseNonce();
+        long answeredVersion;
+        lock.lock();
+        try {
+            if (nonce.isEmpty() || !nonce.equals(latestNonce)) {
+                answeredVersion = -1;
+            } else {
+                answeredVersion = latestSentVersion;
+            }
+        } finally {
+            lock.unlock();
+        }
+        String nodeId = node.getId();
+        if (answeredVersion < 0) {
+            // Stale: it answers a response that a newer push has superseded.
+            LOG.fine(() -> "ignoring stale reply from " + nodeId + " (nonce '" + nonce + "')");
+            dataPlanes.seen(nodeId);
+            return;
+        }
+        if (request.hasErrorDetail()) {
+            String error = request.getErrorDetail().getMessage();
+            dataPlanes.nacked(nodeId, answeredVersion, error);
+            LOG.warning(() -> "NACK from data plane " + nodeId + " for version " + answeredVersion
+                    + " (keeps '" + request.getVersionInfo() + "'): " + error);
+            lock.lock();
+            try {
+                knownVersion = parseVersion(request.getVersionInfo());
+            } finally {
+                lock.unlock();
+            }
+        } else {
+            long applied = parseVersion(request.getVersionInfo());
+            dataPlanes.acked(nodeId, applied > 0 ? applied : answeredVersion);
+        }
+    }
+
+    /**
+     * Sends {@code snapshot} unless the data plane already runs it or a newer one was sent.
+     * Versions only grow (a rollback is a new version), so "newer" is a number comparison.
+     */
+    void offer(Snapshot snapshot) {
+        lock.lock();
+        try {
+            if (closed || node == null) {
+                return;
+            }
+            long version = snapshot.getVersion();
+            if (version == knownVersion || version <= latestSentVersion) {
+                return;
+            }
+            String nonce = UUID.randomUUID().toString();
+            responses.onNext(WatchResponse.newBuilder()
+                    .setVersionInfo(Long.toString(version))
+                    .setNonce(nonce)
+                    .setSnapshot(snapshot)
+                    .build());
+            latestNonce = nonce;
+            latestSentVersion = version;
+            knownVersion = version;
+        } catch (StatusRuntimeException | IllegalStateException e) {
+            // The call was cancelled or completed concurrently; the end callback cleans up.
+            LOG.log(Level.FINE, "push to " + describe() + " failed", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        LOG.fine(() -> "watch stream of " + describe() + " ended: " + Status.fromThrowable(t));
+        end(null);
+    }
+
+    @Override
+    public void onCompleted() {
+        end(Status.OK);
+    }
+
+    /** Ends the stream from the server side (shutdown). */
+    void shutdown() {
+        end(Status.UNAVAILABLE.withDescription("control plane replica shutting down"));
+    }
+
+    private void fail(Status status) {
+        end(status);
+    }
+
+    /** Closes the response side once (with {@code status}, or not at all when null) and cleans up. */
+    private void end(Status status) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (status != null) {
+                try {
+                    if (status.isOk()) {
+                        responses.onCompleted();
+                    } else {
+                        responses.onError(status.asRuntimeException());
+                    }
+                } catch (StatusRuntimeException | IllegalStateException e) {
+                    LOG.log(Level.FINE, "closing " + describe() + " failed", e);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        owner.unregister(this);
+        Node n = node;
+        if (n != null) {
+            try {
+                dataPlanes.disconnected(n.getId(), streamId);
+            } catch (StoreException e) {
+                LOG.log(Level.WARNING, "recording disconnect of " + n.getId() + " failed: " + e.getMessage());
+            }
+        }
+    }
+
+    private String describe() {
+        Node n = node;
+        return n == null ? "unregistered stream " + streamId : "data plane " + n.getId();
+    }
+
+    /** Decimal version from {@code version_info}; 0 for "" and -1 for anything unparseable. */
+    private static long parseVersion(String versionInfo) {
+        if (versionInfo.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(versionInfo.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

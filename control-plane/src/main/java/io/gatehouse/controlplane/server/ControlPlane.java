@@ -1,0 +1,248 @@
+package io.gatehouse.controlplane.server;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.gatehouse.controlplane.admin.AdminService;
+import io.gatehouse.controlplane.discovery.ActiveVersionListener;
+import io.gatehouse.controlplane.discovery.DiscoveryService;
+import io.gatehouse.controlplane.discovery.SnapshotCache;
+import io.gatehouse.controlplane.store.ConfigStore;
+import io.gatehouse.controlplane.store.DataPlaneStore;
+import io.gatehouse.controlplane.store.Database;
+import io.gatehouse.controlplane.store.ReplicaStore;
+import io.gatehouse.controlplane.store.StoreException;
+import io.gatehouse.controlplane.validate.ConfigValidator;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One running control plane replica: the database pool (migrated by Flyway at start), the gRPC
+ * server with the discovery (watch) and admin services, the LISTEN/NOTIFY listener that fans new
+ * versions out to this replica's watch streams, and the replica heartbeat. Any number of replicas
+ * may share one database.
+ *
+ * <p>Created by {@link #start}; {@link #close} is idempotent and thread-safe.
+ */
+public final class ControlPlane implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ControlPlane.class.getName());
+    private static final int POOL_SIZE = 10;
+
+    /**
+     * Background intervals of a replica. Production uses {@link #DEFAULT}; tests stretch or
+     * shrink them to isolate one mechanism (e.g. a huge poll interval proves LISTEN/NOTIFY alone
+     * delivers).
+     *
+     * @param heartbeatInterval how often the replica refreshes its heartbeat row
+     * @param heartbeatTimeout  a replica whose heartbeat is older is presumed dead; its data planes
+     *                          show disconnected
+     * @param pollInterval      safety-net re-read of the active version, in case a notification
+     *                          was lost
+     */
+    public record Timings(Duration heartbeatInterval, Duration heartbeatTimeout, Duration pollInterval) {
+        public static final Timings DEFAULT =
+                new Timings(Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(5));
+
+        public Timings {
+            if (heartbeatInterval.isNegative() || heartbeatInterval.isZero()
+                    || pollInterval.isNegative() || pollInterval.isZero()
+                    || heartbeatTimeout.compareTo(heartbeatInterval) <= 0) {
+                throw new IllegalArgumentException("intervals must be positive and the heartbeat timeout "
+                        + "longer than the heartbeat interval: " + this);
+            }
+        }
+    }
+
+    private final ControlPlaneSettings settings;
+    private final HikariDataSource pool;
+    private final Server server;
+    private final ExecutorService grpcExecutor;
+    private final DiscoveryService discovery;
+    private final DataPlaneStore dataPlanes;
+    private final ActiveVersionListener listener;
+    private final ReplicaHeartbeat heartbeat;
+    private final HealthStatusManager health;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ControlPlane(ControlPlaneSettings settings, HikariDataSource pool, Server server,
+                         ExecutorService grpcExecutor, DiscoveryService discovery, DataPlaneStore dataPlanes,
+                         ActiveVersionListener listener, ReplicaHeartbeat heartbeat, HealthStatusManager health) {
+        this.settings = settings;
+        this.pool = pool;
+        this.server = server;
+        this.grpcExecutor = grpcExecutor;
+        this.discovery = discovery;
+        this.dataPlanes = dataPlanes;
+        this.listener = listener;
+        this.heartbeat = heartbeat;
+        this.health = health;
+    }
+
+    /**
+     * Connects to the database, migrates the schema, starts listening for config changes and
+     * starts serving gRPC. On failure everything already started is stopped again.
+     *
+     * @throws ControlPlaneStartException when the database is unreachable, migration fails or the
+     *                                    port cannot be bound
+     */
+    public static ControlPlane start(ControlPlaneSettings settings) {
+        return start(settings, Timings.DEFAULT);
+    }
+
+    /** As {@link #start(ControlPlaneSettings)}, with non-default background intervals. */
+    public static ControlPlane start(ControlPlaneSettings settings, Timings timings) {
+        Deque<AutoCloseable> started = new ArrayDeque<>();
+        try {
+            Database database = new Database(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
+            HikariDataSource pool;
+            try {
+                pool = database.openPool("gatehouse-cp-" + settings.replicaId(), POOL_SIZE);
+            } catch (RuntimeException e) {
+                throw new ControlPlaneStartException("cannot connect to the database at " + settings.jdbcUrl()
+                        + " as user '" + settings.dbUser() + "': " + rootMessage(e), e);
+            }
+            started.push(pool);
+            Database.migrate(pool);
+
+            ConfigStore configs = new ConfigStore(pool);
+            DataPlaneStore dataPlanes = new DataPlaneStore(pool, timings.heartbeatTimeout());
+            ReplicaHeartbeat heartbeat = new ReplicaHeartbeat(new ReplicaStore(pool), settings.replicaId(),
+                    timings.heartbeatInterval());
+            started.push(heartbeat);
+            // A previous process with the same replica id may have died holding streams.
+            dataPlanes.disconnectAll(settings.replicaId());
+
+            DiscoveryService discovery = new DiscoveryService(configs, dataPlanes, new SnapshotCache(configs),
+                    settings.replicaId());
+            ActiveVersionListener listener = new ActiveVersionListener(database,
+                    "gatehouse-cp-listener-" + settings.replicaId(), timings.pollInterval(),
+                    discovery::pushActiveVersion);
+            listener.start();
+            started.push(listener);
+
+            HealthStatusManager health = new HealthStatusManager();
+            ExecutorService grpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
+            started.push(grpcExecutor::shutdownNow);
+            Server server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindHost(), settings.grpcPort()))
+                    // Handlers do blocking JDBC; virtual threads make that cheap.
+                    .executor(grpcExecutor)
+                    .addService(discovery)
+                    .addService(new AdminService(configs, dataPlanes, new ConfigValidator()))
+                    .addService(health.getHealthService())
+                    .addService(ProtoReflectionServiceV1.newInstance())
+                    // Detect dead data planes, and let well-behaved clients ping to detect us.
+                    .keepAliveTime(30, TimeUnit.SECONDS)
+                    .keepAliveTimeout(10, TimeUnit.SECONDS)
+                    .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                    .permitKeepAliveWithoutCalls(true)
+                    .build();
+            try {
+                server.start();
+            } catch (IOException e) {
+                throw new ControlPlaneStartException("cannot listen on " + settings.bindHost() + ":"
+                        + settings.grpcPort() + ": " + rootMessage(e), e);
+            }
+            health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
+            ControlPlane cp = new ControlPlane(settings, pool, server, grpcExecutor, discovery, dataPlanes,
+                    listener, heartbeat, health);
+            LOG.info(() -> "control plane replica " + settings.replicaId() + " serving gRPC on "
+                    + settings.bindHost() + ":" + cp.port() + " (database " + settings.jdbcUrl() + ")");
+            return cp;
+        } catch (ControlPlaneStartException e) {
+            closeAll(started);
+            throw e;
+        } catch (SQLException | StoreException | org.flywaydb.core.api.FlywayException e) {
+            closeAll(started);
+            throw new ControlPlaneStartException("database setup failed at " + settings.jdbcUrl() + ": "
+                    + rootMessage(e), e);
+        } catch (RuntimeException e) {
+            closeAll(started);
+            throw e;
+        }
+    }
+
+    /** The bound gRPC port (the real one when started with port 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    public String replicaId() {
+        return settings.replicaId();
+    }
+
+    public ControlPlaneSettings settings() {
+        return settings;
+    }
+
+    /** Number of data plane watch streams currently open on this replica. */
+    public int openWatchStreams() {
+        return discovery.openStreams();
+    }
+
+    /**
+     * Stops accepting calls, ends open watch streams (data planes reconnect elsewhere), marks this
+     * replica's data planes disconnected, and closes the pool. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        health.enterTerminalState();
+        server.shutdown();
+        listener.close();
+        discovery.closeAllStreams();
+        try {
+            dataPlanes.disconnectAll(settings.replicaId());
+        } catch (StoreException e) {
+            LOG.warning("marking data planes of " + settings.replicaId() + " disconnected failed: " + e.getMessage());
+        }
+        heartbeat.close();
+        try {
+            if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        grpcExecutor.shutdownNow();
+        pool.close();
+        LOG.info(() -> "control plane replica " + settings.replicaId() + " stopped");
+    }
+
+    private static void closeAll(Deque<AutoCloseable> started) {
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "cleanup after failed start", e);
+            }
+        }
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return root == t ? message : t.getMessage() + " (" + message + ")";
+    }
+}

@@ -1,0 +1,18 @@
+package io.gatehouse.controlplane.store;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * What the control plane knows about one data plane.
+ *
+ * @param controlPlaneId   replica holding its watch stream, empty when none
+ * @param connected        a stream is open on a replica whose heartbeat is fresh
+ * @param ackedVersion     last ACKed version, 0 = none
+ * @param lastNackVersion  version of the most recent NACK since the last ACK, 0 = none
+ * @param lastNackError    error of that NACK, "" = none
+ */
+public record DataPlaneRecord(String id, String region, String buildVersion, Optional<String> controlPlaneId,
+                              boolean connected, long ackedVersion, long lastNackVersion, String lastNackError,
+                              Instant lastSeen) {
+}

@@ -1,0 +1,113 @@
+package io.gatehouse.controlplane.store;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Bookkeeping of data plane watch streams: who is connected to which replica, what each ACKed or
+ * NACKed, when each was last seen. Rows are keyed by node id and survive disconnects so drift stays
+ * visible. Thread-safe.
+ */
+public final class DataPlaneStore {
+
+    private final DataSource dataSource;
+    private final Duration heartbeatTimeout;
+
+    /**
+     * @param heartbeatTimeout a data plane counts as connected only while the replica holding its
+     *                         stream has heartbeated within this time (covers replicas that died
+     *                         without cleaning up)
+     */
+    public DataPlaneStore(DataSource dataSource, Duration heartbeatTimeout) {
+        this.dataSource = dataSource;
+        this.heartbeatTimeout = heartbeatTimeout;
+    }
+
+    /** Records that {@code streamId} on replica {@code controlPlaneId} now holds the data plane's stream. */
+    public void connected(String nodeId, String region, String buildVersion, String controlPlaneId, String streamId) {
+        update("""
+                INSERT INTO data_planes (id, region, build_version, control_plane_id, stream_id, connected_at, last_seen)
+                VALUES (?, ?, ?, ?, ?, now(), now())
+                ON CONFLICT (id) DO UPDATE SET region = excluded.region, build_version = excluded.build_version,
+                    control_plane_id = excluded.control_plane_id, stream_id = excluded.stream_id,
+                    connected_at = now(), disconnected_at = NULL, last_seen = now()""",
+                nodeId, region, buildVersion, controlPlaneId, streamId);
+    }
+
+    /** An ACK: the data plane runs {@code version}; clears any earlier NACK. */
+    public void acked(String nodeId, long version) {
+        update("""
+                UPDATE data_planes SET acked_version = ?, last_nack_version = 0, last_nack_error = '', last_seen = now()
+                WHERE id = ?""", version, nodeId);
+    }
+
+    /** A NACK of {@code rejectedVersion}; the acked version stays what it was. */
+    public void nacked(String nodeId, long rejectedVersion, String error) {
+        update("""
+                UPDATE data_planes SET last_nack_version = ?, last_nack_error = ?, last_seen = now()
+                WHERE id = ?""", rejectedVersion, error, nodeId);
+    }
+
+    public void seen(String nodeId) {
+        update("UPDATE data_planes SET last_seen = now() WHERE id = ?", nodeId);
+    }
+
+    /** The stream ended; only marks the row disconnected if that stream still owns it. */
+    public void disconnected(String nodeId, String streamId) {
+        update("""
+                UPDATE data_planes SET control_plane_id = NULL, stream_id = NULL, disconnected_at = now(), last_seen = now()
+                WHERE id = ? AND stream_id = ?""", nodeId, streamId);
+    }
+
+    /** Marks every data plane held by {@code controlPlaneId} disconnected (replica shutdown). */
+    public void disconnectAll(String controlPlaneId) {
+        update("""
+                UPDATE data_planes SET control_plane_id = NULL, stream_id = NULL, disconnected_at = now()
+                WHERE control_plane_id = ?""", controlPlaneId);
+    }
+
+    /** All known data planes, ordered by id. */
+    public List<DataPlaneRecord> list() {
+        String sql = """
+                SELECT d.id, d.region, d.build_version, d.control_plane_id,
+                       (d.control_plane_id IS NOT NULL AND r.last_heartbeat > now() - make_interval(secs => ?)) AS connected,
+                       d.acked_version, d.last_nack_version, d.last_nack_error, d.last_seen
+                FROM data_planes d LEFT JOIN control_plane_replicas r ON r.id = d.control_plane_id
+                ORDER BY d.id""";
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setDouble(1, heartbeatTimeout.toMillis() / 1000.0);
+            try (ResultSet rs = ps.executeQuery()) {
+                List<DataPlaneRecord> result = new ArrayList<>();
+                while (rs.next()) {
+                    result.add(new DataPlaneRecord(
+                            rs.getString(1), rs.getString(2), rs.getString(3),
+                            Optional.ofNullable(rs.getString(4)), rs.getBoolean(5),
+                            rs.getLong(6), rs.getLong(7), rs.getString(8), rs.getTimestamp(9).toInstant()));
+                }
+                return result;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("listing data planes failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void update(String sql, Object... args) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement ps = connection.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("data plane bookkeeping failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.gatehouse.controlplane.validate;
+
+import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.gatehouse.proto.config.v1.Route;
+import io.gatehouse.proto.config.v1.Target;
+import io.gatehouse.proto.config.v1.Timeouts;
+import io.gatehouse.proto.config.v1.Upstream;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a whole {@link GatewayConfig} before it may be stored and returns <em>every</em> problem,
+ * each with a path into the document ({@code routes[3].upstream},
+ * {@code upstreams[0].targets[1].url}). Paths use the YAML keys (lowerCamelCase). An empty result
+ * means the config is valid. Stateless and thread-safe.
+ */
+public final class ConfigValidator {
+
+    /** Names of upstreams and ids of routes. */
+    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9\\-_.]{0,62}");
+    static final int MAX_WEIGHT = 1000;
+
+    public List<ValidationProblem> validate(GatewayConfig config) {
+        List<ValidationProblem> problems = new ArrayList<>();
+        Map<String, Integer> upstreamIndex = checkUpstreams(config.getUpstreamsList(), problems);
+        checkRoutes(config.getRoutesList(), upstreamIndex, problems);
+        if (config.hasDefaults() && config.getDefaults().hasTimeouts()) {
+            checkTimeouts("defaults.timeouts", config.getDefaults().getTimeouts(), problems);
+        }
+        return List.copyOf(problems);
+    }
+
+    private static Map<String, Integer> checkUpstreams(List<Upstream> upstreams, List<ValidationProblem> problems) {
+        Map<String, Integer> firstByName = new HashMap<>();
+        for (int i = 0; i < upstreams.size(); i++) {
+            Upstream upstream = upstreams.get(i);
+            String path = "upstreams[" + i + "]";
+            checkName(path + ".name", upstream.getName(), "upstream name", "upstreams", firstByName, i, problems);
+            if (upstream.getTargetsCount() == 0) {
+                problems.add(new ValidationProblem(path + ".targets", "must have at least one target"));
+            }
+            for (int t = 0; t < upstream.getTargetsCount(); t++) {
+                checkTarget(path + ".targets[" + t + "]", upstream.getTargets(t), problems);
+            }
+        }
+        return firstByName;
+    }
+
+    private static void checkTarget(String path, Target target, List<ValidationProblem> problems) {
+        for (String reason : TargetUrlRule.check(target.getUrl())) {
+            problems.add(new ValidationProblem(path + ".url", reason));
+        }
+        if (target.getWeight() > MAX_WEIGHT) {
+            problems.add(new ValidationProblem(path + ".weight",
+                    "must be 1.." + MAX_WEIGHT + " (0 means 1), not " + Integer.toUnsignedString(target.getWeight())));
+        }
+    }
+
+    private static void checkRoutes(List<Route> routes, Map<String, Integer> upstreamIndex,
+                                    List<ValidationProblem> problems) {
+        Map<String, Integer> firstById = new HashMap<>();
+        Map<String, Integer> firstByMatch = new HashMap<>();
+        for (int i = 0; i < routes.size(); i++) {
+            Route route = routes.get(i);
+            String path = "routes[" + i + "]";
+            checkName(path + ".id", route.getId(), "route id", "routes", firstById, i, problems);
+            if (route.getUpstream().isEmpty()) {
+                problems.add(new ValidationProblem(path + ".upstream", "is required"));
+            } else if (!upstreamIndex.containsKey(route.getUpstream())) {
+                problems.add(new ValidationProblem(path + ".upstream",
+                        "unknown upstream '" + route.getUpstream() + "'"));
+            }
+            String prefix = route.getMatch().getPathPrefix();
+            List<String> prefixProblems = PathPrefixRule.check(prefix);
+            for (String reason : prefixProblems) {
+                problems.add(new ValidationProblem(path + ".match.pathPrefix", reason));
+            }
+            if (prefixProblems.isEmpty()) {
+                Integer earlier = firstByMatch.putIfAbsent(PathPrefixRule.effective(prefix), i);
+                if (earlier != null) {
+                    problems.add(new ValidationProblem(path + ".match.pathPrefix",
+                            "conflicts with routes[" + earlier + "] (id '" + routes.get(earlier).getId()
+                                    + "'): both match path prefix '" + PathPrefixRule.effective(prefix) + "'"));
+                }
+            }
+            if (route.hasTimeouts()) {
+                checkTimeouts(path + ".timeouts", route.getTimeouts(), problems);
+            }
+        }
+    }
+
+    private static void checkTimeouts(String path, Timeouts timeouts, List<ValidationProblem> problems) {
+        if (timeouts.hasConnect()) {
+            TimeoutRule.check(timeouts.getConnect(), TimeoutRule.MAX_CONNECT)
+                    .ifPresent(reason -> problems.add(new ValidationProblem(path + ".connect", reason)));
+        }
+        if (timeouts.hasRequest()) {
+            TimeoutRule.check(timeouts.getRequest(), TimeoutRule.MAX_REQUEST)
+                    .ifPresent(reason -> problems.add(new ValidationProblem(path + ".request", reason)));
+        }
+    }
+
+    private static void checkName(String path, String name, String what, String listName,
+                                  Map<String, Integer> firstByName, int index, List<ValidationProblem> problems) {
+        if (name.isEmpty()) {
+            problems.add(new ValidationProblem(path, "is required"));
+            return;
+        }
+        if (!NAME.matcher(name).matches()) {
+            problems.add(new ValidationProblem(path, what + " '" + name
+                    + "' must match [a-z0-9][a-z0-9-_.]{0,62} (lower case, at most 63 characters)"));
+        }
+        Integer earlier = firstByName.putIfAbsent(name, index);
+        if (earlier != null) {
+            problems.add(new ValidationProblem(path, "duplicate " + what + " '" + name + "' (also "
+                    + listName + "[" + earlier + "])"));
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.gatehouse.controlplane.store;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.gatehouse.controlplane.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DataPlaneStoreTest {
+
+    private static TestDatabase db;
+    private static HikariDataSource pool;
+    private static DataPlaneStore dataPlanes;
+    private static ReplicaStore replicas;
+
+    @BeforeAll
+    static void setUp() {
+        db = TestDatabase.create();
+        pool = new Database(db.jdbcUrl(), db.user(), db.password()).openPool("dp-store-test", 4);
+        Database.migrate(pool);
+        dataPlanes = new DataPlaneStore(pool, Duration.ofSeconds(15));
+        replicas = new ReplicaStore(pool);
+        replicas.heartbeat("cp-a");
+    }
+
+    @AfterAll
+    static void tearDown() {
+        pool.close();
+        db.close();
+    }
+
+    private static DataPlaneRecord find(String id) {
+        return dataPlanes.list().stream().filter(d -> d.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    private static String newId() {
+        return "dp-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @Test
+    void connectedDataPlaneOnALiveReplicaShowsConnected() {
+        String id = newId();
+        dataPlanes.connected(id, "eu", "1.0", "cp-a", "s1");
+
+        DataPlaneRecord dp = find(id);
+        assertThat(dp.connected()).isTrue();
+        assertThat(dp.region()).isEqualTo("eu");
+        assertThat(dp.buildVersion()).isEqualTo("1.0");
+        assertThat(dp.controlPlaneId()).hasValue("cp-a");
+    }
+
+    @Test
+    void dataPlaneOnAReplicaWithoutHeartbeatShowsDisconnected() {
+        String id = newId();
+        dataPlanes.connected(id, "eu", "1.0", "cp-gone", "s1");
+
+        assertThat(find(id).connected()).isFalse();
+    }
+
+    @Test
+    void nackKeepsAckedVersionAndALaterAckClearsIt() {
+        String id = newId();
+        dataPlanes.connected(id, "us", "1.0", "cp-a", "s1");
+        dataPlanes.acked(id, 3);
+        dataPlanes.nacked(id, 4, "too many routes");
+
+        DataPlaneRecord nacked = find(id);
+        assertThat(nacked.ackedVersion()).isEqualTo(3);
+        assertThat(nacked.lastNackVersion()).isEqualTo(4);
+        assertThat(nacked.lastNackError()).isEqualTo("too many routes");
+
+        dataPlanes.acked(id, 5);
+        DataPlaneRecord acked = find(id);
+        assertThat(acked.ackedVersion()).isEqualTo(5);
+        assertThat(acked.lastNackVersion()).isZero();
+        assertThat(acked.lastNackError()).isEmpty();
+    }
+
+    @Test
+    void disconnectOfAnOlderStreamDoesNotDisconnectTheNewerOne() {
+        String id = newId();
+        dataPlanes.connected(id, "us", "1.0", "cp-a", "old-stream");
+        dataPlanes.connected(id, "us", "1.0", "cp-a", "new-stream");
+
+        dataPlanes.disconnected(id, "old-stream");
+        assertThat(find(id).connected()).isTrue();
+
+        dataPlanes.disconnected(id, "new-stream");
+        assertThat(find(id).connected()).isFalse();
+        assertThat(find(id).controlPlaneId()).isEmpty();
+    }
+}
