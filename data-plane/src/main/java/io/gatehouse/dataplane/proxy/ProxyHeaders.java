@@ -1,0 +1,81 @@
+package io.gatehouse.dataplane.proxy;
+
+import io.helidon.http.Header;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Header rules of the proxy (RFC 9110 §7.6.1): hop-by-hop headers describe one connection and are
+ * not forwarded in either direction, nor is any header the {@code Connection} header names.
+ * Stateless and thread-safe.
+ */
+public final class ProxyHeaders {
+
+    /** Request id header: kept when the client sends one, else generated; echoed on the response. */
+    public static final HeaderName X_REQUEST_ID = HeaderNames.create("x-request-id");
+    public static final HeaderName X_FORWARDED_FOR = HeaderNames.create("X-Forwarded-For");
+    public static final HeaderName X_FORWARDED_PROTO = HeaderNames.create("X-Forwarded-Proto");
+    public static final HeaderName X_FORWARDED_HOST = HeaderNames.create("X-Forwarded-Host");
+
+    /** Lower-case names of the standard hop-by-hop headers. */
+    static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
+            "trailer", "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization");
+
+    private ProxyHeaders() {
+    }
+
+    /**
+     * Lower-case names not to forward from {@code headers}: the hop-by-hop set plus every token of
+     * {@code Connection}.
+     */
+    public static Set<String> notForwarded(Headers headers) {
+        if (!headers.contains(HeaderNames.CONNECTION)) {
+            return HOP_BY_HOP;
+        }
+        Set<String> names = null; // most requests say only "keep-alive" or "close": no copy needed
+        for (String value : headers.get(HeaderNames.CONNECTION).allValues()) {
+            for (String token : value.split(",")) {
+                String name = token.strip().toLowerCase(Locale.ROOT);
+                if (!name.isEmpty() && !name.equals("close") && !HOP_BY_HOP.contains(name)) {
+                    if (names == null) {
+                        names = new TreeSet<>(HOP_BY_HOP);
+                    }
+                    names.add(name);
+                }
+            }
+        }
+        return names == null ? HOP_BY_HOP : names;
+    }
+
+    /** Whether {@code header} may be forwarded given the result of {@link #notForwarded}. */
+    public static boolean forwardable(Header header, Set<String> notForwarded) {
+        return !notForwarded.contains(header.name().toLowerCase(Locale.ROOT));
+    }
+
+    /** Appends {@code clientAddress} to an existing X-Forwarded-For value (or starts one). */
+    public static String appendForwardedFor(String existing, String clientAddress) {
+        return existing == null || existing.isBlank() ? clientAddress : existing + ", " + clientAddress;
+    }
+
+    /**
+     * Whether a client-supplied request id is acceptable to pass on: 1..200 visible ASCII characters
+     * (so it cannot smuggle header syntax or blow up logs).
+     */
+    public static boolean isUsableRequestId(String id) {
+        if (id == null || id.isEmpty() || id.length() > 200) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

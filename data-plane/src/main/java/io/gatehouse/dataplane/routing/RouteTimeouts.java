@@ -1,0 +1,43 @@
+package io.gatehouse.dataplane.routing;
+
+import com.google.protobuf.util.Durations;
+import io.gatehouse.proto.config.v1.Timeouts;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Timeouts of one route, resolved at compile time: the route's own value, else the config's
+ * defaults, else the built-in default ({@link #DEFAULT_CONNECT}, {@link #DEFAULT_REQUEST}).
+ *
+ * @param connect time allowed to establish the upstream connection
+ * @param request time allowed from sending the request until the upstream's response headers arrive
+ */
+public record RouteTimeouts(Duration connect, Duration request) {
+
+    /** Built-in connect timeout when neither the route nor the defaults set one. */
+    public static final Duration DEFAULT_CONNECT = Duration.ofSeconds(2);
+    /** Built-in request timeout when neither the route nor the defaults set one. */
+    public static final Duration DEFAULT_REQUEST = Duration.ofSeconds(30);
+
+    public RouteTimeouts {
+        Objects.requireNonNull(connect, "connect");
+        Objects.requireNonNull(request, "request");
+        if (connect.isNegative() || connect.isZero() || request.isNegative() || request.isZero()) {
+            throw new IllegalArgumentException("timeouts must be positive: connect=" + connect + ", request=" + request);
+        }
+    }
+
+    /** Resolves {@code route} (may be the default instance) over {@code defaults} over the built-ins. */
+    public static RouteTimeouts resolve(Timeouts route, Timeouts defaults) {
+        Duration connect = route.hasConnect() ? toDuration(route.getConnect())
+                : defaults.hasConnect() ? toDuration(defaults.getConnect()) : DEFAULT_CONNECT;
+        Duration request = route.hasRequest() ? toDuration(route.getRequest())
+                : defaults.hasRequest() ? toDuration(defaults.getRequest()) : DEFAULT_REQUEST;
+        return new RouteTimeouts(connect, request);
+    }
+
+    private static Duration toDuration(com.google.protobuf.Duration d) {
+        return Duration.ofNanos(Durations.toNanos(d));
+    }
+}

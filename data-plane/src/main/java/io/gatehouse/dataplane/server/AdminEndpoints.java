@@ -1,0 +1,67 @@
+package io.gatehouse.dataplane.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.nio.charset.StandardCharsets;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Routing of the admin listener: {@code GET /healthz} (process up), {@code GET /readyz} (200 once a
+ * snapshot is in force, else 503) and {@code GET /config} (the version in force and where it came
+ * from; 503 with version 0 when none). All bodies are JSON. Thread-safe.
+ */
+final class AdminEndpoints {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Supplier<CompiledSnapshot> snapshots;
+    private final BooleanSupplier controlPlaneConnected;
+    private final DataPlaneSettings settings;
+
+    AdminEndpoints(Supplier<CompiledSnapshot> snapshots, BooleanSupplier controlPlaneConnected,
+                   DataPlaneSettings settings) {
+        this.snapshots = snapshots;
+        this.controlPlaneConnected = controlPlaneConnected;
+        this.settings = settings;
+    }
+
+    void register(HttpRouting.Builder routing) {
+        routing.get("/healthz", (req, res) -> send(res, 200, JSON.createObjectNode().put("status", "UP")))
+                .get("/readyz", (req, res) -> {
+                    CompiledSnapshot snapshot = snapshots.get();
+                    ObjectNode body = JSON.createObjectNode()
+                            .put("status", snapshot == null ? "NOT_READY" : "READY")
+                            .put("version", snapshot == null ? 0 : snapshot.version());
+                    send(res, snapshot == null ? 503 : 200, body);
+                })
+                .get("/config", (req, res) -> {
+                    CompiledSnapshot snapshot = snapshots.get();
+                    ObjectNode body = JSON.createObjectNode();
+                    body.put("version", snapshot == null ? 0 : snapshot.version());
+                    if (snapshot != null) {
+                        body.put("sha256", snapshot.sha256())
+                                .put("source", snapshot.source().label())
+                                .put("routes", snapshot.routes().size());
+                    }
+                    body.put("nodeId", settings.nodeId())
+                            .put("region", settings.region())
+                            .put("controlPlaneConnected", controlPlaneConnected.getAsBoolean());
+                    if (snapshot != null) {
+                        body.put("appliedAt", snapshot.appliedAt().toString());
+                    }
+                    send(res, snapshot == null ? 503 : 200, body);
+                });
+    }
+
+    private static void send(ServerResponse res, int status, ObjectNode body) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(body.toString().getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,88 @@
+package io.gatehouse.dataplane.snapshot;
+
+import io.gatehouse.proto.discovery.v1.Snapshot;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The snapshot in force: the one {@link AtomicReference} the request path reads.
+ *
+ * <p>Applying builds the new {@link CompiledSnapshot} completely and only then sets the reference,
+ * so a request sees either the old or the new config, never a mix; a snapshot that fails to compile
+ * leaves the reference untouched. Applied snapshots are persisted through {@link LastKnownGoodStore}.
+ * Reads are lock-free from any thread; {@link #apply} is called by one thread at a time (the watch
+ * stream's callback thread, or the starting thread for the disk copy).
+ */
+public final class ActiveSnapshot {
+
+    private static final Logger LOG = Logger.getLogger(ActiveSnapshot.class.getName());
+
+    private final AtomicReference<CompiledSnapshot> current = new AtomicReference<>();
+    private final SnapshotCompiler compiler;
+    private final LastKnownGoodStore store;
+
+    public ActiveSnapshot(SnapshotCompiler compiler, LastKnownGoodStore store) {
+        this.compiler = compiler;
+        this.store = store;
+    }
+
+    /** The snapshot in force, or null before the first one. Cheap; call once per request. */
+    public CompiledSnapshot get() {
+        return current.get();
+    }
+
+    /** The snapshot in force, if any. */
+    public Optional<CompiledSnapshot> current() {
+        return Optional.ofNullable(current.get());
+    }
+
+    /** Version in force, 0 when none. */
+    public long version() {
+        CompiledSnapshot snapshot = current.get();
+        return snapshot == null ? 0 : snapshot.version();
+    }
+
+    /**
+     * Compiles and swaps in a snapshot from the control plane, then persists it as last-known-good
+     * (a failed write is logged; the snapshot stays in force).
+     *
+     * @throws SnapshotCompileException if it cannot be compiled; the previous snapshot stays in force
+     */
+    public CompiledSnapshot apply(Snapshot snapshot) throws SnapshotCompileException {
+        CompiledSnapshot compiled = compiler.compile(snapshot, SnapshotSource.CONTROL_PLANE);
+        current.set(compiled);
+        try {
+            store.write(snapshot);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "version " + snapshot.getVersion() + " is in force but could not be saved to "
+                    + store.file() + "; a restart without the control plane would not have it", e);
+        }
+        return compiled;
+    }
+
+    /**
+     * Loads the last-known-good snapshot from disk, if there is one that compiles, and puts it in force.
+     *
+     * @return whether a snapshot was loaded
+     */
+    public boolean loadFromDisk() {
+        Optional<Snapshot> stored = store.read();
+        if (stored.isEmpty()) {
+            return false;
+        }
+        try {
+            CompiledSnapshot compiled = compiler.compile(stored.get(), SnapshotSource.DISK);
+            current.set(compiled);
+            LOG.info("serving last-known-good version " + compiled.version() + " from " + store.file());
+            return true;
+        } catch (SnapshotCompileException e) {
+            LOG.warning("last-known-good snapshot in " + store.file() + " does not compile (" + e.getMessage()
+                    + "); ignoring it");
+            return false;
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.gatehouse.dataplane.snapshot;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static io.gatehouse.dataplane.testing.Snapshots.config;
+import static io.gatehouse.dataplane.testing.Snapshots.snapshot;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ActiveSnapshotTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void appliedSnapshotIsInForceAndPersisted() throws Exception {
+        ActiveSnapshot active = new ActiveSnapshot(new SnapshotCompiler(5), new LastKnownGoodStore(dir));
+        assertThat(active.get()).isNull();
+        assertThat(active.version()).isZero();
+
+        active.apply(snapshot(4, config("http://127.0.0.1:1", "/a")));
+
+        assertThat(active.version()).isEqualTo(4);
+        assertThat(active.get().source()).isEqualTo(SnapshotSource.CONTROL_PLANE);
+        assertThat(new LastKnownGoodStore(dir).read()).get().extracting(s -> s.getVersion()).isEqualTo(4L);
+    }
+
+    @Test
+    void snapshotThatDoesNotCompileLeavesThePreviousOneInForceAndOnDisk() throws Exception {
+        ActiveSnapshot active = new ActiveSnapshot(new SnapshotCompiler(2), new LastKnownGoodStore(dir));
+        active.apply(snapshot(1, config("http://127.0.0.1:1", "/a")));
+        CompiledSnapshot before = active.get();
+
+        assertThatThrownBy(() -> active.apply(snapshot(2, config("http://127.0.0.1:1", "/a", "/b", "/c"))))
+                .isInstanceOf(SnapshotCompileException.class);
+
+        assertThat(active.get()).isSameAs(before);
+        assertThat(new LastKnownGoodStore(dir).read()).get().extracting(s -> s.getVersion()).isEqualTo(1L);
+    }
+
+    @Test
+    void loadFromDiskServesTheStoredSnapshotMarkedAsDisk() throws Exception {
+        new LastKnownGoodStore(dir).write(snapshot(7, config("http://127.0.0.1:1", "/a")));
+        ActiveSnapshot active = new ActiveSnapshot(new SnapshotCompiler(5), new LastKnownGoodStore(dir));
+
+        assertThat(active.loadFromDisk()).isTrue();
+
+        assertThat(active.version()).isEqualTo(7);
+        assertThat(active.get().source()).isEqualTo(SnapshotSource.DISK);
+    }
+
+    @Test
+    void corruptDiskSnapshotStartsEmptyInsteadOfFailing() throws Exception {
+        Files.writeString(dir.resolve("last-known-good.pb"), "this is not a protobuf message at all");
+        ActiveSnapshot active = new ActiveSnapshot(new SnapshotCompiler(5), new LastKnownGoodStore(dir));
+
+        assertThat(active.loadFromDisk()).isFalse();
+        assertThat(active.get()).isNull();
+    }
+}
