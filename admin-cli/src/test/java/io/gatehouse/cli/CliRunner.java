@@ -10,12 +10,13 @@ import java.util.Map;
 
 /**
  * Runs {@code gatehouse} in-process with captured stdout/stderr and a controlled environment:
- * no GATEHOUSE_CP_ADDRESS from the real shell leaks into a test.
+ * no GATEHOUSE_CP_ADDRESS from the real shell leaks into a test. Shipped in the admin-cli test-jar
+ * for the system tests.
  */
-final class CliRunner {
+public final class CliRunner {
 
     /** Result of one invocation. */
-    record Result(int exitCode, String out, String err) {
+    public record Result(int exitCode, String out, String err) {
         @Override
         public String toString() {
             return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
@@ -31,20 +32,20 @@ final class CliRunner {
     }
 
     /** A CLI whose $GATEHOUSE_CP_ADDRESS is {@code target} and $USER is "tester". */
-    static CliRunner against(String target) {
+    public static CliRunner against(String target) {
         Map<String, String> env = new HashMap<>();
         env.put(CliEnvironment.SERVER_VARIABLE, target);
         env.put("USER", "tester");
         return new CliRunner(env, Clock.systemUTC());
     }
 
-    CliRunner withEnv(String name, String value) {
+    public CliRunner withEnv(String name, String value) {
         Map<String, String> copy = new HashMap<>(env);
         copy.put(name, value);
         return new CliRunner(copy, clock);
     }
 
-    Result run(String... args) {
+    public Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CliEnvironment environment = new CliEnvironment(env, clock, () -> "testhost");

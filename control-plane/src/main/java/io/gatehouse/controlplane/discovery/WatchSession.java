@@ -84,9 +84,16 @@ final class WatchSession implements StreamObserver<WatchRequest> {
         }
         Node n = request.getNode();
         dataPlanes.connected(n.getId(), n.getRegion(), n.getBuildVersion(), replicaId, streamId);
+        long runs = parseVersion(request.getVersionInfo());
+        if (runs > 0) {
+            // A data plane only reports a version it has applied (from a push, or from its
+            // last-known-good file, which it had ACKed). Recording it keeps the fleet view right
+            // when the ACK of that push was lost with the previous stream.
+            dataPlanes.acked(n.getId(), runs);
+        }
         lock.lock();
         try {
-            knownVersion = parseVersion(request.getVersionInfo());
+            knownVersion = runs;
         } finally {
             lock.unlock();
         }

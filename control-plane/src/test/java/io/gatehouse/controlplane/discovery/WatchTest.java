@@ -259,4 +259,18 @@ class WatchTest {
             assertThat(again.next().getSnapshot().getVersion()).isEqualTo(next.getVersion());
         }
     }
+
+    @Test
+    void versionReportedOnConnectIsRecordedAsRunningWhenItsAckWasLost() {
+        long active = activeVersion();
+        String id = nodeId();
+        // The data plane applied `active` but its stream died before the ACK reached us; it
+        // reconnects reporting the version it runs (from memory or its last-known-good file).
+        try (WatchClient client = watch(id, Long.toString(active))) {
+            DataPlaneStatus status = Await.value("the reported version is recorded", () -> status(id),
+                    s -> s.getConnected() && s.getAckedVersion() == active);
+            assertThat(status.getBehindBy()).isZero();
+            assertThat(client.pending()).isZero();
+        }
+    }
 }
