@@ -26,6 +26,7 @@ public final class ConfigValidator {
 
     public List<ValidationProblem> validate(GatewayConfig config) {
         List<ValidationProblem> problems = new ArrayList<>();
+        SupportedFieldsRule.check(config, problems);
         Map<String, Integer> upstreamIndex = checkUpstreams(config.getUpstreamsList(), problems);
         checkRoutes(config.getRoutesList(), upstreamIndex, problems);
         if (config.hasDefaults() && config.getDefaults().hasTimeouts()) {

@@ -1,6 +1,7 @@
 package io.gatehouse.controlplane.validate;
 
 import com.google.protobuf.Duration;
+import io.gatehouse.config.ConfigDocuments;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.Route;
 import io.gatehouse.proto.config.v1.RouteDefaults;
@@ -278,5 +279,24 @@ class ConfigValidatorTest {
                 "routes[0].match.pathPrefix",
                 "routes[1].id",
                 "routes[1].timeouts.request");
+    }
+
+    @Test
+    void fieldsNotEnforcedYetAreRejectedWithTheirPaths() throws Exception {
+        GatewayConfig config = ConfigDocuments.fromYaml("""
+                upstreams:
+                  - name: api
+                    targets: [{url: "http://10.0.0.1:8080"}]
+                    loadBalancing: {policy: LEAST_REQUEST}
+                routes:
+                  - id: api
+                    match: {pathPrefix: /api, methods: [GET]}
+                    upstream: api
+                    rateLimiting: {limits: [{name: per-ip, limit: 10, period: 1s, key: {clientIp: true}}]}
+                """);
+
+        assertThat(new ConfigValidator().validate(config)).extracting(ValidationProblem::path)
+                .containsExactlyInAnyOrder("upstreams[0].loadBalancing", "routes[0].match.methods",
+                        "routes[0].rateLimiting");
     }
 }
