@@ -1,6 +1,9 @@
 package io.gatehouse.dataplane.server;
 
+import io.gatehouse.dataplane.chain.PolicyChain;
+import io.gatehouse.dataplane.proxy.Forwarder;
 import io.gatehouse.dataplane.proxy.ProxyHandler;
+import io.gatehouse.dataplane.routing.RouteLookup;
 import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
 import io.gatehouse.dataplane.snapshot.Backoff;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
@@ -11,6 +14,7 @@ import io.gatehouse.proto.discovery.v1.Node;
 import io.helidon.webserver.WebServer;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -63,7 +67,7 @@ public final class DataPlane implements AutoCloseable {
                     .host(settings.bindHost())
                     .port(settings.port())
                     .shutdownHook(false) // Main owns the JVM shutdown hook
-                    .routing(routing -> routing.any(new ProxyHandler(active::get, clients)))
+                    .routing(routing -> routing.any(new ProxyHandler(active::get, chain(clients))))
                     .putSocket(ADMIN_SOCKET, socket -> socket.host(settings.bindHost()).port(settings.adminPort()))
                     .routing(ADMIN_SOCKET, admin::register)
                     .build()
@@ -78,6 +82,16 @@ public final class DataPlane implements AutoCloseable {
                 + dataPlane.port() + " (admin " + dataPlane.adminPort() + "), control plane "
                 + settings.controlPlaneTarget());
         return dataPlane;
+    }
+
+    /**
+     * The request chain, in order; data-plane/README.md explains the order. Adding a policy is
+     * one line here (cheap rejections first).
+     */
+    private static PolicyChain chain(UpstreamClients clients) {
+        return new PolicyChain(List.of(
+                new RouteLookup()),
+                new Forwarder(clients));
     }
 
     /** Port of the client listener. */

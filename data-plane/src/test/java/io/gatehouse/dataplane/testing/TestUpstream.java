@@ -81,6 +81,11 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     /** The next recorded request (waits up to 10 s). */
+    /** Requests received and not taken yet. */
+    public int pending() {
+        return received.size();
+    }
+
     public Received take() throws InterruptedException {
         Received r = received.poll(10, TimeUnit.SECONDS);
         if (r == null) {

@@ -1,0 +1,163 @@
+package io.gatehouse.dataplane.chain;
+
+import io.gatehouse.dataplane.routing.CompiledRoute;
+import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
+import io.helidon.http.HeaderName;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * One client request on its way through the policy chain: the request and response, the
+ * snapshot in force when it arrived (read once, so a swap never affects a request in flight),
+ * and what earlier policies learned about it (route, client address, identity, ...).
+ *
+ * <p>Owned by the request's virtual thread: not thread-safe, never shared.
+ */
+public final class Exchange {
+
+    /** A typed slot for state one policy leaves for later ones (e.g. the authenticated identity). */
+    public static final class Key<T> {
+        private final String name;
+
+        private Key(String name) {
+            this.name = name;
+        }
+
+        public static <T> Key<T> named(String name) {
+            return new Key<>(name);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private final ServerRequest request;
+    private final ServerResponse response;
+    private final CompiledSnapshot snapshot;
+    private final String requestId;
+    private final long startNanos;
+    private final InetAddress peerAddress;
+    private InetAddress clientAddress;
+    private CompiledRoute route;
+    private Map<Key<?>, Object> attributes;
+    private List<Consumer<ResponseHeaders>> responseHeaderHooks;
+    private final Map<HeaderName, List<String>> upstreamHeaderEdits = new HashMap<>();
+
+    public Exchange(ServerRequest request, ServerResponse response, CompiledSnapshot snapshot, String requestId,
+                    long startNanos, InetAddress peerAddress) {
+        this.request = Objects.requireNonNull(request, "request");
+        this.response = Objects.requireNonNull(response, "response");
+        this.snapshot = snapshot;
+        this.requestId = Objects.requireNonNull(requestId, "requestId");
+        this.startNanos = startNanos;
+        this.peerAddress = peerAddress;
+        this.clientAddress = peerAddress;
+    }
+
+    public ServerRequest request() {
+        return request;
+    }
+
+    public ServerResponse response() {
+        return response;
+    }
+
+    /** The snapshot in force when the request arrived; null when the data plane has none yet. */
+    public CompiledSnapshot snapshot() {
+        return snapshot;
+    }
+
+    /** Kept from the client's {@code x-request-id} when usable, else generated. */
+    public String requestId() {
+        return requestId;
+    }
+
+    /** {@link System#nanoTime()} when the request arrived. */
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** The TCP peer (may be a proxy in front of the gateway). */
+    public InetAddress peerAddress() {
+        return peerAddress;
+    }
+
+    /** The client: the TCP peer, or an address from X-Forwarded-For/Forwarded via a trusted proxy. */
+    public InetAddress clientAddress() {
+        return clientAddress;
+    }
+
+    public void clientAddress(InetAddress address) {
+        this.clientAddress = Objects.requireNonNull(address, "address");
+    }
+
+    /** The matched route; null before route lookup ran. */
+    public CompiledRoute route() {
+        return route;
+    }
+
+    public void route(CompiledRoute route) {
+        this.route = Objects.requireNonNull(route, "route");
+    }
+
+    public <T> Optional<T> attribute(Key<T> key) {
+        if (attributes == null) {
+            return Optional.empty();
+        }
+        @SuppressWarnings("unchecked")
+        T value = (T) attributes.get(key);
+        return Optional.ofNullable(value);
+    }
+
+    public <T> void attribute(Key<T> key, T value) {
+        if (attributes == null) {
+            attributes = new HashMap<>(4);
+        }
+        attributes.put(key, value);
+    }
+
+    /**
+     * Sets a header on the request sent upstream (replacing what the client sent); an empty list
+     * removes it. Applied by the forwarder after the standard proxy headers.
+     */
+    public void setUpstreamHeader(HeaderName name, List<String> values) {
+        upstreamHeaderEdits.put(name, List.copyOf(values));
+    }
+
+    public Map<HeaderName, List<String>> upstreamHeaderEdits() {
+        return upstreamHeaderEdits;
+    }
+
+    /**
+     * Registers a hook run on the response headers just before they are sent (upstream responses
+     * and gateway-generated ones alike), in registration order.
+     */
+    public void onResponseHeaders(Consumer<ResponseHeaders> hook) {
+        if (responseHeaderHooks == null) {
+            responseHeaderHooks = new ArrayList<>(2);
+        }
+        responseHeaderHooks.add(hook);
+    }
+
+    /** Runs the registered response-header hooks once; later calls do nothing. */
+    public void runResponseHeaderHooks(ResponseHeaders headers) {
+        List<Consumer<ResponseHeaders>> hooks = responseHeaderHooks;
+        responseHeaderHooks = null;
+        if (hooks != null) {
+            for (Consumer<ResponseHeaders> hook : hooks) {
+                hook.accept(headers);
+            }
+        }
+    }
+}

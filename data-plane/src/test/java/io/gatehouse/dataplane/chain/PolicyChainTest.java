@@ -1,0 +1,83 @@
+package io.gatehouse.dataplane.chain;
+
+import io.gatehouse.dataplane.proxy.GatewayError;
+import io.gatehouse.dataplane.testing.Http;
+import io.gatehouse.dataplane.testing.ProxyServer;
+import io.gatehouse.dataplane.testing.Snapshots;
+import io.gatehouse.dataplane.testing.TestUpstream;
+import io.helidon.http.HeaderNames;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PolicyChainTest {
+
+    private TestUpstream upstream;
+    private ProxyServer proxy;
+    private final List<String> ran = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void startUpstream() throws Exception {
+        upstream = TestUpstream.start("up");
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        upstream.close();
+    }
+
+    @Test
+    void policiesRunInOrderWithTheMatchedRouteAndBeforeForwarding() throws Exception {
+        proxy = new ProxyServer(List.of(
+                recording("first"),
+                recording("second"),
+                (exchange, next) -> {
+                    exchange.setUpstreamHeader(HeaderNames.create("x-added-by-policy"), List.of("yes"));
+                    exchange.onResponseHeaders(headers -> headers.set("x-status-seen", String.valueOf(headers.status())));
+                    next.proceed(exchange);
+                    ran.add("after-response");
+                })).serve(1, Snapshots.config(upstream.url(), "/api"));
+
+        HttpResponse<String> response = Http.get(proxy.port(), "/api/x");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(ran).containsExactly("first:/api", "second:/api", "after-response");
+        assertThat(upstream.take().header("x-added-by-policy")).isEqualTo("yes");
+        assertThat(response.headers().firstValue("x-status-seen")).hasValue("200");
+    }
+
+    @Test
+    void aRejectingPolicyStopsTheChainAndItsErrorIsAJsonResponseWithItsHeaders() throws Exception {
+        proxy = new ProxyServer(List.of(
+                (exchange, next) -> {
+                    exchange.onResponseHeaders(headers -> headers.set("x-status-seen", String.valueOf(headers.status())));
+                    throw GatewayError.NOT_READY.exception("try later").withHeader("Retry-After", "7");
+                },
+                recording("never"))).serve(1, Snapshots.config(upstream.url(), "/api"));
+
+        Http.Json response = Http.getJson(proxy.port(), "/api/x");
+
+        assertThat(response.status()).isEqualTo(503);
+        assertThat(response.body().get("error").asText()).isEqualTo("not_ready");
+        assertThat(response.raw().headers().firstValue("retry-after")).hasValue("7");
+        assertThat(response.raw().headers().firstValue("x-status-seen")).hasValue("503");
+        assertThat(ran).isEmpty();
+        assertThat(upstream.pending()).isZero();
+    }
+
+    private Policy recording(String name) {
+        return (exchange, next) -> {
+            ran.add(name + ":" + exchange.route().pathPrefix());
+            next.proceed(exchange);
+        };
+    }
+}
