@@ -48,7 +48,7 @@ now_ms() { date +%s%3N; }
 step "Build (skipped when the jars exist)"
 if [[ ! -f admin-cli/target/gatehouse-admin-cli-0.1.0-SNAPSHOT.jar || ! -f data-plane/target/gatehouse-data-plane-0.1.0-SNAPSHOT.jar \
       || ! -f control-plane/target/gatehouse-control-plane-0.1.0-SNAPSHOT.jar ]]; then
-  PATH="$JAVA_HOME/bin:$PATH" mvn -B -q -ntp install -DskipTests
+  PATH="$JAVA_HOME/bin:$PATH" mvn -B -q -ntp package -DskipTests
 fi
 for port in "$cp_port" "$dp_us_port" "$dp_us_admin" "$dp_eu_port" "$dp_eu_admin" 8091 8092; do
   if port_open "$port"; then echo "port $port is in use; stop what holds it or set the *_PORT variables" >&2; exit 1; fi
