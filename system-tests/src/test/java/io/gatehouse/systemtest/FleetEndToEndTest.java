@@ -114,8 +114,8 @@ class FleetEndToEndTest {
     @Test
     void documentedExampleConfigsPassTheControlPlanesValidation() {
         CliRunner cli = CliRunner.against(replicaA.target());
-        for (String name : List.of("gateway.yaml", "gateway-v2.yaml")) {
-            Path file = Path.of("..", "deploy", "examples", name).toAbsolutePath().normalize();
+        for (String name : List.of("examples/gateway.yaml", "examples/gateway-v2.yaml", "docker/gateway.yaml")) {
+            Path file = Path.of("..", "deploy").resolve(name).toAbsolutePath().normalize();
             CliRunner.Result result = cli.run("validate", file.toString());
             assertThat(result.exitCode()).as(result.toString()).isZero();
         }
