@@ -19,6 +19,9 @@ public final class ControlPlaneClient implements AutoCloseable {
     private final ServerAddress address;
     private final Duration timeout;
     private final ManagedChannel channel;
+    /** Propagates a trace context to the control plane when OTEL_* configures an exporter. */
+    private final CliTracing tracing = CliTracing.fromEnvironment();
+    private final io.grpc.Channel traced;
 
     public ControlPlaneClient(ServerAddress address, Duration timeout) {
         this.address = address;
@@ -27,6 +30,7 @@ public final class ControlPlaneClient implements AutoCloseable {
                 .usePlaintext()
                 .userAgent("gatehouse-cli")
                 .build();
+        this.traced = tracing.wrap(channel);
     }
 
     /** The address this client talks to, for messages. */
@@ -36,12 +40,13 @@ public final class ControlPlaneClient implements AutoCloseable {
 
     /** A stub whose next call must finish within the configured timeout; take a fresh one per call. */
     public AdminServiceGrpc.AdminServiceBlockingStub admin() {
-        return AdminServiceGrpc.newBlockingStub(channel)
+        return AdminServiceGrpc.newBlockingStub(traced)
                 .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void close() {
+        tracing.close();
         channel.shutdownNow();
         try {
             // Bounded: the command is over either way, this only lets Netty release its threads.

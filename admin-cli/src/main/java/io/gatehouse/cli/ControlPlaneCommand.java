@@ -2,7 +2,6 @@ package io.gatehouse.cli;
 
 import io.grpc.StatusRuntimeException;
 import picocli.CommandLine;
-import picocli.CommandLine.ParentCommand;
 
 import java.util.concurrent.Callable;
 
@@ -13,8 +12,10 @@ import java.util.concurrent.Callable;
  */
 abstract class ControlPlaneCommand implements Callable<Integer> {
 
-    @ParentCommand
-    GatehouseCommand root;
+    /** The top-level command (also for commands nested in a group such as {@code keys create}). */
+    GatehouseCommand root() {
+        return (GatehouseCommand) spec.root().userObject();
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -26,14 +27,14 @@ abstract class ControlPlaneCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() {
-        Output output = root.output();
+        Output output = root().output();
         try {
             return run(output);
         } catch (CliException e) {
             output.error(e.getMessage());
             return e.exitCode();
         } catch (StatusRuntimeException e) {
-            return ErrorHandlers.rpcFailure(e, root.serverAddress(), root.timeout(), output);
+            return ErrorHandlers.rpcFailure(e, root().serverAddress(), root().timeout(), output);
         } finally {
             if (client != null) {
                 client.close();
@@ -45,14 +46,14 @@ abstract class ControlPlaneCommand implements Callable<Integer> {
     /** The client for this run, connected on first use. */
     protected ControlPlaneClient client() {
         if (client == null) {
-            client = new ControlPlaneClient(root.serverAddress(), root.timeout());
+            client = new ControlPlaneClient(root().serverAddress(), root().timeout());
         }
         return client;
     }
 
     /** {@code --author}, else {@code $USER@hostname}. */
     protected String author(String option) {
-        return option != null && !option.isBlank() ? option : root.environment().defaultAuthor();
+        return option != null && !option.isBlank() ? option : root().environment().defaultAuthor();
     }
 
     /** Rejects a version number below 1 as a usage error. */

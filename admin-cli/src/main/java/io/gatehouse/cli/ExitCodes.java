@@ -12,6 +12,11 @@ public final class ExitCodes {
     public static final int USAGE = 2;
     /** The control plane could not be reached or did not answer before the deadline. */
     public static final int UNREACHABLE = 3;
+    /**
+     * {@code dataplanes --check}: a data plane has been behind the active version, or disconnected,
+     * for longer than {@code --max-drift}.
+     */
+    public static final int DRIFT = 4;
 
     private ExitCodes() {
     }

@@ -43,6 +43,8 @@ import java.util.Optional;
                 ShowCommand.class,
                 RollbackCommand.class,
                 DataPlanesCommand.class,
+                KeysCommand.class,
+                CacheCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class GatehouseCommand implements Runnable {

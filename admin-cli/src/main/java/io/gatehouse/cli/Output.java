@@ -41,6 +41,11 @@ public final class Output {
         this.clock = clock;
     }
 
+    /** Now, by this output's clock (the one {@link #ago} measures against). */
+    public java.time.Instant now() {
+        return clock.instant();
+    }
+
     public boolean isJson() {
         return format == OutputFormat.JSON;
     }

@@ -34,7 +34,11 @@ final class AdminMessages {
     }
 
     static DataPlaneStatus dataPlaneStatus(DataPlaneRecord dp, long activeVersion) {
-        return DataPlaneStatus.newBuilder()
+        DataPlaneStatus.Builder status = DataPlaneStatus.newBuilder()
+                .setAdminAddress(dp.adminAddress());
+        dp.behindSince().ifPresent(t -> status.setBehindSince(timestamp(t)));
+        dp.disconnectedAt().ifPresent(t -> status.setDisconnectedAt(timestamp(t)));
+        return status
                 .setId(dp.id())
                 .setRegion(dp.region())
                 .setBuildVersion(dp.buildVersion())

@@ -1,5 +1,6 @@
 package io.gatehouse.controlplane.admin;
 
+import io.gatehouse.controlplane.keys.KeyAdmin;
 import io.gatehouse.controlplane.store.ApplyResult;
 import io.gatehouse.controlplane.store.ConfigStore;
 import io.gatehouse.controlplane.store.DataPlaneStore;
@@ -14,6 +15,12 @@ import io.gatehouse.proto.admin.v1.ApplyOutcome;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.ApplyResponse;
 import io.gatehouse.proto.admin.v1.ConfigVersion;
+import io.gatehouse.proto.admin.v1.CreateApiKeyRequest;
+import io.gatehouse.proto.admin.v1.CreateApiKeyResponse;
+import io.gatehouse.proto.admin.v1.ListApiKeysRequest;
+import io.gatehouse.proto.admin.v1.ListApiKeysResponse;
+import io.gatehouse.proto.admin.v1.RevokeApiKeyRequest;
+import io.gatehouse.proto.admin.v1.RevokeApiKeyResponse;
 import io.gatehouse.proto.admin.v1.DiffRequest;
 import io.gatehouse.proto.admin.v1.DiffResponse;
 import io.gatehouse.proto.admin.v1.GetVersionRequest;
@@ -49,11 +56,18 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
     private final ConfigStore configs;
     private final DataPlaneStore dataPlanes;
     private final ConfigValidator validator;
+    /** Null when this service was built without the key store (key RPCs are then UNIMPLEMENTED). */
+    private final KeyAdmin keys;
 
     public AdminService(ConfigStore configs, DataPlaneStore dataPlanes, ConfigValidator validator) {
+        this(configs, dataPlanes, validator, null);
+    }
+
+    public AdminService(ConfigStore configs, DataPlaneStore dataPlanes, ConfigValidator validator, KeyAdmin keys) {
         this.configs = configs;
         this.dataPlanes = dataPlanes;
         this.validator = validator;
+        this.keys = keys;
     }
 
     @Override
@@ -155,6 +169,29 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
             dataPlanes.list().forEach(dp -> response.addDataPlanes(AdminMessages.dataPlaneStatus(dp, active)));
             return response.build();
         });
+    }
+
+    @Override
+    public void createApiKey(CreateApiKeyRequest request, StreamObserver<CreateApiKeyResponse> out) {
+        call(out, () -> keyAdmin().create(request));
+    }
+
+    @Override
+    public void listApiKeys(ListApiKeysRequest request, StreamObserver<ListApiKeysResponse> out) {
+        call(out, () -> keyAdmin().list(request));
+    }
+
+    @Override
+    public void revokeApiKey(RevokeApiKeyRequest request, StreamObserver<RevokeApiKeyResponse> out) {
+        call(out, () -> keyAdmin().revoke(request));
+    }
+
+    private KeyAdmin keyAdmin() {
+        if (keys == null) {
+            throw Status.UNIMPLEMENTED.withDescription("API keys are not enabled on this control plane")
+                    .asRuntimeException();
+        }
+        return keys;
     }
 
     private record Side(long version, GatewayConfig config) {

@@ -16,7 +16,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Tells this replica when the active config version changes, whichever replica made the change.
+ * Tells this replica when the active config version or the API key set changes, whichever replica
+ * made the change.
  *
  * <p>Holds one dedicated connection (not from the pool: it stays checked out forever) that
  * {@code LISTEN}s on {@link ConfigStore#CHANNEL}; apply and rollback {@code NOTIFY} in their
@@ -42,6 +43,8 @@ public final class ActiveVersionListener implements AutoCloseable {
     private volatile Thread thread;
     /** Owned by the listener thread. */
     private long lastVersion = -1;
+    /** Owned by the listener thread: the API key revision last pushed (see KeyStore). */
+    private long lastKeysRevision = -1;
 
     public ActiveVersionListener(Database database, String applicationName, Duration pollInterval,
                                  LongConsumer onChange) {
@@ -105,8 +108,9 @@ public final class ActiveVersionListener implements AutoCloseable {
             PGNotification[] notifications = pg.getNotifications(WAIT_MILLIS);
             boolean due = System.nanoTime() - nextPoll >= 0;
             if ((notifications != null && notifications.length > 0) || due) {
-                // The payload is a version, but reading the pointer is authoritative and also
-                // collapses a burst of notifications into one push of the newest version.
+                // The payload is a version (or "keys:<revision>" for API key changes), but reading
+                // the pointers is authoritative and also collapses a burst of notifications into
+                // one push of the newest state.
                 checkActiveVersion(connection);
                 nextPoll = System.nanoTime() + pollInterval.toNanos();
             }
@@ -115,19 +119,27 @@ public final class ActiveVersionListener implements AutoCloseable {
 
     private void checkActiveVersion(Connection connection) throws SQLException {
         long version;
-        try (PreparedStatement ps = connection.prepareStatement("SELECT version FROM active_config");
+        long keysRevision;
+        // A key create/revoke re-pushes the active version (with the new key set).
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT a.version, r.revision FROM active_config a CROSS JOIN api_key_revision r");
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 return;
             }
             version = rs.getLong(1);
-            if (rs.wasNull() || version == lastVersion) {
+            if (rs.wasNull()) {
+                return;
+            }
+            keysRevision = rs.getLong(2);
+            if (version == lastVersion && keysRevision == lastKeysRevision) {
                 return;
             }
         }
         try {
             onChange.accept(version);
             lastVersion = version;
+            lastKeysRevision = keysRevision;
         } catch (RuntimeException e) {
             // lastVersion stays, so the next poll tries again.
             LOG.log(Level.WARNING, "pushing config version " + version + " failed; will retry", e);

@@ -1,5 +1,7 @@
 package io.gatehouse.controlplane.discovery;
 
+import io.gatehouse.controlplane.keys.KeySet;
+import io.gatehouse.controlplane.keys.KeyStore;
 import io.gatehouse.controlplane.store.ConfigStore;
 import io.gatehouse.controlplane.store.DataPlaneStore;
 import io.gatehouse.controlplane.store.VersionNotFoundException;
@@ -31,14 +33,23 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
     private final DataPlaneStore dataPlanes;
     private final SnapshotCache snapshots;
     private final String replicaId;
+    /** Null = no API keys (snapshots carry none, keys_revision 0). */
+    private final KeyStore keys;
     private final Set<WatchSession> sessions = ConcurrentHashMap.newKeySet();
+    private volatile WatchEvents events = WatchEvents.NONE;
 
     public DiscoveryService(ConfigStore configs, DataPlaneStore dataPlanes, SnapshotCache snapshots,
                             String replicaId) {
+        this(configs, dataPlanes, snapshots, replicaId, null);
+    }
+
+    public DiscoveryService(ConfigStore configs, DataPlaneStore dataPlanes, SnapshotCache snapshots,
+                            String replicaId, KeyStore keys) {
         this.configs = configs;
         this.dataPlanes = dataPlanes;
         this.snapshots = snapshots;
         this.replicaId = replicaId;
+        this.keys = keys;
     }
 
     @Override
@@ -47,20 +58,32 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
                 replicaId);
     }
 
-    /** Pushes {@code version} (loaded once) to every open stream that does not have it yet. */
+    /**
+     * Pushes {@code version} (loaded once) with the current API keys to every open stream that
+     * does not have that config version and key revision yet.
+     */
     public void pushActiveVersion(long version) {
         if (sessions.isEmpty()) {
             return;
         }
         Snapshot snapshot;
         try {
-            snapshot = snapshots.get(version);
+            snapshot = withKeys(snapshots.get(version));
         } catch (VersionNotFoundException e) {
             throw new IllegalStateException("active version " + version + " is not in the store", e);
         }
         for (WatchSession session : sessions) {
             session.offer(snapshot);
         }
+    }
+
+    /** Sets who is told about pushes, ACKs, NACKs and disconnects (telemetry); call before serving. */
+    public void events(WatchEvents events) {
+        this.events = java.util.Objects.requireNonNull(events, "events");
+    }
+
+    WatchEvents events() {
+        return events;
     }
 
     /** Number of open, registered watch streams on this replica. */
@@ -90,10 +113,22 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
             return Optional.empty();
         }
         try {
-            return Optional.of(snapshots.get(active.getAsLong()));
+            return Optional.of(withKeys(snapshots.get(active.getAsLong())));
         } catch (VersionNotFoundException e) {
             LOG.log(Level.WARNING, "active version " + active.getAsLong() + " vanished", e);
             return Optional.empty();
         }
+    }
+
+    /** The cached config snapshot plus the key set in force (read fresh: it changes independently). */
+    private Snapshot withKeys(Snapshot config) {
+        if (keys == null) {
+            return config;
+        }
+        KeySet current = keys.current();
+        if (current.revision() == 0) {
+            return config;
+        }
+        return config.toBuilder().addAllApiKeys(current.keys()).setKeysRevision(current.revision()).build();
     }
 }

@@ -39,9 +39,9 @@ final class WatchSession implements StreamObserver<WatchRequest> {
     private volatile Node node;
     // Guarded by lock.
     private String latestNonce = "";
-    private long latestSentVersion;
-    /** The version the data plane is known to run or was last sent; -1 = unknown. */
-    private long knownVersion = -1;
+    private SnapshotVersion latestSent = SnapshotVersion.NONE;
+    /** The version the data plane is known to run or was last sent; UNKNOWN = unknown. */
+    private SnapshotVersion known = SnapshotVersion.UNKNOWN;
     private boolean closed;
 
     WatchSession(ServerCallStreamObserver<WatchResponse> responses, DiscoveryService owner,
@@ -84,7 +84,9 @@ final class WatchSession implements StreamObserver<WatchRequest> {
         }
         Node n = request.getNode();
         dataPlanes.connected(n.getId(), n.getRegion(), n.getBuildVersion(), replicaId, streamId);
-        long runs = parseVersion(request.getVersionInfo());
+        dataPlanes.adminAddress(n.getId(), n.getAdminAddress());
+        SnapshotVersion runsSnapshot = SnapshotVersion.parse(request.getVersionInfo());
+        long runs = runsSnapshot.config();
         if (runs > 0) {
             // A data plane only reports a version it has applied (from a push, or from its
             // last-known-good file, which it had ACKed). Recording it keeps the fleet view right
@@ -93,7 +95,7 @@ final class WatchSession implements StreamObserver<WatchRequest> {
         }
         lock.lock();
         try {
-            knownVersion = runs;
+            known = runs < 0 ? SnapshotVersion.UNKNOWN : runsSnapshot;
         } finally {
             lock.unlock();
         }
@@ -113,7 +115,7 @@ final class WatchSession implements StreamObserver<WatchRequest> {
             if (nonce.isEmpty() || !nonce.equals(latestNonce)) {
                 answeredVersion = -1;
             } else {
-                answeredVersion = latestSentVersion;
+                answeredVersion = latestSent.config();
             }
         } finally {
             lock.unlock();
@@ -128,17 +130,20 @@ final class WatchSession implements StreamObserver<WatchRequest> {
         if (request.hasErrorDetail()) {
             String error = request.getErrorDetail().getMessage();
             dataPlanes.nacked(nodeId, answeredVersion, error);
+            owner.events().nacked(nodeId, answeredVersion, error);
             LOG.warning(() -> "NACK from data plane " + nodeId + " for version " + answeredVersion
                     + " (keeps '" + request.getVersionInfo() + "'): " + error);
             lock.lock();
             try {
-                knownVersion = parseVersion(request.getVersionInfo());
+                SnapshotVersion kept = SnapshotVersion.parse(request.getVersionInfo());
+                known = kept.config() < 0 ? SnapshotVersion.UNKNOWN : kept;
             } finally {
                 lock.unlock();
             }
         } else {
-            long applied = parseVersion(request.getVersionInfo());
+            long applied = SnapshotVersion.parse(request.getVersionInfo()).config();
             dataPlanes.acked(nodeId, applied > 0 ? applied : answeredVersion);
+            owner.events().acked(nodeId, answeredVersion);
         }
     }
 
@@ -152,19 +157,21 @@ final class WatchSession implements StreamObserver<WatchRequest> {
             if (closed || node == null) {
                 return;
             }
-            long version = snapshot.getVersion();
-            if (version == knownVersion || version <= latestSentVersion) {
+            // Ordered by (config version, key revision): a key change re-sends the same config.
+            SnapshotVersion version = SnapshotVersion.of(snapshot);
+            if (version.equals(known) || version.compareTo(latestSent) <= 0) {
                 return;
             }
             String nonce = UUID.randomUUID().toString();
             responses.onNext(WatchResponse.newBuilder()
-                    .setVersionInfo(Long.toString(version))
+                    .setVersionInfo(version.versionInfo())
                     .setNonce(nonce)
                     .setSnapshot(snapshot)
                     .build());
             latestNonce = nonce;
-            latestSentVersion = version;
-            knownVersion = version;
+            latestSent = version;
+            owner.events().pushed(node.getId(), version.config());
+            known = version;
         } catch (StatusRuntimeException | IllegalStateException e) {
             // The call was cancelled or completed concurrently; the end callback cleans up.
             LOG.log(Level.FINE, "push to " + describe() + " failed", e);
@@ -218,6 +225,7 @@ final class WatchSession implements StreamObserver<WatchRequest> {
         owner.unregister(this);
         Node n = node;
         if (n != null) {
+            owner.events().disconnected(n.getId());
             try {
                 dataPlanes.disconnected(n.getId(), streamId);
             } catch (StoreException e) {
@@ -229,17 +237,5 @@ final class WatchSession implements StreamObserver<WatchRequest> {
     private String describe() {
         Node n = node;
         return n == null ? "unregistered stream " + streamId : "data plane " + n.getId();
-    }
-
-    /** Decimal version from {@code version_info}; 0 for "" and -1 for anything unparseable. */
-    private static long parseVersion(String versionInfo) {
-        if (versionInfo.isEmpty()) {
-            return 0;
-        }
-        try {
-            return Long.parseLong(versionInfo.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 }

@@ -5,13 +5,18 @@ import io.gatehouse.controlplane.admin.AdminService;
 import io.gatehouse.controlplane.discovery.ActiveVersionListener;
 import io.gatehouse.controlplane.discovery.DiscoveryService;
 import io.gatehouse.controlplane.discovery.SnapshotCache;
+import io.gatehouse.controlplane.keys.KeyAdmin;
+import io.gatehouse.controlplane.keys.KeyStore;
+import io.gatehouse.controlplane.status.StatusServer;
 import io.gatehouse.controlplane.store.ConfigStore;
+import io.gatehouse.controlplane.telemetry.CpTelemetry;
 import io.gatehouse.controlplane.store.DataPlaneStore;
 import io.gatehouse.controlplane.store.Database;
 import io.gatehouse.controlplane.store.ReplicaStore;
 import io.gatehouse.controlplane.store.StoreException;
 import io.gatehouse.controlplane.validate.ConfigValidator;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -77,12 +82,17 @@ public final class ControlPlane implements AutoCloseable {
     private final ActiveVersionListener listener;
     private final ReplicaHeartbeat heartbeat;
     private final HealthStatusManager health;
+    private final CpTelemetry telemetry;
+    private final StatusServer status;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ControlPlane(ControlPlaneSettings settings, HikariDataSource pool, Server server,
                          ExecutorService grpcExecutor, DiscoveryService discovery, DataPlaneStore dataPlanes,
-                         ActiveVersionListener listener, ReplicaHeartbeat heartbeat, HealthStatusManager health) {
+                         ActiveVersionListener listener, ReplicaHeartbeat heartbeat, HealthStatusManager health,
+                         CpTelemetry telemetry, StatusServer status) {
         this.settings = settings;
+        this.telemetry = telemetry;
+        this.status = status;
         this.pool = pool;
         this.server = server;
         this.grpcExecutor = grpcExecutor;
@@ -106,7 +116,13 @@ public final class ControlPlane implements AutoCloseable {
 
     /** As {@link #start(ControlPlaneSettings)}, with non-default background intervals. */
     public static ControlPlane start(ControlPlaneSettings settings, Timings timings) {
+        return start(settings, timings, CpTelemetry.fromEnvironment());
+    }
+
+    /** As {@link #start(ControlPlaneSettings, Timings)} with the given telemetry, which the replica owns and closes. */
+    public static ControlPlane start(ControlPlaneSettings settings, Timings timings, CpTelemetry telemetry) {
         Deque<AutoCloseable> started = new ArrayDeque<>();
+        started.push(telemetry);
         try {
             Database database = new Database(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
             HikariDataSource pool;
@@ -127,8 +143,10 @@ public final class ControlPlane implements AutoCloseable {
             // A previous process with the same replica id may have died holding streams.
             dataPlanes.disconnectAll(settings.replicaId());
 
+            KeyStore keys = new KeyStore(pool);
             DiscoveryService discovery = new DiscoveryService(configs, dataPlanes, new SnapshotCache(configs),
-                    settings.replicaId());
+                    settings.replicaId(), keys);
+            discovery.events(telemetry.watchEvents()); // push spans, push/ACK/NACK metrics
             ActiveVersionListener listener = new ActiveVersionListener(database,
                     "gatehouse-cp-listener-" + settings.replicaId(), timings.pollInterval(),
                     discovery::pushActiveVersion);
@@ -142,7 +160,8 @@ public final class ControlPlane implements AutoCloseable {
                     // Handlers do blocking JDBC; virtual threads make that cheap.
                     .executor(grpcExecutor)
                     .addService(discovery)
-                    .addService(new AdminService(configs, dataPlanes, new ConfigValidator()))
+                    .addService(ServerInterceptors.intercept(new AdminService(configs, dataPlanes, new ConfigValidator(), new KeyAdmin(keys, configs)),
+                            telemetry.serverInterceptor())) // a span per admin RPC
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
                     // Detect dead data planes, and let well-behaved clients ping to detect us.
@@ -157,9 +176,18 @@ public final class ControlPlane implements AutoCloseable {
                 throw new ControlPlaneStartException("cannot listen on " + settings.bindHost() + ":"
                         + settings.grpcPort() + ": " + rootMessage(e), e);
             }
+            started.push(() -> server.shutdownNow());
+            StatusServer status;
+            try {
+                status = StatusServer.start(settings.bindHost(), settings.httpPort(), configs, dataPlanes,
+                        discovery::openStreams, telemetry.metrics(), settings.replicaId());
+            } catch (IOException e) {
+                throw new ControlPlaneStartException("cannot listen (HTTP) on " + settings.bindHost() + ":"
+                        + settings.httpPort() + ": " + rootMessage(e), e);
+            }
             health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
             ControlPlane cp = new ControlPlane(settings, pool, server, grpcExecutor, discovery, dataPlanes,
-                    listener, heartbeat, health);
+                    listener, heartbeat, health, telemetry, status);
             LOG.info(() -> "control plane replica " + settings.replicaId() + " serving gRPC on "
                     + settings.bindHost() + ":" + cp.port() + " (database " + settings.jdbcUrl() + ")");
             return cp;
@@ -185,6 +213,11 @@ public final class ControlPlane implements AutoCloseable {
         return settings.replicaId();
     }
 
+    /** The bound port of the HTTP listener (status page, /api/status, /metrics). */
+    public int httpPort() {
+        return status.port();
+    }
+
     public ControlPlaneSettings settings() {
         return settings;
     }
@@ -204,6 +237,7 @@ public final class ControlPlane implements AutoCloseable {
             return;
         }
         health.enterTerminalState();
+        status.close();
         server.shutdown();
         listener.close();
         discovery.closeAllStreams();
@@ -224,6 +258,7 @@ public final class ControlPlane implements AutoCloseable {
         }
         grpcExecutor.shutdownNow();
         pool.close();
+        telemetry.close();
         LOG.info(() -> "control plane replica " + settings.replicaId() + " stopped");
     }
 

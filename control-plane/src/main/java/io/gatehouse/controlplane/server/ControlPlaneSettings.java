@@ -14,9 +14,18 @@ import java.util.Objects;
  * @param bindHost   address the gRPC server binds, e.g. {@code 0.0.0.0}
  * @param grpcPort   gRPC port; 0 = an ephemeral port (see {@link ControlPlane#port()})
  * @param replicaId  unique id of this replica, recorded as the owner of its watch streams
+ * @param httpPort   port of the HTTP listener (status page, /api/status, /metrics); 0 = ephemeral
  */
 public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassword, String bindHost,
-                                   int grpcPort, String replicaId) {
+                                   int grpcPort, String replicaId, int httpPort) {
+
+    public static final int DEFAULT_HTTP_PORT = 7071;
+
+    /** Settings with an ephemeral HTTP port (programmatic use, tests). */
+    public ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassword, String bindHost,
+                                int grpcPort, String replicaId) {
+        this(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, 0);
+    }
 
     public static final String DEFAULT_DB_URL = "jdbc:postgresql://localhost:5432/gatehouse";
     public static final int DEFAULT_PORT = 7070;
@@ -29,6 +38,9 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
         Objects.requireNonNull(replicaId, "replicaId");
         if (grpcPort < 0 || grpcPort > 65535) {
             throw new IllegalArgumentException("grpcPort must be 0..65535, not " + grpcPort);
+        }
+        if (httpPort < 0 || httpPort > 65535) {
+            throw new IllegalArgumentException("httpPort must be 0..65535, not " + httpPort);
         }
         if (replicaId.isBlank()) {
             throw new IllegalArgumentException("replicaId must not be blank");
@@ -51,15 +63,21 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
                 env.getOrDefault("GATEHOUSE_DB_PASSWORD", ""),
                 env.getOrDefault("GATEHOUSE_CP_BIND", "0.0.0.0"),
                 parsePort(env.getOrDefault("GATEHOUSE_CP_PORT", Integer.toString(DEFAULT_PORT)), "GATEHOUSE_CP_PORT"),
-                env.getOrDefault("GATEHOUSE_REPLICA_ID", defaultReplicaId()));
+                env.getOrDefault("GATEHOUSE_REPLICA_ID", defaultReplicaId()),
+                parsePort(env.getOrDefault("GATEHOUSE_CP_HTTP_PORT", Integer.toString(DEFAULT_HTTP_PORT)),
+                        "GATEHOUSE_CP_HTTP_PORT"));
     }
 
     public ControlPlaneSettings withGrpcPort(int port) {
-        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, port, replicaId);
+        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, port, replicaId, httpPort);
     }
 
     public ControlPlaneSettings withReplicaId(String id) {
-        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, id);
+        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, id, httpPort);
+    }
+
+    public ControlPlaneSettings withHttpPort(int port) {
+        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, port);
     }
 
     /** Hostname plus process id: unique per running replica, stable for its lifetime. */
@@ -89,6 +107,6 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
     @Override
     public String toString() {
         return "ControlPlaneSettings[jdbcUrl=" + jdbcUrl + ", dbUser=" + dbUser + ", bindHost=" + bindHost
-                + ", grpcPort=" + grpcPort + ", replicaId=" + replicaId + "]";
+                + ", grpcPort=" + grpcPort + ", replicaId=" + replicaId + ", httpPort=" + httpPort + "]";
     }
 }

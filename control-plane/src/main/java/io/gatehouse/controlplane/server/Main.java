@@ -19,17 +19,19 @@ public final class Main {
             "--db-password", "GATEHOUSE_DB_PASSWORD",
             "--bind", "GATEHOUSE_CP_BIND",
             "--port", "GATEHOUSE_CP_PORT",
-            "--replica-id", "GATEHOUSE_REPLICA_ID");
+            "--replica-id", "GATEHOUSE_REPLICA_ID",
+            "--http-port", "GATEHOUSE_CP_HTTP_PORT");
 
     private static final String USAGE = """
             usage: gatehouse-control-plane [--db-url URL] [--db-user USER] [--db-password PASSWORD]
-                                           [--bind HOST] [--port PORT] [--replica-id ID]
+                                           [--bind HOST] [--port PORT] [--replica-id ID] [--http-port PORT]
               --db-url       PostgreSQL JDBC URL   (env GATEHOUSE_DB_URL, default jdbc:postgresql://localhost:5432/gatehouse)
               --db-user      database user         (env GATEHOUSE_DB_USER, default postgres)
               --db-password  database password     (env GATEHOUSE_DB_PASSWORD, default empty)
               --bind         gRPC bind address     (env GATEHOUSE_CP_BIND, default 0.0.0.0)
               --port         gRPC port, 0 = any    (env GATEHOUSE_CP_PORT, default 7070)
               --replica-id   id of this replica    (env GATEHOUSE_REPLICA_ID, default <hostname>-<pid>)
+              --http-port    status page, /metrics (env GATEHOUSE_CP_HTTP_PORT, default 7071, 0 = any)
             """;
 
     private Main() {

@@ -11,8 +11,12 @@ import java.util.Optional;
  * @param ackedVersion     last ACKed version, 0 = none
  * @param lastNackVersion  version of the most recent NACK since the last ACK, 0 = none
  * @param lastNackError    error of that NACK, "" = none
+ * @param behindSince      since when it has not run the active version; empty when it does
+ * @param adminAddress     its admin listener "host:port" as it reported it, "" = unknown
+ * @param disconnectedAt   when its last stream ended; empty if it never disconnected
  */
 public record DataPlaneRecord(String id, String region, String buildVersion, Optional<String> controlPlaneId,
                               boolean connected, long ackedVersion, long lastNackVersion, String lastNackError,
-                              Instant lastSeen) {
+                              Instant lastSeen, Optional<Instant> behindSince, String adminAddress,
+                              Optional<Instant> disconnectedAt) {
 }

@@ -41,11 +41,22 @@ public final class DataPlaneStore {
                 nodeId, region, buildVersion, controlPlaneId, streamId);
     }
 
-    /** An ACK: the data plane runs {@code version}; clears any earlier NACK. */
+    /**
+     * An ACK: the data plane runs {@code version}; clears any earlier NACK. Also keeps
+     * {@code behind_since}: cleared when {@code version} is the active one, else the creation time
+     * of the first version it lacks.
+     */
     public void acked(String nodeId, long version) {
         update("""
-                UPDATE data_planes SET acked_version = ?, last_nack_version = 0, last_nack_error = '', last_seen = now()
-                WHERE id = ?""", version, nodeId);
+                UPDATE data_planes SET acked_version = ?, last_nack_version = 0, last_nack_error = '', last_seen = now(),
+                    behind_since = CASE WHEN ? >= coalesce((SELECT version FROM active_config), 0) THEN NULL
+                        ELSE coalesce(behind_since, (SELECT min(created_at) FROM config_versions WHERE version > ?)) END
+                WHERE id = ?""", version, version, version, nodeId);
+    }
+
+    /** Records the data plane's admin listener address ("host:port", "" = unknown). */
+    public void adminAddress(String nodeId, String address) {
+        update("UPDATE data_planes SET admin_address = ? WHERE id = ?", address, nodeId);
     }
 
     /** A NACK of {@code rejectedVersion}; the acked version stays what it was. */
@@ -78,8 +89,15 @@ public final class DataPlaneStore {
         String sql = """
                 SELECT d.id, d.region, d.build_version, d.control_plane_id,
                        (d.control_plane_id IS NOT NULL AND r.last_heartbeat > now() - make_interval(secs => ?)) AS connected,
-                       d.acked_version, d.last_nack_version, d.last_nack_error, d.last_seen
+                       d.acked_version, d.last_nack_version, d.last_nack_error, d.last_seen,
+                       -- behind since: derived from the version history when the stored value lags
+                       CASE WHEN d.acked_version >= coalesce(a.version, 0) THEN NULL
+                            ELSE coalesce(d.behind_since,
+                                (SELECT min(v.created_at) FROM config_versions v WHERE v.version > d.acked_version))
+                       END AS behind_since,
+                       d.admin_address, d.disconnected_at
                 FROM data_planes d LEFT JOIN control_plane_replicas r ON r.id = d.control_plane_id
+                CROSS JOIN active_config a
                 ORDER BY d.id""";
         try (Connection connection = dataSource.getConnection();
              PreparedStatement ps = connection.prepareStatement(sql)) {
@@ -90,13 +108,18 @@ public final class DataPlaneStore {
                     result.add(new DataPlaneRecord(
                             rs.getString(1), rs.getString(2), rs.getString(3),
                             Optional.ofNullable(rs.getString(4)), rs.getBoolean(5),
-                            rs.getLong(6), rs.getLong(7), rs.getString(8), rs.getTimestamp(9).toInstant()));
+                            rs.getLong(6), rs.getLong(7), rs.getString(8), rs.getTimestamp(9).toInstant(),
+                            instant(rs.getTimestamp(10)), rs.getString(11), instant(rs.getTimestamp(12))));
                 }
                 return result;
             }
         } catch (SQLException e) {
             throw new StoreException("listing data planes failed: " + e.getMessage(), e);
         }
+    }
+
+    private static Optional<java.time.Instant> instant(java.sql.Timestamp timestamp) {
+        return timestamp == null ? Optional.empty() : Optional.of(timestamp.toInstant());
     }
 
     private void update(String sql, Object... args) {

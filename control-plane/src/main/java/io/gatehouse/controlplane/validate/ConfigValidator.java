@@ -29,6 +29,11 @@ public final class ConfigValidator {
         SupportedFieldsRule.check(config, problems);
         Map<String, Integer> upstreamIndex = checkUpstreams(config.getUpstreamsList(), problems);
         checkRoutes(config.getRoutesList(), upstreamIndex, problems);
+        AuthRules.check(config, problems);
+        EdgePolicyRules.check(config, problems); // rate limits, cache, access, CORS, upstream policy (SSRF)
+        UpstreamRules.check(config, problems); // splits, balancing, health, outliers, pools, protocol, TLS
+        LoggingRules.check(config, problems); // access log sampling
+        ResilienceRules.check(config, problems); // idle timeouts, retries, breakers, limits, header size
         if (config.hasDefaults() && config.getDefaults().hasTimeouts()) {
             checkTimeouts("defaults.timeouts", config.getDefaults().getTimeouts(), problems);
         }
@@ -64,30 +69,18 @@ public final class ConfigValidator {
     private static void checkRoutes(List<Route> routes, Map<String, Integer> upstreamIndex,
                                     List<ValidationProblem> problems) {
         Map<String, Integer> firstById = new HashMap<>();
-        Map<String, Integer> firstByMatch = new HashMap<>();
+        RouteMatchRules matchRules = new RouteMatchRules(routes);
         for (int i = 0; i < routes.size(); i++) {
             Route route = routes.get(i);
             String path = "routes[" + i + "]";
             checkName(path + ".id", route.getId(), "route id", "routes", firstById, i, problems);
-            if (route.getUpstream().isEmpty()) {
+            if (route.getUpstream().isEmpty() && route.getWeightedUpstreamsCount() == 0) { // splits: UpstreamRules
                 problems.add(new ValidationProblem(path + ".upstream", "is required"));
-            } else if (!upstreamIndex.containsKey(route.getUpstream())) {
+            } else if (!route.getUpstream().isEmpty() && !upstreamIndex.containsKey(route.getUpstream())) {
                 problems.add(new ValidationProblem(path + ".upstream",
                         "unknown upstream '" + route.getUpstream() + "'"));
             }
-            String prefix = route.getMatch().getPathPrefix();
-            List<String> prefixProblems = PathPrefixRule.check(prefix);
-            for (String reason : prefixProblems) {
-                problems.add(new ValidationProblem(path + ".match.pathPrefix", reason));
-            }
-            if (prefixProblems.isEmpty()) {
-                Integer earlier = firstByMatch.putIfAbsent(PathPrefixRule.effective(prefix), i);
-                if (earlier != null) {
-                    problems.add(new ValidationProblem(path + ".match.pathPrefix",
-                            "conflicts with routes[" + earlier + "] (id '" + routes.get(earlier).getId()
-                                    + "'): both match path prefix '" + PathPrefixRule.effective(prefix) + "'"));
-                }
-            }
+            matchRules.check(i, problems); // match, conflicts, rewrite, header transforms
             if (route.hasTimeouts()) {
                 checkTimeouts(path + ".timeouts", route.getTimeouts(), problems);
             }

@@ -18,6 +18,7 @@ class ControlPlaneSettingsTest {
         assertThat(settings.dbPassword()).isEmpty();
         assertThat(settings.bindHost()).isEqualTo("0.0.0.0");
         assertThat(settings.grpcPort()).isEqualTo(7070);
+        assertThat(settings.httpPort()).isEqualTo(7071);
         assertThat(settings.replicaId()).endsWith("-" + ProcessHandle.current().pid());
     }
 
@@ -29,22 +30,24 @@ class ControlPlaneSettingsTest {
                 "GATEHOUSE_DB_PASSWORD", "secret",
                 "GATEHOUSE_CP_BIND", "127.0.0.1",
                 "GATEHOUSE_CP_PORT", "0",
-                "GATEHOUSE_REPLICA_ID", "cp-1"));
+                "GATEHOUSE_REPLICA_ID", "cp-1",
+                "GATEHOUSE_CP_HTTP_PORT", "7272"));
 
         assertThat(settings).isEqualTo(new ControlPlaneSettings("jdbc:postgresql://db:5432/gh", "gh", "secret",
-                "127.0.0.1", 0, "cp-1"));
+                "127.0.0.1", 0, "cp-1", 7272));
         assertThat(settings.toString()).doesNotContain("secret");
     }
 
     @Test
     void flagsOverrideEnvironmentVariables() {
         ControlPlaneSettings settings = Main.parse(new String[]{
-                "--db-url", "jdbc:postgresql://flag/db", "--port=7171", "--replica-id", "from-flag"},
+                "--db-url", "jdbc:postgresql://flag/db", "--port=7171", "--replica-id", "from-flag", "--http-port", "0"},
                 Map.of("GATEHOUSE_DB_URL", "jdbc:postgresql://env/db", "GATEHOUSE_CP_PORT", "9999",
                         "GATEHOUSE_DB_USER", "env-user"));
 
         assertThat(settings.jdbcUrl()).isEqualTo("jdbc:postgresql://flag/db");
         assertThat(settings.grpcPort()).isEqualTo(7171);
+        assertThat(settings.httpPort()).isZero();
         assertThat(settings.replicaId()).isEqualTo("from-flag");
         assertThat(settings.dbUser()).isEqualTo("env-user");
     }

@@ -20,6 +20,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MigrationsTest {
 
+    /** Number of scripts in migrations/ (V1 config versions and data planes, V2 API keys, V3 data plane drift). */
+    private static final int MIGRATIONS = 3;
+
     private TestDatabase db;
 
     @BeforeEach
@@ -59,11 +62,11 @@ class MigrationsTest {
     void migratesAnEmptyDatabaseAndIsANoOpTheSecondTime() throws SQLException {
         assertThat(tables()).isEmpty();
         try (HikariDataSource pool = pool()) {
-            assertThat(Database.migrate(pool)).isEqualTo(1);
+            assertThat(Database.migrate(pool)).isEqualTo(MIGRATIONS);
             assertThat(Database.migrate(pool)).isZero();
         }
         assertThat(tables()).contains("config_versions", "active_config", "data_planes",
-                "control_plane_replicas", "flyway_schema_history");
+                "control_plane_replicas", "flyway_schema_history", "api_keys", "api_key_revision");
         try (Connection c = db.connect()) {
             assertThat(count(c, "SELECT count(*) FROM active_config WHERE version IS NULL")).isEqualTo(1);
         }
@@ -80,7 +83,7 @@ class MigrationsTest {
                     .getActiveVersion()).isEqualTo(1);
         }
         try (Connection c = db.connect()) {
-            assertThat(count(c, "SELECT count(*) FROM flyway_schema_history WHERE success")).isEqualTo(1);
+            assertThat(count(c, "SELECT count(*) FROM flyway_schema_history WHERE success")).isEqualTo(MIGRATIONS);
         }
     }
 

@@ -193,9 +193,10 @@ class ConfigValidatorTest {
     }
 
     @Test
-    void requiresPathPrefix() {
+    void requiresAPath() {
         GatewayConfig config = withRoute(0, VALID.getRoutes(0).toBuilder().clearMatch());
-        assertThat(problems(config)).containsExactly(new ValidationProblem("routes[0].match.pathPrefix", "is required"));
+        assertThat(problems(config)).containsExactly(new ValidationProblem("routes[0].match",
+                "exactly one of pathPrefix, pathExact or pathTemplate is required"));
     }
 
     @ParameterizedTest
@@ -287,16 +288,15 @@ class ConfigValidatorTest {
                 upstreams:
                   - name: api
                     targets: [{url: "http://10.0.0.1:8080"}]
-                    loadBalancing: {policy: LEAST_REQUEST}
+                    pool: {idleTimeout: 30s}
                 routes:
                   - id: api
-                    match: {pathPrefix: /api, methods: [GET]}
+                    match: {pathPrefix: /api}
                     upstream: api
                     rateLimiting: {limits: [{name: per-ip, limit: 10, period: 1s, key: {clientIp: true}}]}
                 """);
 
         assertThat(new ConfigValidator().validate(config)).extracting(ValidationProblem::path)
-                .containsExactlyInAnyOrder("upstreams[0].loadBalancing", "routes[0].match.methods",
-                        "routes[0].rateLimiting");
+                .containsExactlyInAnyOrder("upstreams[0].pool.idleTimeout"); // rate limiting is enforced now (issue 4)
     }
 }

@@ -52,7 +52,10 @@ public final class Exchange {
     private CompiledRoute route;
     private Map<Key<?>, Object> attributes;
     private List<Consumer<ResponseHeaders>> responseHeaderHooks;
+    private java.util.function.UnaryOperator<java.io.OutputStream> responseBodyWrapper;
     private final Map<HeaderName, List<String>> upstreamHeaderEdits = new HashMap<>();
+    private String upstreamPath;
+    private String upstreamQuery;
 
     public Exchange(ServerRequest request, ServerResponse response, CompiledSnapshot snapshot, String requestId,
                     long startNanos, InetAddress peerAddress) {
@@ -139,6 +142,26 @@ public final class Exchange {
         return upstreamHeaderEdits;
     }
 
+    /** The raw path (without query) sent upstream: the rewritten one if set, else the request's. */
+    public String upstreamPath() {
+        return upstreamPath != null ? upstreamPath : request.path().rawPath();
+    }
+
+    /** Overrides the raw path sent upstream (a route's path rewrite); the query is kept. */
+    public void upstreamPath(String rawPath) {
+        this.upstreamPath = Objects.requireNonNull(rawPath, "rawPath");
+    }
+
+    /** The raw query (without '?') sent upstream: the edited one if set, else the request's ("" = none). */
+    public String upstreamQuery() {
+        return upstreamQuery != null ? upstreamQuery : request.query().rawValue();
+    }
+
+    /** Overrides the raw query sent upstream (e.g. without an API key parameter); "" sends none. */
+    public void upstreamQuery(String rawQuery) {
+        this.upstreamQuery = Objects.requireNonNull(rawQuery, "rawQuery");
+    }
+
     /**
      * Registers a hook run on the response headers just before they are sent (upstream responses
      * and gateway-generated ones alike), in registration order.
@@ -148,6 +171,20 @@ public final class Exchange {
             responseHeaderHooks = new ArrayList<>(2);
         }
         responseHeaderHooks.add(hook);
+    }
+
+    /**
+     * Wraps the stream the upstream response body is relayed into (e.g. the response cache tees a
+     * copy). Wrappers nest in registration order; the forwarder calls {@link #responseBody} once.
+     */
+    public void wrapResponseBody(java.util.function.UnaryOperator<java.io.OutputStream> wrapper) {
+        java.util.function.UnaryOperator<java.io.OutputStream> previous = responseBodyWrapper;
+        responseBodyWrapper = previous == null ? wrapper : out -> wrapper.apply(previous.apply(out));
+    }
+
+    /** The client response body stream with the registered wrappers applied (used by the forwarder). */
+    public java.io.OutputStream responseBody(java.io.OutputStream clientStream) {
+        return responseBodyWrapper == null ? clientStream : responseBodyWrapper.apply(clientStream);
     }
 
     /** Runs the registered response-header hooks once; later calls do nothing. */

@@ -35,6 +35,11 @@ public final class ResponseHeaders {
         response.headers().remove(HeaderNames.create(name));
     }
 
+    /** The first value of a header already set on the response, if any. */
+    public java.util.Optional<String> first(String name) {
+        return response.headers().first(HeaderNames.create(name));
+    }
+
     public boolean contains(String name) {
         return response.headers().contains(HeaderNames.create(name));
     }

@@ -4,8 +4,15 @@ import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.chain.ResponseHeaders;
 import io.gatehouse.dataplane.routing.CompiledRoute;
+import io.gatehouse.dataplane.routing.RetrySettings;
+import io.gatehouse.dataplane.telemetry.UpstreamCall;
+import io.gatehouse.dataplane.upstream.AttemptOutcome;
+import io.gatehouse.dataplane.upstream.PickedTarget;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
+import io.gatehouse.dataplane.upstream.UpstreamSelection;
 import io.gatehouse.dataplane.upstream.UpstreamTarget;
+import io.gatehouse.dataplane.policy.access.UpstreamAddressGuard;
+import io.gatehouse.proto.config.v1.RetryCondition;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -17,108 +24,320 @@ import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * The chain's terminal step: relays the request to a target of the matched route's upstream and
- * the response back, streaming both bodies.
+ * the response back, streaming both bodies, retrying where the route allows it.
+ *
+ * <p>Structure: {@link #proceed} runs the attempt loop (retries, backoff, retry budget, body
+ * replay) and calls {@link #attempt} for each single upstream attempt against one target; the
+ * winning attempt's response is then relayed by {@link #relay}. {@link UpstreamSelection#pick} chooses the
+ * target of each attempt and {@link #upstreamPathAndQuery} the request target sent upstream.
  *
  * <p>Header rules: see {@link ProxyHeaders}; {@code Host} becomes the target's host:port (the
- * original goes to {@code X-Forwarded-Host}), the client address is appended to
- * {@code X-Forwarded-For}, {@code X-Forwarded-Proto} is set, {@code x-request-id} is forwarded
- * and returned; then the exchange's upstream header edits apply. Failures before the response
- * starts are thrown as {@link GatewayException}; after it started the connection is aborted (the
- * status line is already sent). Runs on the request's virtual thread, so blocking I/O is fine.
+ * original goes to {@code X-Forwarded-Host}), {@code X-Forwarded-For} gets the peer appended (the
+ * client's value is kept only when it came through a trusted proxy), {@code X-Forwarded-Proto}
+ * is set, {@code Via: 1.1 gatehouse} is appended both ways, {@code x-request-id} is forwarded and
+ * returned; then the exchange's upstream header edits apply. Failures before the response starts
+ * are thrown as {@link GatewayException}; after it started the connection is aborted (the status
+ * line is already sent). Runs on the request's virtual thread, so blocking I/O is fine.
  * Thread-safe.
  */
 public final class Forwarder implements Policy.Next {
 
     private static final Logger LOG = Logger.getLogger(Forwarder.class.getName());
 
+    /** The value this gateway adds to {@code Via} (RFC 9110 §7.6.3). */
+    public static final String VIA = "1.1 gatehouse";
+    static final HeaderName VIA_HEADER = HeaderNames.create("Via");
+    private static final HeaderName FORWARDED = HeaderNames.create("Forwarded");
+    /** Sent upstream: which attempt this is, 1-based (like Envoy's x-envoy-attempt-count). */
+    public static final HeaderName ATTEMPT_HEADER = HeaderNames.create("x-gatehouse-attempt");
+
     // Set by the proxy itself or meaningful only between client and gateway.
     private static final Set<String> REPLACED_REQUEST_HEADERS = Set.of("host", "x-forwarded-for",
-            "x-forwarded-proto", "x-forwarded-host", "x-request-id", "expect", "content-length");
+            "x-forwarded-proto", "x-forwarded-host", "x-request-id", "expect", "content-length", "via",
+            "forwarded", "x-gatehouse-attempt");
+    private static final Exchange.Key<RequestBody> BODY = Exchange.Key.named("forwarder.requestBody");
 
     private final UpstreamClients clients;
+    private final RetryBudget retryBudget;
+    private final AttemptListener attempts;
 
+    /** A forwarder with its own retry budget and nobody listening to attempts (tests, tools). */
     public Forwarder(UpstreamClients clients) {
-        this.clients = clients;
+        this(clients, new RetryBudget(), AttemptListener.NONE);
     }
 
+    /**
+     * @param retryBudget the data plane's shared retry budget
+     * @param attempts    told every attempt's outcome (the circuit breaker registry)
+     */
+    public Forwarder(UpstreamClients clients, RetryBudget retryBudget, AttemptListener attempts) {
+        this.clients = clients;
+        this.retryBudget = retryBudget;
+        this.attempts = attempts;
+    }
+
+    /** The attempt loop: see the class comment. */
     @Override
     public void proceed(Exchange exchange) {
-        ServerRequest request = exchange.request();
-        CompiledRoute route = exchange.route();
-        UpstreamTarget target = route.upstream().next();
-        String rawPath = request.path().rawPath();
-        String rawQuery = request.query().rawValue();
-        String uri = target.uriFor(rawQuery.isEmpty() ? rawPath : rawPath + "?" + rawQuery);
-
-        Method method = request.prologue().method();
-        HttpClientRequest upstreamRequest = clients.client(route.timeouts().connect())
-                .method(method)
-                .uri(uri)
-                .skipUriEncoding(true)
-                .followRedirects(false)
-                .readTimeout(route.timeouts().request())
-                .headers(headers -> {
-                    Set<String> skip = ProxyHeaders.notForwarded(request.headers());
-                    for (Header header : request.headers()) {
-                        String name = header.name().toLowerCase(Locale.ROOT);
-                        if (!skip.contains(name) && !REPLACED_REQUEST_HEADERS.contains(name)) {
-                            headers.add(header);
-                        }
-                    }
-                    // A chunked request keeps no length; one with Content-Length is sent with it.
-                    if (request.headers().contains(HeaderNames.CONTENT_LENGTH)
-                            && !request.headers().contains(HeaderNames.TRANSFER_ENCODING)) {
-                        headers.set(request.headers().get(HeaderNames.CONTENT_LENGTH));
-                    }
-                    headers.set(HeaderNames.HOST, target.authority());
-                    request.headers().first(HeaderNames.HOST)
-                            .ifPresent(host -> headers.set(ProxyHeaders.X_FORWARDED_HOST, host));
-                    headers.set(ProxyHeaders.X_FORWARDED_FOR, ProxyHeaders.appendForwardedFor(
-                            String.join(", ", request.headers().values(ProxyHeaders.X_FORWARDED_FOR)),
-                            exchange.peerAddress().getHostAddress()));
-                    headers.set(ProxyHeaders.X_FORWARDED_PROTO, request.isSecure() ? "https" : "http");
-                    headers.set(ProxyHeaders.X_REQUEST_ID, exchange.requestId());
-                    for (Map.Entry<HeaderName, List<String>> edit : exchange.upstreamHeaderEdits().entrySet()) {
-                        if (edit.getValue().isEmpty()) {
-                            headers.remove(edit.getKey());
-                        } else {
-                            headers.set(HeaderValues.create(edit.getKey(), edit.getValue()));
-                        }
-                    }
-                });
-
-        HttpClientResponse upstreamResponse;
+        retryBudget.requestStarted();
         try {
-            if (request.content().hasEntity()) {
-                upstreamResponse = upstreamRequest.outputStream(out -> {
-                    try (InputStream in = request.content().inputStream()) {
-                        in.transferTo(out);
-                    }
-                    out.close();
-                });
-            } else {
-                upstreamResponse = upstreamRequest.request();
-            }
-        } catch (RuntimeException e) {
-            throw UpstreamFailures.classify(e, route, target);
-        }
-        try (upstreamResponse) {
-            relay(upstreamResponse, exchange, method);
+            forward(exchange);
+        } finally {
+            retryBudget.requestFinished();
         }
     }
 
-    private static void relay(HttpClientResponse upstream, Exchange exchange, Method method) {
+    private void forward(Exchange exchange) {
+        CompiledRoute route = exchange.route();
+        RetrySettings retry = route.retry();
+        Method method = exchange.request().prologue().method();
+        boolean retryable = retry.allowsMethod(method);
+        RequestBody body = prepareBody(exchange.request(), route, retryable);
+        exchange.attribute(BODY, body);
+        UpstreamTarget failed = null;
+        for (int attemptNumber = 0; ; attemptNumber++) {
+            boolean holdsRetryPermit = attemptNumber > 0;
+            PickedTarget picked = UpstreamSelection.pick(exchange, failed);
+            UpstreamTarget target = picked.target();
+            picked.begin(); // pool permit + in-flight count, given back by end() whatever happens
+            AttemptOutcome upstreamOutcome = AttemptOutcome.NONE;
+            try {
+                Attempt attempt;
+                try {
+                    attempt = attempt(exchange, target, attemptNumber);
+                } catch (GatewayException e) {
+                    upstreamOutcome = upstreamOutcomeOf(e.error());
+                    if (holdsRetryPermit) {
+                        retryBudget.releaseRetry();
+                    }
+                    AttemptListener.Outcome outcome = outcomeOf(e.error());
+                    if (outcome != null) {
+                        attempts.onAttempt(exchange, UpstreamSelection.upstream(exchange).name(), target, outcome);
+                    }
+                    RetryCondition condition = conditionOf(e.error());
+                    if (retryable && condition != null && retry.retryOn().contains(condition)
+                            && prepareRetry(exchange, retry, body, attemptNumber + 1, e.error().code())) {
+                        failed = target;
+                        continue;
+                    }
+                    throw e;
+                }
+                int status = attempt.response().status().code();
+                upstreamOutcome = AttemptOutcome.status(status);
+                if (holdsRetryPermit) {
+                    retryBudget.releaseRetry();
+                }
+                attempts.onAttempt(exchange, UpstreamSelection.upstream(exchange).name(), target,
+                        status >= 500 ? AttemptListener.Outcome.STATUS_5XX : AttemptListener.Outcome.SUCCESS);
+                if (retryable && retry.retriesStatus(status)
+                        && prepareRetry(exchange, retry, body, attemptNumber + 1, "status " + status)) {
+                    attempt.close();
+                    failed = target;
+                    continue;
+                }
+                try (attempt) {
+                    relay(attempt, exchange, method);
+                }
+                return;
+            } finally {
+                picked.end(upstreamOutcome);
+            }
+        }
+    }
+
+    /** What an attempt that failed with {@code error} tells outlier detection about its target. */
+    private static AttemptOutcome upstreamOutcomeOf(GatewayError error) {
+        return switch (error) {
+            case UPSTREAM_UNAVAILABLE, UPSTREAM_TIMEOUT, UPSTREAM_ERROR -> AttemptOutcome.GATEWAY_FAILURE;
+            default -> AttemptOutcome.NONE;
+        };
+    }
+
+    /**
+     * Whether retry number {@code retry} may happen (count, body, budget); if so takes a budget
+     * permit (released when that attempt ends) and sleeps the backoff.
+     */
+    private boolean prepareRetry(Exchange exchange, RetrySettings settings, RequestBody body, int retry,
+                                 String reason) {
+        if (retry > settings.retries() || !body.replayable()) {
+            return false;
+        }
+        if (!retryBudget.tryAcquireRetry(settings.budgetPercent())) {
+            LOG.fine(() -> "request " + exchange.requestId() + ": retry budget exhausted, not retrying " + reason);
+            return false;
+        }
+        Duration backoff = settings.backoff(retry, ThreadLocalRandom.current().nextDouble());
+        LOG.fine(() -> "request " + exchange.requestId() + ": retry " + retry + " after " + reason + " in "
+                + backoff.toMillis() + " ms");
+        try {
+            Thread.sleep(backoff);
+        } catch (InterruptedException e) {
+            retryBudget.releaseRetry();
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return true;
+    }
+
+    /** Raw path (rewritten by the route, if it says so) and the client's raw query, sent upstream. */
+    private static String upstreamPathAndQuery(Exchange exchange) {
+        String rawPath = exchange.upstreamPath(); // the route's rewrite, if any
+        String rawQuery = exchange.upstreamQuery(); // without credentials the auth policy removed
+        return rawQuery.isEmpty() ? rawPath : rawPath + "?" + rawQuery;
+    }
+
+    /**
+     * One upstream attempt against one target: sends the request (replaying a buffered body or
+     * streaming the client's), waits for the response headers within the route's request timeout.
+     * The returned attempt keeps guarding the idle timeout until it is closed.
+     *
+     * @throws GatewayException classified: {@link GatewayError#UPSTREAM_UNAVAILABLE} (connect
+     *                          failure), {@link GatewayError#UPSTREAM_TIMEOUT} (no headers in time; the
+     *                          upstream connection is closed), {@link GatewayError#UPSTREAM_ERROR}
+     *                          (reset), {@link GatewayError#PAYLOAD_TOO_LARGE} (a streamed body
+     *                          grew past the limit), {@link GatewayError#BAD_REQUEST} (the client's
+     *                          body could not be read)
+     */
+    Attempt attempt(Exchange exchange, UpstreamTarget target, int attemptNumber) {
+        ServerRequest request = exchange.request();
+        CompiledRoute route = exchange.route();
+        RequestBody body = exchange.attribute(BODY).orElseGet(RequestBody::empty);
+        UpstreamAddressGuard.checkBeforeConnect(exchange, target.host()); // SSRF: re-check resolved addresses
+        // One CLIENT span per attempt (retries visible), its context injected as traceparent.
+        UpstreamCall call = UpstreamCall.start(exchange, UpstreamSelection.upstream(exchange).name(), target, attemptNumber + 1,
+                request.prologue().method().text());
+        HttpClientRequest upstreamRequest = clients.client(UpstreamSelection.upstream(exchange).settings().client(), route.timeouts().connect())
+                .method(request.prologue().method())
+                .uri(target.uriFor(upstreamPathAndQuery(exchange)))
+                .skipUriEncoding(true)
+                .followRedirects(false)
+                // A backstop only: the guard below enforces the request and idle timeouts precisely.
+                .readTimeout(max(route.timeouts().request(), route.timeouts().idle()).plusSeconds(1))
+                .headers(headers -> {
+                    upstreamHeaders(exchange, target, body, headers);
+                    headers.set(ATTEMPT_HEADER, Integer.toString(attemptNumber + 1)); // 1 = first try
+                    call.inject((name, value) -> headers.set(HeaderNames.create(name), value));
+                });
+
+        boolean streaming = body.isPresent() && !body.isBuffered();
+        AttemptGuard guard = AttemptGuard.start(route.timeouts().request(), route.timeouts().idle(), streaming);
+        try {
+            HttpClientResponse response;
+            if (!body.isPresent()) {
+                response = upstreamRequest.request();
+            } else if (body.isBuffered()) {
+                response = upstreamRequest.submit(body.bytes());
+            } else {
+                response = upstreamRequest.outputStream(out -> {
+                    body.streamTo(out);
+                    out.close();
+                    guard.awaitingHeaders();
+                });
+            }
+            guard.relayingBody();
+            call.responded(response.status().code());
+            return new Attempt(response, guard);
+        } catch (RuntimeException e) {
+            guard.close();
+            GatewayException failure = classify(e, guard, route, target);
+            call.failed(failure);
+            throw failure;
+        }
+    }
+
+    private static GatewayException classify(RuntimeException failure, AttemptGuard guard, CompiledRoute route,
+                                             UpstreamTarget target) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof RequestBody.BodyTooLargeException tooLarge) {
+                return GatewayError.PAYLOAD_TOO_LARGE.exception(tooLarge.getMessage());
+            }
+            if (t instanceof RequestBody.ClientBodyException clientFailure) {
+                return GatewayError.BAD_REQUEST.exception("the request body could not be read", clientFailure);
+            }
+        }
+        if (guard.fired()) {
+            return UpstreamFailures.timedOut(failure, route, target);
+        }
+        return UpstreamFailures.classify(failure, route, target);
+    }
+
+    private static void upstreamHeaders(Exchange exchange, UpstreamTarget target, RequestBody body,
+                                        io.helidon.http.ClientRequestHeaders headers) {
+        ServerRequest request = exchange.request();
+        Set<String> skip = ProxyHeaders.notForwarded(request.headers());
+        for (Header header : request.headers()) {
+            String name = header.name().toLowerCase(Locale.ROOT);
+            if (!skip.contains(name) && !REPLACED_REQUEST_HEADERS.contains(name)) {
+                headers.add(header);
+            }
+        }
+        if (body.isBuffered()) {
+            headers.set(HeaderValues.create(HeaderNames.CONTENT_LENGTH, body.bytes().length));
+        } else if (request.headers().contains(HeaderNames.CONTENT_LENGTH)
+                && !request.headers().contains(HeaderNames.TRANSFER_ENCODING)) {
+            // A chunked request keeps no length; one with Content-Length is sent with it.
+            headers.set(request.headers().get(HeaderNames.CONTENT_LENGTH));
+        }
+        headers.set(HeaderNames.HOST, target.authority());
+        request.headers().first(HeaderNames.HOST)
+                .ifPresent(host -> headers.set(ProxyHeaders.X_FORWARDED_HOST, host));
+        // The client's forwarding headers are believed only when they came through a trusted proxy,
+        // which client-address resolution signals by resolving to someone other than the TCP peer.
+        boolean viaTrustedProxy = !exchange.clientAddress().equals(exchange.peerAddress());
+        String peer = exchange.peerAddress().getHostAddress();
+        headers.set(ProxyHeaders.X_FORWARDED_FOR, ProxyHeaders.appendForwardedFor(viaTrustedProxy
+                ? String.join(", ", request.headers().values(ProxyHeaders.X_FORWARDED_FOR)) : null, peer));
+        String proto = request.isSecure() ? "https" : "http";
+        String forwarded = ProxyHeaders.forwardedElement(peer, request.headers().first(HeaderNames.HOST).orElse(null),
+                proto);
+        String earlierForwarded = viaTrustedProxy ? String.join(", ", request.headers().values(FORWARDED)) : "";
+        headers.set(FORWARDED, earlierForwarded.isBlank() ? forwarded : earlierForwarded + ", " + forwarded);
+        headers.set(ProxyHeaders.X_FORWARDED_PROTO, proto);
+        headers.set(ProxyHeaders.X_REQUEST_ID, exchange.requestId());
+        headers.set(VIA_HEADER, ProxyHeaders.appendVia(request.headers().values(VIA_HEADER), VIA));
+        for (Map.Entry<HeaderName, List<String>> edit : exchange.upstreamHeaderEdits().entrySet()) {
+            if (edit.getValue().isEmpty()) {
+                headers.remove(edit.getKey());
+            } else {
+                headers.set(HeaderValues.create(edit.getKey(), edit.getValue()));
+            }
+        }
+    }
+
+    /** Small bodies of retryable requests are buffered for replay; the rest stream (see RequestBody). */
+    private static RequestBody prepareBody(ServerRequest request, CompiledRoute route, boolean retryable) {
+        if (!request.content().hasEntity()) {
+            return RequestBody.empty();
+        }
+        long maxBody = route.limits().maxRequestBodyBytes();
+        boolean chunked = request.headers().contains(HeaderNames.TRANSFER_ENCODING);
+        long length = chunked ? -1 : request.headers().contentLength().orElse(-1);
+        if (length > maxBody) {
+            throw GatewayError.PAYLOAD_TOO_LARGE.exception("request body of " + length
+                    + " bytes exceeds the limit of " + maxBody + " bytes");
+        }
+        if (retryable && length >= 0 && length <= route.retry().bufferBodyBytes()) {
+            return RequestBody.buffered(request);
+        }
+        return RequestBody.streamed(request, maxBody);
+    }
+
+    private static void relay(Attempt attempt, Exchange exchange, Method method) {
+        HttpClientResponse upstream = attempt.response();
         ServerResponse response = exchange.response();
         Status status = upstream.status();
         boolean bodiless = method == Method.HEAD || status.code() == 204 || status.code() == 304
@@ -135,25 +354,74 @@ public final class Forwarder implements Policy.Next {
         response.status(status);
         Set<String> skip = ProxyHeaders.notForwarded(upstream.headers());
         for (Header header : upstream.headers()) {
-            if (!skip.contains(header.name().toLowerCase(Locale.ROOT))) {
+            String name = header.name().toLowerCase(Locale.ROOT);
+            if (!skip.contains(name) && !name.equals("via")) {
                 response.header(header);
             }
         }
+        response.header(VIA_HEADER, ProxyHeaders.appendVia(upstream.headers().values(VIA_HEADER), VIA));
         response.header(ProxyHeaders.X_REQUEST_ID, exchange.requestId());
         exchange.runResponseHeaderHooks(new ResponseHeaders(response, status.code()));
         if (bodiless || !upstream.entity().hasEntity()) {
             response.send();
             return;
         }
-        try (InputStream in = upstream.inputStream(); OutputStream out = response.outputStream()) {
-            in.transferTo(out);
-        } catch (java.io.IOException e) {
+        AttemptGuard guard = attempt.guard();
+        try (InputStream in = upstream.inputStream(); OutputStream out = exchange.responseBody(response.outputStream())) {
+            byte[] chunk = new byte[16 * 1024];
+            while (true) {
+                guard.readStarted();
+                int n = in.read(chunk);
+                guard.readEnded();
+                if (n < 0) {
+                    break;
+                }
+                out.write(chunk, 0, n);
+                // Flush per chunk so server-sent events and long polls reach the client as they come.
+                out.flush();
+            }
+        } catch (IOException | RuntimeException e) {
             // Status and headers are gone; the only honest signal left is an aborted connection.
-            LOG.log(Level.INFO, "relaying a response body failed midway; aborting the client connection: " + e);
+            String why = guard.fired() ? "idle timeout of " + exchange.route().timeouts().idle().toMillis()
+                    + " ms between upstream body bytes exceeded" : e.toString();
+            LOG.log(Level.INFO, "relaying a response body failed midway; aborting the client connection: " + why);
             throw new BodyRelayException(e);
-        } catch (RuntimeException e) {
-            LOG.log(Level.INFO, "relaying a response body failed midway; aborting the client connection: " + e);
-            throw new BodyRelayException(e);
+        }
+    }
+
+    private static AttemptListener.Outcome outcomeOf(GatewayError error) {
+        return switch (error) {
+            case UPSTREAM_UNAVAILABLE -> AttemptListener.Outcome.CONNECT_FAILURE;
+            case UPSTREAM_TIMEOUT -> AttemptListener.Outcome.TIMEOUT;
+            case UPSTREAM_ERROR -> AttemptListener.Outcome.RESET;
+            default -> null; // the client's fault, not the upstream's
+        };
+    }
+
+    private static RetryCondition conditionOf(GatewayError error) {
+        return switch (error) {
+            case UPSTREAM_UNAVAILABLE -> RetryCondition.CONNECT_FAILURE;
+            case UPSTREAM_ERROR -> RetryCondition.RESET;
+            default -> null; // a timed-out request may have been processed: never retried
+        };
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /**
+     * One upstream attempt that got its response headers: the response, and the guard that keeps
+     * enforcing the idle timeout while its body is relayed. Closing it releases both.
+     */
+    record Attempt(HttpClientResponse response, AttemptGuard guard) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                response.close();
+            } finally {
+                guard.close();
+            }
         }
     }
 

@@ -15,6 +15,30 @@ public enum GatewayError {
     UPSTREAM_TIMEOUT(504, "upstream_timeout"),
     /** The upstream connection failed after it was established, before a response began. */
     UPSTREAM_ERROR(502, "upstream_error"),
+    /** The request is malformed (e.g. both Content-Length and Transfer-Encoding: a smuggling attempt). */
+    BAD_REQUEST(400, "bad_request"),
+    /** The request line and headers exceed settings.max_request_header_bytes. */
+    HEADERS_TOO_LARGE(431, "headers_too_large"),
+    /** The request body exceeds the route's max_request_body_bytes. */
+    PAYLOAD_TOO_LARGE(413, "payload_too_large"),
+    /** The upstream's circuit breaker is open; Retry-After says when it half-opens. */
+    CIRCUIT_OPEN(503, "circuit_open"),
+    /** The data plane or route is at its concurrency limit (load shedding, no queueing). */
+    OVERLOADED(503, "overloaded"),
+    /** The client address is denied by an IP allow/deny list (settings.access / routes[].access). */
+    IP_DENIED(403, "forbidden"),
+    /** A rate limit of the route is exhausted; Retry-After and RateLimit-* say when to come back. */
+    RATE_LIMITED(429, "rate_limited"),
+    /** The upstream host resolved to an address the upstream policy forbids (SSRF / DNS rebinding). */
+    UPSTREAM_FORBIDDEN(502, "upstream_forbidden"),
+    /** The upstream's connection pool is exhausted and too many requests wait (pool.max_pending). */
+    UPSTREAM_OVERLOADED(503, "upstream_overloaded"),
+    /** Credentials are missing or invalid; WWW-Authenticate says which are accepted. */
+    UNAUTHORIZED(401, "unauthorized"),
+    /** Valid credentials whose identity lacks a required scope or claim (or a key not valid for the route). */
+    INSUFFICIENT_SCOPE(403, "insufficient_scope"),
+    /** Credentials cannot be checked right now (JWKS endpoint unreachable and nothing cached). */
+    AUTH_UNAVAILABLE(503, "auth_unavailable"),
     /** A defect in the gateway; details are logged, never sent. */
     INTERNAL(500, "internal_error");
 

@@ -62,6 +62,28 @@ public final class ProxyHeaders {
         return existing == null || existing.isBlank() ? clientAddress : existing + ", " + clientAddress;
     }
 
+    /** Appends {@code via} to the existing Via values (RFC 9110 §7.6.3), or starts the header. */
+    public static String appendVia(java.util.List<String> existing, String via) {
+        if (existing == null || existing.isEmpty()) {
+            return via;
+        }
+        return String.join(", ", existing) + ", " + via;
+    }
+
+    /**
+     * One RFC 7239 {@code Forwarded} element for this hop: {@code for} (IPv6 quoted in brackets),
+     * {@code host} (quoted when it has characters outside token) and {@code proto}.
+     */
+    public static String forwardedElement(String forAddress, String host, String proto) {
+        StringBuilder element = new StringBuilder("for=");
+        element.append(forAddress.indexOf(':') >= 0 ? "\"[" + forAddress + "]\"" : forAddress);
+        if (host != null && !host.isEmpty() && host.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '"'
+                && c != '\\')) {
+            element.append(";host=").append(host.indexOf(':') >= 0 ? "\"" + host + "\"" : host);
+        }
+        return element.append(";proto=").append(proto).toString();
+    }
+
     /**
      * Whether a client-supplied request id is acceptable to pass on: 1..200 visible ASCII characters
      * (so it cannot smuggle header syntax or blow up logs).

@@ -31,6 +31,14 @@ final class UpstreamFailures {
         return error.exception(message, failure);
     }
 
+    /** The attempt's request timeout fired (the connection was closed to cancel the call). */
+    static GatewayException timedOut(RuntimeException failure, CompiledRoute route, UpstreamTarget target) {
+        LOG.warning(() -> "route " + route.id() + " -> " + target.authority() + ": upstream_timeout after "
+                + route.timeouts().request().toMillis() + " ms; upstream connection closed");
+        return GatewayError.UPSTREAM_TIMEOUT.exception("upstream '" + route.upstream().name()
+                + "' did not respond within " + route.timeouts().request().toMillis() + " ms", failure);
+    }
+
     static GatewayError kind(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof NoRouteToHostException

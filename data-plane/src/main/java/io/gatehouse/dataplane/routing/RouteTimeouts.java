@@ -8,24 +8,35 @@ import java.util.Objects;
 
 /**
  * Timeouts of one route, resolved at compile time: the route's own value, else the config's
- * defaults, else the built-in default ({@link #DEFAULT_CONNECT}, {@link #DEFAULT_REQUEST}).
+ * defaults, else the built-in default ({@link #DEFAULT_CONNECT}, {@link #DEFAULT_REQUEST},
+ * {@link #DEFAULT_IDLE}).
  *
  * @param connect time allowed to establish the upstream connection
  * @param request time allowed from sending the request until the upstream's response headers arrive
+ * @param idle    longest pause between bytes of the upstream response body
  */
-public record RouteTimeouts(Duration connect, Duration request) {
+public record RouteTimeouts(Duration connect, Duration request, Duration idle) {
 
     /** Built-in connect timeout when neither the route nor the defaults set one. */
     public static final Duration DEFAULT_CONNECT = Duration.ofSeconds(2);
     /** Built-in request timeout when neither the route nor the defaults set one. */
     public static final Duration DEFAULT_REQUEST = Duration.ofSeconds(30);
+    /** Built-in idle timeout when neither the route nor the defaults set one. */
+    public static final Duration DEFAULT_IDLE = Duration.ofSeconds(60);
 
     public RouteTimeouts {
         Objects.requireNonNull(connect, "connect");
         Objects.requireNonNull(request, "request");
-        if (connect.isNegative() || connect.isZero() || request.isNegative() || request.isZero()) {
-            throw new IllegalArgumentException("timeouts must be positive: connect=" + connect + ", request=" + request);
+        Objects.requireNonNull(idle, "idle");
+        if (!positive(connect) || !positive(request) || !positive(idle)) {
+            throw new IllegalArgumentException("timeouts must be positive: connect=" + connect + ", request="
+                    + request + ", idle=" + idle);
         }
+    }
+
+    /** With the built-in idle timeout. */
+    public RouteTimeouts(Duration connect, Duration request) {
+        this(connect, request, DEFAULT_IDLE);
     }
 
     /** Resolves {@code route} (may be the default instance) over {@code defaults} over the built-ins. */
@@ -34,7 +45,13 @@ public record RouteTimeouts(Duration connect, Duration request) {
                 : defaults.hasConnect() ? toDuration(defaults.getConnect()) : DEFAULT_CONNECT;
         Duration request = route.hasRequest() ? toDuration(route.getRequest())
                 : defaults.hasRequest() ? toDuration(defaults.getRequest()) : DEFAULT_REQUEST;
-        return new RouteTimeouts(connect, request);
+        Duration idle = route.hasIdle() ? toDuration(route.getIdle())
+                : defaults.hasIdle() ? toDuration(defaults.getIdle()) : DEFAULT_IDLE;
+        return new RouteTimeouts(connect, request, idle);
+    }
+
+    private static boolean positive(Duration d) {
+        return !d.isNegative() && !d.isZero();
     }
 
     private static Duration toDuration(com.google.protobuf.Duration d) {

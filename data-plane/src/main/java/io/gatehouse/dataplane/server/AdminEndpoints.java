@@ -3,6 +3,7 @@ package io.gatehouse.dataplane.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
+import io.gatehouse.dataplane.telemetry.Metrics;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;
@@ -14,7 +15,7 @@ import java.util.function.Supplier;
 /**
  * Routing of the admin listener: {@code GET /healthz} (process up), {@code GET /readyz} (200 once a
  * snapshot is in force, else 503) and {@code GET /config} (the version in force and where it came
- * from; 503 with version 0 when none). All bodies are JSON. Thread-safe.
+ * from; 503 with version 0 when none), and {@code GET /metrics} (Prometheus text format). All bodies are JSON. Thread-safe.
  */
 final class AdminEndpoints {
 
@@ -23,22 +24,36 @@ final class AdminEndpoints {
     private final Supplier<CompiledSnapshot> snapshots;
     private final BooleanSupplier controlPlaneConnected;
     private final DataPlaneSettings settings;
+    private final Metrics metrics;
+    private volatile BooleanSupplier draining = () -> false;
 
     AdminEndpoints(Supplier<CompiledSnapshot> snapshots, BooleanSupplier controlPlaneConnected,
-                   DataPlaneSettings settings) {
+                   DataPlaneSettings settings, Metrics metrics) {
+        this.metrics = metrics;
         this.snapshots = snapshots;
         this.controlPlaneConnected = controlPlaneConnected;
         this.settings = settings;
     }
 
+    /** /readyz answers 503 DRAINING while {@code draining} says so (graceful shutdown). */
+    void drainingWhen(BooleanSupplier draining) {
+        this.draining = draining;
+    }
+
     void register(HttpRouting.Builder routing) {
-        routing.get("/healthz", (req, res) -> send(res, 200, JSON.createObjectNode().put("status", "UP")))
+        routing.get("/metrics", (req, res) -> {
+                    // Prometheus text exposition format 0.0.4
+                    res.header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                    res.send(metrics.scrape().getBytes(StandardCharsets.UTF_8));
+                })
+                .get("/healthz", (req, res) -> send(res, 200, JSON.createObjectNode().put("status", "UP")))
                 .get("/readyz", (req, res) -> {
                     CompiledSnapshot snapshot = snapshots.get();
+                    boolean drainingNow = draining.getAsBoolean();
                     ObjectNode body = JSON.createObjectNode()
-                            .put("status", snapshot == null ? "NOT_READY" : "READY")
+                            .put("status", drainingNow ? "DRAINING" : snapshot == null ? "NOT_READY" : "READY")
                             .put("version", snapshot == null ? 0 : snapshot.version());
-                    send(res, snapshot == null ? 503 : 200, body);
+                    send(res, snapshot == null || drainingNow ? 503 : 200, body);
                 })
                 .get("/config", (req, res) -> {
                     CompiledSnapshot snapshot = snapshots.get();

@@ -1,17 +1,36 @@
 package io.gatehouse.dataplane.server;
 
 import io.gatehouse.dataplane.chain.PolicyChain;
+import io.gatehouse.dataplane.policy.auth.AuthPolicies;
+import io.gatehouse.dataplane.policy.transform.TransformPolicy;
+import io.gatehouse.dataplane.policy.breaker.BreakerRegistry;
+import io.gatehouse.dataplane.policy.breaker.CircuitBreakerPolicy;
+import io.gatehouse.dataplane.policy.shedding.LoadShedder;
 import io.gatehouse.dataplane.proxy.Forwarder;
+import io.gatehouse.dataplane.proxy.RequestHygiene;
+import io.gatehouse.dataplane.proxy.RetryBudget;
 import io.gatehouse.dataplane.proxy.ProxyHandler;
+import io.gatehouse.dataplane.policy.access.ClientAddressPolicy;
+import io.gatehouse.dataplane.policy.access.IpAccessPolicy;
+import io.gatehouse.dataplane.policy.cache.ResponseCachePolicy;
+import io.gatehouse.dataplane.policy.access.UpstreamAddressGuard;
+import io.gatehouse.dataplane.policy.cors.CorsHandler;
+import io.gatehouse.dataplane.policy.ratelimit.RateLimitPolicy;
+import io.gatehouse.dataplane.policy.ratelimit.RateLimiter;
+import io.gatehouse.dataplane.redis.RedisConnections;
 import io.gatehouse.dataplane.routing.RouteLookup;
 import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
 import io.gatehouse.dataplane.snapshot.Backoff;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
 import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
 import io.gatehouse.dataplane.snapshot.WatchClient;
+import io.gatehouse.dataplane.telemetry.Telemetry;
+import io.gatehouse.dataplane.telemetry.TracingPolicy;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
+import io.gatehouse.dataplane.upstream.UpstreamRuntime;
 import io.gatehouse.proto.discovery.v1.Node;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
 
 import java.time.Duration;
 import java.util.List;
@@ -35,13 +54,26 @@ public final class DataPlane implements AutoCloseable {
     static final Duration RECONNECT_MAX = Duration.ofSeconds(10);
 
     private final DataPlaneSettings settings;
+    /** In-flight requests and the draining flag (SIGTERM). */
+    private final Drain drain;
     private final ActiveSnapshot active;
     private final WatchClient watch;
     private final WebServer server;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Shared Redis client (rate limits, cache, shared breaker); closed after the listeners stop. */
+    private final RedisConnections redis;
+    /** Metrics, tracing, access log; closed last (flushes pending spans and log lines). */
+    private final Telemetry telemetry;
+    /** Target health and active health checks across snapshots; stopped on close. */
+    private final UpstreamRuntime upstreams;
 
-    private DataPlane(DataPlaneSettings settings, ActiveSnapshot active, WatchClient watch, WebServer server) {
+    private DataPlane(DataPlaneSettings settings, ActiveSnapshot active, WatchClient watch, WebServer server,
+                      RedisConnections redis, Telemetry telemetry, UpstreamRuntime upstreams, Drain drain) {
         this.settings = settings;
+        this.drain = drain;
+        this.upstreams = upstreams;
+        this.telemetry = telemetry;
+        this.redis = redis;
         this.active = active;
         this.watch = watch;
         this.server = server;
@@ -49,7 +81,14 @@ public final class DataPlane implements AutoCloseable {
 
     /** Starts both listeners and the watch stream; see the class comment for the order. */
     public static DataPlane start(DataPlaneSettings settings) {
-        ActiveSnapshot active = new ActiveSnapshot(new SnapshotCompiler(settings.maxRoutes()),
+        return start(settings, Telemetry.fromEnvironment());
+    }
+
+    /** As {@link #start(DataPlaneSettings)} with the given telemetry, which the data plane owns and closes. */
+    public static DataPlane start(DataPlaneSettings settings, Telemetry telemetry) {
+        UpstreamRuntime upstreams = new UpstreamRuntime(settings.region());
+        ActiveSnapshot active = new ActiveSnapshot(
+                new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams),
                 new LastKnownGoodStore(settings.stateDir()));
         active.loadFromDisk();
         Node node = Node.newBuilder()
@@ -60,24 +99,38 @@ public final class DataPlane implements AutoCloseable {
         WatchClient watch = new WatchClient(settings.controlPlaneTarget(), node, active,
                 new Backoff(RECONNECT_INITIAL, RECONNECT_MAX));
         UpstreamClients clients = new UpstreamClients();
-        AdminEndpoints admin = new AdminEndpoints(active::get, watch::connected, settings);
+        RedisConnections redis = RedisConnections.create(settings.redisUrl());
+        AdminEndpoints admin = new AdminEndpoints(active::get, watch::connected, settings, telemetry.metrics());
+        Drain drain = new Drain();
+        admin.drainingWhen(drain::draining);
+        telemetry.registerDataPlaneGauges(active::get, watch::connected);
         WebServer server;
         try {
             server = WebServer.builder()
                     .host(settings.bindHost())
                     .port(settings.port())
                     .shutdownHook(false) // Main owns the JVM shutdown hook
-                    .routing(routing -> routing.any(new ProxyHandler(active::get, chain(clients))))
+                    // The listener's header cap is fixed at start; the configured (smaller) limit is enforced per
+                    // request by RequestHygiene so it can change with snapshots.
+                    .addProtocol(Http1Config.builder().maxHeadersSize(RequestHygiene.LISTENER_MAX_HEADER_BYTES).build())
+                    .routing(routing -> routing.any(drain.track(
+                            new ProxyHandler(active::get, chain(clients, redis, telemetry)))))
                     .putSocket(ADMIN_SOCKET, socket -> socket.host(settings.bindHost()).port(settings.adminPort()))
                     .routing(ADMIN_SOCKET, admin::register)
                     .build()
                     .start();
         } catch (RuntimeException e) {
             watch.close();
+            upstreams.close();
+            redis.close();
+            telemetry.close();
             throw e;
         }
+        // The admin port is known only now (0 = ephemeral): tell the control plane where /metrics is.
+        watch.node(node.toBuilder().setAdminAddress(
+                Telemetry.advertisedAddress(settings.bindHost(), server.port(ADMIN_SOCKET))).build());
         watch.start();
-        DataPlane dataPlane = new DataPlane(settings, active, watch, server);
+        DataPlane dataPlane = new DataPlane(settings, active, watch, server, redis, telemetry, upstreams, drain);
         LOG.info(() -> "data plane " + settings.nodeId() + " listening on " + settings.bindHost() + ":"
                 + dataPlane.port() + " (admin " + dataPlane.adminPort() + "), control plane "
                 + settings.controlPlaneTarget());
@@ -88,10 +141,44 @@ public final class DataPlane implements AutoCloseable {
      * The request chain, in order; data-plane/README.md explains the order. Adding a policy is
      * one line here (cheap rejections first).
      */
-    private static PolicyChain chain(UpstreamClients clients) {
+    private static PolicyChain chain(UpstreamClients clients, RedisConnections redis, Telemetry telemetry) {
+        BreakerRegistry breakers = new BreakerRegistry(redis); // breaker state lives across snapshots
+        RateLimiter limiter = new RateLimiter(redis); // Redis + local fallback, shared by both positions
+        AuthPolicies auth = new AuthPolicies(); // JWKS caches live across snapshots (keyed by URL)
         return new PolicyChain(List.of(
-                new RouteLookup()),
-                new Forwarder(clients));
+                new TracingPolicy(telemetry), // server span, x-trace-id, request metrics, access log: sees everything
+                new RequestHygiene(), // 400 on CL+TE / duplicate Content-Length (smuggling), 431 on big headers
+                new ClientAddressPolicy(), // client IP from X-Forwarded-For/Forwarded via trusted proxies only
+                new RouteLookup(),
+                new IpAccessPolicy(), // 403 forbidden by settings.access / routes[].access
+                new UpstreamAddressGuard(), // lets the forwarder re-check resolved upstream addresses (SSRF)
+                new CorsHandler(), // preflights answered here (204), CORS headers on actual responses
+                new RateLimitPolicy(RateLimitPolicy.Position.BEFORE_AUTHENTICATION, limiter), // IP/header/route keys
+                auth.authentication(), // 401 without valid JWT/API key; puts the Identity in the exchange
+                new RateLimitPolicy(RateLimitPolicy.Position.AFTER_AUTHENTICATION, limiter), // identity keys, plans
+                auth.authorization(), // 403 insufficient_scope: required scopes/claims of the route
+                new LoadShedder(), // 503 overloaded over the data plane / route concurrency limit
+                new CircuitBreakerPolicy(breakers), // 503 circuit_open while the upstream's breaker is open
+                new ResponseCachePolicy(redis), // GET responses from Redis (X-Cache: HIT), else tee + store
+                new TransformPolicy()), // request transforms (path rewrite, header edits)
+                new Forwarder(clients, new RetryBudget(), breakers));
+    }
+
+    /**
+     * Graceful drain (SIGTERM): /readyz turns 503 and responses say {@code Connection: close} at
+     * once, the client listener stops accepting new connections, and requests in flight get up to
+     * {@code settings.drainTimeout()} to finish. Returns when they did or the deadline passed; then
+     * {@link #close()} stops the rest. Idempotent.
+     */
+    public void drain() {
+        if (!drain.start()) {
+            return;
+        }
+        LOG.info(() -> "draining: " + drain.inFlight() + " request(s) in flight, up to "
+                + settings.drainTimeout().toMillis() + " ms");
+        boolean idle = drain.awaitIdle(settings.drainTimeout());
+        LOG.info(() -> idle ? "drained: no request in flight" : "drain deadline passed with " + drain.inFlight()
+                + " request(s) still in flight");
     }
 
     /** Port of the client listener. */
@@ -126,6 +213,9 @@ public final class DataPlane implements AutoCloseable {
         }
         watch.close();
         server.stop();
+        upstreams.close();
+        redis.close();
+        telemetry.close();
         LOG.info(() -> "data plane " + settings.nodeId() + " stopped");
     }
 

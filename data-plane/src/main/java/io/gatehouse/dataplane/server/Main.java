@@ -22,7 +22,9 @@ public final class Main {
             "--port", "GATEHOUSE_PORT",
             "--admin-port", "GATEHOUSE_ADMIN_PORT",
             "--state-dir", "GATEHOUSE_STATE_DIR",
-            "--max-routes", "GATEHOUSE_MAX_ROUTES");
+            "--max-routes", "GATEHOUSE_MAX_ROUTES",
+            "--redis-url", "GATEHOUSE_REDIS_URL",
+            "--drain-timeout", "GATEHOUSE_DRAIN_TIMEOUT");
 
     private Main() {
     }
@@ -44,6 +46,7 @@ public final class Main {
         DataPlane dataPlane = DataPlane.start(settings);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            dataPlane.drain(); // readyz 503, stop accepting, let in-flight requests finish (bounded)
             dataPlane.close();
             stopped.countDown();
         }, "gatehouse-shutdown"));
@@ -85,7 +88,9 @@ public final class Main {
                   --port N              GATEHOUSE_PORT        (8080)
                   --admin-port N        GATEHOUSE_ADMIN_PORT  (9901)
                   --state-dir DIR       GATEHOUSE_STATE_DIR   (./.gatehouse/<node-id>)
-                  --max-routes N        GATEHOUSE_MAX_ROUTES  (100000)""");
+                  --max-routes N        GATEHOUSE_MAX_ROUTES  (100000)
+                  --redis-url URL       GATEHOUSE_REDIS_URL   (redis://127.0.0.1:6379)
+                  --drain-timeout D     GATEHOUSE_DRAIN_TIMEOUT (20s; in-flight requests get this long on SIGTERM)""");
     }
 
 }

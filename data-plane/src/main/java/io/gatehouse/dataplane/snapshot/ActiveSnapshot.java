@@ -47,6 +47,22 @@ public final class ActiveSnapshot {
     }
 
     /**
+     * The {@code version_info} of the snapshot in force, as the control plane wrote it: "" when
+     * none, "&lt;version&gt;" or, once API keys exist, "&lt;version&gt;.&lt;keys revision&gt;"
+     * (see discovery.proto). A key change is a new snapshot of the same config version.
+     */
+    public String versionInfo() {
+        CompiledSnapshot snapshot = current.get();
+        return snapshot == null ? "" : versionInfo(snapshot.snapshot());
+    }
+
+    /** The {@code version_info} naming {@code snapshot}. */
+    public static String versionInfo(Snapshot snapshot) {
+        return snapshot.getKeysRevision() == 0 ? Long.toString(snapshot.getVersion())
+                : snapshot.getVersion() + "." + snapshot.getKeysRevision();
+    }
+
+    /**
      * Compiles and swaps in a snapshot from the control plane, then persists it as last-known-good
      * (a failed write is logged; the snapshot stays in force).
      *

@@ -1,13 +1,19 @@
 package io.gatehouse.dataplane.snapshot;
 
+import io.gatehouse.dataplane.policy.transform.RouteTransforms;
 import io.gatehouse.dataplane.routing.CompiledRoute;
+import io.gatehouse.dataplane.routing.RetrySettings;
+import io.gatehouse.dataplane.routing.RouteLimits;
+import io.gatehouse.dataplane.routing.RouteMatchSpec;
 import io.gatehouse.dataplane.routing.RouteTable;
 import io.gatehouse.dataplane.routing.RouteTimeouts;
 import io.gatehouse.dataplane.upstream.UpstreamCluster;
-import io.gatehouse.dataplane.upstream.UpstreamTarget;
+import io.gatehouse.dataplane.upstream.UpstreamCompiler;
+import io.gatehouse.dataplane.upstream.UpstreamRuntime;
+import io.gatehouse.dataplane.upstream.UpstreamSplit;
+import io.gatehouse.proto.config.v1.WeightedUpstream;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.Route;
-import io.gatehouse.proto.config.v1.Target;
 import io.gatehouse.proto.config.v1.Upstream;
 import io.gatehouse.proto.discovery.v1.Snapshot;
 
@@ -29,14 +35,24 @@ public final class SnapshotCompiler {
 
     private final int maxRoutes;
     private final Clock clock;
+    private final UpstreamRuntime upstreamRuntime;
 
-    /** @param maxRoutes the most routes this data plane accepts (at least 1) */
-    public SnapshotCompiler(int maxRoutes, Clock clock) {
+    /**
+     * @param maxRoutes       the most routes this data plane accepts (at least 1)
+     * @param upstreamRuntime target health and health checks across snapshots, and the region
+     */
+    public SnapshotCompiler(int maxRoutes, Clock clock, UpstreamRuntime upstreamRuntime) {
         if (maxRoutes < 1) {
             throw new IllegalArgumentException("maxRoutes must be >= 1: " + maxRoutes);
         }
         this.maxRoutes = maxRoutes;
         this.clock = clock;
+        this.upstreamRuntime = upstreamRuntime;
+    }
+
+    /** Without a region; its own upstream runtime (health checks run until the JVM exits). */
+    public SnapshotCompiler(int maxRoutes, Clock clock) {
+        this(maxRoutes, clock, new UpstreamRuntime(""));
     }
 
     public SnapshotCompiler(int maxRoutes) {
@@ -57,20 +73,24 @@ public final class SnapshotCompiler {
             throw new SnapshotCompileException("config has " + config.getRoutesCount()
                     + " routes, more than this data plane's limit of " + maxRoutes + " (maxRoutes)");
         }
-        Map<String, UpstreamCluster> upstreams = compileUpstreams(config);
+        UpstreamCompiler upstreamCompiler = new UpstreamCompiler(upstreamRuntime);
+        Map<String, UpstreamCluster> upstreams = compileUpstreams(config, upstreamCompiler);
         List<CompiledRoute> routes = new ArrayList<>(config.getRoutesCount());
         for (int i = 0; i < config.getRoutesCount(); i++) {
             Route route = config.getRoutes(i);
             String path = "routes[" + i + "]";
-            UpstreamCluster upstream = upstreams.get(route.getUpstream());
-            if (upstream == null) {
-                throw new SnapshotCompileException(path + ".upstream: unknown upstream '" + route.getUpstream() + "'");
-            }
+            UpstreamSplit split = split(route, path, upstreams);
+            UpstreamCluster upstream = split.upstreams().getFirst();
             try {
-                String prefix = RouteTable.normalizePrefix(route.getMatch().getPathPrefix());
+                RouteMatchSpec match = RouteMatchSpec.fromConfig(route.getMatch());
                 RouteTimeouts timeouts = RouteTimeouts.resolve(route.getTimeouts(),
                         config.getDefaults().getTimeouts());
-                routes.add(new CompiledRoute(route.getId(), prefix, upstream, timeouts));
+                routes.add(new CompiledRoute(route.getId(), match.path(), upstream, timeouts,
+                        RetrySettings.resolve(route.hasRetry(), route.getRetry(), config.getDefaults().hasRetry(),
+                                config.getDefaults().getRetry()),
+                        RouteLimits.resolve(route.getMaxConcurrentRequests(), route.getMaxRequestBodyBytes(),
+                                config.getDefaults().getMaxRequestBodyBytes()),
+                        match, RouteTransforms.fromConfig(route, match), split));
             } catch (IllegalArgumentException e) {
                 throw new SnapshotCompileException(path + ": " + e.getMessage(), e);
             }
@@ -81,29 +101,51 @@ public final class SnapshotCompiler {
         } catch (IllegalArgumentException e) {
             throw new SnapshotCompileException(e.getMessage(), e);
         }
+        upstreamCompiler.commit();
         return new CompiledSnapshot(snapshot.getVersion(), snapshot.getSha256(), table, upstreams, source,
                 clock.instant(), snapshot);
     }
 
-    private static Map<String, UpstreamCluster> compileUpstreams(GatewayConfig config) throws SnapshotCompileException {
+    /** The route's upstream, or its weighted split across upstreams. */
+    private static UpstreamSplit split(Route route, String path, Map<String, UpstreamCluster> upstreams)
+            throws SnapshotCompileException {
+        if (route.getWeightedUpstreamsCount() == 0) {
+            UpstreamCluster upstream = upstreams.get(route.getUpstream());
+            if (upstream == null) {
+                throw new SnapshotCompileException(path + ".upstream: unknown upstream '" + route.getUpstream() + "'");
+            }
+            return UpstreamSplit.single(upstream);
+        }
+        List<UpstreamCluster> clusters = new ArrayList<>();
+        List<Integer> weights = new ArrayList<>();
+        for (int w = 0; w < route.getWeightedUpstreamsCount(); w++) {
+            WeightedUpstream weighted = route.getWeightedUpstreams(w);
+            UpstreamCluster upstream = upstreams.get(weighted.getUpstream());
+            if (upstream == null) {
+                throw new SnapshotCompileException(path + ".weightedUpstreams[" + w + "].upstream: unknown upstream '"
+                        + weighted.getUpstream() + "'");
+            }
+            clusters.add(upstream);
+            weights.add(weighted.getWeight());
+        }
+        try {
+            return UpstreamSplit.weighted(clusters, weights, route.getStickySplit());
+        } catch (IllegalArgumentException e) {
+            throw new SnapshotCompileException(path + ".weightedUpstreams: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, UpstreamCluster> compileUpstreams(GatewayConfig config, UpstreamCompiler compiler)
+            throws SnapshotCompileException {
         Map<String, UpstreamCluster> upstreams = HashMap.newHashMap(config.getUpstreamsCount());
         for (int u = 0; u < config.getUpstreamsCount(); u++) {
             Upstream upstream = config.getUpstreams(u);
             String path = "upstreams[" + u + "]";
-            List<UpstreamTarget> targets = new ArrayList<>(upstream.getTargetsCount());
-            for (int t = 0; t < upstream.getTargetsCount(); t++) {
-                Target target = upstream.getTargets(t);
-                try {
-                    targets.add(UpstreamTarget.fromConfig(target));
-                } catch (IllegalArgumentException e) {
-                    throw new SnapshotCompileException(path + ".targets[" + t + "].url: " + e.getMessage(), e);
-                }
-            }
             UpstreamCluster cluster;
             try {
-                cluster = new UpstreamCluster(upstream.getName(), targets);
+                cluster = compiler.compile(upstream);
             } catch (IllegalArgumentException e) {
-                throw new SnapshotCompileException(path + ".targets: " + e.getMessage(), e);
+                throw new SnapshotCompileException(path + "." + e.getMessage(), e);
             }
             if (upstreams.putIfAbsent(upstream.getName(), cluster) != null) {
                 throw new SnapshotCompileException(path + ".name: duplicate upstream '" + upstream.getName() + "'");

@@ -39,7 +39,8 @@ public final class WatchClient implements AutoCloseable {
     private static final int MAX_SNAPSHOT_BYTES = 256 << 20;
 
     private final ManagedChannel channel;
-    private final Node node;
+    /** Sent on every (re)connect; replaced once by {@link #node(Node)} before start. */
+    private volatile Node node;
     private final ActiveSnapshot active;
     private final Backoff backoff;
     private final ScheduledExecutorService executor;
@@ -54,6 +55,14 @@ public final class WatchClient implements AutoCloseable {
      * @param target  control plane address "host:port"
      * @param backoff reconnect policy (e.g. 200 ms .. 10 s)
      */
+    /**
+     * Replaces the node description sent on connect (e.g. to add the admin address once the
+     * admin listener is bound). Call before {@code start()}.
+     */
+    public void node(Node node) {
+        this.node = java.util.Objects.requireNonNull(node, "node");
+    }
+
     public WatchClient(String target, Node node, ActiveSnapshot active, Backoff backoff) {
         this.node = node;
         this.active = active;
@@ -126,10 +135,9 @@ public final class WatchClient implements AutoCloseable {
                 }
             }
         });
-        long version = active.version();
         requests.onNext(WatchRequest.newBuilder()
                 .setNode(node)
-                .setVersionInfo(version == 0 ? "" : Long.toString(version))
+                .setVersionInfo(active.versionInfo())
                 .build());
     }
 
@@ -138,15 +146,17 @@ public final class WatchClient implements AutoCloseable {
         WatchRequest.Builder reply = WatchRequest.newBuilder().setResponseNonce(response.getNonce());
         try {
             CompiledSnapshot applied = active.apply(response.getSnapshot());
-            reply.setVersionInfo(Long.toString(applied.version()));
+            reply.setVersionInfo(ActiveSnapshot.versionInfo(applied.snapshot()));
             LOG.info("applied config version " + applied.version() + " (" + applied.routes().size() + " routes)");
         } catch (SnapshotCompileException | RuntimeException e) {
             long kept = active.version();
-            reply.setVersionInfo(kept == 0 ? "" : Long.toString(kept))
+            reply.setVersionInfo(active.versionInfo())
                     .setErrorDetail(ErrorDetail.newBuilder().setMessage(e.getMessage() == null
                             ? e.getClass().getSimpleName() : e.getMessage()));
             LOG.warning("rejected config version " + response.getVersionInfo() + ", keeping "
                     + (kept == 0 ? "none" : kept) + ": " + e.getMessage());
+            io.gatehouse.dataplane.telemetry.SecurityLog.snapshotRejected(node.getId(),
+                    response.getSnapshot().getVersion(), String.valueOf(e.getMessage()));
         }
         requests.onNext(reply.build());
     }

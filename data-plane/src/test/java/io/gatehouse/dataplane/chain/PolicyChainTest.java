@@ -1,6 +1,7 @@
 package io.gatehouse.dataplane.chain;
 
 import io.gatehouse.dataplane.proxy.GatewayError;
+import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.Snapshots;
@@ -50,6 +51,9 @@ class PolicyChainTest {
         HttpResponse<String> response = Http.get(proxy.port(), "/api/x");
 
         assertThat(response.statusCode()).isEqualTo(200);
+        // The policy's code after proceed() runs once the response is sent, so possibly after the
+        // client has read it.
+        Await.until("the last policy finished", () -> ran.size() == 3);
         assertThat(ran).containsExactly("first:/api", "second:/api", "after-response");
         assertThat(upstream.take().header("x-added-by-policy")).isEqualTo("yes");
         assertThat(response.headers().firstValue("x-status-seen")).hasValue("200");

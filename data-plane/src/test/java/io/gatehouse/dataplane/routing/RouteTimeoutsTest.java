@@ -28,5 +28,15 @@ class RouteTimeoutsTest {
 
         assertThat(resolved.connect()).isEqualTo(Duration.ofSeconds(2));
         assertThat(resolved.request()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(resolved.idle()).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void idleTimeoutResolvesLikeTheOthers() {
+        Timeouts defaults = Timeouts.newBuilder().setIdle(Durations.fromSeconds(9)).build();
+        assertThat(RouteTimeouts.resolve(Timeouts.getDefaultInstance(), defaults).idle())
+                .isEqualTo(Duration.ofSeconds(9));
+        assertThat(RouteTimeouts.resolve(Timeouts.newBuilder().setIdle(Durations.fromMillis(300)).build(), defaults)
+                .idle()).isEqualTo(Duration.ofMillis(300));
     }
 }

@@ -1,6 +1,8 @@
 package io.gatehouse.dataplane.snapshot;
 
 import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.helidon.http.Method;
+import io.helidon.http.WritableHeaders;
 import org.junit.jupiter.api.Test;
 
 import static io.gatehouse.dataplane.testing.Snapshots.config;
@@ -22,7 +24,7 @@ class SnapshotCompilerTest {
         assertThat(compiled.sha256()).hasSize(64);
         assertThat(compiled.source()).isEqualTo(SnapshotSource.DISK);
         assertThat(compiled.routes().size()).isEqualTo(2);
-        assertThat(compiled.routes().match("/b/c")).get().extracting(r -> r.upstream().name()).isEqualTo("backend");
+        assertThat(compiled.routes().match(null, Method.GET, "/b/c", WritableHeaders.create())).get().extracting(r -> r.upstream().name()).isEqualTo("backend");
         assertThat(compiled.upstreams()).containsOnlyKeys("backend");
     }
 

@@ -10,6 +10,7 @@ import io.gatehouse.dataplane.snapshot.SnapshotCompileException;
 import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
 import io.gatehouse.dataplane.snapshot.SnapshotSource;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
+import io.gatehouse.dataplane.upstream.UpstreamRuntime;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.helidon.webserver.WebServer;
 
@@ -22,6 +23,8 @@ public final class ProxyServer implements AutoCloseable {
 
     private final AtomicReference<CompiledSnapshot> snapshot = new AtomicReference<>();
     private final WebServer server;
+    /** Health state and checks across served snapshots, as in a data plane; closed with the server. */
+    private UpstreamRuntime upstreams = new UpstreamRuntime("");
 
     public ProxyServer() {
         this(List.of());
@@ -29,11 +32,15 @@ public final class ProxyServer implements AutoCloseable {
 
     /** With {@code policies} running between route lookup and forwarding, in order. */
     public ProxyServer(List<Policy> policies) {
+        this(policies, new Forwarder(new UpstreamClients()));
+    }
+
+    /** With {@code policies} after route lookup and {@code terminal} (e.g. a configured Forwarder) last. */
+    public ProxyServer(List<Policy> policies, Policy.Next terminal) {
         List<Policy> chain = new ArrayList<>();
         chain.add(new RouteLookup());
         chain.addAll(policies);
-        ProxyHandler handler = new ProxyHandler(snapshot::get,
-                new PolicyChain(chain, new Forwarder(new UpstreamClients())));
+        ProxyHandler handler = new ProxyHandler(snapshot::get, new PolicyChain(chain, terminal));
         server = WebServer.builder()
                 .host("127.0.0.1")
                 .port(0)
@@ -44,8 +51,32 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public ProxyServer serve(long version, GatewayConfig config) throws SnapshotCompileException {
-        snapshot.set(new SnapshotCompiler(1000).compile(Snapshots.snapshot(version, config), SnapshotSource.CONTROL_PLANE));
+        snapshot.set(new SnapshotCompiler(1000, java.time.Clock.systemUTC(), upstreams).compile(Snapshots.snapshot(version, config), SnapshotSource.CONTROL_PLANE));
         return this;
+    }
+
+    /** Serves a whole snapshot message (e.g. one carrying API keys). */
+    public ProxyServer serve(io.gatehouse.proto.discovery.v1.Snapshot message) throws SnapshotCompileException {
+        snapshot.set(new SnapshotCompiler(1000, java.time.Clock.systemUTC(), upstreams)
+                .compile(message, SnapshotSource.CONTROL_PLANE));
+        return this;
+    }
+
+    /** Compiles the next snapshots as a data plane in {@code region} (call before {@link #serve}). */
+    public ProxyServer region(String region) {
+        upstreams.close();
+        upstreams = new UpstreamRuntime(region);
+        return this;
+    }
+
+    /** The snapshot being served, null before {@link #serve}. */
+    public CompiledSnapshot snapshot() {
+        return snapshot.get();
+    }
+
+    /** The upstream runtime (target health, health checks) the served snapshots use. */
+    public UpstreamRuntime upstreams() {
+        return upstreams;
     }
 
     public int port() {
@@ -59,5 +90,6 @@ public final class ProxyServer implements AutoCloseable {
     @Override
     public void close() {
         server.stop();
+        upstreams.close();
     }
 }

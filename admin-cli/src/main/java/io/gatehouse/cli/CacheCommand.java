@@ -1,0 +1,196 @@
+package io.gatehouse.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code gatehouse cache purge --route R | --prefix P [--redis URL]}: deletes response cache entries.
+ *
+ * <p>The simplest honest design: the cache lives in Redis, so the CLI talks to that Redis directly
+ * (SCAN over {@code gh:cache:{<route>}:*}, or all {@code gh:cache:*} keys, then UNLINK in batches);
+ * the control plane is not involved. Entries are keyed {@code gh:cache:{<route>}:<path>|<hash>}, so
+ * {@code --prefix} is a request-path prefix ("/api/users" purges "/api/users/7?x=1" and its Vary
+ * variants). The Redis protocol is spoken over a plain socket (RESP2; SCAN and UNLINK only) to keep
+ * Netty out of the CLI. {@code --redis} defaults to $GATEHOUSE_REDIS_URL, then redis://127.0.0.1:6379.
+ */
+@Command(name = "cache", description = "Response cache administration (talks to the cache's Redis directly).")
+final class CacheCommand implements Runnable {
+
+    static final String DEFAULT_REDIS = "redis://127.0.0.1:6379";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: purge");
+    }
+
+    @Command(name = "purge", description = "Delete cached responses of a route and/or under a path prefix.")
+    int purge(@Option(names = "--route", paramLabel = "ROUTE", description = "Route id whose entries to delete.") String route,
+              @Option(names = "--prefix", paramLabel = "PATH", description = "Request path prefix, e.g. /api/users.") String prefix,
+              @Option(names = "--redis", paramLabel = "URL", description = "Redis of the cache (redis://host:port[/db]);"
+                      + " default $GATEHOUSE_REDIS_URL, then " + DEFAULT_REDIS) String redisUrl) {
+        GatehouseCommand root = (GatehouseCommand) spec.root().userObject();
+        Output output = root.output();
+        if ((route == null || route.isBlank()) && (prefix == null || prefix.isBlank())) {
+            output.error("give --route and/or --prefix");
+            return ExitCodes.USAGE;
+        }
+        if (route != null && !route.matches("[a-z0-9][a-z0-9\\-_.]{0,62}")) {
+            output.error("--route '" + route + "' is not a route id");
+            return ExitCodes.USAGE;
+        }
+        String url = redisUrl != null ? redisUrl
+                : root.environment().variable("GATEHOUSE_REDIS_URL").orElse(DEFAULT_REDIS);
+        String match = route != null ? "gh:cache:{" + route + "}:*" : "gh:cache:*";
+        try (Resp redis = Resp.connect(url)) {
+            long deleted = 0;
+            String cursor = "0";
+            do {
+                List<Object> reply = redis.array("SCAN", cursor, "MATCH", match, "COUNT", "1000");
+                cursor = (String) reply.get(0);
+                List<String> keys = new ArrayList<>();
+                for (Object key : (List<?>) reply.get(1)) {
+                    String k = (String) key;
+                    if (prefix == null || pathOf(k).startsWith(prefix)) {
+                        keys.add(k);
+                    }
+                }
+                if (!keys.isEmpty()) {
+                    List<String> command = new ArrayList<>(List.of("UNLINK"));
+                    command.addAll(keys);
+                    deleted += redis.integer(command.toArray(String[]::new));
+                }
+            } while (!cursor.equals("0"));
+            output.line("purged " + deleted + " cache entr" + (deleted == 1 ? "y" : "ies")
+                    + (route != null ? " of route " + route : "") + (prefix != null ? " under " + prefix : ""));
+            return ExitCodes.OK;
+        } catch (IOException | RuntimeException e) {
+            output.error("cannot purge the cache in Redis at " + url + ": " + e.getMessage());
+            return ExitCodes.UNREACHABLE;
+        }
+    }
+
+    /** The request path part of {@code gh:cache:{route}:<path>|<hash>}. */
+    static String pathOf(String key) {
+        int start = key.indexOf("}:");
+        int end = key.lastIndexOf('|');
+        return start < 0 || end < start ? "" : key.substring(start + 2, end);
+    }
+
+    /** A minimal RESP2 client: one connection, blocking commands, the reply types SCAN/UNLINK/SELECT/AUTH use. */
+    static final class Resp implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+
+        private Resp(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = new BufferedInputStream(socket.getInputStream());
+            this.out = socket.getOutputStream();
+        }
+
+        static Resp connect(String url) throws IOException {
+            URI uri = URI.create(url);
+            if (!"redis".equals(uri.getScheme())) {
+                throw new IOException("only redis:// URLs are supported: " + url);
+            }
+            Socket socket = new Socket();
+            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort()), 5000);
+            socket.setSoTimeout(10_000);
+            Resp resp = new Resp(socket);
+            if (uri.getUserInfo() != null) {
+                String[] auth = uri.getUserInfo().split(":", 2);
+                resp.send(auth.length == 2 && !auth[0].isEmpty() ? new String[] {"AUTH", auth[0], auth[1]}
+                        : new String[] {"AUTH", auth[auth.length - 1]});
+                resp.read();
+            }
+            String db = uri.getPath() == null ? "" : uri.getPath().replace("/", "");
+            if (!db.isEmpty()) {
+                resp.send("SELECT", db);
+                resp.read();
+            }
+            return resp;
+        }
+
+        @SuppressWarnings("unchecked")
+        List<Object> array(String... command) throws IOException {
+            send(command);
+            return (List<Object>) read();
+        }
+
+        long integer(String... command) throws IOException {
+            send(command);
+            return (Long) read();
+        }
+
+        private void send(String... command) throws IOException {
+            StringBuilder b = new StringBuilder("*").append(command.length).append("\r\n");
+            for (String part : command) {
+                byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+                b.append('$').append(bytes.length).append("\r\n").append(part).append("\r\n");
+            }
+            out.write(b.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+
+        private Object read() throws IOException {
+            int type = in.read();
+            String line = line();
+            return switch (type) {
+                case '+' -> line;
+                case '-' -> throw new IOException("Redis: " + line);
+                case ':' -> Long.parseLong(line);
+                case '$' -> {
+                    int length = Integer.parseInt(line);
+                    if (length < 0) {
+                        yield null;
+                    }
+                    byte[] data = in.readNBytes(length);
+                    line();
+                    yield new String(data, StandardCharsets.UTF_8);
+                }
+                case '*' -> {
+                    int n = Integer.parseInt(line);
+                    List<Object> items = new ArrayList<>(Math.max(0, n));
+                    for (int i = 0; i < n; i++) {
+                        items.add(read());
+                    }
+                    yield items;
+                }
+                default -> throw new IOException("unexpected Redis reply type " + type);
+            };
+        }
+
+        private String line() throws IOException {
+            StringBuilder b = new StringBuilder();
+            int c;
+            while ((c = in.read()) != '\r') {
+                if (c < 0) {
+                    throw new IOException("Redis closed the connection");
+                }
+                b.append((char) c);
+            }
+            in.read(); // '\n'
+            return b.toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}

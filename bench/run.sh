@@ -1,0 +1,292 @@
+#!/usr/bin/env bash
+# Gatehouse data plane benchmark against nginx, on this machine, in one run (~3-4 minutes).
+#
+#   bench/run.sh            # needs the jars: scripts/test.sh -DskipTests (or mvn package)
+#
+# Starts, all on loopback ports and in a temp dir (never the system nginx config):
+#   - nginx serving a small static body (the fixed upstream) and nginx as reverse proxy to it
+#     (proxy_pass with a keep-alive upstream pool);
+#   - a control plane on a fresh PostgreSQL database "gatehouse_bench" and two data planes;
+# then measures with wrk (same threads/connections for every target):
+#   (a) direct to the upstream, (b) nginx reverse proxy, (c) Gatehouse with one plain route,
+#   (d) Gatehouse with many routes and resilience policies on (retries, breaker, limits),
+# prints req/s, p50, p99 and ratios to (b); p99 at about half of (b)'s saturation rate (wrk's Lua
+# delay() throttling: wrk2 is not packaged in Debian); snapshot apply time for 1k and 10k routes
+# (apply -> the data plane's /config shows the version) and apply -> both data planes serving.
+#
+# Environment: BENCH_DURATION (15s), BENCH_THREADS (2), BENCH_CONNECTIONS (50),
+# BENCH_JFR=1 to record a JFR profile of data plane (c) and print its top frames,
+# GATEHOUSE_BENCH_DB_URL (jdbc:postgresql://127.0.0.1:5432/gatehouse_bench), PGHOST/PGUSER for psql.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+JAVA="$JAVA_HOME/bin/java"
+DURATION=${BENCH_DURATION:-15s}
+THREADS=${BENCH_THREADS:-2}
+CONNS=${BENCH_CONNECTIONS:-50}
+DB_NAME=gatehouse_bench
+DB_URL=${GATEHOUSE_BENCH_DB_URL:-jdbc:postgresql://127.0.0.1:5432/$DB_NAME}
+CP_JAR=control-plane/target/gatehouse-control-plane-0.1.0-SNAPSHOT.jar
+DP_JAR=data-plane/target/gatehouse-data-plane-0.1.0-SNAPSHOT.jar
+for jar in "$CP_JAR" "$DP_JAR" admin-cli/target/gatehouse-admin-cli-0.1.0-SNAPSHOT.jar; do
+  [[ -f $jar ]] || { echo "bench: $jar missing; build first: scripts/test.sh -DskipTests" >&2; exit 2; }
+done
+
+# --- tools (idempotent) ---------------------------------------------------------------------
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need+=(nginx)
+if ((${#need[@]})); then
+  echo "installing ${need[*]} (Debian packages)"
+  apt-get install -y -q "${need[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+TMP=$(mktemp -d /tmp/gatehouse-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [[ -n ${BENCH_KEEP:-} ]] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_http() { # url [seconds] [pid that must stay alive]
+  local deadline=$((SECONDS + ${2:-60}))
+  until curl -fsS -o /dev/null "$1" 2>/dev/null; do
+    ((SECONDS < deadline)) || { echo "bench: timed out waiting for $1" >&2; exit 1; }
+    if [[ -n ${3:-} ]] && ! kill -0 "$3" 2>/dev/null; then
+      echo "bench: process $3 exited while waiting for $1; logs in $TMP/logs (BENCH_KEEP=1 keeps them)" >&2; exit 1
+    fi
+    sleep 0.2
+  done
+}
+now_ms() { date +%s%3N; }
+config_version() { curl -s "http://127.0.0.1:$1/config" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("version",0))' 2>/dev/null || echo 0; }
+
+UP=$(free_port); NGX=$(free_port); CPP=$(free_port)
+DP1=$(free_port); DP1A=$(free_port); DP2=$(free_port); DP2A=$(free_port)
+
+# --- nginx: upstream + reverse proxy -------------------------------------------------------
+mkdir -p "$TMP/www" "$TMP/logs"
+chmod 755 "$TMP" "$TMP/www" # nginx workers may run as another user (www-data when started as root)
+printf 'hello from the benchmark upstream, a small static body of about 100 bytes..........\n' > "$TMP/www/index.html"
+cat > "$TMP/nginx.conf" <<NGINX
+worker_processes auto;
+pid $TMP/nginx.pid;
+error_log $TMP/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream fixed { server 127.0.0.1:$UP; keepalive 128; }
+  server { listen 127.0.0.1:$UP; root $TMP/www; location / { try_files \$uri /index.html; } }
+  server {
+    listen 127.0.0.1:$NGX;
+    location / { proxy_pass http://fixed; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+NGINX
+"$NGINX" -p "$TMP" -c "$TMP/nginx.conf" -g 'daemon off;' 2>"$TMP/logs/nginx.stderr" &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$UP/" 20
+wait_http "http://127.0.0.1:$NGX/" 20
+
+# --- control plane on a fresh database, two data planes ------------------------------------
+psql -h "${PGHOST:-127.0.0.1}" -U "${PGUSER:-postgres}" -q -c "DROP DATABASE IF EXISTS $DB_NAME" \
+  -c "CREATE DATABASE $DB_NAME" postgres >/dev/null
+# Run copies of the jars: a rebuild of target/ during the run must not pull the classes away.
+mkdir -p "$TMP/cp" "$TMP/dp"
+cp -r "$CP_JAR" control-plane/target/lib "$TMP/cp/"
+cp -r "$DP_JAR" data-plane/target/lib "$TMP/dp/"
+CP_JAR=$TMP/cp/$(basename "$CP_JAR")
+DP_JAR=$TMP/dp/$(basename "$DP_JAR")
+JOPTS=(-XX:+UseParallelGC -Xms256m -Xmx512m --sun-misc-unsafe-memory-access=allow)
+GATEHOUSE_DB_URL=$DB_URL GATEHOUSE_CP_BIND=127.0.0.1 GATEHOUSE_CP_PORT=$CPP GATEHOUSE_REPLICA_ID=bench-cp \
+  "$JAVA" "${JOPTS[@]}" -jar "$CP_JAR" >"$TMP/logs/cp.log" 2>&1 &
+PIDS+=($!)
+DP_OPTS=("${JOPTS[@]}")
+if [[ ${BENCH_JFR:-0} == 1 ]]; then
+  DP_OPTS+=("-XX:StartFlightRecording=filename=$TMP/dp1.jfr,settings=profile,dumponexit=true")
+fi
+start_dp() { # id port admin [extra java opts...]
+  local id=$1 port=$2 admin=$3; shift 3
+  GATEHOUSE_NODE_ID=$id GATEHOUSE_CP_ADDRESS=127.0.0.1:$CPP GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_PORT=$port \
+    GATEHOUSE_ADMIN_PORT=$admin GATEHOUSE_STATE_DIR=$TMP/state-$id GATEHOUSE_DRAIN_TIMEOUT=1s \
+    OTEL_SDK_DISABLED=true OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none \
+    "$JAVA" "$@" -jar "$DP_JAR" >"$TMP/logs/$id.log" 2>&1 &
+  PIDS+=($!)
+}
+start_dp bench-dp1 "$DP1" "$DP1A" "${DP_OPTS[@]}"
+DP1_PID=${PIDS[-1]}
+start_dp bench-dp2 "$DP2" "$DP2A" "${JOPTS[@]}"
+DP2_PID=${PIDS[-1]}
+wait_http "http://127.0.0.1:$DP1A/healthz" 180 "$DP1_PID"
+wait_http "http://127.0.0.1:$DP2A/healthz" 180 "$DP2_PID"
+
+gatehouse() { "$ROOT/bin/gatehouse" --server "127.0.0.1:$CPP" "$@"; }
+# apply FILE -> prints the ms from invoking apply until every data plane's /config shows a new version
+apply_and_wait() {
+  local file=$1; shift
+  local before start v
+  before=$(config_version "$DP1A")
+  start=$(now_ms)
+  gatehouse --timeout 60s apply -m "bench $(basename "$file")" "$file" >"$TMP/logs/apply.out" 2>&1 || { cat "$TMP/logs/apply.out" >&2; return 1; }
+  for admin in "$@"; do
+    local deadline=$((SECONDS + 120))
+    while :; do
+      v=$(config_version "$admin")
+      ((v > before)) && break
+      ((SECONDS < deadline)) || { echo "bench: DP on admin port $admin never showed a new version" >&2; return 1; }
+      sleep 0.02
+    done
+  done
+  echo $(($(now_ms) - start))
+}
+
+routes_yaml() { # count extra-route-fields [catch-all prefix] -> YAML routes (plus the bench route)
+  local n=$1 extra=${2:-} bench=${3:-/}
+  python3 - "$n" "$extra" "$bench" <<'PY'
+import sys
+n, extra, bench = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+out = []
+for i in range(n):
+    out.append(f"  - id: r{i}\n    upstream: fixed\n    match: {{pathPrefix: /svc{i}/api}}\n")
+out.append("  - id: bench\n    upstream: fixed\n    match: {pathPrefix: " + bench + "}\n" + extra)
+print("".join(out), end="")
+PY
+}
+write_config() { # file routes upstream-extra route-extra [bench route prefix]
+  { echo "upstreams:"; echo "  - name: fixed"; echo "    targets: [{url: \"http://127.0.0.1:$UP\"}]"; printf '%s' "${3:-}"
+    echo "routes:"; routes_yaml "$2" "${4:-}" "${5:-/}"; } > "$1"
+}
+
+# (c) one plain route
+write_config "$TMP/plain.yaml" 0
+apply_and_wait "$TMP/plain.yaml" "$DP1A" "$DP2A" >/dev/null
+wait_http "http://127.0.0.1:$DP1/" 30
+
+parse_wrk() { # wrk output file -> "rps p50 p99 non2xx" (latencies in ms)
+  python3 - "$1" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(v):
+    m = re.match(r"([\d.]+)(us|ms|s)", v)
+    x = float(m.group(1)); u = m.group(2)
+    return x / 1000 if u == "us" else x * 1000 if u == "s" else x
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+p50 = ms(re.search(r"\n\s+50%\s+(\S+)", text).group(1))
+p99 = ms(re.search(r"\n\s+99%\s+(\S+)", text).group(1))
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+print("%.0f %.3f %.3f %s" % (rps, p50, p99, errors.group(1) if errors else 0))
+PY
+}
+run_wrk() { # url [extra wrk args] -> "rps p50 p99 non2xx"
+  local url=$1; shift
+  wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@" "$url" > "$TMP/wrk.out" 2>&1
+  parse_wrk "$TMP/wrk.out"
+}
+
+# warm-up (JIT) for the data plane, then the measured runs
+wrk -t"$THREADS" -c"$CONNS" -d10s "http://127.0.0.1:$DP1/" >/dev/null 2>&1
+declare -A R
+R[a]=$(run_wrk "http://127.0.0.1:$UP/")
+R[b]=$(run_wrk "http://127.0.0.1:$NGX/")
+R[c]=$(run_wrk "http://127.0.0.1:$DP1/")
+
+# (d) many routes + policies
+POLICY_UPSTREAM='    circuitBreaker: {consecutiveFailures: 50, failureRatePercent: 50, window: 10s, openDuration: 5s}
+'
+POLICY_ROUTE='    timeouts: {connect: 1s, request: 5s, idle: 30s}
+    retry: {retries: 2, baseBackoff: 5ms, maxBackoff: 50ms, budgetPercent: 20}
+    maxConcurrentRequests: 10000
+    maxRequestBodyBytes: 1048576
+'
+write_config "$TMP/policies.yaml" 1000 "$POLICY_UPSTREAM" "$POLICY_ROUTE"
+{ echo "settings: {maxConcurrentRequests: 20000, maxRequestHeaderBytes: 16384}"; cat "$TMP/policies.yaml"; } > "$TMP/p.yaml"
+mv "$TMP/p.yaml" "$TMP/policies.yaml"
+apply_and_wait "$TMP/policies.yaml" "$DP1A" "$DP2A" >/dev/null
+wrk -t"$THREADS" -c"$CONNS" -d5s "http://127.0.0.1:$DP1/" >/dev/null 2>&1
+R[d]=$(run_wrk "http://127.0.0.1:$DP1/")
+
+# p99 at about half of nginx-proxy saturation: each connection waits delay() ms between requests
+read -r b_rps _ <<<"${R[b]}"
+HALF=$((${b_rps%.*} / 2))
+HALF_CONNS=20
+DELAY=$(python3 -c "print(max(0, int($HALF_CONNS * 1000 / max($HALF,1))))")
+cat > "$TMP/throttle.lua" <<LUA
+function delay() return $DELAY end
+LUA
+run_half() { wrk -t"$THREADS" -c"$HALF_CONNS" -d"$DURATION" --latency -s "$TMP/throttle.lua" "$1" > "$TMP/wrk.out" 2>&1
+  parse_wrk "$TMP/wrk.out"
+}
+write_config "$TMP/plain2.yaml" 0 "" "    timeouts: {request: 30s}
+"
+apply_and_wait "$TMP/plain2.yaml" "$DP1A" "$DP2A" >/dev/null
+H_a=$(run_half "http://127.0.0.1:$UP/")
+H_c=$(run_half "http://127.0.0.1:$DP1/")
+
+# snapshot apply times and apply -> all data planes serving
+write_config "$TMP/r1k.yaml" 1000 "" "" /old
+write_config "$TMP/r10k.yaml" 10000 "" "" /old
+T1K=$(apply_and_wait "$TMP/r1k.yaml" "$DP1A" "$DP2A")
+T10K=$(apply_and_wait "$TMP/r10k.yaml" "$DP1A" "$DP2A")
+# apply -> both data planes answer 200 on a route that only the new config has (404 no_route before)
+write_config "$TMP/all.yaml" 10 "" "" /fresh
+start=$(now_ms)
+gatehouse --timeout 60s apply -m "bench all" "$TMP/all.yaml" >"$TMP/logs/apply.out" 2>&1
+for port in "$DP1" "$DP2"; do
+  deadline=$((SECONDS + 120))
+  until [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/fresh/x") == 200 ]]; do
+    ((SECONDS < deadline)) || { echo "bench: DP $port never served the new route" >&2; exit 1; }
+    sleep 0.01
+  done
+done
+TALL=$(($(now_ms) - start))
+
+# --- report --------------------------------------------------------------------------------
+python3 - "${R[a]}" "${R[b]}" "${R[c]}" "${R[d]}" "$H_a" "$H_c" "$T1K" "$T10K" "$TALL" "$THREADS" "$CONNS" \
+  "$DURATION" "$HALF" "$(nproc)" <<'PY'
+import sys
+a, b, c, d, ha, hc = (s.split() for s in sys.argv[1:7])
+t1k, t10k, tall, threads, conns, dur, half, cores = sys.argv[7:]
+rows = [("(a) direct to nginx upstream", a), ("(b) nginx reverse proxy", b),
+        ("(c) Gatehouse, one plain route", c), ("(d) Gatehouse, 1001 routes + retry/breaker/limits", d)]
+brps, bp99 = float(b[0]), float(b[2])
+print(f"\nwrk -t{threads} -c{conns} -d{dur} on {cores} cores, all on loopback (same machine as the load generator)\n")
+print("| target | req/s | p50 ms | p99 ms | req/s vs (b) | p99 vs (b) | non-2xx |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for name, r in rows:
+    print(f"| {name} | {float(r[0]):.0f} | {float(r[1]):.2f} | {float(r[2]):.2f} | {float(r[0])/brps:.2f}x | {float(r[2])/bp99:.2f}x | {r[3]} |")
+print(f"\np99 at ~half of (b)'s saturation (target {half} req/s, 20 connections, wrk Lua delay()):")
+print(f"| target | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|")
+print(f"| direct (a) | {ha[0]} | {float(ha[1]):.2f} | {float(ha[2]):.2f} |")
+print(f"| Gatehouse (c) | {hc[0]} | {float(hc[1]):.2f} | {float(hc[2]):.2f} |")
+print(f"p99 added by Gatehouse over direct at that load: {float(hc[2]) - float(ha[2]):.2f} ms\n")
+print("| config apply | ms |\n|---|---:|")
+print(f"| 1,000 routes: apply -> both DPs' /config show the version | {t1k} |")
+print(f"| 10,000 routes: apply -> both DPs' /config show the version | {t10k} |")
+print(f"| apply -> both data planes serving the new routes | {tall} |")
+PY
+
+if [[ ${BENCH_JFR:-0} == 1 ]]; then
+  kill -TERM "$DP1_PID" 2>/dev/null || true
+  wait "$DP1_PID" 2>/dev/null || true
+  if [[ -f $TMP/dp1.jfr ]]; then
+    echo; echo "JFR: top 25 frames of data plane (c)/(d) execution samples (self time)"
+    "$JAVA_HOME/bin/jfr" print --events jdk.ExecutionSample "$TMP/dp1.jfr" | python3 -c '
+import sys, collections
+top = collections.Counter(); expect = False; total = 0
+for line in sys.stdin:
+    s = line.strip()
+    if s.startswith("stackTrace = ["):
+        expect = True; continue
+    if expect and s:
+        top[s.split("line:")[0].strip()] += 1; total += 1; expect = False
+for frame, n in top.most_common(25):
+    print(f"{100*n/total:5.1f}%  {frame}")
+'
+  fi
+fi

@@ -1,0 +1,192 @@
+package io.gatehouse.controlplane.status;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.gatehouse.controlplane.store.ConfigStore;
+import io.gatehouse.controlplane.store.DataPlaneRecord;
+import io.gatehouse.controlplane.store.DataPlaneStore;
+import io.gatehouse.controlplane.store.StoreException;
+import io.gatehouse.controlplane.store.VersionRecord;
+import io.gatehouse.controlplane.telemetry.CpMetrics;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.IntSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The control plane's HTTP listener (JDK {@code com.sun.net.httpserver}, one virtual thread per
+ * exchange): {@code GET /} the live status page (static HTML + JS from the classpath, no build
+ * step), {@code GET /api/status} the fleet as JSON, {@code GET /api/traffic?node=ID} that data
+ * plane's request and 5xx counters read from its admin {@code /metrics} (the page turns two samples
+ * into rates), and {@code GET /metrics} this replica's metrics in Prometheus text format.
+ *
+ * <p>The traffic endpoint only contacts addresses data planes reported themselves (never a URL
+ * from the query). Read-only; no secrets are served. Thread-safe.
+ */
+public final class StatusServer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(StatusServer.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int VERSIONS_SHOWN = 20;
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final ConfigStore configs;
+    private final DataPlaneStore dataPlanes;
+    private final IntSupplier openStreams;
+    private final CpMetrics metrics;
+    private final String replicaId;
+    private final DataPlaneTraffic traffic = new DataPlaneTraffic(Duration.ofSeconds(2));
+
+    private StatusServer(HttpServer server, ExecutorService executor, ConfigStore configs, DataPlaneStore dataPlanes,
+                         IntSupplier openStreams, CpMetrics metrics, String replicaId) {
+        this.server = server;
+        this.executor = executor;
+        this.configs = configs;
+        this.dataPlanes = dataPlanes;
+        this.openStreams = openStreams;
+        this.metrics = metrics;
+        this.replicaId = replicaId;
+    }
+
+    /** Binds {@code bindHost:port} (0 = ephemeral) and starts serving. */
+    public static StatusServer start(String bindHost, int port, ConfigStore configs, DataPlaneStore dataPlanes,
+                                     IntSupplier openStreams, CpMetrics metrics, String replicaId) throws IOException {
+        HttpServer http = HttpServer.create(new InetSocketAddress(bindHost, port), 64);
+        ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+        http.setExecutor(executor);
+        StatusServer status = new StatusServer(http, executor, configs, dataPlanes, openStreams, metrics, replicaId);
+        http.createContext("/", status::handle);
+        http.start();
+        return status;
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
+                send(exchange, 405, "text/plain", "method not allowed\n");
+                return;
+            }
+            String path = exchange.getRequestURI().getPath();
+            switch (path) {
+                case "/", "/index.html" -> send(exchange, 200, "text/html; charset=utf-8", page());
+                case "/api/status" -> send(exchange, 200, "application/json", status().toString());
+                case "/api/traffic" -> traffic(exchange);
+                case "/metrics" -> send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
+                        metrics.scrape(openStreams.getAsInt(), configs.activeVersion().orElse(0), dataPlanes.list()));
+                default -> send(exchange, 404, "text/plain", "not found\n");
+            }
+        } catch (StoreException e) {
+            LOG.log(Level.WARNING, "status request failed: " + e.getMessage(), e);
+            send(exchange, 503, "application/json", "{\"error\":\"database unavailable\"}");
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "status request failed", e);
+            send(exchange, 500, "application/json", "{\"error\":\"internal error\"}");
+        }
+    }
+
+    /** The fleet: active version, recent versions, every known data plane. */
+    ObjectNode status() {
+        long active = configs.activeVersion().orElse(0);
+        ObjectNode body = JSON.createObjectNode()
+                .put("replicaId", replicaId)
+                .put("activeVersion", active)
+                .put("time", Instant.now().toString());
+        ArrayNode versions = body.putArray("versions");
+        for (VersionRecord v : configs.listVersions(VERSIONS_SHOWN)) {
+            versions.addObject()
+                    .put("version", v.version())
+                    .put("sha256", v.sha256())
+                    .put("author", v.author())
+                    .put("message", v.message())
+                    .put("createdAt", v.createdAt().toString())
+                    .put("rolledBackFrom", v.rolledBackFrom())
+                    .put("active", v.version() == active);
+        }
+        ArrayNode fleet = body.putArray("dataPlanes");
+        for (DataPlaneRecord dp : dataPlanes.list()) {
+            ObjectNode node = fleet.addObject()
+                    .put("id", dp.id())
+                    .put("region", dp.region())
+                    .put("buildVersion", dp.buildVersion())
+                    .put("connected", dp.connected())
+                    .put("ackedVersion", dp.ackedVersion())
+                    .put("behindBy", Math.max(0, active - dp.ackedVersion()))
+                    .put("lastNackVersion", dp.lastNackVersion())
+                    .put("lastNackError", dp.lastNackError())
+                    .put("lastSeen", dp.lastSeen().toString())
+                    .put("adminAddress", dp.adminAddress());
+            dp.behindSince().ifPresent(t -> node.put("behindSince", t.toString()));
+        }
+        return body;
+    }
+
+    private void traffic(HttpExchange exchange) throws IOException {
+        String query = Optional.ofNullable(exchange.getRequestURI().getQuery()).orElse("");
+        String nodeId = query.startsWith("node=")
+                ? java.net.URLDecoder.decode(query.substring(5), StandardCharsets.UTF_8) : "";
+        Optional<DataPlaneRecord> dp = dataPlanes.list().stream().filter(d -> d.id().equals(nodeId)).findFirst();
+        if (dp.isEmpty() || dp.get().adminAddress().isBlank()) {
+            send(exchange, 404, "application/json", "{\"error\":\"unknown data plane or no admin address\"}");
+            return;
+        }
+        Optional<DataPlaneTraffic.Sample> sample = traffic.sample(dp.get().adminAddress());
+        if (sample.isEmpty()) {
+            send(exchange, 502, "application/json", "{\"error\":\"data plane metrics unreachable\"}");
+            return;
+        }
+        send(exchange, 200, "application/json", JSON.createObjectNode()
+                .put("node", nodeId)
+                .put("requests", sample.get().requests())
+                .put("errors", sample.get().errors())
+                .put("at", sample.get().atMillis())
+                .toString());
+    }
+
+    private static String page() throws IOException {
+        try (InputStream in = StatusServer.class.getResourceAsStream("/status/index.html")) {
+            if (in == null) {
+                throw new IllegalStateException("status/index.html missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        boolean head = exchange.getRequestMethod().equals("HEAD");
+        exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+        if (!head) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+}

@@ -1,0 +1,197 @@
+package io.gatehouse.dataplane.policy.auth;
+
+import com.nimbusds.jwt.JWTClaimsSet;
+import io.gatehouse.dataplane.chain.Exchange;
+import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.proxy.GatewayError;
+import io.gatehouse.dataplane.proxy.GatewayException;
+import io.gatehouse.dataplane.routing.CompiledRoute;
+import io.gatehouse.proto.config.v1.Consumer;
+import io.gatehouse.proto.discovery.v1.ApiKey;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * Establishes who is calling a route that has {@code auth}: a bearer JWT from one of the route's
+ * providers, or an API key (header, else query parameter). On success it puts an {@link Identity}
+ * into the exchange ({@link Identity#KEY}), forwards mapped claims as upstream headers, strips the
+ * token when the provider says so and never forwards API keys (header removed, query parameter
+ * removed). Missing or invalid credentials are 401 with {@code WWW-Authenticate}; an anonymous
+ * request passes only when the route is {@code optional}. A valid API key limited to other routes
+ * is 403. Error bodies never contain the token or key.
+ *
+ * <p>Routes without {@code auth} pass untouched. Thread-safe (per-snapshot state is immutable).
+ */
+public final class AuthenticationPolicy implements Policy {
+
+    private static final Logger LOG = Logger.getLogger(AuthenticationPolicy.class.getName());
+    private static final int MAX_API_KEY_LENGTH = 256;
+    private static final int MAX_HEADER_VALUE_LENGTH = 4096;
+
+    private final AuthSnapshots snapshots;
+
+    AuthenticationPolicy(AuthSnapshots snapshots) {
+        this.snapshots = snapshots;
+    }
+
+    @Override
+    public void handle(Exchange exchange, Next next) {
+        CompiledRoute route = exchange.route();
+        if (route == null) {
+            next.proceed(exchange);
+            return;
+        }
+        CompiledAuth auth = snapshots.of(exchange.snapshot());
+        Optional<RouteAuth> routeAuth = auth.route(route.id());
+        if (routeAuth.isEmpty()) {
+            next.proceed(exchange);
+            return;
+        }
+        authenticate(exchange, auth, routeAuth.get(), route.id()).ifPresent(id -> exchange.attribute(Identity.KEY, id));
+        next.proceed(exchange);
+    }
+
+    private Optional<Identity> authenticate(Exchange exchange, CompiledAuth auth, RouteAuth routeAuth, String routeId) {
+        // Headers that carry claims upstream are the gateway's to set: never pass a client's value on.
+        for (String header : routeAuth.mappedHeaders()) {
+            exchange.setUpstreamHeader(HeaderNames.create(header), List.of());
+        }
+        Optional<String> token = Optional.empty();
+        if (routeAuth.acceptsJwt()) {
+            try {
+                token = Credentials.bearerToken(exchange.request());
+            } catch (InvalidCredentialsException e) {
+                throw invalidToken(e.getMessage());
+            }
+        }
+        Optional<String> apiKey = routeAuth.acceptsApiKey() ? takeApiKey(exchange, routeAuth) : Optional.empty();
+        if (token.isPresent()) {
+            return Optional.of(jwtIdentity(exchange, auth, routeAuth, token.get()));
+        }
+        if (apiKey.isPresent()) {
+            return Optional.of(apiKeyIdentity(auth, routeAuth, routeId, apiKey.get()));
+        }
+        if (routeAuth.optional()) {
+            return Optional.empty();
+        }
+        throw GatewayError.UNAUTHORIZED.exception("credentials are required")
+                .withHeader("WWW-Authenticate", routeAuth.challenge());
+    }
+
+    /** The API key from the header, else the query parameter; both are removed from the upstream request. */
+    private static Optional<String> takeApiKey(Exchange exchange, RouteAuth routeAuth) {
+        HeaderName header = HeaderNames.create(routeAuth.apiKeyHeader().orElseThrow());
+        Optional<String> key = exchange.request().headers().first(header).map(String::strip);
+        exchange.setUpstreamHeader(header, List.of());
+        if (routeAuth.apiKeyParam().isPresent()) {
+            String param = routeAuth.apiKeyParam().get();
+            String query = exchange.upstreamQuery();
+            Optional<String> fromQuery = Credentials.queryParam(query, param);
+            if (fromQuery.isPresent()) {
+                exchange.upstreamQuery(Credentials.withoutParam(query, param));
+                if (key.isEmpty()) {
+                    key = fromQuery;
+                }
+            }
+        }
+        return key.filter(k -> !k.isEmpty());
+    }
+
+    private Identity jwtIdentity(Exchange exchange, CompiledAuth auth, RouteAuth routeAuth, String token) {
+        String reason = null;
+        boolean keysUnavailable = false;
+        for (JwtVerifier provider : routeAuth.providers()) {
+            JWTClaimsSet claims;
+            try {
+                claims = provider.verify(token);
+            } catch (InvalidCredentialsException e) {
+                reason = reason == null ? e.getMessage() : reason;
+                continue;
+            } catch (JwksCache.JwksUnavailableException e) {
+                LOG.warning("cannot verify tokens of provider " + provider.name() + ": " + e.getMessage());
+                keysUnavailable = true;
+                continue;
+            }
+            Map<String, String> values = ClaimValues.asStrings(claims);
+            for (Map.Entry<String, String> mapping : provider.claimsToHeaders().entrySet()) {
+                String value = values.get(mapping.getKey());
+                if (value != null && headerSafe(value)) {
+                    exchange.setUpstreamHeader(HeaderNames.create(mapping.getValue()), List.of(value));
+                }
+            }
+            if (provider.stripToken()) {
+                exchange.setUpstreamHeader(HeaderNames.AUTHORIZATION, List.of());
+            }
+            String subject = claims.getSubject() == null ? "" : claims.getSubject();
+            Optional<Consumer> consumer = auth.consumer(subject);
+            return new Identity(Identity.Method.JWT, subject,
+                    consumer.map(Consumer::getTenant).orElse(values.getOrDefault("tenant", "")),
+                    consumer.map(Consumer::getPlan).orElse(values.getOrDefault("plan", "")),
+                    subject, values, ClaimValues.scopes(claims), "", provider.name());
+        }
+        if (keysUnavailable && reason == null) {
+            throw GatewayError.AUTH_UNAVAILABLE.exception("tokens cannot be verified right now; try again later")
+                    .withHeader("Retry-After", "5");
+        }
+        String why = routeAuth.providers().size() == 1 && reason != null ? reason : "token is not valid for this route";
+        throw invalidToken(keysUnavailable ? "token is not valid for this route" : why);
+    }
+
+    private static Identity apiKeyIdentity(CompiledAuth auth, RouteAuth routeAuth, String routeId, String presented) {
+        Optional<ApiKey> key = presented.length() > MAX_API_KEY_LENGTH ? Optional.empty()
+                : auth.keyBySha256(sha256(presented));
+        Optional<Consumer> consumer = key.flatMap(k -> auth.consumer(k.getConsumer()));
+        if (key.isEmpty() || consumer.isEmpty()) {
+            // Unknown, revoked, or of a consumer no longer in the config.
+            throw GatewayError.UNAUTHORIZED.exception("API key is not valid")
+                    .withHeader("WWW-Authenticate", "ApiKey realm=\"gatehouse\", header=\""
+                            + routeAuth.apiKeyHeader().orElseThrow() + "\", error=\"invalid_key\"");
+        }
+        ApiKey k = key.get();
+        if (k.getRoutesCount() > 0 && !k.getRoutesList().contains(routeId)) {
+            throw GatewayError.INSUFFICIENT_SCOPE.exception("API key is not valid for this route");
+        }
+        Consumer c = consumer.get();
+        return new Identity(Identity.Method.API_KEY, c.getName(), c.getTenant(), c.getPlan(), c.getName(),
+                Map.of(), Set.copyOf(k.getScopesList()), k.getKeyId(), "");
+    }
+
+    private static GatewayException invalidToken(String reason) {
+        return GatewayError.UNAUTHORIZED.exception(reason)
+                .withHeader("WWW-Authenticate", "Bearer realm=\"gatehouse\", error=\"invalid_token\", "
+                        + "error_description=\"" + reason + "\"");
+    }
+
+    /** No control characters (header injection) and bounded length. */
+    private static boolean headerSafe(String value) {
+        if (value.length() > MAX_HEADER_VALUE_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static String sha256(String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(key.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
+}

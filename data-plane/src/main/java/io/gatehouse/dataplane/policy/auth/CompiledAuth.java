@@ -1,0 +1,81 @@
+package io.gatehouse.dataplane.policy.auth;
+
+import io.gatehouse.proto.config.v1.Consumer;
+import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.gatehouse.proto.config.v1.JwtProvider;
+import io.gatehouse.proto.config.v1.Route;
+import io.gatehouse.proto.discovery.v1.ApiKey;
+import io.gatehouse.proto.discovery.v1.Snapshot;
+
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Everything authentication needs from one snapshot: route auth blocks by route id, JWT verifiers,
+ * consumers, and the API keys indexed by their SHA-256. Immutable; built once per snapshot.
+ *
+ * <p>Key lookup is a hash-map get on the SHA-256 of the presented key, not a comparison of
+ * secrets, so it needs no constant-time compare: a timing side channel could at most reveal how
+ * a <em>hash</em> of the attacker's own guess relates to stored hashes, and since nobody can steer
+ * SHA-256 output, that gives no way to build a matching key (256 random bits stay unguessable).
+ */
+final class CompiledAuth {
+
+    private static final Logger LOG = Logger.getLogger(CompiledAuth.class.getName());
+    static final CompiledAuth EMPTY = new CompiledAuth(Map.of(), Map.of(), Map.of());
+
+    private final Map<String, RouteAuth> routes;
+    private final Map<String, ApiKey> keysBySha256;
+    private final Map<String, Consumer> consumers;
+
+    private CompiledAuth(Map<String, RouteAuth> routes, Map<String, ApiKey> keysBySha256,
+                         Map<String, Consumer> consumers) {
+        this.routes = routes;
+        this.keysBySha256 = keysBySha256;
+        this.consumers = consumers;
+    }
+
+    static CompiledAuth compile(Snapshot snapshot, JwksCache jwks, Clock clock) {
+        GatewayConfig config = snapshot.getConfig();
+        Map<String, JwtVerifier> verifiers = new HashMap<>();
+        for (JwtProvider provider : config.getJwtProvidersList()) {
+            try {
+                verifiers.put(provider.getName(), new JwtVerifier(provider, jwks, clock));
+            } catch (IllegalArgumentException e) {
+                // Validated by the control plane; if it still happens, tokens of it are rejected.
+                LOG.log(Level.WARNING, e.getMessage());
+            }
+        }
+        Map<String, RouteAuth> routes = new HashMap<>();
+        for (Route route : config.getRoutesList()) {
+            if (route.hasAuth()) {
+                routes.put(route.getId(), RouteAuth.compile(route.getAuth(), verifiers));
+            }
+        }
+        Map<String, ApiKey> keys = new HashMap<>();
+        for (ApiKey key : snapshot.getApiKeysList()) {
+            keys.put(key.getSha256(), key);
+        }
+        Map<String, Consumer> consumers = new HashMap<>();
+        for (Consumer consumer : config.getConsumersList()) {
+            consumers.put(consumer.getName(), consumer);
+        }
+        return new CompiledAuth(Map.copyOf(routes), Map.copyOf(keys), Map.copyOf(consumers));
+    }
+
+    Optional<RouteAuth> route(String routeId) {
+        return Optional.ofNullable(routes.get(routeId));
+    }
+
+    Optional<ApiKey> keyBySha256(String sha256) {
+        return Optional.ofNullable(keysBySha256.get(sha256));
+    }
+
+    Optional<Consumer> consumer(String name) {
+        return Optional.ofNullable(consumers.get(name));
+    }
+}

@@ -1,0 +1,58 @@
+package io.gatehouse.dataplane.policy.breaker;
+
+import com.google.protobuf.util.Durations;
+import io.gatehouse.proto.config.v1.CircuitBreaker;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The circuit breaker settings of one upstream, unset fields at their defaults.
+ *
+ * @param consecutiveFailures opens after this many consecutive failures; 0 = only the rate rule
+ * @param failureRatePercent  opens when the failure share within {@code window} exceeds this; 0 = off
+ * @param window              sliding window of the rate rule
+ * @param minimumRequests     fewest calls in the window before the rate rule applies
+ * @param openDuration        open -> half-open after this
+ * @param halfOpenProbes      attempts let through while half-open
+ * @param shared              whether the open state is shared through Redis
+ */
+public record BreakerSettings(int consecutiveFailures, int failureRatePercent, Duration window, int minimumRequests,
+                              Duration openDuration, int halfOpenProbes, boolean shared) {
+
+    public static final int DEFAULT_CONSECUTIVE_FAILURES = 5;
+    public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(10);
+    public static final int DEFAULT_MINIMUM_REQUESTS = 20;
+    public static final Duration DEFAULT_OPEN_DURATION = Duration.ofSeconds(30);
+    public static final int DEFAULT_HALF_OPEN_PROBES = 3;
+
+    public BreakerSettings {
+        Objects.requireNonNull(window, "window");
+        Objects.requireNonNull(openDuration, "openDuration");
+        if (consecutiveFailures < 0 || failureRatePercent < 0 || failureRatePercent > 100 || minimumRequests < 1
+                || halfOpenProbes < 1 || window.toMillis() < 1 || openDuration.toMillis() < 1
+                || (consecutiveFailures == 0 && failureRatePercent == 0)) {
+            throw new IllegalArgumentException("invalid circuit breaker settings: " + consecutiveFailures + "/"
+                    + failureRatePercent + "%/" + window + "/" + minimumRequests + "/" + openDuration + "/"
+                    + halfOpenProbes);
+        }
+    }
+
+    /** From the config; defaults for unset fields (consecutive_failures 0 means "rate rule only"). */
+    public static BreakerSettings of(CircuitBreaker config) {
+        int consecutive = config.getConsecutiveFailures();
+        if (consecutive == 0 && config.getFailureRatePercent() == 0) {
+            consecutive = DEFAULT_CONSECUTIVE_FAILURES; // neither rule given: the documented default
+        }
+        return new BreakerSettings(consecutive, config.getFailureRatePercent(),
+                config.hasWindow() ? toDuration(config.getWindow()) : DEFAULT_WINDOW,
+                config.getMinimumRequests() == 0 ? DEFAULT_MINIMUM_REQUESTS : config.getMinimumRequests(),
+                config.hasOpenDuration() ? toDuration(config.getOpenDuration()) : DEFAULT_OPEN_DURATION,
+                config.getHalfOpenProbes() == 0 ? DEFAULT_HALF_OPEN_PROBES : config.getHalfOpenProbes(),
+                config.getShared());
+    }
+
+    private static Duration toDuration(com.google.protobuf.Duration d) {
+        return Duration.ofNanos(Durations.toNanos(d));
+    }
+}

@@ -1,0 +1,365 @@
+package io.gatehouse.dataplane.policy.cache;
+
+import com.google.protobuf.util.Durations;
+import io.gatehouse.dataplane.chain.Exchange;
+import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.chain.ResponseHeaders;
+import io.gatehouse.dataplane.policy.SnapshotMemo;
+import io.gatehouse.dataplane.policy.auth.Identity;
+import io.gatehouse.dataplane.redis.RedisCircuitBreaker;
+import io.gatehouse.dataplane.redis.RedisConnections;
+import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
+import io.gatehouse.proto.config.v1.Route;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Method;
+import io.helidon.webserver.http.ServerResponse;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The response cache ({@code routes[].cache}, opt-in), stored in Redis. Only GET requests are served
+ * from and stored in the cache (HEAD passes through); only statuses 200, 203, 204, 300, 301, 404 and
+ * 410; never responses with {@code Cache-Control: no-store}, {@code private} or {@code no-cache}, or
+ * {@code Vary: *}. Lifetime = the route's ttl, capped by {@code s-maxage}/{@code max-age}.
+ *
+ * <p>Key: method, host, path, the query with its parameters sorted, the route's key headers and —
+ * when the route authenticates — the consumer; plus the values of the request headers the response
+ * named in {@code Vary} (a Vary marker is stored under the base key, the response under the variant
+ * key). A request carrying {@code Authorization} on a route without auth bypasses the cache (never
+ * served from, never stored into a shared entry). Redis keys: {@code gh:cache:{<route>}:<path>|<hash>}
+ * (the readable path is what {@code gatehouse cache purge --prefix} matches).
+ *
+ * <p>Store: the body is teed while it streams to the client, up to {@code max_object_bytes}
+ * (default 1 MiB); larger responses are passed through and not cached. Responses carry
+ * {@code X-Cache: HIT|MISS} and, on hits, {@code Age}. Concurrent misses for one key on this data
+ * plane collapse into one upstream call (single flight): the others wait for it and read the stored
+ * entry, or go upstream themselves if it was not cacheable. Redis trouble = a miss (never a 5xx);
+ * a breaker skips Redis while it is down. Thread-safe.
+ */
+public final class ResponseCachePolicy implements Policy {
+
+    private static final Logger LOG = Logger.getLogger(ResponseCachePolicy.class.getName());
+    static final Set<Integer> CACHEABLE = Set.of(200, 203, 204, 300, 301, 404, 410);
+    static final long DEFAULT_MAX_OBJECT = 1024 * 1024;
+    /** Response headers never stored: per request, per hop or per user. */
+    private static final Set<String> NOT_STORED = Set.of("x-request-id", "x-cache", "age", "set-cookie",
+            "x-trace-id", "traceparent", "connection", "transfer-encoding", "keep-alive", "content-length");
+
+    /** A route's cache settings. */
+    record Rules(String routeId, long ttlMillis, List<String> keyHeaders, int maxObjectBytes, boolean authenticated) {
+    }
+
+    private final RedisConnections redis;
+    private final RedisCircuitBreaker breaker;
+    private final SnapshotMemo<Map<String, Rules>> rules = new SnapshotMemo<>(ResponseCachePolicy::compile);
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder redisFailures = new LongAdder();
+
+    public ResponseCachePolicy(RedisConnections redis) {
+        this.redis = redis;
+        this.breaker = new RedisCircuitBreaker();
+    }
+
+    static Map<String, Rules> compile(CompiledSnapshot snapshot) {
+        Map<String, Rules> out = new HashMap<>();
+        for (Route route : snapshot.snapshot().getConfig().getRoutesList()) {
+            if (!route.hasCache()) {
+                continue;
+            }
+            var cache = route.getCache();
+            long ttl = cache.hasTtl() ? Durations.toMillis(cache.getTtl()) : 60_000;
+            long max = cache.getMaxObjectBytes() == 0 ? DEFAULT_MAX_OBJECT : cache.getMaxObjectBytes();
+            out.put(route.getId(), new Rules(route.getId(), Math.max(1000, ttl),
+                    cache.getKeyHeadersList().stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
+                    (int) Math.min(Integer.MAX_VALUE - 8, max), route.hasAuth()));
+        }
+        return Map.copyOf(out);
+    }
+
+    @Override
+    public void handle(Exchange exchange, Next next) {
+        Rules route = exchange.route() == null || exchange.snapshot() == null ? null
+                : rules.get(exchange.snapshot()).get(exchange.route().id());
+        if (route == null || exchange.request().prologue().method() != Method.GET) {
+            next.proceed(exchange);
+            return;
+        }
+        boolean hasAuthorization = exchange.request().headers().contains(HeaderNames.AUTHORIZATION);
+        String consumer = route.authenticated()
+                ? Identity.of(exchange).map(Identity::consumer).orElse("") : "";
+        if (hasAuthorization && consumer.isEmpty()) {
+            // a credentialed request is never served from (or stored into) a shared entry
+            exchange.onResponseHeaders(h -> h.set("X-Cache", "MISS"));
+            next.proceed(exchange);
+            return;
+        }
+        String path = exchange.request().path().rawPath();
+        String base = baseKey(exchange, route, consumer);
+        String baseRedisKey = redisKey(route.routeId(), path, base);
+        if (serveFromCache(exchange, route, path, base, baseRedisKey)) {
+            return;
+        }
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> leader = inFlight.putIfAbsent(baseRedisKey, mine);
+        if (leader != null) {
+            try {
+                leader.get(exchange.route().timeouts().request().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                // the leader failed or took too long: go upstream ourselves
+            }
+            if (serveFromCache(exchange, route, path, base, baseRedisKey)) {
+                return;
+            }
+            fetch(exchange, next, route, path, base, baseRedisKey); // not cacheable: our own upstream call
+            return;
+        }
+        try {
+            fetch(exchange, next, route, path, base, baseRedisKey);
+        } finally {
+            inFlight.remove(baseRedisKey, mine);
+            mine.complete(null);
+        }
+    }
+
+    /** Forwards the request, tees the body and stores the response if it is cacheable. */
+    private void fetch(Exchange exchange, Next next, Rules route, String path, String base, String baseRedisKey) {
+        misses.increment();
+        Capture capture = new Capture();
+        exchange.onResponseHeaders(headers -> capture.headers(headers, exchange.response(), route));
+        exchange.wrapResponseBody(out -> capture.copy = new CappedCopy(out, route.maxObjectBytes()));
+        next.proceed(exchange);
+        if (capture.ttlMillis <= 0) {
+            return;
+        }
+        byte[] body = capture.copy == null ? new byte[0] : capture.copy.bytes();
+        if (body == null) {
+            return; // larger than max_object_bytes: passed through only
+        }
+        CacheEntry.Response entry = new CacheEntry.Response(capture.status, System.currentTimeMillis(),
+                capture.stored, body);
+        if (capture.vary.isEmpty()) {
+            store(baseRedisKey, CacheEntry.encode(entry), capture.ttlMillis);
+        } else {
+            store(baseRedisKey, CacheEntry.encode(new CacheEntry.Vary(capture.vary)), capture.ttlMillis);
+            store(redisKey(route.routeId(), path, base + varyPart(exchange, capture.vary)), CacheEntry.encode(entry),
+                    capture.ttlMillis);
+        }
+    }
+
+    /** The upstream response as seen by the header hook: whether and what to store. */
+    private static final class Capture {
+        int status;
+        long ttlMillis;
+        List<Map.Entry<String, String>> stored = List.of();
+        List<String> vary = List.of();
+        CappedCopy copy;
+
+        void headers(ResponseHeaders headers, ServerResponse response, Rules route) {
+            headers.set("X-Cache", "MISS");
+            status = headers.status();
+            if (!CACHEABLE.contains(status)) {
+                return;
+            }
+            List<String> cacheControl = new ArrayList<>();
+            List<String> varyNames = new ArrayList<>();
+            List<Map.Entry<String, String>> kept = new ArrayList<>();
+            for (Header header : response.headers()) {
+                String name = header.name().toLowerCase(Locale.ROOT);
+                for (String value : header.allValues()) {
+                    if (name.equals("cache-control")) {
+                        cacheControl.add(value);
+                    } else if (name.equals("vary")) {
+                        for (String v : value.split(",")) {
+                            if (!v.isBlank()) {
+                                varyNames.add(v.strip().toLowerCase(Locale.ROOT));
+                            }
+                        }
+                    }
+                    if (!NOT_STORED.contains(name) && !name.startsWith("ratelimit-")) {
+                        kept.add(Map.entry(header.name(), value));
+                    }
+                }
+            }
+            CacheControl control = CacheControl.parse(cacheControl);
+            if (control.noStore() || control.isPrivate() || control.noCache() || varyNames.contains("*")) {
+                return;
+            }
+            long ttl = route.ttlMillis();
+            if (control.maxAgeSeconds().isPresent()) {
+                ttl = Math.min(ttl, control.maxAgeSeconds().getAsLong() * 1000);
+            }
+            ttlMillis = ttl;
+            stored = List.copyOf(kept);
+            vary = varyNames.stream().distinct().sorted().toList();
+        }
+    }
+
+    private boolean serveFromCache(Exchange exchange, Rules route, String path, String base, String baseRedisKey) {
+        Optional<CacheEntry> entry = load(baseRedisKey);
+        if (entry.isPresent() && entry.get() instanceof CacheEntry.Vary vary) {
+            entry = load(redisKey(route.routeId(), path, base + varyPart(exchange, vary.headerNames())));
+        }
+        if (entry.isEmpty() || !(entry.get() instanceof CacheEntry.Response response)) {
+            return false;
+        }
+        hits.increment();
+        ServerResponse out = exchange.response();
+        out.status(response.status());
+        for (Map.Entry<String, String> header : response.headers()) {
+            out.headers().add(HeaderValues.create(HeaderNames.create(header.getKey()), header.getValue()));
+        }
+        long age = Math.max(0, (System.currentTimeMillis() - response.storedAtMillis()) / 1000);
+        out.header("Age", Long.toString(age));
+        out.header("X-Cache", "HIT");
+        out.header("x-request-id", exchange.requestId());
+        exchange.runResponseHeaderHooks(new ResponseHeaders(out, response.status()));
+        if (response.status() == 204) {
+            out.send();
+        } else {
+            out.send(response.body());
+        }
+        return true;
+    }
+
+    private Optional<CacheEntry> load(String key) {
+        if (!breaker.tryAcquire()) {
+            return Optional.empty();
+        }
+        Optional<StatefulRedisConnection<byte[], byte[]>> connection = redis.bytes();
+        if (connection.isEmpty()) {
+            breaker.onFailure();
+            return Optional.empty();
+        }
+        try {
+            byte[] data = connection.get().async().get(key.getBytes(StandardCharsets.UTF_8))
+                    .get(redis.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            breaker.onSuccess();
+            return data == null ? Optional.empty() : Optional.of(CacheEntry.decode(data));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } catch (Exception e) {
+            failed("lookup", e);
+            return Optional.empty();
+        }
+    }
+
+    private void store(String key, byte[] value, long ttlMillis) {
+        if (!breaker.tryAcquire()) {
+            return;
+        }
+        Optional<StatefulRedisConnection<byte[], byte[]>> connection = redis.bytes();
+        if (connection.isEmpty()) {
+            breaker.onFailure();
+            return;
+        }
+        try {
+            connection.get().async().set(key.getBytes(StandardCharsets.UTF_8), value, SetArgs.Builder.px(ttlMillis))
+                    .get(redis.commandTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
+            breaker.onSuccess();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            failed("store", e);
+        }
+    }
+
+    private void failed(String what, Exception e) {
+        breaker.onFailure();
+        redisFailures.increment();
+        LOG.log(Level.FINE, "cache " + what + " in Redis failed; serving without the cache", e);
+    }
+
+    /** method, host, path, sorted query, key headers, consumer. */
+    static String baseKey(Exchange exchange, Rules route, String consumer) {
+        StringBuilder key = new StringBuilder(128);
+        key.append(exchange.request().prologue().method().text()).append(' ')
+                .append(exchange.request().headers().first(HeaderNames.HOST).orElse("").toLowerCase(Locale.ROOT))
+                .append(exchange.request().path().rawPath()).append('?').append(sortedQuery(exchange.request().query().rawValue()));
+        for (String header : route.keyHeaders()) {
+            key.append('\n').append(header).append('=')
+                    .append(String.join(",", exchange.request().headers().values(HeaderNames.create(header))));
+        }
+        key.append("\nconsumer=").append(consumer);
+        return key.toString();
+    }
+
+    private static String varyPart(Exchange exchange, List<String> names) {
+        StringBuilder key = new StringBuilder("\nvary");
+        for (String name : names) {
+            key.append('\n').append(name).append('=')
+                    .append(String.join(",", exchange.request().headers().values(HeaderNames.create(name))));
+        }
+        return key.toString();
+    }
+
+    static String sortedQuery(String rawQuery) {
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return "";
+        }
+        TreeMap<String, List<String>> params = new TreeMap<>();
+        for (String pair : rawQuery.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            params.computeIfAbsent(name, k -> new ArrayList<>()).add(pair);
+        }
+        List<String> out = new ArrayList<>();
+        params.values().forEach(out::addAll); // values of one name keep their order
+        return String.join("&", out);
+    }
+
+    static String redisKey(String routeId, String path, String fullKey) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(fullKey.getBytes(StandardCharsets.UTF_8));
+            return "gh:cache:{" + routeId + "}:" + path + "|"
+                    + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Responses served from the cache; for metrics. */
+    public LongAdder hits() {
+        return hits;
+    }
+
+    /** Cacheable requests that went upstream; for metrics. */
+    public LongAdder misses() {
+        return misses;
+    }
+
+    /** Failed Redis lookups/stores; for metrics. */
+    public LongAdder redisFailures() {
+        return redisFailures;
+    }
+}

@@ -1,0 +1,139 @@
+package io.gatehouse.dataplane.policy.ratelimit;
+
+import io.gatehouse.dataplane.chain.Exchange;
+import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.chain.ResponseHeaders;
+import io.gatehouse.dataplane.policy.SnapshotMemo;
+import io.gatehouse.dataplane.policy.auth.Identity;
+import io.gatehouse.dataplane.proxy.GatewayError;
+import io.gatehouse.dataplane.proxy.GatewayException;
+import io.helidon.http.HeaderNames;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Enforces {@code routes[].rate_limiting} at one of its two chain positions: limits keyed by client
+ * IP, a header or the whole route run {@link Position#BEFORE_AUTHENTICATION} (cheap rejection before
+ * any token is verified); limits keyed by the identity (API key, consumer, tenant, JWT subject or
+ * claim) or filtered by plan run {@link Position#AFTER_AUTHENTICATION}. All limits of a position are
+ * decided in one Redis round trip by {@link RateLimiter}.
+ *
+ * <p>A limit whose key has no value for the request (no identity, header absent, plan not listed)
+ * does not apply to it. Over the limit: 429 {@code rate_limited} with {@code Retry-After} and the
+ * IETF draft {@code RateLimit-Limit/-Remaining/-Reset} headers (seconds); with
+ * {@code rate_limiting.response_headers} allowed responses carry the RateLimit-* headers too (the
+ * tightest limit of the request). Thread-safe.
+ *
+ * <p>Redis keys: {@code gh:rl:{<route id>}:<limit name>:<hash of the key value>}. The hash tag is
+ * the route id because every limit of one request must live in one Redis Cluster slot for the script
+ * to touch them atomically, and the route is the only part all of a request's limits share (their
+ * key values differ: an IP, a tenant, ...). Trade-off: a route's counters all live on one shard.
+ */
+public final class RateLimitPolicy implements Policy {
+
+    /** Where in the chain an instance runs. */
+    public enum Position { BEFORE_AUTHENTICATION, AFTER_AUTHENTICATION }
+
+    /** The tightest limit state seen so far for the exchange, for the response headers. */
+    private static final Exchange.Key<Decision.LimitState> HEADLINE = Exchange.Key.named("ratelimit.headline");
+
+    private final Position position;
+    private final RateLimiter limiter;
+    private final SnapshotMemo<Map<String, RouteLimits>> limits = new SnapshotMemo<>(RouteLimits::compile);
+
+    public RateLimitPolicy(Position position, RateLimiter limiter) {
+        this.position = position;
+        this.limiter = limiter;
+    }
+
+    @Override
+    public void handle(Exchange exchange, Next next) {
+        if (exchange.route() == null || exchange.snapshot() == null) {
+            next.proceed(exchange);
+            return;
+        }
+        RouteLimits route = limits.get(exchange.snapshot()).getOrDefault(exchange.route().id(), RouteLimits.NONE);
+        List<LimitSpec> specs = route.at(position);
+        if (specs.isEmpty()) {
+            next.proceed(exchange);
+            return;
+        }
+        Optional<Identity> identity = exchange.attribute(Identity.KEY);
+        List<LimitCheck> checks = new ArrayList<>(specs.size());
+        for (LimitSpec spec : specs) {
+            if (!spec.plans().isEmpty() && (identity.isEmpty() || !spec.plans().contains(identity.get().plan()))) {
+                continue;
+            }
+            keyValue(spec, exchange, identity).ifPresent(value -> checks.add(new LimitCheck(spec,
+                    "gh:rl:{" + exchange.route().id() + "}:" + spec.name() + ":" + hash(value))));
+        }
+        if (checks.isEmpty()) {
+            next.proceed(exchange);
+            return;
+        }
+        Decision decision = limiter.decide(checks);
+        Decision.LimitState headline = decision.headline();
+        if (!decision.allowed()) {
+            GatewayException rejection = GatewayError.RATE_LIMITED.exception("rate limit exceeded")
+                    .withHeader("Retry-After", Long.toString(seconds(headline.retryMillis())));
+            headers(headline).forEach(rejection::withHeader);
+            throw rejection;
+        }
+        if (route.responseHeaders()) {
+            Optional<Decision.LimitState> previous = exchange.attribute(HEADLINE);
+            if (previous.isEmpty()) {
+                exchange.onResponseHeaders(response -> setHeaders(response, exchange));
+            }
+            if (previous.isEmpty() || headline.remaining() < previous.get().remaining()) {
+                exchange.attribute(HEADLINE, headline);
+            }
+        }
+        next.proceed(exchange);
+    }
+
+    private static void setHeaders(ResponseHeaders response, Exchange exchange) {
+        exchange.attribute(HEADLINE).ifPresent(state -> headers(state).forEach(response::set));
+    }
+
+    private static Map<String, String> headers(Decision.LimitState state) {
+        return Map.of("RateLimit-Limit", Long.toString(state.limit()),
+                "RateLimit-Remaining", Long.toString(state.remaining()),
+                "RateLimit-Reset", Long.toString(seconds(state.resetMillis())));
+    }
+
+    private static long seconds(long millis) {
+        return Math.max(0, (millis + 999) / 1000);
+    }
+
+    static Optional<String> keyValue(LimitSpec spec, Exchange exchange, Optional<Identity> identity) {
+        return switch (spec.key()) {
+            case CLIENT_IP -> Optional.of(exchange.clientAddress().getHostAddress());
+            case ROUTE -> Optional.of("route");
+            case HEADER -> exchange.request().headers().first(HeaderNames.create(spec.keyArgument()))
+                    .filter(v -> !v.isEmpty());
+            case API_KEY -> identity.map(Identity::keyId).filter(v -> !v.isEmpty());
+            case CONSUMER -> identity.map(Identity::consumer).filter(v -> !v.isEmpty());
+            case TENANT -> identity.map(Identity::tenant).filter(v -> !v.isEmpty());
+            case JWT_SUBJECT -> identity.filter(i -> i.method() == Identity.Method.JWT)
+                    .map(Identity::subject).filter(v -> !v.isEmpty());
+            case JWT_CLAIM -> identity.flatMap(i -> i.claim(spec.keyArgument())).filter(v -> !v.isEmpty());
+        };
+    }
+
+    /** Key values are hashed: fixed length, no secrets (API key ids, tokens' claims) in Redis key names. */
+    static String hash(String value) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(digest, 12));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package io.gatehouse.dataplane.policy.ratelimit;
+
+import io.gatehouse.dataplane.redis.RedisCircuitBreaker;
+import io.gatehouse.dataplane.redis.RedisConnections;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Decides a request's limits: in Redis with one EVALSHA of {@code ratelimit.lua} (checks and updates
+ * all limits atomically, clock = Redis TIME), or — when Redis is slow, down or skipped by the breaker —
+ * with the in-process {@link LocalRateLimiter} and each limit's fallback limit. Never throws because
+ * of Redis. One per data plane, shared by both chain positions; thread-safe.
+ *
+ * <p>Script loading: SCRIPT LOAD once on first use; a NOSCRIPT reply (Redis restarted or flushed
+ * its script cache) is answered with EVAL, which re-caches the script.
+ */
+public final class RateLimiter {
+
+    private static final Logger LOG = Logger.getLogger(RateLimiter.class.getName());
+    static final String SCRIPT = loadScript();
+    static final String SCRIPT_SHA = sha1(SCRIPT);
+    private static final long LOG_INTERVAL_NANOS = 10_000_000_000L;
+
+    private final RedisConnections redis;
+    private final RedisCircuitBreaker breaker;
+    private final LocalRateLimiter local = new LocalRateLimiter(System::currentTimeMillis);
+    private final LongAdder fallbackDecisions = new LongAdder();
+    private final LongAdder redisDecisions = new LongAdder();
+    private final LongAdder redisFailures = new LongAdder();
+    private final AtomicLong nextLogNanos = new AtomicLong(System.nanoTime());
+    private volatile StatefulRedisConnection<String, String> scriptLoadedOn;
+
+    public RateLimiter(RedisConnections redis, RedisCircuitBreaker breaker) {
+        this.redis = redis;
+        this.breaker = breaker;
+    }
+
+    public RateLimiter(RedisConnections redis) {
+        this(redis, new RedisCircuitBreaker());
+    }
+
+    /** Checks (and, if all allow, consumes) every limit in {@code checks}; never throws for Redis trouble. */
+    public Decision decide(List<LimitCheck> checks) {
+        if (breaker.tryAcquire()) {
+            Optional<StatefulRedisConnection<String, String>> connection = redis.strings();
+            if (connection.isPresent()) {
+                try {
+                    Decision decision = evaluate(connection.get(), checks);
+                    breaker.onSuccess();
+                    redisDecisions.increment();
+                    return decision;
+                } catch (RuntimeException | ExecutionException | TimeoutException e) {
+                    breaker.onFailure();
+                    redisFailures.increment();
+                    logDegraded(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    breaker.onFailure();
+                }
+            } else {
+                breaker.onFailure();
+                logDegraded(null);
+            }
+        }
+        fallbackDecisions.increment();
+        return local.check(checks);
+    }
+
+    private Decision evaluate(StatefulRedisConnection<String, String> connection, List<LimitCheck> checks)
+            throws ExecutionException, TimeoutException, InterruptedException {
+        RedisAsyncCommands<String, String> commands = connection.async();
+        long timeout = redis.commandTimeout().toMillis();
+        if (scriptLoadedOn != connection) {
+            commands.scriptLoad(SCRIPT).get(timeout, TimeUnit.MILLISECONDS);
+            scriptLoadedOn = connection;
+        }
+        String[] keys = new String[checks.size()];
+        String[] args = new String[checks.size() * 4];
+        for (int i = 0; i < checks.size(); i++) {
+            LimitSpec spec = checks.get(i).spec();
+            keys[i] = checks.get(i).redisKey();
+            args[i * 4] = Integer.toString(spec.algorithm().code);
+            args[i * 4 + 1] = Long.toString(spec.limit());
+            args[i * 4 + 2] = Long.toString(spec.periodMillis());
+            args[i * 4 + 3] = Long.toString(spec.burst());
+        }
+        List<Object> reply;
+        try {
+            reply = commands.<List<Object>>evalsha(SCRIPT_SHA, ScriptOutputType.MULTI, keys, args)
+                    .get(timeout, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof RedisNoScriptException)) {
+                throw e;
+            }
+            reply = commands.<List<Object>>eval(SCRIPT, ScriptOutputType.MULTI, keys, args)
+                    .get(timeout, TimeUnit.MILLISECONDS);
+        }
+        boolean allowed = ((Long) reply.get(0)) == 1L;
+        List<Decision.LimitState> states = new ArrayList<>(checks.size());
+        for (int i = 0; i < checks.size(); i++) {
+            states.add(new Decision.LimitState(checks.get(i).spec().limit(), (Long) reply.get(1 + i * 3),
+                    (Long) reply.get(2 + i * 3), (Long) reply.get(3 + i * 3)));
+        }
+        return new Decision(allowed, states, true);
+    }
+
+    private void logDegraded(Exception e) {
+        long now = System.nanoTime();
+        long next = nextLogNanos.get();
+        if (now - next >= 0 && nextLogNanos.compareAndSet(next, now + LOG_INTERVAL_NANOS)) {
+            LOG.log(Level.WARNING, "Redis unavailable for rate limiting (" + redis.url() + ": "
+                    + (e == null ? "not connected" : e.getClass().getSimpleName() + " " + e.getMessage())
+                    + "); using the local fallback limits; " + fallbackDecisions.sum()
+                    + " local decisions so far (this message is logged at most every 10 s)");
+        }
+    }
+
+    /** Requests decided by the local fallback limiter (Redis unavailable); for metrics. */
+    public LongAdder fallbackDecisions() {
+        return fallbackDecisions;
+    }
+
+    /** Requests decided by Redis; for metrics. */
+    public LongAdder redisDecisions() {
+        return redisDecisions;
+    }
+
+    /** Failed or timed-out Redis calls; for metrics. */
+    public LongAdder redisFailures() {
+        return redisFailures;
+    }
+
+    /** Whether the Redis breaker currently skips Redis. */
+    public boolean redisSkipped() {
+        return breaker.isOpen();
+    }
+
+    private static String loadScript() {
+        try (InputStream in = RateLimiter.class.getResourceAsStream("ratelimit.lua")) {
+            if (in == null) {
+                throw new IllegalStateException("ratelimit.lua missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sha1(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.gatehouse.dataplane.policy.shedding;
+
+import io.gatehouse.dataplane.chain.Exchange;
+import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.proxy.GatewayError;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Concurrency limits without a queue: a request over the data plane's
+ * {@code settings.max_concurrent_requests} or its route's {@code max_concurrent_requests} gets
+ * 503 {@code overloaded} at once, so overload never turns into queueing delay for everyone.
+ * Counters are atomics held by this (long-lived) policy, so they survive snapshot swaps; a request
+ * is counted from admission until the rest of the chain returns. Thread-safe and lock-free.
+ */
+public final class LoadShedder implements Policy {
+
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<String, AtomicInteger> perRoute = new ConcurrentHashMap<>();
+
+    @Override
+    public void handle(Exchange exchange, Next next) {
+        int globalLimit = exchange.snapshot().snapshot().getConfig().getSettings().getMaxConcurrentRequests();
+        int routeLimit = exchange.route().limits().maxConcurrentRequests();
+        if (globalLimit == 0 && routeLimit == 0) {
+            next.proceed(exchange);
+            return;
+        }
+        if (globalLimit > 0 && inFlight.incrementAndGet() > globalLimit) {
+            inFlight.decrementAndGet();
+            throw GatewayError.OVERLOADED.exception("the gateway is at its concurrency limit; retry later");
+        }
+        AtomicInteger routeCounter = null;
+        try {
+            if (routeLimit > 0) {
+                routeCounter = perRoute.computeIfAbsent(exchange.route().id(), id -> new AtomicInteger());
+                if (routeCounter.incrementAndGet() > routeLimit) {
+                    routeCounter.decrementAndGet();
+                    routeCounter = null;
+                    throw GatewayError.OVERLOADED.exception("route '" + exchange.route().id()
+                            + "' is at its concurrency limit; retry later");
+                }
+            }
+            next.proceed(exchange);
+        } finally {
+            if (routeCounter != null) {
+                routeCounter.decrementAndGet();
+            }
+            if (globalLimit > 0) {
+                inFlight.decrementAndGet();
+            }
+        }
+    }
+
+    /** Requests currently admitted under the data plane limit (only counted while one is set). */
+    public int inFlight() {
+        return inFlight.get();
+    }
+}

@@ -1,0 +1,172 @@
+package io.gatehouse.dataplane.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The data plane's shared Redis client (Lettuce): one client and two multiplexed, thread-safe
+ * connections (String and byte[] codecs) used by every Redis user in the data plane (rate limits,
+ * response cache, shared circuit breaker state). Reuse this holder rather than creating clients.
+ *
+ * <p>Contract for users: Redis is optional. Connections are opened lazily and {@link #strings()} /
+ * {@link #bytes()} return empty while Redis cannot be reached (a failed connect is retried at most
+ * once per {@link #RECONNECT_INTERVAL}); once connected, Lettuce reconnects on its own, and commands
+ * issued while disconnected fail at once (REJECT_COMMANDS) instead of queueing. Every command times
+ * out after {@link #commandTimeout()}: callers must treat any exception as "Redis unavailable" and
+ * degrade (never answer 5xx because of Redis). Thread-safe; {@link #close()} is idempotent.
+ */
+public final class RedisConnections implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(RedisConnections.class.getName());
+    /** Default command timeout: Redis on the request path must be fast or be skipped. */
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(50);
+    static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(1);
+
+    private final String url;
+    private final Duration commandTimeout;
+    private final Duration connectTimeout;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final ReentrantLock connectLock = new ReentrantLock();
+    private final AtomicLong nextConnectAttemptNanos = new AtomicLong(System.nanoTime());
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile StatefulRedisConnection<String, String> strings;
+    private volatile StatefulRedisConnection<byte[], byte[]> bytes;
+
+    private RedisConnections(String url, Duration commandTimeout) {
+        this.url = url;
+        this.commandTimeout = commandTimeout;
+        this.connectTimeout = Duration.ofMillis(Math.max(500, commandTimeout.toMillis() * 4));
+        RedisURI uri = RedisURI.create(url);
+        uri.setTimeout(commandTimeout);
+        // Reconnect quickly after Redis comes back (Lettuce's default backs off up to 30 s).
+        this.resources = DefaultClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(2)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources, uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                .socketOptions(io.lettuce.core.SocketOptions.builder()
+                        .connectTimeout(connectTimeout)
+                        .build())
+                .build());
+    }
+
+    /** A holder for {@code url} (e.g. {@code redis://127.0.0.1:6379}); connects lazily. */
+    public static RedisConnections create(String url, Duration commandTimeout) {
+        Objects.requireNonNull(url, "url");
+        if (commandTimeout.isNegative() || commandTimeout.isZero()) {
+            throw new IllegalArgumentException("commandTimeout must be > 0: " + commandTimeout);
+        }
+        RedisConnections connections = new RedisConnections(url, commandTimeout);
+        Thread.ofVirtual().name("redis-connect").start(connections::strings); // warm up off the request path
+        return connections;
+    }
+
+    public static RedisConnections create(String url) {
+        return create(url, DEFAULT_COMMAND_TIMEOUT);
+    }
+
+    public String url() {
+        return url;
+    }
+
+    /** The timeout every command gets; also what callers should wait at most on a future. */
+    public Duration commandTimeout() {
+        return commandTimeout;
+    }
+
+    /** The shared String-codec connection, or empty while Redis cannot be reached. */
+    public Optional<StatefulRedisConnection<String, String>> strings() {
+        StatefulRedisConnection<String, String> connection = strings;
+        if (connection == null) {
+            connect();
+            connection = strings;
+        }
+        return Optional.ofNullable(connection);
+    }
+
+    /** The shared byte[]-codec connection (cache bodies), or empty while Redis cannot be reached. */
+    public Optional<StatefulRedisConnection<byte[], byte[]>> bytes() {
+        StatefulRedisConnection<byte[], byte[]> connection = bytes;
+        if (connection == null) {
+            connect();
+            connection = bytes;
+        }
+        return Optional.ofNullable(connection);
+    }
+
+    private void connect() {
+        if (closed.get() || System.nanoTime() - nextConnectAttemptNanos.get() < 0) {
+            return; // the last attempt failed recently
+        }
+        try {
+            // Wait for a connect in progress on another thread rather than reporting "unavailable".
+            if (!connectLock.tryLock(connectTimeout.toMillis() * 2, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            long now = System.nanoTime();
+            if ((strings != null && bytes != null) || now - nextConnectAttemptNanos.get() < 0) {
+                return;
+            }
+            nextConnectAttemptNanos.set(now + RECONNECT_INTERVAL.toNanos());
+            if (strings == null) {
+                strings = client.connect(StringCodec.UTF8);
+            }
+            if (bytes == null) {
+                bytes = client.connect(ByteArrayCodec.INSTANCE);
+            }
+            LOG.info(() -> "connected to Redis at " + url);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Redis at " + url + " unreachable (" + e.getMessage()
+                    + "); retrying in " + RECONNECT_INTERVAL.toMillis() + " ms");
+        } finally {
+            connectLock.unlock();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            if (strings != null) {
+                strings.close();
+            }
+            if (bytes != null) {
+                bytes.close();
+            }
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.gatehouse.dataplane.telemetry;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * One named metric and its children, one per combination of label values. Resolve a child once
+ * with {@link #labels} and keep it; the lookup is a concurrent map access. Thread-safe.
+ *
+ * @param <C> the child type ({@link Counter}, {@link Gauge} or {@link Histogram})
+ */
+public final class Family<C extends Family.Child> {
+
+    /** Prometheus metric types this registry writes. */
+    enum Type {
+        COUNTER("counter"), GAUGE("gauge"), HISTOGRAM("histogram");
+
+        final String text;
+
+        Type(String text) {
+            this.text = text;
+        }
+    }
+
+    /** A metric child that can print its samples. */
+    public sealed interface Child permits Counter, Gauge, Histogram {
+        void writeSamples(Writer out, String name, String labels) throws IOException;
+    }
+
+    private final String name;
+    private final String help;
+    private final Type type;
+    private final List<String> labelNames;
+    private final Supplier<C> factory;
+    private final Map<List<String>, C> children = Metrics.childMap();
+
+    Family(String name, String help, Type type, List<String> labelNames, Supplier<C> factory) {
+        this.name = name;
+        this.help = help;
+        this.type = type;
+        this.labelNames = labelNames;
+        this.factory = factory;
+    }
+
+    Type type() {
+        return type;
+    }
+
+    List<String> labelNames() {
+        return labelNames;
+    }
+
+    /** The child for these label values (in the order of the label names), created on first use. */
+    public C labels(String... values) {
+        if (values.length != labelNames.size()) {
+            throw new IllegalArgumentException(name + " takes labels " + labelNames + ", got " + values.length);
+        }
+        List<String> key = List.of(values);
+        C child = children.get(key);
+        return child != null ? child : children.computeIfAbsent(key, k -> factory.get());
+    }
+
+    /** Forgets a child (e.g. a route removed by a new snapshot). */
+    public void remove(String... values) {
+        children.remove(List.of(values));
+    }
+
+    void writeText(Writer out) throws IOException {
+        out.write("# HELP " + name + " " + escapeHelp(help) + "\n");
+        out.write("# TYPE " + name + " " + type.text + "\n");
+        List<Map.Entry<List<String>, C>> sorted = new ArrayList<>(children.entrySet());
+        sorted.sort((a, b) -> String.join("\u0000", a.getKey()).compareTo(String.join("\u0000", b.getKey())));
+        for (Map.Entry<List<String>, C> child : sorted) {
+            child.getValue().writeSamples(out, name, labelText(child.getKey()));
+        }
+    }
+
+    private String labelText(List<String> values) {
+        if (values.isEmpty()) {
+            return "";
+        }
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                text.append(',');
+            }
+            text.append(labelNames.get(i)).append("=\"").append(escapeLabel(values.get(i))).append('"');
+        }
+        return text.toString();
+    }
+
+    static String escapeLabel(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
+    private static String escapeHelp(String value) {
+        return value.replace("\\", "\\\\").replace("\n", "\\n");
+    }
+
+    /** Formats a sample value the way Prometheus parses it. */
+    static String number(double value) {
+        if (Double.isNaN(value)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(value)) {
+            return value > 0 ? "+Inf" : "-Inf";
+        }
+        if (value == Math.rint(value) && Math.abs(value) < 1e15) {
+            return Long.toString((long) value);
+        }
+        return Double.toString(value);
+    }
+}

@@ -1,0 +1,56 @@
+package io.gatehouse.dataplane.telemetry;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+
+/**
+ * What telemetry learns about one request while it runs: its server span and trace context, the
+ * final status, and the upstream attempts. Created by {@link TracingPolicy}, read by the access
+ * log and metrics when the request ends. Owned by the request's thread; not thread-safe.
+ */
+public final class RequestTelemetry {
+
+    private final Telemetry telemetry;
+    private final Span serverSpan;
+    private final Context context;
+    private final long startNanos;
+    int status;
+    /** Machine code of the gateway error that answered the request, or null. */
+    String gatewayError;
+    String upstream;
+    String target;
+    int attempts;
+    long upstreamNanos;
+    long bytesIn = -1;
+    long bytesOut = -1;
+
+    RequestTelemetry(Telemetry telemetry, Span serverSpan, Context context, long startNanos) {
+        this.telemetry = telemetry;
+        this.serverSpan = serverSpan;
+        this.context = context;
+        this.startNanos = startNanos;
+    }
+
+    Telemetry telemetry() {
+        return telemetry;
+    }
+
+    /** The request's server span. */
+    public Span serverSpan() {
+        return serverSpan;
+    }
+
+    /** The context holding the server span (and the client's baggage); parent of stage spans. */
+    public Context context() {
+        return context;
+    }
+
+    /** The trace id (32 hex digits). */
+    public String traceId() {
+        return serverSpan.getSpanContext().getTraceId();
+    }
+
+    long startNanos() {
+        return startNanos;
+    }
+}

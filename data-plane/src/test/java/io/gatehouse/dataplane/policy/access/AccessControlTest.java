@@ -1,0 +1,149 @@
+package io.gatehouse.dataplane.policy.access;
+
+import io.gatehouse.dataplane.testing.ProxyServer;
+import io.gatehouse.dataplane.testing.Snapshots;
+import io.gatehouse.dataplane.testing.TestUpstream;
+import io.gatehouse.proto.config.v1.AccessControl;
+import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.gatehouse.proto.config.v1.GatewaySettings;
+import io.gatehouse.proto.config.v1.UpstreamPolicy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Client address resolution, IP allow/deny and the upstream address guard, through a real proxy. */
+class AccessControlTest {
+
+    private static TestUpstream upstream;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.start("backend");
+    }
+
+    @AfterAll
+    static void stop() {
+        upstream.close();
+    }
+
+    static HttpResponse<String> get(ProxyServer proxy, String path, String... headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(proxy.url(path)));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static ProxyServer proxy() {
+        return new ProxyServer(List.of(new ClientAddressPolicy(), new IpAccessPolicy(), new UpstreamAddressGuard()));
+    }
+
+    static GatewayConfig config(GatewaySettings settings, AccessControl routeAccess) {
+        GatewayConfig base = Snapshots.config(upstream.url(), "/");
+        return base.toBuilder().setSettings(settings)
+                .setRoutes(0, base.getRoutes(0).toBuilder().setAccess(routeAccess)).build();
+    }
+
+    @Test
+    void cidrsMatchV4AndV6() throws Exception {
+        assertThat(Cidr.parse("10.0.0.0/8").contains(InetAddress.getByName("10.200.1.1"))).isTrue();
+        assertThat(Cidr.parse("10.0.0.0/8").contains(InetAddress.getByName("11.0.0.1"))).isFalse();
+        assertThat(Cidr.parse("2001:db8::/32").contains(InetAddress.getByName("2001:db8:ffff::1"))).isTrue();
+        assertThat(Cidr.parse("2001:db8::/32").contains(InetAddress.getByName("2001:db9::1"))).isFalse();
+        assertThat(Cidr.parse("2001:db8::/32").contains(InetAddress.getByName("10.0.0.1"))).isFalse();
+        assertThat(Cidr.parse("192.168.1.7").contains(InetAddress.getByName("192.168.1.7"))).isTrue();
+        assertThat(Cidr.parse("0.0.0.0/0").contains(InetAddress.getByName("8.8.8.8"))).isTrue();
+        assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Cidr.parse("example.com/8")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Cidr.parse("300.1.1.1")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void forwardedHeadersAreBelievedOnlyFromTrustedProxies() throws Exception {
+        // The test client is 127.0.0.1. Untrusted peer: X-Forwarded-For is ignored, so a deny of
+        // 203.0.113.0/24 does not apply; a deny of 127.0.0.1 does.
+        try (ProxyServer proxy = proxy()) {
+            GatewaySettings untrusted = GatewaySettings.newBuilder()
+                    .setAccess(AccessControl.newBuilder().addDeny("203.0.113.0/24")).build();
+            proxy.serve(1, config(untrusted, AccessControl.getDefaultInstance()));
+            assertThat(get(proxy, "/", "X-Forwarded-For", "203.0.113.9").statusCode()).isEqualTo(200);
+
+            // Trusted peer (loopback) and a trusted hop 10.0.0.5: the client is the first untrusted from the right
+            GatewaySettings trusted = untrusted.toBuilder().addTrustedProxies("127.0.0.0/8").addTrustedProxies("10.0.0.0/8").build();
+            proxy.serve(2, config(trusted, AccessControl.getDefaultInstance()));
+            assertThat(get(proxy, "/", "X-Forwarded-For", "203.0.113.9, 10.0.0.5").statusCode()).isEqualTo(403);
+            // a spoofed leftmost entry does not help: the rightmost untrusted hop is the client
+            assertThat(get(proxy, "/", "X-Forwarded-For", "203.0.113.9, 198.51.100.1, 10.0.0.5").statusCode()).isEqualTo(200);
+            // RFC 7239 Forwarded wins over X-Forwarded-For; quoted IPv6 with port
+            HttpResponse<String> forwarded = get(proxy, "/", "Forwarded", "for=203.0.113.7;proto=https, for=\"10.0.0.6:8080\"",
+                    "X-Forwarded-For", "198.51.100.1");
+            assertThat(forwarded.statusCode()).isEqualTo(403);
+            assertThat(forwarded.body()).contains("\"forbidden\"");
+            assertThat(get(proxy, "/", "Forwarded", "for=\"[2001:db8::1]:4711\"").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void denyWinsAndNonEmptyAllowAdmitsOnlyItsBlocks() throws Exception {
+        try (ProxyServer proxy = proxy()) {
+            GatewaySettings settings = GatewaySettings.newBuilder().addTrustedProxies("127.0.0.1").build();
+            AccessControl route = AccessControl.newBuilder().addAllow("198.51.100.0/24").addAllow("2001:db8::/32")
+                    .addDeny("198.51.100.66").build();
+            proxy.serve(1, config(settings, route));
+            assertThat(get(proxy, "/", "X-Forwarded-For", "198.51.100.1").statusCode()).isEqualTo(200);
+            assertThat(get(proxy, "/", "X-Forwarded-For", "2001:db8::42").statusCode()).isEqualTo(200);
+            assertThat(get(proxy, "/", "X-Forwarded-For", "198.51.100.66").statusCode()).isEqualTo(403);
+            assertThat(get(proxy, "/", "X-Forwarded-For", "192.0.2.1").statusCode()).isEqualTo(403);
+            assertThat(get(proxy, "/").statusCode()).isEqualTo(403); // 127.0.0.1 itself is not allowed
+            // the global allow list also has to admit
+            proxy.serve(2, config(settings.toBuilder().setAccess(AccessControl.newBuilder().addAllow("2001:db8::/32")).build(), route));
+            assertThat(get(proxy, "/", "X-Forwarded-For", "198.51.100.1").statusCode()).isEqualTo(403);
+            assertThat(get(proxy, "/", "X-Forwarded-For", "2001:db8::42").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void upstreamResolvingToLoopbackIsRefusedAtConnectTimeWhenLoopbackIsNotAllowed() throws Exception {
+        try (ProxyServer proxy = proxy()) {
+            // "localhost" passes a host-name allow list but resolves to loopback: DNS-rebinding shape
+            GatewayConfig byName = Snapshots.config("http://localhost:" + upstream.port(), "/").toBuilder()
+                    .setSettings(GatewaySettings.newBuilder().setUpstreamPolicy(
+                            UpstreamPolicy.newBuilder().addAllowedHosts("localhost"))).build();
+            proxy.serve(1, byName);
+            upstream.clear();
+            HttpResponse<String> refused = get(proxy, "/x");
+            assertThat(refused.statusCode()).isEqualTo(502);
+            assertThat(refused.body()).contains("\"upstream_forbidden\"");
+            assertThat(upstream.pending()).isZero();
+
+            proxy.serve(2, byName.toBuilder().setSettings(GatewaySettings.newBuilder().setUpstreamPolicy(
+                    UpstreamPolicy.newBuilder().addAllowedHosts("localhost").setAllowLoopback(true))).build());
+            assertThat(get(proxy, "/x").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void linkLocalAndMetadataAddressesAreAlwaysForbidden() throws Exception {
+        UpstreamAddressGuard.Rules open = UpstreamAddressGuard.compile(
+                new io.gatehouse.dataplane.snapshot.SnapshotCompiler(10).compile(
+                        Snapshots.snapshot(1, Snapshots.config(upstream.url(), "/")),
+                        io.gatehouse.dataplane.snapshot.SnapshotSource.CONTROL_PLANE));
+        for (String forbidden : List.of("169.254.169.254", "fe80::1", "fd00:ec2::254", "0.0.0.0", "224.0.0.1", "ff02::1")) {
+            assertThat(UpstreamAddressGuard.forbidden(open, forbidden, InetAddress.getByName(forbidden)))
+                    .as(forbidden).isNotNull();
+        }
+        assertThat(UpstreamAddressGuard.forbidden(open, "127.0.0.1", InetAddress.getByName("127.0.0.1"))).isNull();
+        assertThat(UpstreamAddressGuard.forbidden(open, "10.1.2.3", InetAddress.getByName("10.1.2.3"))).isNull();
+    }
+}

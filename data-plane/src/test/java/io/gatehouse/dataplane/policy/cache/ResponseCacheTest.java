@@ -1,0 +1,205 @@
+package io.gatehouse.dataplane.policy.cache;
+
+import com.google.protobuf.util.Durations;
+import com.sun.net.httpserver.HttpServer;
+import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.policy.auth.Identity;
+import io.gatehouse.dataplane.redis.RedisConnections;
+import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.dataplane.testing.ProxyServer;
+import io.gatehouse.dataplane.testing.Snapshots;
+import io.gatehouse.proto.config.v1.ApiKeyAuth;
+import io.gatehouse.proto.config.v1.AuthPolicy;
+import io.gatehouse.proto.config.v1.CachePolicy;
+import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.gatehouse.proto.config.v1.Route;
+import io.helidon.http.HeaderNames;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The response cache against the shared Redis (unique route ids per run) and a counting upstream. */
+class ResponseCacheTest {
+
+    private static final String RUN = Long.toString(System.nanoTime(), 36);
+    private static HttpServer upstream;
+    private static final Map<String, AtomicInteger> HITS = new ConcurrentHashMap<>();
+    private static RedisConnections redis;
+    private static ProxyServer proxy;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    /** Stand-in authentication: identity from x-test-consumer (the route's auth config is not evaluated). */
+    static final Policy FAKE_AUTH = (exchange, next) -> {
+        exchange.request().headers().first(HeaderNames.create("x-test-consumer")).ifPresent(c ->
+                exchange.attribute(Identity.KEY, new Identity(Identity.Method.API_KEY, c, "", "", c, Map.of(), Set.of(), "k" + c, "")));
+        next.proceed(exchange);
+    };
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        upstream.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        // /<route>/<anything>?cc=..&vary=..&size=..&slow=1: counts hits per path+query, echoes accept-language
+        upstream.createContext("/", exchange -> {
+            try (exchange) {
+                String key = exchange.getRequestURI().getRawPath();
+                int n = HITS.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+                Map<String, String> q = new java.util.HashMap<>();
+                String query = exchange.getRequestURI().getQuery();
+                if (query != null) {
+                    for (String p : query.split("&")) {
+                        int eq = p.indexOf('=');
+                        q.put(p.substring(0, eq), p.substring(eq + 1));
+                    }
+                }
+                if (q.containsKey("slow")) {
+                    Thread.sleep(400); // a slow upstream, so that concurrent misses overlap
+                }
+                if (q.containsKey("cc")) {
+                    exchange.getResponseHeaders().add("Cache-Control", q.get("cc"));
+                }
+                if (q.containsKey("vary")) {
+                    exchange.getResponseHeaders().add("Vary", q.get("vary"));
+                }
+                String lang = exchange.getRequestHeaders().getFirst("Accept-Language");
+                byte[] body = q.containsKey("size") ? new byte[Integer.parseInt(q.get("size"))]
+                        : ("hit " + n + " lang " + lang).getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        upstream.start();
+        String url = "http://127.0.0.1:" + upstream.getAddress().getPort();
+        redis = RedisConnections.create("redis://127.0.0.1:6379", java.time.Duration.ofSeconds(2));
+        Await.until("connected to Redis", () -> redis.strings().isPresent());
+        proxy = new ProxyServer(List.of(FAKE_AUTH, new ResponseCachePolicy(redis)));
+        CachePolicy cache = CachePolicy.newBuilder().setTtl(Durations.fromSeconds(60)).setMaxObjectBytes(4096).build();
+        GatewayConfig base = Snapshots.config(url, "/" + RUN + "-open", "/" + RUN + "-auth");
+        Route open = base.getRoutes(0).toBuilder().setId(RUN + "-open").setCache(cache).build();
+        Route auth = base.getRoutes(1).toBuilder().setId(RUN + "-auth").setCache(cache)
+                .setAuth(AuthPolicy.newBuilder().setApiKey(ApiKeyAuth.getDefaultInstance())).build();
+        proxy.serve(1, base.toBuilder().setRoutes(0, open).setRoutes(1, auth).build());
+    }
+
+    @AfterAll
+    static void stop() {
+        proxy.close();
+        redis.close();
+        upstream.stop(0);
+    }
+
+    static HttpResponse<String> get(String path, String... headers) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(proxy.url(path)));
+            if (headers.length > 0) {
+                request.headers(headers);
+            }
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static int upstreamHits(String path) {
+        return HITS.getOrDefault(path, new AtomicInteger()).get();
+    }
+
+    static String open(String rest) {
+        return "/" + RUN + "-open/" + rest;
+    }
+
+    @Test
+    void secondRequestIsAHitWithAgeAndNormalizedQuery() {
+        HttpResponse<String> first = get(open("a") + "?y=2&x=1");
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("X-Cache")).hasValue("MISS");
+        HttpResponse<String> second = get(open("a") + "?x=1&y=2"); // same params, other order
+        assertThat(second.headers().firstValue("X-Cache")).hasValue("HIT");
+        assertThat(second.headers().firstValue("Age")).isPresent();
+        assertThat(second.body()).isEqualTo(first.body());
+        assertThat(upstreamHits("/" + RUN + "-open/a")).isEqualTo(1);
+        assertThat(get(open("a") + "?x=1&y=3").headers().firstValue("X-Cache")).hasValue("MISS");
+    }
+
+    @Test
+    void noStorePrivateAndOversizedResponsesAreNotStored() {
+        for (String query : List.of("?cc=no-store", "?cc=private", "?size=5000")) {
+            String path = open("n" + query.hashCode());
+            assertThat(get(path + query).headers().firstValue("X-Cache")).hasValue("MISS");
+            HttpResponse<String> again = get(path + query);
+            assertThat(again.headers().firstValue("X-Cache")).as(query).hasValue("MISS");
+            assertThat(again.statusCode()).isEqualTo(200);
+        }
+        // max-age=0 caps the ttl to nothing
+        assertThat(get(open("m") + "?cc=max-age=0").headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(get(open("m") + "?cc=max-age=0").headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(upstreamHits("/" + RUN + "-open/m")).isEqualTo(2);
+    }
+
+    @Test
+    void varyKeepsVariantsApart() {
+        String path = open("v") + "?vary=Accept-Language";
+        assertThat(get(path, "Accept-Language", "en").body()).endsWith("lang en");
+        HttpResponse<String> de = get(path, "Accept-Language", "de");
+        assertThat(de.headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(de.body()).endsWith("lang de");
+        HttpResponse<String> en = get(path, "Accept-Language", "en");
+        assertThat(en.headers().firstValue("X-Cache")).hasValue("HIT");
+        assertThat(en.body()).endsWith("lang en");
+        assertThat(upstreamHits("/" + RUN + "-open/v")).isEqualTo(2);
+    }
+
+    @Test
+    void identitySeparatesEntriesAndAuthorizationBypassesSharedEntries() {
+        String auth = "/" + RUN + "-auth/i";
+        assertThat(get(auth, "x-test-consumer", "ann", "Authorization", "Bearer a").headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(get(auth, "x-test-consumer", "ann", "Authorization", "Bearer a").headers().firstValue("X-Cache")).hasValue("HIT");
+        HttpResponse<String> ben = get(auth, "x-test-consumer", "ben", "Authorization", "Bearer b");
+        assertThat(ben.headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(upstreamHits(auth)).isEqualTo(2);
+
+        // on the shared route, Authorization is never served from the shared entry
+        String shared = open("s");
+        get(shared);
+        assertThat(get(shared).headers().firstValue("X-Cache")).hasValue("HIT");
+        assertThat(get(shared, "Authorization", "Bearer x").headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(upstreamHits("/" + RUN + "-open/s")).isEqualTo(2);
+    }
+
+    @Test
+    void concurrentMissesCollapseIntoOneUpstreamCall() throws Exception {
+        String path = open("slow") + "?slow=1";
+        List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(6)) {
+            for (int i = 0; i < 6; i++) {
+                futures.add(pool.submit(() -> get(path)));
+            }
+            for (Future<HttpResponse<String>> f : futures) {
+                assertThat(f.get().statusCode()).isEqualTo(200);
+                assertThat(f.get().body()).startsWith("hit 1 ");
+            }
+        }
+        assertThat(upstreamHits("/" + RUN + "-open/slow")).isEqualTo(1);
+    }
+}

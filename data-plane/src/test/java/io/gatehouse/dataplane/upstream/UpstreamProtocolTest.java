@@ -1,0 +1,142 @@
+package io.gatehouse.dataplane.upstream;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.gatehouse.dataplane.testing.Http;
+import io.gatehouse.dataplane.testing.ProxyServer;
+import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.gatehouse.proto.config.v1.Route;
+import io.gatehouse.proto.config.v1.RouteMatch;
+import io.gatehouse.proto.config.v1.Target;
+import io.gatehouse.proto.config.v1.Upstream;
+import io.gatehouse.proto.config.v1.UpstreamProtocol;
+import io.gatehouse.proto.config.v1.UpstreamTls;
+import io.helidon.common.tls.Tls;
+import io.helidon.webserver.WebServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** HTTP/2 (h2c, h2 over TLS) and TLS with a configured trust store, against real loopback servers. */
+class UpstreamProtocolTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (AutoCloseable c : closeables.reversed()) {
+            c.close();
+        }
+    }
+
+    private ProxyServer proxy(Upstream upstream) throws Exception {
+        ProxyServer proxy = new ProxyServer();
+        closeables.add(proxy);
+        return proxy.serve(1, GatewayConfig.newBuilder()
+                .addUpstreams(upstream)
+                .addRoutes(Route.newBuilder().setId("r").setMatch(RouteMatch.newBuilder().setPathPrefix("/"))
+                        .setUpstream(upstream.getName()))
+                .build());
+    }
+
+    /** A Helidon server (HTTP/1.1 and, with helidon-webserver-http2 on the class path, HTTP/2) naming the protocol. */
+    private WebServer protocolEchoServer(Tls tls) {
+        io.helidon.webserver.WebServerConfig.Builder builder = WebServer.builder().host("127.0.0.1").port(0).shutdownHook(false)
+                .routing(r -> r.any((req, res) -> {
+                    res.header("X-Protocol", req.prologue().protocol() + "/" + req.prologue().protocolVersion());
+                    res.send("hello over " + req.prologue().protocolVersion());
+                }));
+        if (tls != null) {
+            builder.tls(tls);
+        }
+        WebServer server = builder.build().start();
+        closeables.add(server::stop);
+        return server;
+    }
+
+    @Test
+    void h2cWithPriorKnowledgeReachesAnHttp2Upstream() throws Exception {
+        WebServer upstream = protocolEchoServer(null);
+        ProxyServer proxy = proxy(Upstream.newBuilder().setName("h2c").setProtocol(UpstreamProtocol.H2C)
+                .addTargets(Target.newBuilder().setUrl("http://127.0.0.1:" + upstream.port())).build());
+
+        HttpResponse<String> response = Http.get(proxy.port(), "/x");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-Protocol")).contains("HTTP/2.0");
+        assertThat(response.body()).isEqualTo("hello over 2.0");
+    }
+
+    @Test
+    void http1UpstreamsStayOnHttp1() throws Exception {
+        WebServer upstream = protocolEchoServer(null);
+        ProxyServer proxy = proxy(Upstream.newBuilder().setName("h1")
+                .addTargets(Target.newBuilder().setUrl("http://127.0.0.1:" + upstream.port())).build());
+
+        assertThat(Http.get(proxy.port(), "/x").headers().firstValue("X-Protocol")).contains("HTTP/1.1");
+    }
+
+    @Test
+    void h2OverTlsNegotiatesHttp2WithTheConfiguredTrust() throws Exception {
+        SelfSignedCertificate certificate = SelfSignedCertificate.create(dir);
+        WebServer upstream = protocolEchoServer(Tls.builder().sslContext(certificate.serverContext()).build());
+        ProxyServer proxy = proxy(Upstream.newBuilder().setName("h2").setProtocol(UpstreamProtocol.H2)
+                .setTls(UpstreamTls.newBuilder().setCaCertificatesPem(certificate.pem()))
+                .addTargets(Target.newBuilder().setUrl("https://127.0.0.1:" + upstream.port())).build());
+
+        HttpResponse<String> response = Http.get(proxy.port(), "/x");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-Protocol")).contains("HTTP/2.0");
+    }
+
+    @Test
+    void tlsToAnHttpsUpstreamTrustsTheConfiguredCertificateOnly() throws Exception {
+        SelfSignedCertificate certificate = SelfSignedCertificate.create(dir);
+        HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+        https.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext()));
+        https.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        https.createContext("/", exchange -> {
+            byte[] body = "secure".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        https.start();
+        closeables.add(() -> https.stop(0));
+        String url = "https://127.0.0.1:" + https.getAddress().getPort();
+
+        ProxyServer trusting = proxy(Upstream.newBuilder().setName("tls")
+                .setTls(UpstreamTls.newBuilder().setCaCertificatesPem(certificate.pem()))
+                .addTargets(Target.newBuilder().setUrl(url)).build());
+        HttpResponse<String> response = Http.get(trusting.port(), "/x");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("secure");
+
+        Path caFile = dir.resolve("ca-bundle.pem");
+        java.nio.file.Files.writeString(caFile, certificate.pem());
+        ProxyServer fromFile = proxy(Upstream.newBuilder().setName("tls")
+                .setTls(UpstreamTls.newBuilder().setCaFile(caFile.toString()))
+                .addTargets(Target.newBuilder().setUrl(url)).build());
+        assertThat(Http.get(fromFile.port(), "/x").body()).isEqualTo("secure");
+
+        ProxyServer defaultTrust = proxy(Upstream.newBuilder().setName("tls")
+                .addTargets(Target.newBuilder().setUrl(url)).build());
+        assertThat(Http.get(defaultTrust.port(), "/x").statusCode()).as("self-signed: not in the JVM trust store")
+                .isEqualTo(502);
+    }
+}
