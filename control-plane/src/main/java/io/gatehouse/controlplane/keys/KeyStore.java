@@ -1,6 +1,7 @@
 package io.gatehouse.controlplane.keys;
 
 import io.gatehouse.controlplane.store.ConfigStore;
+import io.gatehouse.controlplane.store.Jdbc;
 import io.gatehouse.controlplane.store.StoreException;
 import io.gatehouse.proto.discovery.v1.ApiKey;
 
@@ -41,7 +42,7 @@ public final class KeyStore {
     /** Stores a new active key and bumps the revision. */
     public ApiKeyRecord create(String keyId, String sha256, String consumer, String name, List<String> scopes,
                                List<String> routes) {
-        return inTransaction(connection -> {
+        return Jdbc.inTransaction(dataSource, "key store", connection -> {
             long revision = bumpRevision(connection);
             try (PreparedStatement ps = connection.prepareStatement("INSERT INTO api_keys"
                     + " (key_id, sha256, consumer, name, scopes, routes) VALUES (?, ?, ?, ?, ?, ?)"
@@ -64,7 +65,7 @@ public final class KeyStore {
 
     /** Keys, newest first; {@code consumer} empty = all consumers. */
     public List<ApiKeyRecord> list(String consumer, boolean includeRevoked) {
-        return withConnection(connection -> {
+        return Jdbc.withConnection(dataSource, "key store", connection -> {
             String sql = "SELECT " + COLUMNS + " FROM api_keys WHERE (? = '' OR consumer = ?)"
                     + (includeRevoked ? "" : " AND revoked_at IS NULL") + " ORDER BY created_at DESC, key_id";
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
@@ -91,7 +92,7 @@ public final class KeyStore {
      * @return empty if there is no such key
      */
     public Optional<Revoked> revoke(String keyId) {
-        return inTransaction(connection -> {
+        return Jdbc.inTransaction(dataSource, "key store", connection -> {
             long revision = bumpRevision(connection);
             try (PreparedStatement ps = connection.prepareStatement("UPDATE api_keys SET revoked_at = now()"
                     + " WHERE key_id = ? AND revoked_at IS NULL RETURNING " + COLUMNS)) {
@@ -118,7 +119,7 @@ public final class KeyStore {
 
     /** The active keys and their revision, read in one statement (one consistent view). */
     public KeySet current() {
-        return withConnection(connection -> {
+        return Jdbc.withConnection(dataSource, "key store", connection -> {
             try (PreparedStatement ps = connection.prepareStatement("""
                     SELECT r.revision, k.key_id, k.sha256, k.consumer, k.scopes, k.routes
                     FROM api_key_revision r
@@ -174,36 +175,5 @@ public final class KeyStore {
             return List.of();
         }
         return Arrays.stream((Object[]) array.getArray()).map(String.class::cast).toList();
-    }
-
-    @FunctionalInterface
-    private interface SqlFunction<T> {
-        T apply(Connection connection) throws SQLException;
-    }
-
-    private <T> T withConnection(SqlFunction<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            return work.apply(connection);
-        } catch (SQLException e) {
-            throw new StoreException("key store query failed: " + e.getMessage(), e);
-        }
-    }
-
-    private <T> T inTransaction(SqlFunction<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                T result = work.apply(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new StoreException("key store transaction failed: " + e.getMessage(), e);
-        }
     }
 }

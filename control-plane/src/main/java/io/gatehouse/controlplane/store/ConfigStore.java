@@ -48,7 +48,7 @@ public final class ConfigStore {
     public ApplyResult apply(GatewayConfig config, String author, String message) {
         String json = ConfigDocuments.toCanonicalJson(config);
         String sha = ConfigDocuments.sha256(config);
-        return inTransaction(connection -> {
+        return Jdbc.inTransaction(dataSource, "config store", connection -> {
             OptionalLong active = lockActive(connection);
             if (active.isPresent()) {
                 VersionRecord current = readRecord(connection, active.getAsLong()).orElseThrow();
@@ -66,7 +66,7 @@ public final class ConfigStore {
      * never rewritten. Rolling back to content equal to the active version is UNCHANGED.
      */
     public ApplyResult rollback(long targetVersion, String author, String message) throws VersionNotFoundException {
-        ApplyResult result = inTransaction(connection -> {
+        ApplyResult result = Jdbc.inTransaction(dataSource, "config store", connection -> {
             OptionalLong active = lockActive(connection);
             Optional<String> document = readDocument(connection, targetVersion);
             if (document.isEmpty()) {
@@ -91,7 +91,7 @@ public final class ConfigStore {
 
     /** The active version number, if anything has been applied. */
     public OptionalLong activeVersion() {
-        return withConnection(connection -> {
+        return Jdbc.withConnection(dataSource, "config store", connection -> {
             try (PreparedStatement ps = connection.prepareStatement("SELECT version FROM active_config");
                  ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
@@ -105,7 +105,7 @@ public final class ConfigStore {
 
     /** Newest first, at most {@code limit} entries. */
     public List<VersionRecord> listVersions(int limit) {
-        return withConnection(connection -> {
+        return Jdbc.withConnection(dataSource, "config store", connection -> {
             try (PreparedStatement ps = connection.prepareStatement(
                     "SELECT " + COLUMNS + " FROM config_versions v ORDER BY v.version DESC LIMIT ?")) {
                 ps.setInt(1, limit);
@@ -122,7 +122,7 @@ public final class ConfigStore {
 
     /** Total number of stored versions. */
     public long countVersions() {
-        return withConnection(connection -> {
+        return Jdbc.withConnection(dataSource, "config store", connection -> {
             try (PreparedStatement ps = connection.prepareStatement("SELECT count(*) FROM config_versions");
                  ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -133,7 +133,7 @@ public final class ConfigStore {
 
     /** A stored version with its document; {@code 0} means the active version. */
     public StoredConfig getVersion(long version) throws VersionNotFoundException {
-        Optional<StoredConfig> found = withConnection(connection -> {
+        Optional<StoredConfig> found = Jdbc.withConnection(dataSource, "config store", connection -> {
             long wanted = version;
             if (wanted == 0) {
                 OptionalLong active = readActive(connection, false);
@@ -253,36 +253,5 @@ public final class ConfigStore {
                 rs.getTimestamp(5).toInstant(),
                 rs.getLong(6),
                 rs.getLong(7));
-    }
-
-    private <T> T withConnection(SqlFunction<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            return work.apply(connection);
-        } catch (SQLException e) {
-            throw new StoreException("config store query failed: " + e.getMessage(), e);
-        }
-    }
-
-    private <T> T inTransaction(SqlFunction<T> work) {
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                T result = work.apply(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                connection.rollback();
-                throw e;
-            } finally {
-                connection.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new StoreException("config store transaction failed: " + e.getMessage(), e);
-        }
-    }
-
-    @FunctionalInterface
-    interface SqlFunction<T> {
-        T apply(Connection connection) throws SQLException;
     }
 }
