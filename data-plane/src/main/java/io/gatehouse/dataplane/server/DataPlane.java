@@ -24,6 +24,7 @@ import io.gatehouse.dataplane.snapshot.Backoff;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
 import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
 import io.gatehouse.dataplane.snapshot.WatchClient;
+import io.gatehouse.dataplane.telemetry.Metrics;
 import io.gatehouse.dataplane.telemetry.Telemetry;
 import io.gatehouse.dataplane.telemetry.TracingPolicy;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
@@ -145,6 +146,9 @@ public final class DataPlane implements AutoCloseable {
         BreakerRegistry breakers = new BreakerRegistry(redis); // breaker state lives across snapshots
         RateLimiter limiter = new RateLimiter(redis); // Redis + local fallback, shared by both positions
         AuthPolicies auth = new AuthPolicies(); // JWKS caches live across snapshots (keyed by URL)
+        LoadShedder shedder = new LoadShedder();
+        ResponseCachePolicy cache = new ResponseCachePolicy(redis);
+        registerPolicyMetrics(telemetry.metrics(), limiter, shedder, cache);
         return new PolicyChain(List.of(
                 new TracingPolicy(telemetry), // server span, x-trace-id, request metrics, access log: sees everything
                 new RequestHygiene(), // 400 on CL+TE / duplicate Content-Length (smuggling), 431 on big headers
@@ -157,11 +161,33 @@ public final class DataPlane implements AutoCloseable {
                 auth.authentication(), // 401 without valid JWT/API key; puts the Identity in the exchange
                 new RateLimitPolicy(RateLimitPolicy.Position.AFTER_AUTHENTICATION, limiter), // identity keys, plans
                 auth.authorization(), // 403 insufficient_scope: required scopes/claims of the route
-                new LoadShedder(), // 503 overloaded over the data plane / route concurrency limit
+                shedder, // 503 overloaded over the data plane / route concurrency limit
                 new CircuitBreakerPolicy(breakers), // 503 circuit_open while the upstream's breaker is open
-                new ResponseCachePolicy(redis), // GET responses from Redis (X-Cache: HIT), else tee + store
+                cache, // GET responses from Redis (X-Cache: HIT), else tee + store
                 new TransformPolicy()), // request transforms (path rewrite, header edits)
                 new Forwarder(clients, new RetryBudget(), breakers));
+    }
+
+    /** Counts kept by the policies themselves, read at each scrape of /metrics. */
+    private static void registerPolicyMetrics(Metrics metrics, RateLimiter limiter, LoadShedder shedder,
+                                              ResponseCachePolicy cache) {
+        metrics.counterFrom("gatehouse_ratelimit_redis_decisions_total",
+                "Rate-limit checks decided in Redis (one script call per chain position)",
+                () -> limiter.redisDecisions().sum());
+        metrics.counterFrom("gatehouse_ratelimit_fallback_decisions_total",
+                "Rate-limit checks decided by the local fallback limiter because Redis was unavailable",
+                () -> limiter.fallbackDecisions().sum());
+        metrics.counterFrom("gatehouse_ratelimit_redis_failures_total",
+                "Rate-limit Redis calls that failed or timed out", () -> limiter.redisFailures().sum());
+        metrics.counterFrom("gatehouse_load_shed_total",
+                "Requests refused with 503 overloaded (data plane or route concurrency limit)",
+                () -> shedder.shed().sum());
+        metrics.counterFrom("gatehouse_cache_hits_total", "Responses served from the response cache",
+                () -> cache.hits().sum());
+        metrics.counterFrom("gatehouse_cache_misses_total", "Cacheable requests that went to the upstream",
+                () -> cache.misses().sum());
+        metrics.counterFrom("gatehouse_cache_redis_failures_total", "Response cache Redis calls that failed",
+                () -> cache.redisFailures().sum());
     }
 
     /**

@@ -7,6 +7,7 @@ import io.gatehouse.dataplane.proxy.GatewayError;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Concurrency limits without a queue: a request over the data plane's
@@ -19,6 +20,7 @@ public final class LoadShedder implements Policy {
 
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<String, AtomicInteger> perRoute = new ConcurrentHashMap<>();
+    private final LongAdder shed = new LongAdder();
 
     @Override
     public void handle(Exchange exchange, Next next) {
@@ -30,6 +32,7 @@ public final class LoadShedder implements Policy {
         }
         if (globalLimit > 0 && inFlight.incrementAndGet() > globalLimit) {
             inFlight.decrementAndGet();
+            shed.increment();
             throw GatewayError.OVERLOADED.exception("the gateway is at its concurrency limit; retry later");
         }
         AtomicInteger routeCounter = null;
@@ -39,6 +42,7 @@ public final class LoadShedder implements Policy {
                 if (routeCounter.incrementAndGet() > routeLimit) {
                     routeCounter.decrementAndGet();
                     routeCounter = null;
+                    shed.increment();
                     throw GatewayError.OVERLOADED.exception("route '" + exchange.route().id()
                             + "' is at its concurrency limit; retry later");
                 }
@@ -52,6 +56,11 @@ public final class LoadShedder implements Policy {
                 inFlight.decrementAndGet();
             }
         }
+    }
+
+    /** Requests refused with 503 overloaded since start (data plane and route limits). */
+    public LongAdder shed() {
+        return shed;
     }
 
     /** Requests currently admitted under the data plane limit (only counted while one is set). */
