@@ -19,7 +19,7 @@ import java.util.Set;
 final class SupportedFieldsRule {
 
     /** Full proto names of the fields that are implemented end to end (validated and enforced). */
-    private static final Set<String> SUPPORTED = Set.of(
+    static final Set<String> SUPPORTED = Set.of(
             "gatehouse.config.v1.GatewayConfig.upstreams",
             "gatehouse.config.v1.GatewayConfig.routes",
             "gatehouse.config.v1.GatewayConfig.defaults",
@@ -29,7 +29,7 @@ final class SupportedFieldsRule {
             "gatehouse.config.v1.Target.weight",
             "gatehouse.config.v1.Target.region",
             // Upstreams (issue 3): splits, balancing, health, outliers, pools, protocol, TLS (UpstreamRules;
-            // data-plane upstream/). Not yet: ConnectionPool.idle_timeout, UpstreamTls.server_name.
+            // data-plane upstream/).
             "gatehouse.config.v1.Route.weighted_upstreams",
             "gatehouse.config.v1.Route.sticky_split",
             "gatehouse.config.v1.WeightedUpstream.upstream",
@@ -55,10 +55,12 @@ final class SupportedFieldsRule {
             "gatehouse.config.v1.Upstream.pool",
             "gatehouse.config.v1.ConnectionPool.max_connections",
             "gatehouse.config.v1.ConnectionPool.max_pending",
+            "gatehouse.config.v1.ConnectionPool.idle_timeout",
             "gatehouse.config.v1.Upstream.protocol",
             "gatehouse.config.v1.Upstream.tls",
             "gatehouse.config.v1.UpstreamTls.ca_certificates_pem",
             "gatehouse.config.v1.UpstreamTls.ca_file",
+            "gatehouse.config.v1.UpstreamTls.server_name",
             // Access log sampling (issue 5): LoggingRules; data-plane telemetry/LogSamplingRules.
             "gatehouse.config.v1.RouteDefaults.logging",
             "gatehouse.config.v1.Route.logging",
@@ -198,14 +200,19 @@ final class SupportedFieldsRule {
     }
 
     static void check(GatewayConfig config, List<ValidationProblem> problems) {
-        walk("", config, problems);
+        check(config, SUPPORTED, problems);
     }
 
-    private static void walk(String path, Message message, List<ValidationProblem> problems) {
+    /** As {@link #check(GatewayConfig, List)} with {@code supported} as the implemented fields. */
+    static void check(GatewayConfig config, Set<String> supported, List<ValidationProblem> problems) {
+        walk("", config, supported, problems);
+    }
+
+    private static void walk(String path, Message message, Set<String> supported, List<ValidationProblem> problems) {
         for (Map.Entry<FieldDescriptor, Object> entry : message.getAllFields().entrySet()) {
             FieldDescriptor field = entry.getKey();
             String fieldPath = path.isEmpty() ? field.getJsonName() : path + "." + field.getJsonName();
-            if (!SUPPORTED.contains(field.getFullName())) {
+            if (!supported.contains(field.getFullName())) {
                 problems.add(new ValidationProblem(fieldPath, "is not supported by this version of Gatehouse yet"
                         + " (the data planes would ignore it); remove it"));
                 continue;
@@ -216,10 +223,10 @@ final class SupportedFieldsRule {
             if (field.isRepeated()) {
                 List<?> items = (List<?>) entry.getValue();
                 for (int i = 0; i < items.size(); i++) {
-                    walk(fieldPath + "[" + i + "]", (Message) items.get(i), problems);
+                    walk(fieldPath + "[" + i + "]", (Message) items.get(i), supported, problems);
                 }
             } else {
-                walk(fieldPath, (Message) entry.getValue(), problems);
+                walk(fieldPath, (Message) entry.getValue(), supported, problems);
             }
         }
     }

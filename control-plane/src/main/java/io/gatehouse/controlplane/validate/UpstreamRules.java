@@ -53,6 +53,9 @@ final class UpstreamRules {
     private static final Pattern HOST_NAME = Pattern.compile(
             "(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
 
+    /** All-numeric last label: an IPv4 literal (or shaped like one), never a DNS name. */
+    private static final Pattern IPV4_LIKE = Pattern.compile("(.*\\.)?[0-9]+");
+
     private UpstreamRules() {
     }
 
@@ -72,7 +75,7 @@ final class UpstreamRules {
                 checkOutlier(path + ".outlierDetection", upstream.getOutlierDetection(), problems);
             }
             if (upstream.hasPool()) {
-                checkPool(path + ".pool", upstream.getPool(), problems);
+                checkPool(path + ".pool", upstream, problems);
             }
             checkProtocol(path, upstream, problems);
             if (upstream.hasTls()) {
@@ -215,7 +218,8 @@ final class UpstreamRules {
         }
     }
 
-    private static void checkPool(String path, ConnectionPool pool, List<ValidationProblem> problems) {
+    private static void checkPool(String path, Upstream upstream, List<ValidationProblem> problems) {
+        ConnectionPool pool = upstream.getPool();
         if (Integer.toUnsignedLong(pool.getMaxConnections()) > MAX_CONNECTIONS) {
             problems.add(new ValidationProblem(path + ".maxConnections", "must be 1.." + MAX_CONNECTIONS
                     + " (0 = 256), not " + Integer.toUnsignedString(pool.getMaxConnections())));
@@ -228,6 +232,11 @@ final class UpstreamRules {
             java.time.Duration idle = duration(pool.getIdleTimeout());
             if (idle.compareTo(java.time.Duration.ofSeconds(1)) < 0 || idle.compareTo(MAX_IDLE_TIMEOUT) > 0) {
                 problems.add(new ValidationProblem(path + ".idleTimeout", "must be 1s..1h, not " + show(idle)));
+            }
+            if (upstream.getProtocol() == UpstreamProtocol.H2 || upstream.getProtocol() == UpstreamProtocol.H2C) {
+                // HTTP/2 connections are multiplexed in Helidon's own cache, which has no idle timeout.
+                problems.add(new ValidationProblem(path + ".idleTimeout", "applies to HTTP1 upstreams only, not "
+                        + upstream.getProtocol()));
             }
         }
     }
@@ -276,6 +285,9 @@ final class UpstreamRules {
         if (!tls.getServerName().isEmpty() && !HOST_NAME.matcher(tls.getServerName()).matches()) {
             problems.add(new ValidationProblem(path + ".serverName", "'" + tls.getServerName()
                     + "' is not a valid host name"));
+        } else if (IPV4_LIKE.matcher(tls.getServerName()).matches()) {
+            problems.add(new ValidationProblem(path + ".serverName", "'" + tls.getServerName()
+                    + "' is an IP address; SNI carries host names only (RFC 6066 §3)"));
         }
         boolean anyHttps = upstream.getTargetsList().stream().anyMatch(t -> scheme(t).equals("https"));
         if (!anyHttps) {

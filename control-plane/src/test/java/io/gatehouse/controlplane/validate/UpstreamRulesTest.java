@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import static io.gatehouse.controlplane.testing.TestConfigs.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 class UpstreamRulesTest {
 
@@ -211,9 +212,40 @@ class UpstreamRulesTest {
     }
 
     @Test
-    void fieldsWithoutEnforcementStayRejected() {
-        assertThat(upstreamProblems("    pool: {idleTimeout: 30s}\n"))
-                .extracting(ValidationProblem::path).contains("upstreams[0].pool.idleTimeout");
+    void idleTimeoutIsAcceptedForHttp1UpstreamsWithinItsRange() {
+        assertThat(upstreamProblems("    pool: {idleTimeout: 30s}\n")).isEmpty();
+        assertThat(upstreamProblems("    pool: {idleTimeout: 500ms}\n")).extracting(ValidationProblem::path, ValidationProblem::reason)
+                .containsExactly(tuple("upstreams[0].pool.idleTimeout", "must be 1s..1h, not 500ms"));
+
+        GatewayConfig h2c = yaml("""
+                upstreams:
+                  - name: m
+                    protocol: H2C
+                    targets: [{url: "http://10.0.0.1"}]
+                    pool: {idleTimeout: 30s}
+                routes:
+                  - {id: r, upstream: m, match: {pathPrefix: /}}
+                """);
+        assertThat(validator.validate(h2c)).extracting(ValidationProblem::path, ValidationProblem::reason)
+                .containsExactly(tuple("upstreams[0].pool.idleTimeout", "applies to HTTP1 upstreams only, not H2C"));
+    }
+
+    @Test
+    void serverNameMustBeADnsHostName() {
+        String upstream = """
+                upstreams:
+                  - name: s
+                    targets: [{url: "https://10.0.0.1"}]
+                    tls: {serverName: "%s"}
+                routes:
+                  - {id: r, upstream: s, match: {pathPrefix: /}}
+                """;
+        assertThat(validator.validate(yaml(upstream.formatted("api.internal")))).isEmpty();
+        assertThat(paths(validator.validate(yaml(upstream.formatted("api_internal"))))).containsExactly("upstreams[0].tls.serverName");
+        assertThat(validator.validate(yaml(upstream.formatted("10.0.0.1"))))
+                .extracting(ValidationProblem::path, ValidationProblem::reason)
+                .containsExactly(tuple("upstreams[0].tls.serverName",
+                        "'10.0.0.1' is an IP address; SNI carries host names only (RFC 6066 §3)"));
     }
 
     private String selfSignedPem() throws Exception {

@@ -7,6 +7,7 @@ import io.gatehouse.dataplane.routing.CompiledRoute;
 import io.gatehouse.dataplane.routing.RetrySettings;
 import io.gatehouse.dataplane.telemetry.UpstreamCall;
 import io.gatehouse.dataplane.upstream.AttemptOutcome;
+import io.gatehouse.dataplane.upstream.ClientSettings;
 import io.gatehouse.dataplane.upstream.PickedTarget;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.upstream.UpstreamSelection;
@@ -220,7 +221,8 @@ public final class Forwarder implements Policy.Next {
         // One CLIENT span per attempt (retries visible), its context injected as traceparent.
         UpstreamCall call = UpstreamCall.start(exchange, UpstreamSelection.upstream(exchange).name(), target, attemptNumber + 1,
                 request.prologue().method().text());
-        HttpClientRequest upstreamRequest = clients.client(UpstreamSelection.upstream(exchange).settings().client(), route.timeouts().connect())
+        ClientSettings settings = UpstreamSelection.upstream(exchange).settings().client();
+        HttpClientRequest upstreamRequest = clients.client(settings, route.timeouts().connect())
                 .method(request.prologue().method())
                 .uri(target.uriFor(upstreamPathAndQuery(exchange)))
                 .skipUriEncoding(true)
@@ -236,6 +238,8 @@ public final class Forwarder implements Policy.Next {
         boolean streaming = body.isPresent() && !body.isBuffered();
         AttemptGuard guard = AttemptGuard.start(route.timeouts().request(), route.timeouts().idle(), streaming);
         try {
+            // HTTP/1.1: a connection from the keep-alive pool (idle timeout); connecting can fail here.
+            clients.keepAliveConnection(settings, route.timeouts().connect(), target).ifPresent(upstreamRequest::connection);
             HttpClientResponse response;
             if (!body.isPresent()) {
                 response = upstreamRequest.request();

@@ -67,10 +67,14 @@ public final class DataPlane implements AutoCloseable {
     private final Telemetry telemetry;
     /** Target health and active health checks across snapshots; stopped on close. */
     private final UpstreamRuntime upstreams;
+    /** Upstream HTTP clients and keep-alive pools; idle connections closed after the listeners stop. */
+    private final UpstreamClients clients;
 
     private DataPlane(DataPlaneSettings settings, ActiveSnapshot active, WatchClient watch, WebServer server,
-                      RedisConnections redis, Telemetry telemetry, UpstreamRuntime upstreams, Drain drain) {
+                      RedisConnections redis, Telemetry telemetry, UpstreamRuntime upstreams, UpstreamClients clients,
+                      Drain drain) {
         this.settings = settings;
+        this.clients = clients;
         this.drain = drain;
         this.upstreams = upstreams;
         this.telemetry = telemetry;
@@ -122,6 +126,7 @@ public final class DataPlane implements AutoCloseable {
                     .start();
         } catch (RuntimeException e) {
             watch.close();
+            clients.close();
             upstreams.close();
             redis.close();
             telemetry.close();
@@ -131,7 +136,8 @@ public final class DataPlane implements AutoCloseable {
         watch.node(node.toBuilder().setAdminAddress(
                 Telemetry.advertisedAddress(settings.bindHost(), server.port(ADMIN_SOCKET))).build());
         watch.start();
-        DataPlane dataPlane = new DataPlane(settings, active, watch, server, redis, telemetry, upstreams, drain);
+        DataPlane dataPlane = new DataPlane(settings, active, watch, server, redis, telemetry, upstreams, clients,
+                drain);
         LOG.info(() -> "data plane " + settings.nodeId() + " listening on " + settings.bindHost() + ":"
                 + dataPlane.port() + " (admin " + dataPlane.adminPort() + "), control plane "
                 + settings.controlPlaneTarget());
@@ -239,6 +245,7 @@ public final class DataPlane implements AutoCloseable {
         }
         watch.close();
         server.stop();
+        clients.close();
         upstreams.close();
         redis.close();
         telemetry.close();

@@ -94,6 +94,9 @@ public final class HealthChecker implements AutoCloseable {
         if (!settings.caPem().isEmpty()) {
             builder.sslContext(sslContext(settings.caCertificates()));
         }
+        // The JDK client keeps a configured SNI name only for IP-literal targets (for a host name
+        // target it sends and verifies that host name).
+        settings.serverName().ifPresent(name -> builder.sslParameters(settings.sslParameters()));
         return builder.build();
     }
 

@@ -2,6 +2,7 @@ package io.gatehouse.dataplane.upstream;
 
 import io.gatehouse.proto.config.v1.UpstreamProtocol;
 import io.helidon.common.tls.Tls;
+import io.helidon.webclient.api.ClientConnection;
 import io.helidon.webclient.api.Proxy;
 import io.helidon.webclient.api.WebClient;
 import io.helidon.webclient.http2.Http2ClientProtocolConfig;
@@ -9,24 +10,41 @@ import io.helidon.webclient.http2.Http2ClientProtocolConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * The HTTP clients used to reach upstreams, one per distinct (protocol, TLS trust, connect
- * timeout): Helidon sets those per client, not per request. HTTP/1.1 clients share Helidon's
- * keep-alive connection cache, so connections to a target are reused across requests, routes and
- * snapshot swaps; HTTP/2 clients multiplex requests over one connection per target.
+ * The HTTP clients used to reach upstreams, one per distinct (client settings, connect timeout):
+ * Helidon sets those per client, not per request, and the HTTP/1.1 keep-alive pools, one per
+ * distinct {@link ClientSettings}. HTTP/1.1 requests get their connection from the pool
+ * ({@link #keepAliveConnection}), so connections to a target are reused across requests, routes
+ * and snapshot swaps, and closed once idle for the upstream's idle timeout; HTTP/2 clients
+ * multiplex requests over one connection per target in Helidon's own cache.
  *
  * <p>Clients never follow redirects (the proxy passes 3xx through), never send
  * {@code Expect: 100-continue} on their own and never use a forward proxy. (Helidon still adds a
- * {@code User-Agent} when the client sent none.) Thread-safe.
+ * {@code User-Agent} when the client sent none.) One virtual thread (the reaper) closes expired
+ * idle connections. Thread-safe.
  */
-public final class UpstreamClients {
+public final class UpstreamClients implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(UpstreamClients.class.getName());
+    /** Bounds of the reaper's period per pool (a quarter of its idle timeout). */
+    private static final long MIN_REAP_MILLIS = 10;
+    private static final long MAX_REAP_MILLIS = 5_000;
 
     private record Key(ClientSettings settings, Duration connectTimeout) {
     }
 
     private final Map<Key, WebClient> clients = new ConcurrentHashMap<>();
+    private final Map<ClientSettings, KeepAlivePool> pools = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofVirtual().name("gatehouse-keepalive-reaper").factory());
 
     /** The HTTP/1.1 client (default trust) for routes with the given connect timeout. */
     public WebClient client(Duration connectTimeout) {
@@ -36,6 +54,52 @@ public final class UpstreamClients {
     /** The client for an upstream with {@code settings} on a route with the given connect timeout. */
     public WebClient client(ClientSettings settings, Duration connectTimeout) {
         return clients.computeIfAbsent(new Key(settings, connectTimeout), UpstreamClients::newClient);
+    }
+
+    /**
+     * The connection an attempt to {@code target} uses: for an HTTP/1.1 upstream an idle
+     * keep-alive connection from the settings' pool, or a new one connected now with the client
+     * for {@code connectTimeout} (its connect failures are the client's, thrown here); pass it to
+     * the request ({@code HttpClientRequest.connection}). Empty for HTTP/2 upstreams.
+     */
+    public Optional<ClientConnection> keepAliveConnection(ClientSettings settings, Duration connectTimeout,
+                                                          UpstreamTarget target) {
+        if (settings.protocol() != UpstreamProtocol.HTTP1) {
+            return Optional.empty();
+        }
+        return Optional.of(pool(settings).checkout(client(settings, connectTimeout), target));
+    }
+
+    /** Idle keep-alive connections held now, over all pools. */
+    public int idleConnections() {
+        return pools.values().stream().mapToInt(KeepAlivePool::idleConnections).sum();
+    }
+
+    /** Stops the reaper and closes the idle connections (requests in flight finish, then close theirs). */
+    @Override
+    public void close() {
+        reaper.shutdownNow();
+        pools.values().forEach(KeepAlivePool::close);
+    }
+
+    private KeepAlivePool pool(ClientSettings settings) {
+        return pools.computeIfAbsent(settings, s -> {
+            KeepAlivePool pool = new KeepAlivePool(s.idleTimeout());
+            long period = Math.clamp(s.idleTimeout().toMillis() / 4, MIN_REAP_MILLIS, MAX_REAP_MILLIS);
+            if (!reaper.isShutdown()) {
+                reaper.scheduleWithFixedDelay(() -> reap(pool), period, period, TimeUnit.MILLISECONDS);
+            }
+            return pool;
+        });
+    }
+
+    private static void reap(KeepAlivePool pool) {
+        try {
+            pool.closeExpired();
+        } catch (RuntimeException e) {
+            // An exception would cancel the periodic task for good: log it and keep reaping.
+            LOG.log(Level.WARNING, "closing idle upstream connections failed", e);
+        }
     }
 
     private static WebClient newClient(Key key) {
@@ -58,17 +122,13 @@ public final class UpstreamClients {
                             .priorKnowledge(settings.protocol() == UpstreamProtocol.H2C)
                             .build());
         }
+        // Helidon takes given SSL parameters as they are (SNI, host name verification, ALPN); without
+        // configured trust it uses the JVM's default trust store.
+        io.helidon.common.tls.TlsConfig.Builder tls = Tls.builder().sslParameters(settings.sslParameters());
         if (!settings.caPem().isEmpty()) {
-            io.helidon.common.tls.TlsConfig.Builder tls = Tls.builder()
-                    .trust(settings.caCertificates())
-                    .endpointIdentificationAlgorithm("HTTPS");
-            if (settings.protocol() == UpstreamProtocol.H2) {
-                tls.applicationProtocols(List.of("h2"));
-            }
-            builder.tls(tls.build());
-        } else if (settings.protocol() == UpstreamProtocol.H2) {
-            builder.tls(Tls.builder().applicationProtocols(List.of("h2")).build());
+            tls.trust(settings.caCertificates());
         }
+        builder.tls(tls.build());
         WebClient client = builder.build();
         return settings.protocol() == UpstreamProtocol.H2C ? new PinnedProtocolClient(client, "h2") : client;
     }

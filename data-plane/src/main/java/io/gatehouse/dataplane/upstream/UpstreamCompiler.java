@@ -6,8 +6,10 @@ import io.gatehouse.proto.config.v1.HashOn;
 import io.gatehouse.proto.config.v1.HealthCheck;
 import io.gatehouse.proto.config.v1.OutlierDetection;
 import io.gatehouse.proto.config.v1.Upstream;
+import io.gatehouse.proto.config.v1.UpstreamProtocol;
 import io.gatehouse.proto.config.v1.UpstreamTls;
 
+import javax.net.ssl.SNIHostName;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -138,7 +140,27 @@ public final class UpstreamCompiler {
                 throw new IllegalArgumentException("tls: " + e.getMessage(), e);
             }
         }
-        return new ClientSettings(upstream.getProtocol(), pem);
+        Optional<String> serverName = Optional.of(tls.getServerName()).filter(name -> !name.isEmpty());
+        try {
+            serverName.ifPresent(SNIHostName::new);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tls.serverName: not a valid SNI host name: " + e.getMessage(), e);
+        }
+        return new ClientSettings(upstream.getProtocol(), pem, idleTimeout(upstream), serverName);
+    }
+
+    private static Duration idleTimeout(Upstream upstream) {
+        if (!upstream.getPool().hasIdleTimeout()) {
+            return ClientSettings.DEFAULT_IDLE_TIMEOUT;
+        }
+        if (upstream.getProtocol() != UpstreamProtocol.HTTP1) {
+            throw new IllegalArgumentException("pool.idleTimeout: applies to HTTP1 upstreams only");
+        }
+        Duration idle = duration(upstream.getPool().getIdleTimeout());
+        if (idle.isNegative() || idle.isZero()) {
+            throw new IllegalArgumentException("pool.idleTimeout: must be positive, not " + idle);
+        }
+        return idle;
     }
 
     private static Duration duration(com.google.protobuf.Duration d) {

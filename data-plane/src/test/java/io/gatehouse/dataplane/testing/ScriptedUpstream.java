@@ -100,6 +100,7 @@ public final class ScriptedUpstream implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger disconnects = new AtomicInteger();
+    private final AtomicInteger closedBetweenRequests = new AtomicInteger();
     private final CountDownLatch clientGone = new CountDownLatch(1);
 
     public ScriptedUpstream(Script script) throws IOException {
@@ -130,6 +131,11 @@ public final class ScriptedUpstream implements AutoCloseable {
         return disconnects.get();
     }
 
+    /** Connections the client closed while the upstream waited for their next request (EOF). */
+    public int closedBetweenRequests() {
+        return closedBetweenRequests.get();
+    }
+
     /** Waits until a script saw its client go away. */
     public boolean awaitDisconnect(Duration max) throws InterruptedException {
         return clientGone.await(max.toMillis(), TimeUnit.MILLISECONDS);
@@ -154,6 +160,7 @@ public final class ScriptedUpstream implements AutoCloseable {
             while (true) {
                 Request request = readRequest(in);
                 if (request == null) {
+                    closedBetweenRequests.incrementAndGet();
                     return;
                 }
                 requests.incrementAndGet();

@@ -10,18 +10,28 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A self-signed certificate for 127.0.0.1/localhost made with the JDK's keytool in a directory:
- * a PKCS12 key store for test servers and the certificate as PEM for the gateway to trust.
+ * A self-signed certificate made with the JDK's keytool in a directory: a PKCS12 key store for
+ * test servers and the certificate as PEM for the gateway to trust.
  */
 record SelfSignedCertificate(Path keyStore, char[] password, String pem) {
 
+    /** For 127.0.0.1 and localhost. */
     static SelfSignedCertificate create(Path dir) throws Exception {
-        Path store = dir.resolve("server.p12");
+        return create(dir, "localhost", "SAN=ip:127.0.0.1,dns:localhost");
+    }
+
+    /** For the DNS name {@code host} only (files named after it, so several can share {@code dir}). */
+    static SelfSignedCertificate forHost(Path dir, String host) throws Exception {
+        return create(dir, host, "SAN=dns:" + host);
+    }
+
+    private static SelfSignedCertificate create(Path dir, String name, String subjectAltNames) throws Exception {
+        Path store = dir.resolve(name + ".p12");
         String password = "changeit";
-        run(List.of(keytool(), "-genkeypair", "-alias", "server", "-keyalg", "EC", "-dname", "CN=localhost",
-                "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2", "-keystore", store.toString(),
+        run(List.of(keytool(), "-genkeypair", "-alias", "server", "-keyalg", "EC", "-dname", "CN=" + name,
+                "-ext", subjectAltNames, "-validity", "2", "-keystore", store.toString(),
                 "-storepass", password, "-storetype", "PKCS12"));
-        Path pem = dir.resolve("server.pem");
+        Path pem = dir.resolve(name + ".pem");
         run(List.of(keytool(), "-exportcert", "-rfc", "-alias", "server", "-keystore", store.toString(),
                 "-storepass", password, "-file", pem.toString()));
         return new SelfSignedCertificate(store, password.toCharArray(), Files.readString(pem));

@@ -1,14 +1,17 @@
 package io.gatehouse.dataplane.upstream;
 
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
 import com.sun.net.httpserver.HttpsServer;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.gatehouse.proto.config.v1.GatewaySettings;
 import io.gatehouse.proto.config.v1.Route;
 import io.gatehouse.proto.config.v1.RouteMatch;
 import io.gatehouse.proto.config.v1.Target;
 import io.gatehouse.proto.config.v1.Upstream;
+import io.gatehouse.proto.config.v1.UpstreamPolicy;
 import io.gatehouse.proto.config.v1.UpstreamProtocol;
 import io.gatehouse.proto.config.v1.UpstreamTls;
 import io.helidon.common.tls.Tls;
@@ -17,6 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
@@ -24,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,9 +50,19 @@ class UpstreamProtocolTest {
     }
 
     private ProxyServer proxy(Upstream upstream) throws Exception {
+        return proxy(upstream, GatewaySettings.getDefaultInstance());
+    }
+
+    private ProxyServer proxyAllowingLoopback(Upstream upstream) throws Exception {
+        return proxy(upstream, GatewaySettings.newBuilder()
+                .setUpstreamPolicy(UpstreamPolicy.newBuilder().setAllowLoopback(true)).build());
+    }
+
+    private ProxyServer proxy(Upstream upstream, GatewaySettings settings) throws Exception {
         ProxyServer proxy = new ProxyServer();
         closeables.add(proxy);
         return proxy.serve(1, GatewayConfig.newBuilder()
+                .setSettings(settings)
                 .addUpstreams(upstream)
                 .addRoutes(Route.newBuilder().setId("r").setMatch(RouteMatch.newBuilder().setPathPrefix("/"))
                         .setUpstream(upstream.getName()))
@@ -104,13 +120,18 @@ class UpstreamProtocolTest {
         assertThat(response.headers().firstValue("X-Protocol")).contains("HTTP/2.0");
     }
 
-    @Test
-    void tlsToAnHttpsUpstreamTrustsTheConfiguredCertificateOnly() throws Exception {
-        SelfSignedCertificate certificate = SelfSignedCertificate.create(dir);
+    /** A JDK HTTPS server on loopback answering "secure"; records the SNI host names clients requested. */
+    private HttpsServer httpsServer(SelfSignedCertificate certificate, List<String> requestedServerNames)
+            throws Exception {
         HttpsServer https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
         https.setHttpsConfigurator(new HttpsConfigurator(certificate.serverContext()));
         https.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         https.createContext("/", exchange -> {
+            if (((HttpsExchange) exchange).getSSLSession() instanceof ExtendedSSLSession session) {
+                session.getRequestedServerNames().stream()
+                        .filter(SNIHostName.class::isInstance)
+                        .forEach(name -> requestedServerNames.add(((SNIHostName) name).getAsciiName()));
+            }
             byte[] body = "secure".getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);
@@ -118,6 +139,13 @@ class UpstreamProtocolTest {
         });
         https.start();
         closeables.add(() -> https.stop(0));
+        return https;
+    }
+
+    @Test
+    void tlsToAnHttpsUpstreamTrustsTheConfiguredCertificateOnly() throws Exception {
+        SelfSignedCertificate certificate = SelfSignedCertificate.create(dir);
+        HttpsServer https = httpsServer(certificate, new CopyOnWriteArrayList<>());
         String url = "https://127.0.0.1:" + https.getAddress().getPort();
 
         ProxyServer trusting = proxy(Upstream.newBuilder().setName("tls")
@@ -138,5 +166,26 @@ class UpstreamProtocolTest {
                 .addTargets(Target.newBuilder().setUrl(url)).build());
         assertThat(Http.get(defaultTrust.port(), "/x").statusCode()).as("self-signed: not in the JVM trust store")
                 .isEqualTo(502);
+    }
+
+    @Test
+    void serverNameIsSentAsSniAndVerifiedInsteadOfTheTargetAddress() throws Exception {
+        SelfSignedCertificate certificate = SelfSignedCertificate.forHost(dir, "api.internal");
+        List<String> requestedServerNames = new CopyOnWriteArrayList<>();
+        HttpsServer https = httpsServer(certificate, requestedServerNames);
+        Target target = Target.newBuilder().setUrl("https://127.0.0.1:" + https.getAddress().getPort()).build();
+        UpstreamTls.Builder tls = UpstreamTls.newBuilder().setCaCertificatesPem(certificate.pem());
+
+        ProxyServer byAddress = proxyAllowingLoopback(Upstream.newBuilder().setName("tls").setTls(tls)
+                .addTargets(target).build());
+        assertThat(Http.get(byAddress.port(), "/x").statusCode())
+                .as("a certificate for api.internal does not match 127.0.0.1").isEqualTo(502);
+
+        ProxyServer byName = proxyAllowingLoopback(Upstream.newBuilder().setName("tls")
+                .setTls(tls.setServerName("api.internal")).addTargets(target).build());
+        HttpResponse<String> response = Http.get(byName.port(), "/x");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("secure");
+        assertThat(requestedServerNames).containsOnly("api.internal");
     }
 }

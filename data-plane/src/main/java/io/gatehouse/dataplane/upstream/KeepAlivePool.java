@@ -1,0 +1,132 @@
+package io.gatehouse.dataplane.upstream;
+
+import io.helidon.common.tls.Tls;
+import io.helidon.webclient.api.ClientConnection;
+import io.helidon.webclient.api.ConnectionKey;
+import io.helidon.webclient.api.Proxy;
+import io.helidon.webclient.api.TcpClientConnection;
+import io.helidon.webclient.api.WebClient;
+import io.helidon.webclient.api.WebClientConfig;
+
+import java.time.Duration;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+
+/**
+ * The idle HTTP/1.1 keep-alive connections of one {@link ClientSettings}, per target address, and
+ * the rule that retires them: a connection idle for longer than the settings' idle timeout is
+ * closed and never handed out again (Envoy's {@code idle_timeout}).
+ *
+ * <p>Why not Helidon's cache: the HTTP/1.1 connection cache of Helidon 4.5 has no idle timeout.
+ * Its idle monitor stops reusing a cached connection once it has been idle for the last request's
+ * socket read timeout, but leaves the socket open until it is garbage collected. So the forwarder
+ * gives each HTTP/1.1 request an explicit connection from here ({@code HttpClientRequest.connection});
+ * when the response is done Helidon calls this pool's release function
+ * ({@link TcpClientConnection#create}) and the connection comes back with the time it went idle.
+ *
+ * <p>Two places retire connections: {@link #checkout} closes expired or broken ones it finds
+ * before it returns one, and {@link #closeExpired} (run periodically by {@link UpstreamClients})
+ * closes the ones nobody asked for, so the upstream sees the close soon after the timeout. A
+ * connection is either in an idle queue or owned by one request; whoever takes it out of the queue
+ * (a checkout, or the reaper through {@code remove}) owns it. One queue per target address ever
+ * used (never removed: a few objects per address). Thread-safe, lock-free.
+ */
+final class KeepAlivePool implements AutoCloseable {
+
+    private static final List<String> HTTP1_ALPN = List.of("http/1.1");
+    private static final Tls NO_TLS = Tls.builder().enabled(false).build();
+
+    private record Address(String scheme, String host, int port) {
+    }
+
+    private record Idle(TcpClientConnection connection, long sinceNanos) {
+    }
+
+    private final Duration idleTimeout;
+    private final Map<Address, Deque<Idle>> idle = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** @param idleTimeout positive: how long a connection may stay idle and still be reused */
+    KeepAlivePool(Duration idleTimeout) {
+        this.idleTimeout = idleTimeout;
+    }
+
+    /**
+     * An open connection to {@code target} for one request: the most recently released idle one
+     * that is neither expired nor broken, else a new one connected by {@code client} (its connect
+     * timeout, TLS and socket options). Helidon hands it back here when the response is done, or
+     * closes it.
+     *
+     * @throws RuntimeException the client's own connect failures (e.g. an {@code UncheckedIOException})
+     */
+    ClientConnection checkout(WebClient client, UpstreamTarget target) {
+        Deque<Idle> queue = idle.computeIfAbsent(new Address(target.scheme(), target.host(), target.port()),
+                address -> new ConcurrentLinkedDeque<>());
+        long now = System.nanoTime();
+        for (Idle entry = queue.pollFirst(); entry != null; entry = queue.pollFirst()) {
+            if (reusable(entry, now)) {
+                return entry.connection();
+            }
+            entry.connection().closeResource();
+        }
+        WebClientConfig config = client.prototype();
+        ConnectionKey key = ConnectionKey.create(target.scheme(), target.host(), target.port(),
+                "https".equals(target.scheme()) ? config.tls() : NO_TLS,
+                config.dnsResolver(), config.dnsAddressLookup(), Proxy.noProxy());
+        return TcpClientConnection.create(client, key, HTTP1_ALPN, connection -> release(queue, connection),
+                connection -> {
+                }).connect();
+    }
+
+    /** Closes the idle connections that expired or broke. Called by the reaper; safe at any time. */
+    void closeExpired() {
+        long now = System.nanoTime();
+        for (Deque<Idle> queue : idle.values()) {
+            for (Idle entry : queue) {
+                if (!reusable(entry, now) && queue.remove(entry)) { // a checkout may have taken it meanwhile
+                    entry.connection().closeResource();
+                }
+            }
+        }
+    }
+
+    /** Idle connections held now (all targets). */
+    int idleConnections() {
+        return idle.values().stream().mapToInt(Deque::size).sum();
+    }
+
+    /** Closes every idle connection; connections in use are closed instead of released afterwards. */
+    @Override
+    public void close() {
+        closed = true;
+        for (Deque<Idle> queue : idle.values()) {
+            for (Idle entry = queue.pollFirst(); entry != null; entry = queue.pollFirst()) {
+                entry.connection().closeResource();
+            }
+        }
+    }
+
+    private boolean reusable(Idle entry, long now) {
+        return now - entry.sinceNanos() < idleTimeout.toNanos() && entry.connection().isConnected();
+    }
+
+    /** Helidon's release callback once a response is done: true = kept; false = Helidon closes it. */
+    private boolean release(Deque<Idle> queue, TcpClientConnection connection) {
+        if (closed || !connection.isConnected()) {
+            return false;
+        }
+        // Helidon's idle monitor (started by idle() below) gives a connection up after the socket read
+        // timeout; make that the idle timeout rather than whatever the last request's read timeout was.
+        connection.readTimeout(Duration.ofMillis(Math.min(idleTimeout.toMillis(), Integer.MAX_VALUE)));
+        // Before queueing, as Helidon's own cache does: the monitor notices an upstream close while idle.
+        connection.helidonSocket().idle();
+        queue.offerFirst(new Idle(connection, System.nanoTime()));
+        if (closed) {
+            close(); // raced with close(): do not leave it behind
+        }
+        return true;
+    }
+}
