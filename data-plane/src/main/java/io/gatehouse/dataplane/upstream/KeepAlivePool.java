@@ -93,11 +93,6 @@ final class KeepAlivePool implements AutoCloseable {
         }
     }
 
-    /** Idle connections held now (all targets). */
-    int idleConnections() {
-        return idle.values().stream().mapToInt(Deque::size).sum();
-    }
-
     /** Closes every idle connection; connections in use are closed instead of released afterwards. */
     @Override
     public void close() {

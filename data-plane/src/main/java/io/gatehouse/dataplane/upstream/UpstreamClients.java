@@ -70,11 +70,6 @@ public final class UpstreamClients implements AutoCloseable {
         return Optional.of(pool(settings).checkout(client(settings, connectTimeout), target));
     }
 
-    /** Idle keep-alive connections held now, over all pools. */
-    public int idleConnections() {
-        return pools.values().stream().mapToInt(KeepAlivePool::idleConnections).sum();
-    }
-
     /** Stops the reaper and closes the idle connections (requests in flight finish, then close theirs). */
     @Override
     public void close() {
