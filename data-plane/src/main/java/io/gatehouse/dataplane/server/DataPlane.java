@@ -147,7 +147,7 @@ public final class DataPlane implements AutoCloseable {
                                      ActiveSnapshot active) {
         BreakerRegistry breakers = new BreakerRegistry(redis, telemetry.metrics()); // lives across snapshots
         active.onSwap(snapshot -> breakers.sync(BreakerSettings.byUpstream(snapshot))); // drops removed upstreams
-        RateLimiter limiter = new RateLimiter(redis); // Redis + local fallback, shared by both positions
+        RateLimiter limiter = new RateLimiter(redis, telemetry.metrics()); // Redis + local fallback, both positions
         AuthPolicies auth = new AuthPolicies(); // JWKS caches live across snapshots (keyed by URL)
         LoadShedder shedder = new LoadShedder();
         ResponseCachePolicy cache = new ResponseCachePolicy(redis);
@@ -172,17 +172,11 @@ public final class DataPlane implements AutoCloseable {
     }
 
     /**
-     * Counts kept by the policies themselves, read at each scrape of /metrics (the breakers' series
-     * register themselves in the registry's constructor).
+     * Counts kept by the policies themselves, read at each scrape of /metrics (the rate limiter's
+     * decisions by route and the breakers' series register themselves in their constructors).
      */
     private static void registerPolicyMetrics(Metrics metrics, RateLimiter limiter, LoadShedder shedder,
                                               ResponseCachePolicy cache) {
-        metrics.counterFrom("gatehouse_ratelimit_redis_decisions_total",
-                "Rate-limit checks decided in Redis (one script call per chain position)",
-                () -> limiter.redisDecisions().sum());
-        metrics.counterFrom("gatehouse_ratelimit_fallback_decisions_total",
-                "Rate-limit checks decided by the local fallback limiter because Redis was unavailable",
-                () -> limiter.fallbackDecisions().sum());
         metrics.counterFrom("gatehouse_ratelimit_redis_failures_total",
                 "Rate-limit Redis calls that failed or timed out", () -> limiter.redisFailures().sum());
         metrics.counterFrom("gatehouse_load_shed_total",

@@ -102,7 +102,7 @@ class FleetObservabilityTest {
         assertThat(dpMetrics).contains("gatehouse_requests_total{route=\"r0\",method=\"GET\",status_class=\"2xx\"} 5",
                 "gatehouse_requests_total{route=\"(none)\",method=\"GET\",status_class=\"4xx\"} 1",
                 "gatehouse_config_version " + version, "gatehouse_control_plane_connected 1",
-                "gatehouse_ratelimit_fallback_decisions_total 0", "gatehouse_load_shed_total 0",
+                "gatehouse_load_shed_total 0",
                 "gatehouse_cache_hits_total 0");
         assertThat(cpMetrics).contains("gatehouse_cp_active_version " + version,
                 "gatehouse_cp_data_planes_connected 1", "gatehouse_cp_data_planes_behind 0",
