@@ -4,6 +4,7 @@ import io.gatehouse.dataplane.chain.PolicyChain;
 import io.gatehouse.dataplane.policy.auth.AuthPolicies;
 import io.gatehouse.dataplane.policy.transform.TransformPolicy;
 import io.gatehouse.dataplane.policy.breaker.BreakerRegistry;
+import io.gatehouse.dataplane.policy.breaker.BreakerSettings;
 import io.gatehouse.dataplane.policy.breaker.CircuitBreakerPolicy;
 import io.gatehouse.dataplane.policy.shedding.LoadShedder;
 import io.gatehouse.dataplane.proxy.Forwarder;
@@ -119,7 +120,7 @@ public final class DataPlane implements AutoCloseable {
                     // request by RequestHygiene so it can change with snapshots.
                     .addProtocol(Http1Config.builder().maxHeadersSize(RequestHygiene.LISTENER_MAX_HEADER_BYTES).build())
                     .routing(routing -> routing.any(drain.track(
-                            new ProxyHandler(active::get, chain(clients, redis, telemetry)))))
+                            new ProxyHandler(active::get, chain(clients, redis, telemetry, active)))))
                     .putSocket(ADMIN_SOCKET, socket -> socket.host(settings.bindHost()).port(settings.adminPort()))
                     .routing(ADMIN_SOCKET, admin::register)
                     .build()
@@ -148,9 +149,11 @@ public final class DataPlane implements AutoCloseable {
      * The request chain, in order; data-plane/README.md explains the order. Adding a policy is
      * one line here (cheap rejections first).
      */
-    private static PolicyChain chain(UpstreamClients clients, RedisConnections redis, Telemetry telemetry) {
-        BreakerRegistry breakers = new BreakerRegistry(redis); // breaker state lives across snapshots
-        RateLimiter limiter = new RateLimiter(redis); // Redis + local fallback, shared by both positions
+    private static PolicyChain chain(UpstreamClients clients, RedisConnections redis, Telemetry telemetry,
+                                     ActiveSnapshot active) {
+        BreakerRegistry breakers = new BreakerRegistry(redis, telemetry.metrics()); // lives across snapshots
+        active.onSwap(snapshot -> breakers.sync(BreakerSettings.byUpstream(snapshot))); // drops removed upstreams
+        RateLimiter limiter = new RateLimiter(redis, telemetry.metrics()); // Redis + local fallback, both positions
         AuthPolicies auth = new AuthPolicies(); // JWKS caches live across snapshots (keyed by URL)
         LoadShedder shedder = new LoadShedder();
         ResponseCachePolicy cache = new ResponseCachePolicy(redis);
@@ -174,15 +177,12 @@ public final class DataPlane implements AutoCloseable {
                 new Forwarder(clients, new RetryBudget(), breakers));
     }
 
-    /** Counts kept by the policies themselves, read at each scrape of /metrics. */
+    /**
+     * Counts kept by the policies themselves, read at each scrape of /metrics (the rate limiter's
+     * decisions by route and the breakers' series register themselves in their constructors).
+     */
     private static void registerPolicyMetrics(Metrics metrics, RateLimiter limiter, LoadShedder shedder,
                                               ResponseCachePolicy cache) {
-        metrics.counterFrom("gatehouse_ratelimit_redis_decisions_total",
-                "Rate-limit checks decided in Redis (one script call per chain position)",
-                () -> limiter.redisDecisions().sum());
-        metrics.counterFrom("gatehouse_ratelimit_fallback_decisions_total",
-                "Rate-limit checks decided by the local fallback limiter because Redis was unavailable",
-                () -> limiter.fallbackDecisions().sum());
         metrics.counterFrom("gatehouse_ratelimit_redis_failures_total",
                 "Rate-limit Redis calls that failed or timed out", () -> limiter.redisFailures().sum());
         metrics.counterFrom("gatehouse_load_shed_total",

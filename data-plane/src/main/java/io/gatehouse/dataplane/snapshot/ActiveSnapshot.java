@@ -3,8 +3,11 @@ package io.gatehouse.dataplane.snapshot;
 import io.gatehouse.proto.discovery.v1.Snapshot;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -24,10 +27,36 @@ public final class ActiveSnapshot {
     private final AtomicReference<CompiledSnapshot> current = new AtomicReference<>();
     private final SnapshotCompiler compiler;
     private final LastKnownGoodStore store;
+    private final List<Consumer<CompiledSnapshot>> swapListeners = new CopyOnWriteArrayList<>();
 
     public ActiveSnapshot(SnapshotCompiler compiler, LastKnownGoodStore store) {
         this.compiler = compiler;
         this.store = store;
+    }
+
+    /**
+     * Calls {@code listener} with every snapshot put in force from now on, on the applying thread right
+     * after the swap, and at once with the one already in force (if any). For state that lives across
+     * snapshots and must follow them (breakers of removed upstreams); listeners must be quick.
+     */
+    public void onSwap(Consumer<CompiledSnapshot> listener) {
+        swapListeners.add(listener);
+        CompiledSnapshot snapshot = current.get();
+        if (snapshot != null) {
+            listener.accept(snapshot);
+        }
+    }
+
+    private void swap(CompiledSnapshot compiled) {
+        current.set(compiled);
+        for (Consumer<CompiledSnapshot> listener : swapListeners) {
+            try {
+                listener.accept(compiled);
+            } catch (RuntimeException e) {
+                // the snapshot is in force whatever a follower of it does: never NACK because of one
+                LOG.log(Level.SEVERE, "a listener failed on version " + compiled.version(), e);
+            }
+        }
     }
 
     /** The snapshot in force, or null before the first one. Cheap; call once per request. */
@@ -70,7 +99,7 @@ public final class ActiveSnapshot {
      */
     public CompiledSnapshot apply(Snapshot snapshot) throws SnapshotCompileException {
         CompiledSnapshot compiled = compiler.compile(snapshot, SnapshotSource.CONTROL_PLANE);
-        current.set(compiled);
+        swap(compiled);
         try {
             store.write(snapshot);
         } catch (IOException e) {
@@ -92,7 +121,7 @@ public final class ActiveSnapshot {
         }
         try {
             CompiledSnapshot compiled = compiler.compile(stored.get(), SnapshotSource.DISK);
-            current.set(compiled);
+            swap(compiled);
             LOG.info("serving last-known-good version " + compiled.version() + " from " + store.file());
             return true;
         } catch (SnapshotCompileException e) {

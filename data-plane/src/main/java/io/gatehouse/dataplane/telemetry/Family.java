@@ -64,6 +64,22 @@ public final class Family<C extends Family.Child> {
         return child != null ? child : children.computeIfAbsent(key, k -> factory.get());
     }
 
+    /**
+     * Sets the child for these label values to a gauge read from {@code value} at each scrape
+     * (replacing any child there); gauge families only. For state kept elsewhere, e.g. breaker states.
+     */
+    public void labelsFrom(java.util.function.DoubleSupplier value, String... values) {
+        if (type != Type.GAUGE) {
+            throw new IllegalStateException(name + " is a " + type.text + ", not a gauge");
+        }
+        if (values.length != labelNames.size()) {
+            throw new IllegalArgumentException(name + " takes labels " + labelNames + ", got " + values.length);
+        }
+        @SuppressWarnings("unchecked")
+        C gauge = (C) new Gauge(java.util.Objects.requireNonNull(value, "value"));
+        children.put(List.of(values), gauge);
+    }
+
     /** Forgets a child (e.g. a route removed by a new snapshot). */
     public void remove(String... values) {
         children.remove(List.of(values));

@@ -3,13 +3,8 @@ package io.gatehouse.dataplane.telemetry;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
-import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -180,39 +175,6 @@ public final class Telemetry implements AutoCloseable {
                 });
         metrics.gauge("gatehouse_control_plane_connected", "1 while the watch stream to the control plane is up",
                 () -> controlPlaneConnected.getAsBoolean() ? 1 : 0);
-    }
-
-    /**
-     * Runs {@code work} in a child span of the request's server span (for policy stages that do
-     * I/O: Redis, JWKS fetches, cache lookups). Without tracing state on the exchange it just runs
-     * {@code work}. Exceptions are recorded on the span and rethrown.
-     */
-    public static <T> T span(Exchange exchange, String name, Supplier<T> work) {
-        Optional<RequestTelemetry> request = exchange.attribute(REQUEST);
-        if (request.isEmpty()) {
-            return work.get();
-        }
-        Span span = request.get().telemetry().tracer.spanBuilder(name)
-                .setParent(request.get().context())
-                .setSpanKind(SpanKind.INTERNAL)
-                .startSpan();
-        try (Scope ignored = span.makeCurrent()) {
-            return work.get();
-        } catch (RuntimeException | Error e) {
-            span.recordException(e);
-            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
-            throw e;
-        } finally {
-            span.end();
-        }
-    }
-
-    /** As {@link #span(Exchange, String, Supplier)} for work without a result. */
-    public static void span(Exchange exchange, String name, Runnable work) {
-        span(exchange, name, () -> {
-            work.run();
-            return null;
-        });
     }
 
     /** Flushes pending spans and access log lines, then stops exporting. Idempotent. */

@@ -29,7 +29,7 @@ import java.util.List;
  * go to the synchronous {@link SecurityLog}).
  *
  * <p>Per-request state is a {@link RequestTelemetry} on the exchange ({@link Telemetry#REQUEST});
- * {@link Telemetry#span} and {@link UpstreamCall} hang their spans under it. Thread-safe.
+ * {@link StageSpan} and {@link UpstreamCall} hang their spans under it. Thread-safe.
  */
 public final class TracingPolicy implements Policy {
 
@@ -99,7 +99,11 @@ public final class TracingPolicy implements Policy {
         });
         state.bytesIn = request.headers().contentLength().orElse(-1L);
         telemetry.requestMetrics().started();
-        try (Scope ignored = state.context().makeCurrent()) {
+        // Stage spans (StageSpan) find their tracer in the context only when the request is sampled,
+        // so unsampled requests pay one thread-local lookup per stage and nothing else.
+        Context current = span.isRecording() ? state.context().with(StageSpan.TRACER, telemetry.tracer())
+                : state.context();
+        try (Scope ignored = current.makeCurrent()) {
             next.proceed(exchange);
         } catch (GatewayException e) {
             state.status = e.error().status();

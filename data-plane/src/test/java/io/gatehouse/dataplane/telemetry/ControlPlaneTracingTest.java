@@ -24,10 +24,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -72,8 +70,8 @@ class ControlPlaneTracingTest {
                 "GATEHOUSE_STATE_DIR", dir.resolve("state").toString()))));
         Await.until("data plane connected", () -> cp.openWatchStreams() == 1);
 
-        String traceId = hex(16);
-        String callerSpanId = hex(8);
+        String traceId = OtlpReceiver.randomId(16);
+        String callerSpanId = OtlpReceiver.randomId(8);
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
                 "00-" + traceId + "-" + callerSpanId + "-01");
@@ -107,12 +105,5 @@ class ControlPlaneTracingTest {
     private <T extends AutoCloseable> T track(T closeable) {
         toClose.add(closeable);
         return closeable;
-    }
-
-    private static String hex(int bytes) {
-        byte[] random = new byte[bytes];
-        ThreadLocalRandom.current().nextBytes(random);
-        random[0] |= 1;
-        return HexFormat.of().formatHex(random);
     }
 }

@@ -64,6 +64,14 @@ final class OtlpReceiver implements AutoCloseable {
                 .start();
     }
 
+    /** A random W3C trace id ({@code bytes} = 16) or span id (8) in lowercase hex; never all zero (invalid). */
+    static String randomId(int bytes) {
+        byte[] random = new byte[bytes];
+        java.util.concurrent.ThreadLocalRandom.current().nextBytes(random);
+        random[0] |= 1;
+        return HexFormat.of().formatHex(random);
+    }
+
     /** "http://127.0.0.1:port", the value for otel.exporter.otlp.endpoint. */
     String endpoint() {
         return "http://127.0.0.1:" + server.getPort();

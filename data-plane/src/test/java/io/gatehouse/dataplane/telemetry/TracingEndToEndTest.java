@@ -2,8 +2,6 @@ package io.gatehouse.dataplane.telemetry;
 
 import com.google.protobuf.util.Durations;
 import io.gatehouse.dataplane.server.DataPlane;
-import io.gatehouse.dataplane.server.DataPlaneSettings;
-import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
 import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,10 +23,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -64,22 +59,9 @@ class TracingEndToEndTest {
                         .setLogging(LogSampling.newBuilder().setSampleRate(0)
                                 .setSlowThreshold(Durations.fromSeconds(30))))
                 .build();
-        Path state = dir.resolve("state");
-        new LastKnownGoodStore(state).write(Snapshots.snapshot(3, config));
         accessLog = dir.resolve("access.log");
-        DataPlaneSettings settings = DataPlaneSettings.fromEnvironment(Map.of(
-                "GATEHOUSE_NODE_ID", "dp-traced",
-                "GATEHOUSE_CP_ADDRESS", "127.0.0.1:" + unusedPort(),
-                "GATEHOUSE_BIND", "127.0.0.1",
-                "GATEHOUSE_PORT", "0",
-                "GATEHOUSE_ADMIN_PORT", "0",
-                "GATEHOUSE_STATE_DIR", state.toString()));
-        dp = DataPlane.start(settings, Telemetry.create(Map.of(
-                "otel.traces.exporter", "otlp",
-                "otel.exporter.otlp.protocol", "grpc",
-                "otel.exporter.otlp.endpoint", receiver.endpoint(),
-                "otel.bsp.schedule.delay", "20ms",
-                "gatehouse.access.log", accessLog.toString())));
+        dp = ExportingDataPlane.start(dir, "dp-traced", 3, config, receiver,
+                Map.of("gatehouse.access.log", accessLog.toString()));
     }
 
     @AfterEach
@@ -93,8 +75,8 @@ class TracingEndToEndTest {
 
     @Test
     void traceFollowsTheRequestFromClientThroughDataPlaneToUpstream() throws Exception {
-        String traceId = hex(16);
-        String clientSpanId = hex(8);
+        String traceId = OtlpReceiver.randomId(16);
+        String clientSpanId = OtlpReceiver.randomId(8);
         HttpResponse<String> response = send("/svc/hello", Map.of(
                 "traceparent", "00-" + traceId + "-" + clientSpanId + "-01",
                 "baggage", "tenant=acme"));
@@ -128,9 +110,9 @@ class TracingEndToEndTest {
 
     @Test
     void everyRetryIsItsOwnClientSpan() throws Exception {
-        String traceId = hex(16);
+        String traceId = OtlpReceiver.randomId(16);
         HttpResponse<String> response = send("/svc/flaky", Map.of(
-                "traceparent", "00-" + traceId + "-" + hex(8) + "-01", "X-Test-Status", "503"));
+                "traceparent", "00-" + traceId + "-" + OtlpReceiver.randomId(8) + "-01", "X-Test-Status", "503"));
 
         assertThat(response.statusCode()).isEqualTo(503);
         List<OtlpReceiver.ReceivedSpan> spans = Await.value("server span and three attempts exported",
@@ -162,8 +144,8 @@ class TracingEndToEndTest {
 
     @Test
     void accessLogHasOneJsonLinePerRequestWithoutSecretsAndHonoursSampling() throws Exception {
-        String traceId = hex(16);
-        send("/svc/logged?token=secret-query", Map.of("traceparent", "00-" + traceId + "-" + hex(8) + "-01",
+        String traceId = OtlpReceiver.randomId(16);
+        send("/svc/logged?token=secret-query", Map.of("traceparent", "00-" + traceId + "-" + OtlpReceiver.randomId(8) + "-01",
                 "Authorization", "Bearer secret-token-value", "x-api-key", "secret-api-key"));
         send("/quiet/sampled-out", Map.of()); // sample_rate 0, fast, 200: not logged
         send("/quiet/error", Map.of("X-Test-Status", "500")); // errors are always logged
@@ -225,18 +207,5 @@ class TracingEndToEndTest {
         List<OtlpReceiver.ReceivedSpan> matching = spans.stream().filter(s -> s.kind() == kind).toList();
         assertThat(matching).as(kind + " spans in " + spans).hasSize(1);
         return matching.getFirst();
-    }
-
-    private static String hex(int bytes) {
-        byte[] random = new byte[bytes];
-        ThreadLocalRandom.current().nextBytes(random);
-        random[0] |= 1; // never all zero (invalid)
-        return HexFormat.of().formatHex(random);
-    }
-
-    private static int unusedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.gatehouse.dataplane.policy.auth;
 
 import com.nimbusds.jose.jwk.JWKSet;
+import io.gatehouse.dataplane.telemetry.StageSpan;
 
 import java.io.IOException;
 import java.net.URI;
@@ -153,14 +154,29 @@ public final class JwksCache {
         }
     }
 
+    /** One HTTP fetch, traced as a {@code jwks.fetch} span under the request that needed the keys. */
     private JWKSet fetch(String url) throws IOException, InterruptedException, ParseException {
         fetches.increment();
+        StageSpan span = StageSpan.start("jwks.fetch").attribute("http.request.method", "GET")
+                .attribute("url.full", url);
+        try {
+            return fetch(url, span);
+        } catch (IOException | InterruptedException | ParseException | RuntimeException e) {
+            span.failed(e);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private JWKSet fetch(String url, StageSpan span) throws IOException, InterruptedException, ParseException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(url))
                 .timeout(FETCH_TIMEOUT)
                 .header("Accept", "application/jwk-set+json, application/json")
                 .GET()
                 .build();
         HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        span.attribute("http.response.status_code", response.statusCode());
         if (response.statusCode() != 200) {
             throw new IOException("HTTP " + response.statusCode());
         }

@@ -3,6 +3,7 @@ package io.gatehouse.dataplane.policy.breaker;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.proxy.AttemptListener;
 import io.gatehouse.dataplane.redis.RedisConnections;
+import io.gatehouse.dataplane.telemetry.Metrics;
 import io.gatehouse.dataplane.upstream.UpstreamTarget;
 
 import java.time.Duration;
@@ -16,7 +17,9 @@ import java.util.logging.Logger;
  * snapshot keeps an upstream's state unless its breaker settings changed). Admission goes through
  * {@link #tryAcquire}; the forwarder reports every attempt's outcome through {@link #onAttempt}.
  * Breakers with {@code shared} settings also follow and publish the open state in Redis (see
- * {@link SharedBreakerState}). Owned by the {@code DataPlane}; thread-safe.
+ * {@link SharedBreakerState}). {@link #sync} follows a new snapshot: breakers of upstreams that
+ * lost theirs (or were removed) are dropped, and with them their series on /metrics
+ * ({@link BreakerMetrics}). Owned by the {@code DataPlane}; thread-safe.
  */
 public final class BreakerRegistry implements AttemptListener {
 
@@ -26,20 +29,47 @@ public final class BreakerRegistry implements AttemptListener {
 
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private final SharedBreakerState shared;
+    private final BreakerMetrics metrics;
 
-    /** Local breakers only. */
+    /** Local breakers only, metrics in a registry of their own (tests). */
     public BreakerRegistry() {
+        this(new Metrics());
+    }
+
+    /** Local breakers only, exported to {@code metrics}. */
+    public BreakerRegistry(Metrics metrics) {
         this.shared = null;
+        this.metrics = new BreakerMetrics(metrics);
     }
 
     /** Breakers whose settings say {@code shared} use {@code redis} under the key prefix "gh:cb:". */
-    public BreakerRegistry(RedisConnections redis) {
-        this(redis, SharedBreakerState.DEFAULT_PREFIX);
+    public BreakerRegistry(RedisConnections redis, Metrics metrics) {
+        this(redis, SharedBreakerState.DEFAULT_PREFIX, metrics);
     }
 
     /** Same with another key prefix (tests on a shared Redis). */
     public BreakerRegistry(RedisConnections redis, String keyPrefix) {
+        this(redis, keyPrefix, new Metrics());
+    }
+
+    private BreakerRegistry(RedisConnections redis, String keyPrefix, Metrics metrics) {
         this.shared = new SharedBreakerState(redis, keyPrefix, SHARED_REFRESH);
+        this.metrics = new BreakerMetrics(metrics);
+    }
+
+    /**
+     * Follows a new snapshot ({@link BreakerSettings#byUpstream}): creates the breakers of new
+     * upstreams (so they are exported as closed before their first call), restarts those whose
+     * settings changed, and drops, with their metric series, those no longer configured. A request
+     * still running on the previous snapshot may re-create a dropped breaker; the next sync drops it.
+     */
+    public void sync(Map<String, BreakerSettings> byUpstream) {
+        byUpstream.forEach(this::breakerFor);
+        for (String upstream : breakers.keySet()) {
+            if (!byUpstream.containsKey(upstream) && breakers.remove(upstream) != null) {
+                metrics.forget(upstream);
+            }
+        }
     }
 
     /**
@@ -49,9 +79,7 @@ public final class BreakerRegistry implements AttemptListener {
     public long tryAcquire(String upstream, BreakerSettings settings, long now) {
         CircuitBreaker breaker = breakers.get(upstream);
         if (breaker == null || !breaker.settings().equals(settings)) {
-            // first use, or the settings changed in a new snapshot: start afresh
-            breaker = breakers.compute(upstream, (name, existing) -> existing != null
-                    && existing.settings().equals(settings) ? existing : new CircuitBreaker(settings));
+            breaker = breakerFor(upstream, settings);
         }
         if (settings.shared() && shared != null) {
             long remoteUntil = shared.openUntilMillis(upstream, now);
@@ -62,7 +90,25 @@ public final class BreakerRegistry implements AttemptListener {
                 }
             }
         }
-        return breaker.tryAcquire(now);
+        long wait = breaker.tryAcquire(now);
+        if (wait > 0) {
+            metrics.rejected(upstream);
+        }
+        return wait;
+    }
+
+    /**
+     * The breaker of {@code upstream} with {@code settings}: the existing one, or a fresh one (first
+     * use, or the settings changed in a new snapshot).
+     */
+    private CircuitBreaker breakerFor(String upstream, BreakerSettings settings) {
+        CircuitBreaker existing = breakers.get(upstream);
+        if (existing != null && existing.settings().equals(settings)) {
+            return existing;
+        }
+        var onTransition = metrics.track(upstream, breakers::get);
+        return breakers.compute(upstream, (name, current) -> current != null
+                && current.settings().equals(settings) ? current : new CircuitBreaker(settings, onTransition));
     }
 
     /** The breaker of {@code upstream}, if one was used. */

@@ -1,9 +1,13 @@
 package io.gatehouse.dataplane.policy.breaker;
 
 import com.google.protobuf.util.Durations;
+import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.proto.config.v1.CircuitBreaker;
+import io.gatehouse.proto.config.v1.Upstream;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -50,6 +54,17 @@ public record BreakerSettings(int consecutiveFailures, int failureRatePercent, D
                 config.hasOpenDuration() ? toDuration(config.getOpenDuration()) : DEFAULT_OPEN_DURATION,
                 config.getHalfOpenProbes() == 0 ? DEFAULT_HALF_OPEN_PROBES : config.getHalfOpenProbes(),
                 config.getShared());
+    }
+
+    /** The settings of every upstream of {@code snapshot} that has a circuit breaker, by upstream name. */
+    public static Map<String, BreakerSettings> byUpstream(CompiledSnapshot snapshot) {
+        Map<String, BreakerSettings> byUpstream = new HashMap<>();
+        for (Upstream upstream : snapshot.snapshot().getConfig().getUpstreamsList()) {
+            if (upstream.hasCircuitBreaker()) {
+                byUpstream.put(upstream.getName(), of(upstream.getCircuitBreaker()));
+            }
+        }
+        return Map.copyOf(byUpstream);
     }
 
     private static Duration toDuration(com.google.protobuf.Duration d) {

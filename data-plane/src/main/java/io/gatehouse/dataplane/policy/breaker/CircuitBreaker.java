@@ -1,6 +1,7 @@
 package io.gatehouse.dataplane.policy.breaker;
 
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The breaker state machine of one upstream.
@@ -38,9 +39,19 @@ public final class CircuitBreaker {
     private int probesLeft;
     private volatile State observed = State.CLOSED;
     private volatile long observedOpenUntil;
+    private final Consumer<State> onTransition;
 
     public CircuitBreaker(BreakerSettings settings) {
+        this(settings, state -> { });
+    }
+
+    /**
+     * @param onTransition told the state entered on every change of state (not on a re-armed
+     *                     half-open); runs under the breaker's lock, so it must be quick (a counter)
+     */
+    public CircuitBreaker(BreakerSettings settings, Consumer<State> onTransition) {
         this.settings = settings;
+        this.onTransition = onTransition;
         this.bucketNanos = Math.max(1, settings.window().toNanos() / BUCKETS);
     }
 
@@ -130,6 +141,15 @@ public final class CircuitBreaker {
         return observed;
     }
 
+    /**
+     * The state a call arriving at {@code now} would find: an open breaker whose open period has
+     * passed counts as half-open (it turns half-open on that call). For metrics; lock-free.
+     */
+    public State stateAt(long now) {
+        State state = observed;
+        return state == State.OPEN && now - observedOpenUntil >= 0 ? State.HALF_OPEN : state;
+    }
+
     /** When the current open period ends (nanoTime scale); meaningful only while OPEN. */
     public long openUntil() {
         return observedOpenUntil;
@@ -174,20 +194,29 @@ public final class CircuitBreaker {
         state = State.OPEN;
         openUntil = until;
         observedOpenUntil = until;
-        observed = State.OPEN;
+        enter(State.OPEN);
     }
 
     private void toHalfOpen(long now) {
         state = State.HALF_OPEN;
         halfOpenSince = now;
         probesLeft = settings.halfOpenProbes();
-        observed = State.HALF_OPEN;
+        enter(State.HALF_OPEN);
     }
 
     private void close() {
         state = State.CLOSED;
         consecutive = 0;
         java.util.Arrays.fill(bucketEpoch, Long.MIN_VALUE / 2);
-        observed = State.CLOSED;
+        enter(State.CLOSED);
+    }
+
+    /** Publishes {@code next} (the lock-free view) and reports a change; called under the lock. */
+    private void enter(State next) {
+        State previous = observed;
+        observed = next;
+        if (previous != next) {
+            onTransition.accept(next);
+        }
     }
 }

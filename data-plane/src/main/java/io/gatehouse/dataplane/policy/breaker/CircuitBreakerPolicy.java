@@ -4,11 +4,8 @@ import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.policy.SnapshotMemo;
 import io.gatehouse.dataplane.proxy.GatewayError;
-import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.upstream.UpstreamSelection;
-import io.gatehouse.proto.config.v1.Upstream;
 
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -21,7 +18,7 @@ public final class CircuitBreakerPolicy implements Policy {
 
     private final BreakerRegistry registry;
     private final SnapshotMemo<Map<String, BreakerSettings>> settings =
-            new SnapshotMemo<>(CircuitBreakerPolicy::compile);
+            new SnapshotMemo<>(BreakerSettings::byUpstream);
 
     public CircuitBreakerPolicy(BreakerRegistry registry) {
         this.registry = registry;
@@ -40,15 +37,5 @@ public final class CircuitBreakerPolicy implements Policy {
             }
         }
         next.proceed(exchange);
-    }
-
-    private static Map<String, BreakerSettings> compile(CompiledSnapshot snapshot) {
-        Map<String, BreakerSettings> byUpstream = new HashMap<>();
-        for (Upstream upstream : snapshot.snapshot().getConfig().getUpstreamsList()) {
-            if (upstream.hasCircuitBreaker()) {
-                byUpstream.put(upstream.getName(), BreakerSettings.of(upstream.getCircuitBreaker()));
-            }
-        }
-        return Map.copyOf(byUpstream);
     }
 }

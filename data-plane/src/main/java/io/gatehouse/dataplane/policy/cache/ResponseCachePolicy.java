@@ -9,6 +9,7 @@ import io.gatehouse.dataplane.policy.auth.Identity;
 import io.gatehouse.dataplane.redis.RedisCircuitBreaker;
 import io.gatehouse.dataplane.redis.RedisConnections;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
+import io.gatehouse.dataplane.telemetry.StageSpan;
 import io.gatehouse.proto.config.v1.Route;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
@@ -255,20 +256,32 @@ public final class ResponseCachePolicy implements Policy {
             breaker.onFailure();
             return Optional.empty();
         }
+        StageSpan span = redisSpan("cache.lookup", "GET");
         try {
             byte[] data = connection.get().async().get(key.getBytes(StandardCharsets.UTF_8))
                     .get(redis.commandTimeout().toMillis(), TimeUnit.MILLISECONDS);
             breaker.onSuccess();
+            span.attribute("gatehouse.cache.result", data == null ? "miss" : "hit");
             return data == null ? Optional.empty() : Optional.of(CacheEntry.decode(data));
         } catch (IllegalArgumentException e) {
+            span.failed(e); // an entry this version cannot decode: a miss
             return Optional.empty();
         } catch (InterruptedException e) {
+            span.failed(e);
             Thread.currentThread().interrupt();
             return Optional.empty();
         } catch (Exception e) {
+            span.failed(e);
             failed("lookup", e);
             return Optional.empty();
+        } finally {
+            span.end();
         }
+    }
+
+    /** A span around one cache round trip to Redis (a child of the request's server span when traced). */
+    private static StageSpan redisSpan(String name, String operation) {
+        return StageSpan.start(name).attribute("db.system", "redis").attribute("db.operation.name", operation);
     }
 
     private void store(String key, byte[] value, long ttlMillis) {
@@ -280,14 +293,19 @@ public final class ResponseCachePolicy implements Policy {
             breaker.onFailure();
             return;
         }
+        StageSpan span = redisSpan("cache.store", "SET").attribute("gatehouse.cache.bytes", value.length);
         try {
             connection.get().async().set(key.getBytes(StandardCharsets.UTF_8), value, SetArgs.Builder.px(ttlMillis))
                     .get(redis.commandTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
             breaker.onSuccess();
         } catch (InterruptedException e) {
+            span.failed(e);
             Thread.currentThread().interrupt();
         } catch (Exception e) {
+            span.failed(e);
             failed("store", e);
+        } finally {
+            span.end();
         }
     }
 

@@ -78,7 +78,7 @@ public final class RateLimitPolicy implements Policy {
             next.proceed(exchange);
             return;
         }
-        Decision decision = limiter.decide(checks);
+        Decision decision = limiter.decide(exchange.route().id(), checks);
         Decision.LimitState headline = decision.headline();
         if (!decision.allowed()) {
             GatewayException rejection = GatewayError.RATE_LIMITED.exception("rate limit exceeded")

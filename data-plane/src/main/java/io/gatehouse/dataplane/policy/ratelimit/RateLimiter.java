@@ -2,6 +2,8 @@ package io.gatehouse.dataplane.policy.ratelimit;
 
 import io.gatehouse.dataplane.redis.RedisCircuitBreaker;
 import io.gatehouse.dataplane.redis.RedisConnections;
+import io.gatehouse.dataplane.telemetry.Metrics;
+import io.gatehouse.dataplane.telemetry.StageSpan;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -46,43 +48,74 @@ public final class RateLimiter {
     private final LongAdder fallbackDecisions = new LongAdder();
     private final LongAdder redisDecisions = new LongAdder();
     private final LongAdder redisFailures = new LongAdder();
+    private final RateLimitMetrics metrics;
     private final AtomicLong nextLogNanos = new AtomicLong(System.nanoTime());
     private volatile StatefulRedisConnection<String, String> scriptLoadedOn;
 
-    public RateLimiter(RedisConnections redis, RedisCircuitBreaker breaker) {
+    /**
+     * @param metrics where {@code gatehouse_ratelimit_decisions_total} is registered ({@link RateLimitMetrics})
+     */
+    public RateLimiter(RedisConnections redis, RedisCircuitBreaker breaker, Metrics metrics) {
         this.redis = redis;
         this.breaker = breaker;
+        this.metrics = new RateLimitMetrics(metrics);
     }
 
+    public RateLimiter(RedisConnections redis, Metrics metrics) {
+        this(redis, new RedisCircuitBreaker(), metrics);
+    }
+
+    /** With metrics in a registry of its own (tests). */
     public RateLimiter(RedisConnections redis) {
-        this(redis, new RedisCircuitBreaker());
+        this(redis, new Metrics());
     }
 
-    /** Checks (and, if all allow, consumes) every limit in {@code checks}; never throws for Redis trouble. */
-    public Decision decide(List<LimitCheck> checks) {
-        if (breaker.tryAcquire()) {
-            Optional<StatefulRedisConnection<String, String>> connection = redis.strings();
-            if (connection.isPresent()) {
-                try {
-                    Decision decision = evaluate(connection.get(), checks);
-                    breaker.onSuccess();
-                    redisDecisions.increment();
-                    return decision;
-                } catch (RuntimeException | ExecutionException | TimeoutException e) {
-                    breaker.onFailure();
-                    redisFailures.increment();
-                    logDegraded(e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    breaker.onFailure();
-                }
-            } else {
-                breaker.onFailure();
-                logDegraded(null);
-            }
+    /**
+     * Checks (and, if all allow, consumes) every limit in {@code checks} of route {@code route};
+     * never throws for Redis trouble. Each Redis evaluation is a {@code ratelimit.redis} span.
+     */
+    public Decision decide(String route, List<LimitCheck> checks) {
+        Decision decision = decideInRedis(checks);
+        if (decision == null) {
+            fallbackDecisions.increment();
+            decision = local.check(checks);
         }
-        fallbackDecisions.increment();
-        return local.check(checks);
+        metrics.record(route, decision);
+        return decision;
+    }
+
+    /** Redis's decision, or null when Redis is skipped, unreachable or failed. */
+    private Decision decideInRedis(List<LimitCheck> checks) {
+        if (!breaker.tryAcquire()) {
+            return null;
+        }
+        Optional<StatefulRedisConnection<String, String>> connection = redis.strings();
+        if (connection.isEmpty()) {
+            breaker.onFailure();
+            logDegraded(null);
+            return null;
+        }
+        StageSpan span = StageSpan.start("ratelimit.redis").attribute("db.system", "redis")
+                .attribute("db.operation.name", "EVALSHA").attribute("gatehouse.ratelimit.limits", checks.size());
+        try {
+            Decision decision = evaluate(connection.get(), checks);
+            breaker.onSuccess();
+            redisDecisions.increment();
+            span.attribute("gatehouse.ratelimit.decision", decision.allowed() ? "allowed" : "limited");
+            return decision;
+        } catch (RuntimeException | ExecutionException | TimeoutException e) {
+            span.failed(e);
+            breaker.onFailure();
+            redisFailures.increment();
+            logDegraded(e);
+        } catch (InterruptedException e) {
+            span.failed(e);
+            Thread.currentThread().interrupt();
+            breaker.onFailure();
+        } finally {
+            span.end();
+        }
+        return null;
     }
 
     private Decision evaluate(StatefulRedisConnection<String, String> connection, List<LimitCheck> checks)

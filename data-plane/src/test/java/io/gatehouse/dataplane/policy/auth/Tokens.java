@@ -27,15 +27,15 @@ import java.util.Date;
 import java.util.List;
 
 /** Test keys (generated with Nimbus) and tokens signed with them. */
-final class Tokens {
+public final class Tokens {
 
-    static final String ISSUER = "https://issuer.test";
-    static final String AUDIENCE = "orders-api";
+    public static final String ISSUER = "https://issuer.test";
+    public static final String AUDIENCE = "orders-api";
 
     private Tokens() {
     }
 
-    static RSAKey rsa(String kid) {
+    public static RSAKey rsa(String kid) {
         try {
             return new RSAKeyGenerator(2048).keyID(kid).generate();
         } catch (JOSEException e) {
@@ -60,7 +60,7 @@ final class Tokens {
     }
 
     /** A JWKS document with the public parts of asymmetric keys and the oct keys as they are. */
-    static String jwks(JWK... keys) {
+    public static String jwks(JWK... keys) {
         return publicAndSecret(keys);
     }
 
@@ -73,7 +73,7 @@ final class Tokens {
     }
 
     /** Claims valid now for ISSUER/AUDIENCE, subject {@code sub}, expiring in 5 minutes. */
-    static JWTClaimsSet.Builder claims(String sub) {
+    public static JWTClaimsSet.Builder claims(String sub) {
         Instant now = Instant.now();
         return new JWTClaimsSet.Builder()
                 .issuer(ISSUER)
@@ -83,7 +83,7 @@ final class Tokens {
                 .expirationTime(Date.from(now.plus(Duration.ofMinutes(5))));
     }
 
-    static String sign(JWSAlgorithm alg, JWK key, JWTClaimsSet claims) {
+    public static String sign(JWSAlgorithm alg, JWK key, JWTClaimsSet claims) {
         try {
             JWSSigner signer = switch (key) {
                 case OctetSequenceKey oct -> new MACSigner(oct.toByteArray());

@@ -3,6 +3,7 @@ package io.gatehouse.dataplane.policy.breaker;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.dataplane.proxy.Forwarder;
 import io.gatehouse.dataplane.proxy.RetryBudget;
+import io.gatehouse.dataplane.telemetry.Metrics;
 import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RawHttp;
@@ -11,22 +12,30 @@ import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.proto.config.v1.CircuitBreaker;
 import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.gatehouse.proto.config.v1.GatewaySettings;
+import io.gatehouse.proto.config.v1.UpstreamPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The breaker in the chain, fed by the forwarder's attempts, against a failing then recovering upstream. */
+/**
+ * The breaker in the chain, fed by the forwarder's attempts, against a failing then recovering upstream;
+ * its series on /metrics follow it and the snapshots.
+ */
 class CircuitBreakerPolicyTest {
 
     private final AtomicBoolean healthy = new AtomicBoolean(false);
-    private final BreakerRegistry registry = new BreakerRegistry();
+    private final Metrics metrics = new Metrics();
+    private final BreakerRegistry registry = new BreakerRegistry(metrics);
     private final ProxyServer proxy = new ProxyServer(List.of(new CircuitBreakerPolicy(registry)),
             new Forwarder(new UpstreamClients(), new RetryBudget(), registry));
     private ScriptedUpstream upstream;
@@ -34,7 +43,9 @@ class CircuitBreakerPolicyTest {
     @AfterEach
     void stop() throws IOException {
         proxy.close();
-        upstream.close();
+        if (upstream != null) {
+            upstream.close();
+        }
     }
 
     private RawHttp.Response get() throws IOException {
@@ -43,18 +54,7 @@ class CircuitBreakerPolicyTest {
 
     @Test
     void opensAfterConsecutiveFailuresAnswers503WithRetryAfterThenRecoversThroughAProbe() throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
-            connection.respond(healthy.get() ? 200 : 500, "x");
-            return true;
-        });
-        proxy.serve(1, GatewayConfig.newBuilder()
-                .addUpstreams(Snapshots.upstream("flaky", upstream.url()).toBuilder()
-                        .setCircuitBreaker(CircuitBreaker.newBuilder()
-                                .setConsecutiveFailures(3)
-                                .setOpenDuration(Durations.fromMillis(700))
-                                .setHalfOpenProbes(1)))
-                .addRoutes(Snapshots.route("r", "/", "flaky"))
-                .build());
+        serveFlakyUpstream();
 
         for (int i = 0; i < 3; i++) {
             assertEquals(500, get().status());
@@ -74,6 +74,83 @@ class CircuitBreakerPolicyTest {
         }
         assertEquals(io.gatehouse.dataplane.policy.breaker.CircuitBreaker.State.CLOSED,
                 registry.breaker("flaky").orElseThrow().state());
+    }
+
+    /** Upstream "flaky" answers 500 until {@link #healthy}; its breaker opens after 3 failures for 700 ms. */
+    private void serveFlakyUpstream() throws Exception {
+        upstream = new ScriptedUpstream((request, connection) -> {
+            connection.respond(healthy.get() ? 200 : 500, "x");
+            return true;
+        });
+        proxy.serve(1, GatewayConfig.newBuilder()
+                .setSettings(GatewaySettings.newBuilder().setUpstreamPolicy(UpstreamPolicy.newBuilder()
+                        .setAllowLoopback(true)))
+                .addUpstreams(Snapshots.upstream("flaky", upstream.url()).toBuilder()
+                        .setCircuitBreaker(CircuitBreaker.newBuilder()
+                                .setConsecutiveFailures(3)
+                                .setOpenDuration(Durations.fromMillis(700))
+                                .setHalfOpenProbes(1)))
+                .addRoutes(Snapshots.route("r", "/", "flaky"))
+                .build());
+    }
+
+    @Test
+    void stateSeriesFollowClosedOpenHalfOpenClosedWithTransitionsAndRejectionsCounted() throws Exception {
+        serveFlakyUpstream();
+        registry.sync(BreakerSettings.byUpstream(proxy.snapshot())); // as the data plane does on every swap
+        assertThat(states()).containsExactly(1, 0, 0);
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(get().status()).isEqualTo(500);
+        }
+        assertThat(states()).containsExactly(0, 1, 0);
+        assertThat(get().status()).isEqualTo(503);
+        assertThat(metrics.scrape()).contains("gatehouse_circuit_breaker_rejections_total{upstream=\"flaky\"} 1");
+
+        // no traffic: the open period ends and the gauge shows what the next call will find
+        Await.until("half-open shown after the open duration", () -> states().equals(List.of(0, 0, 1)));
+        assertThat(transitions()).containsExactly(0, 1, 0);
+
+        healthy.set(true);
+        assertThat(get().status()).isEqualTo(200); // the probe closes the breaker
+        assertThat(states()).containsExactly(1, 0, 0);
+        assertThat(transitions()).containsExactly(1, 1, 1);
+    }
+
+    @Test
+    void upstreamsWhoseBreakerIsGoneFromTheSnapshotStopBeingExported() {
+        BreakerSettings settings = BreakerSettings.of(CircuitBreaker.getDefaultInstance());
+        registry.sync(Map.of("kept", settings, "removed", settings));
+        assertThat(metrics.scrape()).contains(
+                "gatehouse_circuit_breaker_state{upstream=\"kept\",state=\"closed\"} 1",
+                "gatehouse_circuit_breaker_state{upstream=\"removed\",state=\"closed\"} 1",
+                "gatehouse_circuit_breaker_rejections_total{upstream=\"removed\"} 0");
+
+        registry.sync(Map.of("kept", settings));
+
+        assertThat(metrics.scrape()).contains("gatehouse_circuit_breaker_state{upstream=\"kept\",state=\"closed\"} 1")
+                .doesNotContain("\"removed\"");
+        assertThat(registry.breaker("removed")).isEmpty();
+    }
+
+    /** closed, open, half_open values of upstream "flaky". */
+    private List<Integer> states() {
+        return series("gatehouse_circuit_breaker_state");
+    }
+
+    private List<Integer> transitions() {
+        return series("gatehouse_circuit_breaker_transitions_total");
+    }
+
+    private List<Integer> series(String name) {
+        String scrape = metrics.scrape();
+        return List.of("closed", "open", "half_open").stream().map(state -> {
+            String prefix = name + "{upstream=\"flaky\",state=\"" + state + "\"} ";
+            int at = scrape.indexOf(prefix);
+            assertThat(at).as(prefix + " in\n" + scrape).isNotNegative();
+            int end = scrape.indexOf('\n', at);
+            return Integer.parseInt(scrape.substring(at + prefix.length(), end));
+        }).toList();
     }
 
     @Test
