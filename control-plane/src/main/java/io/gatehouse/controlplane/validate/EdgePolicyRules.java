@@ -34,9 +34,11 @@ import java.util.regex.Pattern;
  *
  * <p>Upstream targets: a host that is an IP literal in a link-local range (169.254.0.0/16,
  * fe80::/10, the cloud metadata addresses), 0.0.0.0/8 / unspecified, or multicast is always rejected.
- * Loopback (127.0.0.0/8, ::1, "localhost") is rejected when {@code settings.upstreamPolicy} is set
- * without {@code allowLoopback}; when {@code allowedHosts} or {@code allowedCidrs} is non-empty, a
- * target must match one. The data plane re-checks resolved addresses at connect time.
+ * Loopback (127.0.0.0/8, ::1, "localhost", "*.localhost") is rejected unless
+ * {@code settings.upstreamPolicy.allowLoopback} is true, also when there is no upstream policy at all:
+ * a gateway that may reach its own host's services (admin ports, sidecars, the control plane) is an
+ * SSRF target, so that has to be an explicit choice. When {@code allowedHosts} or {@code allowedCidrs}
+ * is non-empty, a target must match one. The data plane re-checks resolved addresses at connect time.
  */
 final class EdgePolicyRules {
 
@@ -223,7 +225,7 @@ final class EdgePolicyRules {
                         + "' is not a host name or *.suffix pattern"));
             }
         }
-        boolean loopbackForbidden = settings.hasUpstreamPolicy() && !policy.getAllowLoopback();
+        boolean loopbackForbidden = !policy.getAllowLoopback();
         List<Cidr> allowed = new ArrayList<>();
         policy.getAllowedCidrsList().forEach(c -> Cidr.parse(c).ifPresent(allowed::add));
         List<Cidr> forbidden = ALWAYS_FORBIDDEN.stream().map(c -> Cidr.parse(c).orElseThrow()).toList();
@@ -246,7 +248,7 @@ final class EdgePolicyRules {
                         || host.equals("localhost") || host.endsWith(".localhost");
                 if (loopback && loopbackForbidden) {
                     problems.add(new ValidationProblem(at, "loopback target " + host
-                            + " is not allowed (set settings.upstreamPolicy.allowLoopback)"));
+                            + " is not allowed unless settings.upstreamPolicy.allowLoopback is true"));
                     continue;
                 }
                 if (!policy.getAllowedHostsList().isEmpty() || !allowed.isEmpty()) {

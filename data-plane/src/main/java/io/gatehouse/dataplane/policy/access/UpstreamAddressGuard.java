@@ -22,11 +22,12 @@ import java.util.function.LongSupplier;
  * and if ANY address is forbidden the request fails with 502 {@code upstream_forbidden}.
  *
  * <p>Always forbidden: link-local (169.254.0.0/16, fe80::/10, incl. the cloud metadata address),
- * fd00:ec2::254, 0.0.0.0/8 / unspecified, multicast. Loopback is forbidden only when
- * {@code settings.upstream_policy} is present without {@code allow_loopback} (without an upstream
- * policy the data plane trusts the control plane's validation for loopback, so local setups keep
- * working); with an upstream policy whose {@code allowed_cidrs} is non-empty, resolved addresses must
- * be in one of them (host names listed in {@code allowed_hosts} are exempt from the CIDR rule).
+ * fd00:ec2::254, 0.0.0.0/8 / unspecified, multicast. Loopback (127.0.0.0/8, ::1) is forbidden unless
+ * {@code settings.upstream_policy.allow_loopback} is true, also when there is no upstream policy: the
+ * control plane rejects loopback literals and "localhost", but any other name may resolve to loopback
+ * (an /etc/hosts entry, a rebinding DNS server). With an upstream policy whose {@code allowed_cidrs} is
+ * non-empty, resolved addresses must be in one of them (host names listed in {@code allowed_hosts} are
+ * exempt from the CIDR rule).
  *
  * <p>Installed as a policy (it puts itself on the exchange); a no-op when absent. Thread-safe.
  */
@@ -58,10 +59,7 @@ public final class UpstreamAddressGuard implements Policy {
 
     static Rules compile(CompiledSnapshot snapshot) {
         var settings = snapshot.snapshot().getConfig().getSettings();
-        if (!settings.hasUpstreamPolicy()) {
-            return new Rules(false, CidrSet.EMPTY, List.of(), new ConcurrentHashMap<>());
-        }
-        UpstreamPolicy policy = settings.getUpstreamPolicy();
+        UpstreamPolicy policy = settings.getUpstreamPolicy(); // the default instance when absent: loopback refused
         return new Rules(!policy.getAllowLoopback(),
                 CidrSet.parseLenient(policy.getAllowedCidrsList(), "settings.upstreamPolicy.allowedCidrs"),
                 policy.getAllowedHostsList(), new ConcurrentHashMap<>());
@@ -91,7 +89,8 @@ public final class UpstreamAddressGuard implements Policy {
         for (InetAddress address : resolve(r, host)) {
             String reason = forbidden(r, host, address);
             if (reason != null) {
-                throw GatewayError.UPSTREAM_FORBIDDEN.exception("the upstream address is not allowed");
+                // The reason names a kind of address and a setting, never the host or address itself.
+                throw GatewayError.UPSTREAM_FORBIDDEN.exception("the upstream address is not allowed: " + reason);
             }
         }
     }
@@ -119,7 +118,7 @@ public final class UpstreamAddressGuard implements Policy {
             return "link-local, metadata, unspecified or multicast address";
         }
         if (address.isLoopbackAddress()) {
-            return r.enforceLoopback() ? "loopback address" : null;
+            return r.enforceLoopback() ? "loopback address (settings.upstreamPolicy.allowLoopback is not true)" : null;
         }
         if (!r.allowedCidrs().isEmpty() && !hostListed(r.allowedHosts(), host) && !r.allowedCidrs().contains(address)) {
             return "address outside settings.upstreamPolicy.allowedCidrs";
