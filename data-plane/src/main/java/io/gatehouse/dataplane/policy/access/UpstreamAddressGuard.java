@@ -1,5 +1,7 @@
 package io.gatehouse.dataplane.policy.access;
 
+import io.gatehouse.config.CidrSet;
+import io.gatehouse.config.UpstreamAddresses;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.policy.SnapshotMemo;
@@ -35,8 +37,6 @@ public final class UpstreamAddressGuard implements Policy {
 
     static final long RESOLVE_TTL_MILLIS = 5_000;
     private static final Exchange.Key<UpstreamAddressGuard> KEY = Exchange.Key.named("upstream-address-guard");
-    private static final CidrSet ALWAYS_FORBIDDEN = CidrSet.parse(List.of(
-            "169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "0.0.0.0/8", "224.0.0.0/4", "ff00::/8", "::/128"));
 
     /** The rules of one snapshot plus its resolution cache (dropped with the snapshot). */
     record Rules(boolean enforceLoopback, CidrSet allowedCidrs, List<String> allowedHosts,
@@ -113,8 +113,7 @@ public final class UpstreamAddressGuard implements Policy {
 
     /** Why {@code address} may not be connected to, or null when it may. */
     static String forbidden(Rules r, String host, InetAddress address) {
-        if (ALWAYS_FORBIDDEN.contains(address) || address.isLinkLocalAddress() || address.isMulticastAddress()
-                || address.isAnyLocalAddress()) {
+        if (UpstreamAddresses.neverAllowed(address)) {
             return "link-local, metadata, unspecified or multicast address";
         }
         if (address.isLoopbackAddress()) {
