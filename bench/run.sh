@@ -158,8 +158,9 @@ out.append("  - id: bench\n    upstream: fixed\n    match: {pathPrefix: " + benc
 print("".join(out), end="")
 PY
 }
-write_config() { # file routes upstream-extra route-extra [bench route prefix]
-  { echo "upstreams:"; echo "  - name: fixed"; echo "    targets: [{url: \"http://127.0.0.1:$UP\"}]"; printf '%s' "${3:-}"
+write_config() { # file routes upstream-extra route-extra [bench route prefix] [more settings]
+  # The upstream listens on loopback, which is refused unless upstreamPolicy.allowLoopback is true.
+  { echo "settings: {upstreamPolicy: {allowLoopback: true}${6:+, $6}}"; echo "upstreams:"; echo "  - name: fixed"; echo "    targets: [{url: \"http://127.0.0.1:$UP\"}]"; printf '%s' "${3:-}"
     echo "routes:"; routes_yaml "$2" "${4:-}" "${5:-/}"; } > "$1"
 }
 
@@ -204,9 +205,8 @@ POLICY_ROUTE='    timeouts: {connect: 1s, request: 5s, idle: 30s}
     maxConcurrentRequests: 10000
     maxRequestBodyBytes: 1048576
 '
-write_config "$TMP/policies.yaml" 1000 "$POLICY_UPSTREAM" "$POLICY_ROUTE"
-{ echo "settings: {maxConcurrentRequests: 20000, maxRequestHeaderBytes: 16384}"; cat "$TMP/policies.yaml"; } > "$TMP/p.yaml"
-mv "$TMP/p.yaml" "$TMP/policies.yaml"
+write_config "$TMP/policies.yaml" 1000 "$POLICY_UPSTREAM" "$POLICY_ROUTE" / \
+  "maxConcurrentRequests: 20000, maxRequestHeaderBytes: 16384"
 apply_and_wait "$TMP/policies.yaml" "$DP1A" "$DP2A" >/dev/null
 wrk -t"$THREADS" -c"$CONNS" -d5s "http://127.0.0.1:$DP1/" >/dev/null 2>&1
 R[d]=$(run_wrk "http://127.0.0.1:$DP1/")

@@ -11,7 +11,10 @@ final class ConfigFiles {
     private ConfigFiles() {
     }
 
-    /** One upstream {@code <name>-api} and one route {@code <name>} on {@code /<name>} pointing at it. */
+    /**
+     * One upstream {@code <name>-api} and one route {@code <name>} on {@code /<name>} pointing at it;
+     * the targets are on loopback, so the config allows loopback.
+     */
     static String valid(String name, String upstream) {
         return """
                 upstreams:
@@ -28,6 +31,9 @@ final class ConfigFiles {
                     upstream: %2$s
                     timeouts:
                       request: 5s
+                settings:
+                  upstreamPolicy:
+                    allowLoopback: true
                 """.formatted(name, upstream);
     }
 

@@ -69,6 +69,8 @@ class ApiKeysEndToEndTest {
                       requiredScopes: [orders:read]
                 consumers:
                   - {name: acme, tenant: acme-corp, plan: pro}
+                settings:
+                  upstreamPolicy: {allowLoopback: true}
                 """.formatted(backend.url()));
         CliRunner.Result applied = cli.run("apply", file.toString(), "-m", "orders behind API keys", "-o", "json");
         configVersion = json(applied).get("version").get("version").asLong();

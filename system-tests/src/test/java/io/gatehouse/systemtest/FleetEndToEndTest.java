@@ -161,6 +161,8 @@ class FleetEndToEndTest {
                   - id: shop
                     match: {pathPrefix: /shop}
                     upstream: %s
+                settings:
+                  upstreamPolicy: {allowLoopback: true}
                 """.formatted(blue.url(), green.url(), activeUpstream);
     }
 

@@ -6,6 +6,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyType;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
+import io.gatehouse.config.IpLiterals;
 import io.gatehouse.proto.config.v1.ApiKeyAuth;
 import io.gatehouse.proto.config.v1.AuthPolicy;
 import io.gatehouse.proto.config.v1.Consumer;
@@ -17,7 +18,6 @@ import io.gatehouse.proto.config.v1.Route;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.text.ParseException;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -166,19 +166,9 @@ final class AuthRules {
     }
 
     private static boolean isLoopback(String host) {
-        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        if (h.equalsIgnoreCase("localhost")) {
-            return true;
-        }
         // Only literal addresses: never resolve names during validation.
-        if (!h.matches("[0-9.]+") && !h.contains(":")) {
-            return false;
-        }
-        try {
-            return InetAddress.getByName(h).isLoopbackAddress();
-        } catch (UnknownHostException e) {
-            return false;
-        }
+        return host.equalsIgnoreCase("localhost")
+                || IpLiterals.parse(host).map(InetAddress::isLoopbackAddress).orElse(false);
     }
 
     private static void checkInlineKeys(String path, String json, Set<JwsAlgorithm> algorithms,

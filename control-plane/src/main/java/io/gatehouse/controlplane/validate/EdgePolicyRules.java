@@ -2,6 +2,10 @@ package io.gatehouse.controlplane.validate;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.util.Durations;
+import io.gatehouse.config.Cidr;
+import io.gatehouse.config.CidrSet;
+import io.gatehouse.config.IpLiterals;
+import io.gatehouse.config.UpstreamAddresses;
 import io.gatehouse.proto.config.v1.AccessControl;
 import io.gatehouse.proto.config.v1.CachePolicy;
 import io.gatehouse.proto.config.v1.Consumer;
@@ -18,8 +22,6 @@ import io.gatehouse.proto.config.v1.UpstreamPolicy;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -34,9 +36,11 @@ import java.util.regex.Pattern;
  *
  * <p>Upstream targets: a host that is an IP literal in a link-local range (169.254.0.0/16,
  * fe80::/10, the cloud metadata addresses), 0.0.0.0/8 / unspecified, or multicast is always rejected.
- * Loopback (127.0.0.0/8, ::1, "localhost") is rejected when {@code settings.upstreamPolicy} is set
- * without {@code allowLoopback}; when {@code allowedHosts} or {@code allowedCidrs} is non-empty, a
- * target must match one. The data plane re-checks resolved addresses at connect time.
+ * Loopback (127.0.0.0/8, ::1, "localhost", "*.localhost") is rejected unless
+ * {@code settings.upstreamPolicy.allowLoopback} is true, also when there is no upstream policy at all:
+ * a gateway that may reach its own host's services (admin ports, sidecars, the control plane) is an
+ * SSRF target, so that has to be an explicit choice. When {@code allowedHosts} or {@code allowedCidrs}
+ * is non-empty, a target must match one. The data plane re-checks resolved addresses at connect time.
  */
 final class EdgePolicyRules {
 
@@ -49,9 +53,6 @@ final class EdgePolicyRules {
     private static final long MAX_PERIOD_MS = 86_400_000;
     private static final long MIN_OBJECT = 1024;
     private static final long MAX_OBJECT = 10L * 1024 * 1024;
-    /** Always refused as upstream targets: link-local (incl. metadata), unspecified, multicast. */
-    private static final List<String> ALWAYS_FORBIDDEN = List.of("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128",
-            "0.0.0.0/8", "224.0.0.0/4", "ff00::/8", "::/128");
 
     private EdgePolicyRules() {
     }
@@ -205,10 +206,19 @@ final class EdgePolicyRules {
 
     private static void checkCidrs(String path, List<String> cidrs, List<ValidationProblem> problems) {
         for (int c = 0; c < cidrs.size(); c++) {
-            if (Cidr.parse(cidrs.get(c)).isEmpty()) {
+            if (!isCidr(cidrs.get(c))) {
                 problems.add(new ValidationProblem(path + "[" + c + "]", "'" + cidrs.get(c)
                         + "' is not a CIDR block or IP address (e.g. 10.0.0.0/8, 2001:db8::/32)"));
             }
+        }
+    }
+
+    private static boolean isCidr(String text) {
+        try {
+            Cidr.parse(text);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
@@ -223,10 +233,9 @@ final class EdgePolicyRules {
                         + "' is not a host name or *.suffix pattern"));
             }
         }
-        boolean loopbackForbidden = settings.hasUpstreamPolicy() && !policy.getAllowLoopback();
-        List<Cidr> allowed = new ArrayList<>();
-        policy.getAllowedCidrsList().forEach(c -> Cidr.parse(c).ifPresent(allowed::add));
-        List<Cidr> forbidden = ALWAYS_FORBIDDEN.stream().map(c -> Cidr.parse(c).orElseThrow()).toList();
+        boolean loopbackForbidden = !policy.getAllowLoopback();
+        // the malformed entries were reported above; match against the others
+        CidrSet allowed = CidrSet.parse(policy.getAllowedCidrsList().stream().filter(EdgePolicyRules::isCidr).toList());
         for (int u = 0; u < config.getUpstreamsCount(); u++) {
             Upstream upstream = config.getUpstreams(u);
             for (int t = 0; t < upstream.getTargetsCount(); t++) {
@@ -235,9 +244,8 @@ final class EdgePolicyRules {
                 if (host == null) {
                     continue; // TargetUrlRule reports it
                 }
-                Optional<InetAddress> ip = Cidr.literal(host);
-                if (ip.isPresent() && (forbidden.stream().anyMatch(c -> c.contains(ip.get()))
-                        || ip.get().isLinkLocalAddress() || ip.get().isMulticastAddress() || ip.get().isAnyLocalAddress())) {
+                Optional<InetAddress> ip = IpLiterals.parse(host);
+                if (ip.isPresent() && UpstreamAddresses.neverAllowed(ip.get())) {
                     problems.add(new ValidationProblem(at, "target address " + host
                             + " is link-local, cloud metadata, unspecified or multicast: never allowed"));
                     continue;
@@ -246,11 +254,11 @@ final class EdgePolicyRules {
                         || host.equals("localhost") || host.endsWith(".localhost");
                 if (loopback && loopbackForbidden) {
                     problems.add(new ValidationProblem(at, "loopback target " + host
-                            + " is not allowed (set settings.upstreamPolicy.allowLoopback)"));
+                            + " is not allowed unless settings.upstreamPolicy.allowLoopback is true"));
                     continue;
                 }
                 if (!policy.getAllowedHostsList().isEmpty() || !allowed.isEmpty()) {
-                    boolean ok = ip.isPresent() ? allowed.stream().anyMatch(c -> c.contains(ip.get()))
+                    boolean ok = ip.isPresent() ? allowed.contains(ip.get())
                             : hostListed(policy.getAllowedHostsList(), host);
                     if (!ok) {
                         problems.add(new ValidationProblem(at, "target " + host
@@ -296,58 +304,6 @@ final class EdgePolicyRules {
         if (millis < minMillis || millis > maxMillis || duration.getNanos() % 1_000_000 != 0) {
             problems.add(new ValidationProblem(path, "must be " + (minMillis == 0 ? "0s" : minMillis / 1000 + "s")
                     + "..1d in whole milliseconds"));
-        }
-    }
-
-    /** A CIDR block or a bare IP literal; parsing never touches DNS. */
-    record Cidr(byte[] network, int prefix) {
-
-        static Optional<Cidr> parse(String text) {
-            String s = text.strip();
-            int slash = s.indexOf('/');
-            Optional<InetAddress> ip = literal(slash < 0 ? s : s.substring(0, slash));
-            if (ip.isEmpty()) {
-                return Optional.empty();
-            }
-            int max = ip.get().getAddress().length * 8;
-            int prefix = max;
-            if (slash >= 0) {
-                String len = s.substring(slash + 1);
-                if (len.isEmpty() || len.length() > 3 || !len.chars().allMatch(Character::isDigit)
-                        || Integer.parseInt(len) > max) {
-                    return Optional.empty();
-                }
-                prefix = Integer.parseInt(len);
-            }
-            return Optional.of(new Cidr(mask(ip.get().getAddress(), prefix), prefix));
-        }
-
-        boolean contains(InetAddress address) {
-            byte[] bytes = address.getAddress();
-            return bytes.length == network.length && java.util.Arrays.equals(mask(bytes, prefix), network);
-        }
-
-        private static byte[] mask(byte[] bytes, int prefix) {
-            byte[] out = bytes.clone();
-            for (int i = 0; i < out.length; i++) {
-                int bits = Math.max(0, Math.min(8, prefix - i * 8));
-                out[i] = (byte) (out[i] & (0xFF << (8 - bits)));
-            }
-            return out;
-        }
-
-        static Optional<InetAddress> literal(String text) {
-            String s = text.strip();
-            boolean v4 = s.matches("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
-            boolean v6 = s.indexOf(':') >= 0 && s.matches("[0-9a-fA-F:.]+");
-            if (!v4 && !v6) {
-                return Optional.empty();
-            }
-            try {
-                return Optional.of(InetAddress.getByName(s));
-            } catch (UnknownHostException e) {
-                return Optional.empty();
-            }
         }
     }
 }

@@ -47,6 +47,8 @@ class ConfigValidatorTest {
                 upstream: api
             defaults:
               timeouts: {connect: 60s, request: 30s}
+            settings:
+              upstreamPolicy: {allowLoopback: true}
             """);
 
     private List<ValidationProblem> problems(GatewayConfig config) {

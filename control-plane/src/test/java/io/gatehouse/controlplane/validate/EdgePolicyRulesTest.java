@@ -101,4 +101,25 @@ class EdgePolicyRulesTest {
         assertThat(problems("http://127.0.0.1:8080",
                 "settings:\n  upstreamPolicy: {allowLoopback: true}\n", "")).isEmpty();
     }
+
+    @Test
+    void rejectsLoopbackTargetsWithoutAnUpstreamPolicy() {
+        for (String target : List.of("http://127.0.0.1:8080", "http://127.9.9.9", "http://[::1]:8080",
+                "http://localhost:8080", "http://LOCALHOST", "http://api.localhost")) {
+            assertThat(problems(target, "", "")).as(target).singleElement().satisfies(problem -> {
+                assertThat(problem.path()).isEqualTo("upstreams[0].targets[0].url");
+                assertThat(problem.reason()).contains("loopback target", "settings.upstreamPolicy.allowLoopback");
+            });
+        }
+    }
+
+    @Test
+    void acceptsLoopbackTargetsWhenAllowed() {
+        String allow = "settings:\n  upstreamPolicy: {allowLoopback: true}\n";
+        for (String target : List.of("http://127.0.0.1:8080", "http://[::1]:8080", "http://localhost:8080")) {
+            assertThat(problems(target, allow, "")).as(target).isEmpty();
+        }
+        assertThat(problems("http://127.0.0.1:8080", "settings:\n  upstreamPolicy: {allowLoopback: false}\n", ""))
+                .extracting(ValidationProblem::path).containsExactly("upstreams[0].targets[0].url");
+    }
 }

@@ -60,6 +60,8 @@ class RoutingEndToEndTest {
                       - id: health
                         match: {pathExact: /health, hosts: [admin.example.com]}
                         upstream: green
+                    settings:
+                      upstreamPolicy: {allowLoopback: true}
                     """.formatted(blue.url(), green.url());
             ApplyResponse applied = cp.admin().apply(ApplyRequest.newBuilder()
                     .setConfig(ConfigDocuments.fromYaml(yaml)).setAuthor("test").setMessage("routing").build());

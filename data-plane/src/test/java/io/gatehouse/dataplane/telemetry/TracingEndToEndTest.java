@@ -1,6 +1,7 @@
 package io.gatehouse.dataplane.telemetry;
 
 import com.google.protobuf.util.Durations;
+import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.dataplane.server.DataPlane;
 import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Snapshots;
@@ -49,7 +50,7 @@ class TracingEndToEndTest {
     void start() throws IOException {
         receiver = new OtlpReceiver();
         upstream = TestUpstream.start("traced");
-        GatewayConfig config = GatewayConfig.newBuilder()
+        GatewayConfig config = TestConfigs.allowLoopback(GatewayConfig.newBuilder()
                 .addUpstreams(Snapshots.upstream("backend", upstream.url()))
                 .addRoutes(Snapshots.route("traced", "/svc", "backend").toBuilder()
                         .setRetry(RetryPolicy.newBuilder().setRetries(2).addRetryOn(RetryCondition.STATUS_503)
@@ -58,7 +59,7 @@ class TracingEndToEndTest {
                 .addRoutes(Snapshots.route("quiet", "/quiet", "backend").toBuilder()
                         .setLogging(LogSampling.newBuilder().setSampleRate(0)
                                 .setSlowThreshold(Durations.fromSeconds(30))))
-                .build();
+                .build());
         accessLog = dir.resolve("access.log");
         dp = ExportingDataPlane.start(dir, "dp-traced", 3, config, receiver,
                 Map.of("gatehouse.access.log", accessLog.toString()));

@@ -45,11 +45,29 @@ public final class RawHttp {
             socket.getOutputStream().write((head + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().write(body);
             socket.getOutputStream().flush();
-            return read(socket.getInputStream());
+            return read(socket.getInputStream(), false);
         }
     }
 
-    private static Response read(InputStream in) throws IOException {
+    /**
+     * Sends each request head (no bodies) in turn on one keep-alive connection and reads each response;
+     * the response to a HEAD request is read as headers only (RFC 9110 §9.3.2), so stray body bytes
+     * after it would garble the next response.
+     */
+    public static List<Response> exchangeOnOneConnection(int port, String... heads) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(15_000);
+            List<Response> responses = new ArrayList<>();
+            for (String head : heads) {
+                socket.getOutputStream().write((head + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                socket.getOutputStream().flush();
+                responses.add(read(socket.getInputStream(), head.startsWith("HEAD ")));
+            }
+            return responses;
+        }
+    }
+
+    private static Response read(InputStream in, boolean headersOnly) throws IOException {
         String statusLine = line(in);
         int status = Integer.parseInt(statusLine.split(" ")[1]);
         Map<String, List<String>> headers = new TreeMap<>();
@@ -57,6 +75,9 @@ public final class RawHttp {
             int colon = l.indexOf(':');
             headers.computeIfAbsent(l.substring(0, colon).strip().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
                     .add(l.substring(colon + 1).strip());
+        }
+        if (headersOnly) {
+            return new Response(status, headers, new byte[0]);
         }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         List<String> te = headers.get("transfer-encoding");

@@ -2,6 +2,7 @@ package io.gatehouse.dataplane.testing;
 
 import com.google.protobuf.util.Durations;
 import io.gatehouse.config.ConfigDocuments;
+import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.Route;
 import io.gatehouse.proto.config.v1.RouteMatch;
@@ -49,12 +50,15 @@ public final class Snapshots {
                 .build();
     }
 
-    /** One upstream "backend" at {@code url} and one route per prefix ("r0", "r1", ...) to it. */
+    /**
+     * One upstream "backend" at {@code url} and one route per prefix ("r0", "r1", ...) to it, with
+     * loopback targets allowed (test upstreams listen on 127.0.0.1).
+     */
     public static GatewayConfig config(String url, String... prefixes) {
         GatewayConfig.Builder builder = GatewayConfig.newBuilder().addUpstreams(upstream("backend", url));
         for (int i = 0; i < prefixes.length; i++) {
             builder.addRoutes(route("r" + i, prefixes[i], "backend"));
         }
-        return builder.build();
+        return TestConfigs.allowLoopback(builder.build());
     }
 }

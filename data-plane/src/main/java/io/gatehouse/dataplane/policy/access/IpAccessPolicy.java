@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.policy.access;
 
+import io.gatehouse.config.CidrSet;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.policy.SnapshotMemo;

@@ -1,5 +1,7 @@
 package io.gatehouse.dataplane.policy.access;
 
+import io.gatehouse.config.CidrSet;
+import io.gatehouse.config.UpstreamAddresses;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.policy.SnapshotMemo;
@@ -22,11 +24,12 @@ import java.util.function.LongSupplier;
  * and if ANY address is forbidden the request fails with 502 {@code upstream_forbidden}.
  *
  * <p>Always forbidden: link-local (169.254.0.0/16, fe80::/10, incl. the cloud metadata address),
- * fd00:ec2::254, 0.0.0.0/8 / unspecified, multicast. Loopback is forbidden only when
- * {@code settings.upstream_policy} is present without {@code allow_loopback} (without an upstream
- * policy the data plane trusts the control plane's validation for loopback, so local setups keep
- * working); with an upstream policy whose {@code allowed_cidrs} is non-empty, resolved addresses must
- * be in one of them (host names listed in {@code allowed_hosts} are exempt from the CIDR rule).
+ * fd00:ec2::254, 0.0.0.0/8 / unspecified, multicast. Loopback (127.0.0.0/8, ::1) is forbidden unless
+ * {@code settings.upstream_policy.allow_loopback} is true, also when there is no upstream policy: the
+ * control plane rejects loopback literals and "localhost", but any other name may resolve to loopback
+ * (an /etc/hosts entry, a rebinding DNS server). With an upstream policy whose {@code allowed_cidrs} is
+ * non-empty, resolved addresses must be in one of them (host names listed in {@code allowed_hosts} are
+ * exempt from the CIDR rule).
  *
  * <p>Installed as a policy (it puts itself on the exchange); a no-op when absent. Thread-safe.
  */
@@ -34,8 +37,6 @@ public final class UpstreamAddressGuard implements Policy {
 
     static final long RESOLVE_TTL_MILLIS = 5_000;
     private static final Exchange.Key<UpstreamAddressGuard> KEY = Exchange.Key.named("upstream-address-guard");
-    private static final CidrSet ALWAYS_FORBIDDEN = CidrSet.parse(List.of(
-            "169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "0.0.0.0/8", "224.0.0.0/4", "ff00::/8", "::/128"));
 
     /** The rules of one snapshot plus its resolution cache (dropped with the snapshot). */
     record Rules(boolean enforceLoopback, CidrSet allowedCidrs, List<String> allowedHosts,
@@ -58,10 +59,7 @@ public final class UpstreamAddressGuard implements Policy {
 
     static Rules compile(CompiledSnapshot snapshot) {
         var settings = snapshot.snapshot().getConfig().getSettings();
-        if (!settings.hasUpstreamPolicy()) {
-            return new Rules(false, CidrSet.EMPTY, List.of(), new ConcurrentHashMap<>());
-        }
-        UpstreamPolicy policy = settings.getUpstreamPolicy();
+        UpstreamPolicy policy = settings.getUpstreamPolicy(); // the default instance when absent: loopback refused
         return new Rules(!policy.getAllowLoopback(),
                 CidrSet.parseLenient(policy.getAllowedCidrsList(), "settings.upstreamPolicy.allowedCidrs"),
                 policy.getAllowedHostsList(), new ConcurrentHashMap<>());
@@ -91,7 +89,8 @@ public final class UpstreamAddressGuard implements Policy {
         for (InetAddress address : resolve(r, host)) {
             String reason = forbidden(r, host, address);
             if (reason != null) {
-                throw GatewayError.UPSTREAM_FORBIDDEN.exception("the upstream address is not allowed");
+                // The reason names a kind of address and a setting, never the host or address itself.
+                throw GatewayError.UPSTREAM_FORBIDDEN.exception("the upstream address is not allowed: " + reason);
             }
         }
     }
@@ -114,12 +113,11 @@ public final class UpstreamAddressGuard implements Policy {
 
     /** Why {@code address} may not be connected to, or null when it may. */
     static String forbidden(Rules r, String host, InetAddress address) {
-        if (ALWAYS_FORBIDDEN.contains(address) || address.isLinkLocalAddress() || address.isMulticastAddress()
-                || address.isAnyLocalAddress()) {
+        if (UpstreamAddresses.neverAllowed(address)) {
             return "link-local, metadata, unspecified or multicast address";
         }
         if (address.isLoopbackAddress()) {
-            return r.enforceLoopback() ? "loopback address" : null;
+            return r.enforceLoopback() ? "loopback address (settings.upstreamPolicy.allowLoopback is not true)" : null;
         }
         if (!r.allowedCidrs().isEmpty() && !hostListed(r.allowedHosts(), host) && !r.allowedCidrs().contains(address)) {
             return "address outside settings.upstreamPolicy.allowedCidrs";

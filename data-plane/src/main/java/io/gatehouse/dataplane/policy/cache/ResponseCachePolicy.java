@@ -39,9 +39,10 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The response cache ({@code routes[].cache}, opt-in), stored in Redis. Only GET requests are served
- * from and stored in the cache (HEAD passes through); only statuses 200, 203, 204, 300, 301, 404 and
- * 410; never responses with {@code Cache-Control: no-store}, {@code private} or {@code no-cache}, or
+ * The response cache ({@code routes[].cache}, opt-in), stored in Redis. Only GET responses are stored;
+ * a HEAD request is served from the GET entry of the same key (status and headers, with the entry's
+ * Content-Length, no body) and a HEAD miss is forwarded as HEAD and not stored. Only statuses 200,
+ * 203, 204, 300, 301, 404 and 410; never responses with {@code Cache-Control: no-store}, {@code private} or {@code no-cache}, or
  * {@code Vary: *}. Lifetime = the route's ttl, capped by {@code s-maxage}/{@code max-age}.
  *
  * <p>Key: method, host, path, the query with its parameters sorted, the route's key headers and —
@@ -104,10 +105,12 @@ public final class ResponseCachePolicy implements Policy {
     public void handle(Exchange exchange, Next next) {
         Rules route = exchange.route() == null || exchange.snapshot() == null ? null
                 : rules.get(exchange.snapshot()).get(exchange.route().id());
-        if (route == null || exchange.request().prologue().method() != Method.GET) {
+        Method method = exchange.request().prologue().method();
+        if (route == null || (method != Method.GET && method != Method.HEAD)) {
             next.proceed(exchange);
             return;
         }
+        boolean head = method == Method.HEAD;
         boolean hasAuthorization = exchange.request().headers().contains(HeaderNames.AUTHORIZATION);
         String consumer = route.authenticated()
                 ? Identity.of(exchange).map(Identity::consumer).orElse("") : "";
@@ -120,7 +123,18 @@ public final class ResponseCachePolicy implements Policy {
         String path = exchange.request().path().rawPath();
         String base = baseKey(exchange, route, consumer);
         String baseRedisKey = redisKey(route.routeId(), path, base);
-        if (serveFromCache(exchange, route, path, base, baseRedisKey)) {
+        if (serveFromCache(exchange, route, path, base, baseRedisKey, head)) {
+            return;
+        }
+        if (head) {
+            // Not stored. A HEAD response has no content (RFC 9110 §9.3.2), so it cannot become the GET
+            // entry. A separate header-only entry is not worth it either: a server MAY omit from HEAD the
+            // headers it computes while generating content (Content-Length among them), so such an entry
+            // would be a less faithful copy of what the GET entry already answers, and HEAD-only traffic
+            // would fill Redis with entries no GET can use. The next GET fills the entry HEAD then hits.
+            misses.increment();
+            exchange.onResponseHeaders(h -> h.set("X-Cache", "MISS"));
+            next.proceed(exchange);
             return;
         }
         CompletableFuture<Void> mine = new CompletableFuture<>();
@@ -133,7 +147,7 @@ public final class ResponseCachePolicy implements Policy {
             } catch (Exception e) {
                 // the leader failed or took too long: go upstream ourselves
             }
-            if (serveFromCache(exchange, route, path, base, baseRedisKey)) {
+            if (serveFromCache(exchange, route, path, base, baseRedisKey, false)) {
                 return;
             }
             fetch(exchange, next, route, path, base, baseRedisKey); // not cacheable: our own upstream call
@@ -220,7 +234,9 @@ public final class ResponseCachePolicy implements Policy {
         }
     }
 
-    private boolean serveFromCache(Exchange exchange, Rules route, String path, String base, String baseRedisKey) {
+    /** Answers from the GET entry of the key if there is one; for {@code head} without the body. */
+    private boolean serveFromCache(Exchange exchange, Rules route, String path, String base, String baseRedisKey,
+                                   boolean head) {
         Optional<CacheEntry> entry = load(baseRedisKey);
         if (entry.isPresent() && entry.get() instanceof CacheEntry.Vary vary) {
             entry = load(redisKey(route.routeId(), path, base + varyPart(exchange, vary.headerNames())));
@@ -240,6 +256,10 @@ public final class ResponseCachePolicy implements Policy {
         out.header("x-request-id", exchange.requestId());
         exchange.runResponseHeaderHooks(new ResponseHeaders(out, response.status()));
         if (response.status() == 204) {
+            out.send();
+        } else if (head) {
+            // RFC 9110 §8.6: HEAD may carry the Content-Length the GET would have; the entity stays empty.
+            out.header(HeaderNames.CONTENT_LENGTH, Integer.toString(response.body().length));
             out.send();
         } else {
             out.send(response.body());
@@ -315,10 +335,10 @@ public final class ResponseCachePolicy implements Policy {
         LOG.log(Level.FINE, "cache " + what + " in Redis failed; serving without the cache", e);
     }
 
-    /** method, host, path, sorted query, key headers, consumer. */
+    /** "GET" (HEAD reads the GET entry), host, path, sorted query, key headers, consumer. */
     static String baseKey(Exchange exchange, Rules route, String consumer) {
         StringBuilder key = new StringBuilder(128);
-        key.append(exchange.request().prologue().method().text()).append(' ')
+        key.append(Method.GET.text()).append(' ')
                 .append(exchange.request().headers().first(HeaderNames.HOST).orElse("").toLowerCase(Locale.ROOT))
                 .append(exchange.request().path().rawPath()).append('?').append(sortedQuery(exchange.request().query().rawValue()));
         for (String header : route.keyHeaders()) {

@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.policy.access;
 
+import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
@@ -19,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Client address resolution, IP allow/deny and the upstream address guard, through a real proxy. */
 class AccessControlTest {
@@ -51,22 +51,8 @@ class AccessControlTest {
 
     static GatewayConfig config(GatewaySettings settings, AccessControl routeAccess) {
         GatewayConfig base = Snapshots.config(upstream.url(), "/");
-        return base.toBuilder().setSettings(settings)
-                .setRoutes(0, base.getRoutes(0).toBuilder().setAccess(routeAccess)).build();
-    }
-
-    @Test
-    void cidrsMatchV4AndV6() throws Exception {
-        assertThat(Cidr.parse("10.0.0.0/8").contains(InetAddress.getByName("10.200.1.1"))).isTrue();
-        assertThat(Cidr.parse("10.0.0.0/8").contains(InetAddress.getByName("11.0.0.1"))).isFalse();
-        assertThat(Cidr.parse("2001:db8::/32").contains(InetAddress.getByName("2001:db8:ffff::1"))).isTrue();
-        assertThat(Cidr.parse("2001:db8::/32").contains(InetAddress.getByName("2001:db9::1"))).isFalse();
-        assertThat(Cidr.parse("2001:db8::/32").contains(InetAddress.getByName("10.0.0.1"))).isFalse();
-        assertThat(Cidr.parse("192.168.1.7").contains(InetAddress.getByName("192.168.1.7"))).isTrue();
-        assertThat(Cidr.parse("0.0.0.0/0").contains(InetAddress.getByName("8.8.8.8"))).isTrue();
-        assertThatThrownBy(() -> Cidr.parse("10.0.0.0/33")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Cidr.parse("example.com/8")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Cidr.parse("300.1.1.1")).isInstanceOf(IllegalArgumentException.class);
+        return TestConfigs.allowLoopback(base.toBuilder().setSettings(settings)
+                .setRoutes(0, base.getRoutes(0).toBuilder().setAccess(routeAccess)).build());
     }
 
     @Test
@@ -134,6 +120,31 @@ class AccessControlTest {
     }
 
     @Test
+    void upstreamResolvingToLoopbackIsRefusedWithoutAnUpstreamPolicy() throws Exception {
+        try (ProxyServer proxy = proxy()) {
+            // A snapshot the control plane would reject ("localhost"), or one whose name only later
+            // resolves to loopback (/etc/hosts, DNS rebinding): the data plane decides on the address.
+            GatewayConfig noPolicy = Snapshots.config("http://localhost:" + upstream.port(), "/").toBuilder()
+                    .clearSettings().build();
+            proxy.serve(1, noPolicy);
+            upstream.clear();
+            HttpResponse<String> refused = get(proxy, "/x");
+            assertThat(refused.statusCode()).isEqualTo(502);
+            assertThat(refused.headers().firstValue("content-type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("application/json"));
+            assertThat(refused.body()).contains("\"error\":\"upstream_forbidden\"", "loopback address",
+                    "settings.upstreamPolicy.allowLoopback").doesNotContain("localhost", "127.0.0.1");
+            proxy.serve(2, Snapshots.config(upstream.url(), "/").toBuilder().clearSettings().build());
+            assertThat(get(proxy, "/x").statusCode()).isEqualTo(502);
+            assertThat(upstream.pending()).isZero();
+
+            proxy.serve(3, TestConfigs.allowLoopback(noPolicy));
+            assertThat(get(proxy, "/x").statusCode()).isEqualTo(200);
+            assertThat(upstream.pending()).isOne();
+        }
+    }
+
+    @Test
     void linkLocalAndMetadataAddressesAreAlwaysForbidden() throws Exception {
         UpstreamAddressGuard.Rules open = UpstreamAddressGuard.compile(
                 new io.gatehouse.dataplane.snapshot.SnapshotCompiler(10).compile(
@@ -144,6 +155,12 @@ class AccessControlTest {
                     .as(forbidden).isNotNull();
         }
         assertThat(UpstreamAddressGuard.forbidden(open, "127.0.0.1", InetAddress.getByName("127.0.0.1"))).isNull();
+        UpstreamAddressGuard.Rules noPolicy = UpstreamAddressGuard.compile(
+                new io.gatehouse.dataplane.snapshot.SnapshotCompiler(10).compile(
+                        Snapshots.snapshot(1, Snapshots.config(upstream.url(), "/").toBuilder().clearSettings().build()),
+                        io.gatehouse.dataplane.snapshot.SnapshotSource.CONTROL_PLANE));
+        assertThat(UpstreamAddressGuard.forbidden(noPolicy, "::1", InetAddress.getByName("::1"))).contains("loopback");
+        assertThat(UpstreamAddressGuard.forbidden(noPolicy, "127.0.0.1", InetAddress.getByName("127.0.0.1"))).contains("loopback");
         assertThat(UpstreamAddressGuard.forbidden(open, "10.1.2.3", InetAddress.getByName("10.1.2.3"))).isNull();
     }
 }

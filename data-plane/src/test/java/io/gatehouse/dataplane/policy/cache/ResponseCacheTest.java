@@ -7,6 +7,7 @@ import io.gatehouse.dataplane.policy.auth.Identity;
 import io.gatehouse.dataplane.redis.RedisConnections;
 import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
+import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.proto.config.v1.ApiKeyAuth;
 import io.gatehouse.proto.config.v1.AuthPolicy;
@@ -58,10 +59,12 @@ class ResponseCacheTest {
     static void start() throws Exception {
         upstream = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         upstream.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        // /<route>/<anything>?cc=..&vary=..&size=..&slow=1: counts hits per path+query, echoes accept-language
+        // /<route>/<anything>?cc=..&vary=..&size=..&slow=1: counts hits per path (HEADs apart, under
+        // "HEAD <path>"), echoes accept-language
         upstream.createContext("/", exchange -> {
             try (exchange) {
-                String key = exchange.getRequestURI().getRawPath();
+                boolean head = exchange.getRequestMethod().equals("HEAD");
+                String key = (head ? "HEAD " : "") + exchange.getRequestURI().getRawPath();
                 int n = HITS.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
                 Map<String, String> q = new java.util.HashMap<>();
                 String query = exchange.getRequestURI().getQuery();
@@ -83,6 +86,12 @@ class ResponseCacheTest {
                 String lang = exchange.getRequestHeaders().getFirst("Accept-Language");
                 byte[] body = q.containsKey("size") ? new byte[Integer.parseInt(q.get("size"))]
                         : ("hit " + n + " lang " + lang).getBytes(StandardCharsets.UTF_8);
+                if (head) {
+                    // what real servers do: the length the GET would have, and no body
+                    exchange.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+                    exchange.sendResponseHeaders(200, -1);
+                    return;
+                }
                 exchange.sendResponseHeaders(200, body.length);
                 exchange.getResponseBody().write(body);
             } catch (InterruptedException e) {
@@ -112,6 +121,19 @@ class ResponseCacheTest {
     static HttpResponse<String> get(String path, String... headers) {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(proxy.url(path)));
+            if (headers.length > 0) {
+                request.headers(headers);
+            }
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static HttpResponse<String> head(String path, String... headers) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(proxy.url(path)))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody());
             if (headers.length > 0) {
                 request.headers(headers);
             }
@@ -201,5 +223,66 @@ class ResponseCacheTest {
             }
         }
         assertThat(upstreamHits("/" + RUN + "-open/slow")).isEqualTo(1);
+    }
+
+    @Test
+    void headIsServedFromTheGetEntryWithItsContentLengthAndNoBody() throws Exception {
+        String path = open("h");
+        HttpResponse<String> miss = get(path);
+        assertThat(miss.headers().firstValue("X-Cache")).hasValue("MISS");
+        int length = miss.body().getBytes(StandardCharsets.UTF_8).length;
+
+        String host = "127.0.0.1:" + proxy.port(); // the Host the HTTP client sent: part of the key
+        // HEAD hit, then GET hit on the same connection: a body after the HEAD response would garble the GET
+        List<RawHttp.Response> responses = RawHttp.exchangeOnOneConnection(proxy.port(),
+                "HEAD " + path + " HTTP/1.1\r\nHost: " + host, "GET " + path + " HTTP/1.1\r\nHost: " + host);
+        RawHttp.Response head = responses.get(0);
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.header("x-cache")).isEqualTo("HIT");
+        assertThat(head.hasHeader("age")).isTrue();
+        assertThat(head.headers().get("content-length")).containsExactly(Integer.toString(length));
+        assertThat(head.hasHeader("transfer-encoding")).isFalse();
+        RawHttp.Response getAfter = responses.get(1);
+        assertThat(getAfter.status()).isEqualTo(200);
+        assertThat(getAfter.header("x-cache")).isEqualTo("HIT");
+        assertThat(getAfter.text()).isEqualTo(miss.body());
+
+        assertThat(upstreamHits(path)).isEqualTo(1);
+        assertThat(upstreamHits("HEAD " + path)).isZero();
+    }
+
+    @Test
+    void headMissIsForwardedAsHeadAndDoesNotPoisonTheGetEntry() {
+        String path = open("hm");
+        HttpResponse<String> first = head(path);
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(first.body()).isEmpty();
+        assertThat(head(path).headers().firstValue("X-Cache")).as("a HEAD response is not stored").hasValue("MISS");
+        assertThat(upstreamHits("HEAD " + path)).isEqualTo(2);
+        assertThat(upstreamHits(path)).isZero();
+
+        HttpResponse<String> get = get(path);
+        assertThat(get.headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(get.body()).isEqualTo("hit 1 lang null");
+        assertThat(get.headers().firstValue("Content-Length")).hasValue(Integer.toString(get.body().length()));
+        HttpResponse<String> again = get(path);
+        assertThat(again.headers().firstValue("X-Cache")).hasValue("HIT");
+        assertThat(again.body()).isEqualTo("hit 1 lang null");
+        HttpResponse<String> headHit = head(path);
+        assertThat(headHit.headers().firstValue("X-Cache")).hasValue("HIT");
+        assertThat(headHit.headers().firstValue("Content-Length")).hasValue(Integer.toString(get.body().length()));
+        assertThat(upstreamHits(path)).isEqualTo(1);
+        assertThat(upstreamHits("HEAD " + path)).isEqualTo(2);
+    }
+
+    @Test
+    void headFollowsVaryToTheMatchingVariant() {
+        String path = open("hv") + "?vary=Accept-Language";
+        String en = get(path, "Accept-Language", "en").body();
+        HttpResponse<String> headEn = head(path, "Accept-Language", "en");
+        assertThat(headEn.headers().firstValue("X-Cache")).hasValue("HIT");
+        assertThat(headEn.headers().firstValue("Content-Length")).hasValue(Integer.toString(en.length()));
+        assertThat(head(path, "Accept-Language", "de").headers().firstValue("X-Cache")).hasValue("MISS");
     }
 }

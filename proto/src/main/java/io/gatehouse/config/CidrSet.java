@@ -1,8 +1,9 @@
-package io.gatehouse.dataplane.policy.access;
+package io.gatehouse.config;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Logger;
 
 /** A precompiled list of CIDR blocks; immutable, thread-safe. */
 public final class CidrSet {
@@ -37,17 +38,18 @@ public final class CidrSet {
             try {
                 blocks.add(Cidr.parse(cidr));
             } catch (IllegalArgumentException e) {
-                java.util.logging.Logger.getLogger(CidrSet.class.getName())
-                        .warning(what + ": ignoring " + e.getMessage());
+                Logger.getLogger(CidrSet.class.getName()).warning(what + ": ignoring " + e.getMessage());
             }
         }
         return blocks.isEmpty() ? EMPTY : new CidrSet(blocks);
     }
 
+    /** Whether no block is listed. */
     public boolean isEmpty() {
         return blocks.length == 0;
     }
 
+    /** Whether any block contains {@code address}. */
     public boolean contains(InetAddress address) {
         for (Cidr block : blocks) {
             if (block.contains(address)) {

@@ -1,10 +1,18 @@
-package io.gatehouse.dataplane.policy.access;
+package io.gatehouse.config;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Optional;
 
-/** Parses IP address literals (v4 dotted quad or v6) without ever touching DNS. */
+/**
+ * Parses IP address literals without ever touching DNS; the one grammar for every address and CIDR
+ * the control plane validates and the data plane matches (access lists, trusted proxies, forwarded
+ * hops, upstream targets).
+ *
+ * <p>IPv4: exactly four decimal parts 0..255 without leading zeros ("010.0.0.1" is not an address:
+ * some parsers read a leading zero as octal, so the same text could name two addresses). IPv6: hex
+ * digits, colons and an embedded dotted quad, optionally in brackets and with a zone id ({@code %eth0}).
+ */
 public final class IpLiterals {
 
     private IpLiterals() {
@@ -36,7 +44,7 @@ public final class IpLiterals {
         }
         for (String part : parts) {
             if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit)
-                    || Integer.parseInt(part) > 255) {
+                    || (part.length() > 1 && part.charAt(0) == '0') || Integer.parseInt(part) > 255) {
                 return false;
             }
         }

@@ -1,4 +1,4 @@
-package io.gatehouse.dataplane.policy.access;
+package io.gatehouse.config;
 
 import java.net.InetAddress;
 import java.util.Arrays;
@@ -40,6 +40,7 @@ public final class Cidr {
         return new Cidr(mask(bytes, prefix), prefix);
     }
 
+    /** Whether {@code address} is in this block (never for an address of the other family). */
     public boolean contains(InetAddress address) {
         byte[] bytes = address.getAddress();
         if (bytes.length != network.length) {
