@@ -66,33 +66,54 @@ wait_http() { # url [seconds] [pid that must stay alive]
 now_ms() { date +%s%3N; }
 config_version() { curl -s "http://127.0.0.1:$1/config" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("version",0))' 2>/dev/null || echo 0; }
 
-UP=$(free_port); NGX=$(free_port); CPP=$(free_port)
+UP=$(free_port); NGX=$(free_port); NGXA=$(free_port); CPP=$(free_port); OTLP=$(free_port)
 DP1=$(free_port); DP1A=$(free_port); DP2=$(free_port); DP2A=$(free_port)
 
 # --- nginx: upstream + reverse proxy -------------------------------------------------------
 mkdir -p "$TMP/www" "$TMP/logs"
 chmod 755 "$TMP" "$TMP/www" # nginx workers may run as another user (www-data when started as root)
 printf 'hello from the benchmark upstream, a small static body of about 100 bytes..........\n' > "$TMP/www/index.html"
-cat > "$TMP/nginx.conf" <<NGINX
-worker_processes auto;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log warn;
+# The fixed upstream (and an OTLP/HTTP sink for data plane 1's spans: an empty 200 is a valid
+# ExportTraceServiceResponse) in one nginx with one worker; the reverse proxy in its own nginx,
+# measured with 1 worker and with "auto" (one per core), the faster of the two being reference (b).
+cat > "$TMP/upstream.conf" <<NGINX
+worker_processes 1;
+pid $TMP/upstream.pid;
+error_log $TMP/logs/upstream-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$UP; root $TMP/www; location / { try_files \$uri /index.html; } }
+  server { listen 127.0.0.1:$OTLP; location / { return 200; } }
+}
+NGINX
+proxy_conf() { # name workers port
+  cat > "$TMP/$1.conf" <<NGINX
+worker_processes $2;
+pid $TMP/$1.pid;
+error_log $TMP/logs/$1-error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
   keepalive_requests 1000000;
   upstream fixed { server 127.0.0.1:$UP; keepalive 128; }
-  server { listen 127.0.0.1:$UP; root $TMP/www; location / { try_files \$uri /index.html; } }
   server {
-    listen 127.0.0.1:$NGX;
+    listen 127.0.0.1:$3;
     location / { proxy_pass http://fixed; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }
 }
 NGINX
-"$NGINX" -p "$TMP" -c "$TMP/nginx.conf" -g 'daemon off;' 2>"$TMP/logs/nginx.stderr" &
-PIDS+=($!)
+}
+proxy_conf proxy1 1 "$NGX"
+proxy_conf proxyauto auto "$NGXA"
+for conf in upstream proxy1 proxyauto; do
+  "$NGINX" -p "$TMP" -c "$TMP/$conf.conf" -g 'daemon off;' 2>"$TMP/logs/$conf.stderr" &
+  PIDS+=($!)
+done
 wait_http "http://127.0.0.1:$UP/" 20
 wait_http "http://127.0.0.1:$NGX/" 20
+wait_http "http://127.0.0.1:$NGXA/" 20
 
 # --- control plane on a fresh database, two data planes ------------------------------------
 psql -h "${PGHOST:-127.0.0.1}" -U "${PGUSER:-postgres}" -q -c "DROP DATABASE IF EXISTS $DB_NAME" \
@@ -111,16 +132,23 @@ DP_OPTS=("${JOPTS[@]}")
 if [[ ${BENCH_JFR:-0} == 1 ]]; then
   DP_OPTS+=("-XX:StartFlightRecording=filename=$TMP/dp1.jfr,settings=profile,dumponexit=true")
 fi
-start_dp() { # id port admin [extra java opts...]
+start_dp() { # id port admin [extra java opts...]; per-DP environment in DP_ENV
   local id=$1 port=$2 admin=$3; shift 3
-  GATEHOUSE_NODE_ID=$id GATEHOUSE_CP_ADDRESS=127.0.0.1:$CPP GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_PORT=$port \
+  env GATEHOUSE_NODE_ID=$id GATEHOUSE_CP_ADDRESS=127.0.0.1:$CPP GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_PORT=$port \
     GATEHOUSE_ADMIN_PORT=$admin GATEHOUSE_STATE_DIR=$TMP/state-$id GATEHOUSE_DRAIN_TIMEOUT=1s \
-    OTEL_SDK_DISABLED=true OTEL_TRACES_EXPORTER=none OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none \
+    GATEHOUSE_REDIS_URL=${GATEHOUSE_BENCH_REDIS_URL:-redis://127.0.0.1:6379} "${DP_ENV[@]}" \
     "$JAVA" "$@" -jar "$DP_JAR" >"$TMP/logs/$id.log" 2>&1 &
   PIDS+=($!)
 }
+# Data plane 1 runs with all request telemetry on: metrics, and every request traced (sampler
+# ratio 1.0, the default once an exporter is set) and exported over OTLP/HTTP to the nginx sink.
+DP_ENV=(OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$OTLP
+  OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none)
 start_dp bench-dp1 "$DP1" "$DP1A" "${DP_OPTS[@]}"
 DP1_PID=${PIDS[-1]}
+# Data plane 2 runs with request telemetry off (no spans, request metrics or access log): the
+# difference between the two on the same route is the telemetry overhead.
+DP_ENV=(GATEHOUSE_REQUEST_TELEMETRY=off OTEL_SDK_DISABLED=true)
 start_dp bench-dp2 "$DP2" "$DP2A" "${JOPTS[@]}"
 DP2_PID=${PIDS[-1]}
 wait_http "http://127.0.0.1:$DP1A/healthz" 180 "$DP1_PID"
@@ -190,12 +218,25 @@ run_wrk() { # url [extra wrk args] -> "rps p50 p99 non2xx"
   parse_wrk "$TMP/wrk.out"
 }
 
-# warm-up (JIT) for the data plane, then the measured runs
-wrk -t"$THREADS" -c"$CONNS" -d10s "http://127.0.0.1:$DP1/" >/dev/null 2>&1
+# warm-up (JIT) for both data planes, then the measured runs
+wrk -t"$THREADS" -c"$CONNS" -d15s "http://127.0.0.1:$DP1/" >/dev/null 2>&1
+wrk -t"$THREADS" -c"$CONNS" -d15s "http://127.0.0.1:$DP2/" >/dev/null 2>&1
 declare -A R
 R[a]=$(run_wrk "http://127.0.0.1:$UP/")
-R[b]=$(run_wrk "http://127.0.0.1:$NGX/")
+R[b1]=$(run_wrk "http://127.0.0.1:$NGX/")
+R[bauto]=$(run_wrk "http://127.0.0.1:$NGXA/")
+if (( ${R[b1]%% *} >= ${R[bauto]%% *} )); then R[b]=${R[b1]}; else R[b]=${R[bauto]}; fi
 R[c]=$(run_wrk "http://127.0.0.1:$DP1/")
+R[c0]=$(run_wrk "http://127.0.0.1:$DP2/")
+
+# (e) the plain route with a distributed rate limit (Redis, one EVALSHA per request) that never
+# trips: the cost of limiting itself
+write_config "$TMP/limited.yaml" 0 "" "    rateLimiting:
+      limits: [{name: per-ip, algorithm: TOKEN_BUCKET, limit: 1000000000, period: 1s, key: {clientIp: true}}]
+"
+apply_and_wait "$TMP/limited.yaml" "$DP1A" "$DP2A" >/dev/null
+wrk -t"$THREADS" -c"$CONNS" -d5s "http://127.0.0.1:$DP1/" >/dev/null 2>&1
+R[e]=$(run_wrk "http://127.0.0.1:$DP1/")
 
 # (d) many routes + policies
 POLICY_UPSTREAM='    circuitBreaker: {consecutiveFailures: 50, failureRatePercent: 50, window: 10s, openDuration: 5s}
@@ -214,8 +255,10 @@ R[d]=$(run_wrk "http://127.0.0.1:$DP1/")
 # p99 at about half of nginx-proxy saturation: each connection waits delay() ms between requests
 read -r b_rps _ <<<"${R[b]}"
 HALF=$((${b_rps%.*} / 2))
-HALF_CONNS=20
-DELAY=$(python3 -c "print(max(0, int($HALF_CONNS * 1000 / max($HALF,1))))")
+# delay() has millisecond resolution: wait 2 ms before each request and size the connection count
+# so that 2 ms plus ~0.5 ms of response time per request adds up to the target rate.
+DELAY=2
+HALF_CONNS=$(python3 -c "print(max(1, round($HALF * 2.5 / 1000)))")
 cat > "$TMP/throttle.lua" <<LUA
 function delay() return $DELAY end
 LUA
@@ -248,19 +291,28 @@ TALL=$(($(now_ms) - start))
 
 # --- report --------------------------------------------------------------------------------
 python3 - "${R[a]}" "${R[b]}" "${R[c]}" "${R[d]}" "$H_a" "$H_c" "$T1K" "$T10K" "$TALL" "$THREADS" "$CONNS" \
-  "$DURATION" "$HALF" "$(nproc)" <<'PY'
+  "$DURATION" "$HALF" "$(nproc)" "${R[c0]}" "${R[e]}" "${R[b1]}" "${R[bauto]}" "$HALF_CONNS" <<'PY'
 import sys
 a, b, c, d, ha, hc = (s.split() for s in sys.argv[1:7])
-t1k, t10k, tall, threads, conns, dur, half, cores = sys.argv[7:]
-rows = [("(a) direct to nginx upstream", a), ("(b) nginx reverse proxy", b),
-        ("(c) Gatehouse, one plain route", c), ("(d) Gatehouse, 1001 routes + retry/breaker/limits", d)]
+t1k, t10k, tall, threads, conns, dur, half, cores = sys.argv[7:15]
+c0, e, b1, bauto = (s.split() for s in sys.argv[15:19])
+half_conns = sys.argv[19]
+rows = [("(a) direct to nginx upstream", a),
+        ("(b) nginx reverse proxy, 1 worker" + (" = reference" if b == b1 else ""), b1),
+        ("(b) nginx reverse proxy, auto workers" + (" = reference" if b == bauto else ""), bauto),
+        ("(c) Gatehouse, one plain route (metrics + every request traced, OTLP export)", c),
+        ("(c0) Gatehouse, one plain route, request telemetry off", c0),
+        ("(d) Gatehouse, 1001 routes + retry/breaker/limits", d),
+        ("(e) Gatehouse, plain route + Redis rate limit (token bucket, never trips)", e)]
 brps, bp99 = float(b[0]), float(b[2])
 print(f"\nwrk -t{threads} -c{conns} -d{dur} on {cores} cores, all on loopback (same machine as the load generator)\n")
 print("| target | req/s | p50 ms | p99 ms | req/s vs (b) | p99 vs (b) | non-2xx |")
 print("|---|---:|---:|---:|---:|---:|---:|")
 for name, r in rows:
     print(f"| {name} | {float(r[0]):.0f} | {float(r[1]):.2f} | {float(r[2]):.2f} | {float(r[0])/brps:.2f}x | {float(r[2])/bp99:.2f}x | {r[3]} |")
-print(f"\np99 at ~half of (b)'s saturation (target {half} req/s, 20 connections, wrk Lua delay()):")
+print(f"\ntelemetry overhead, (c) vs (c0): {100 * (1 - float(c[0]) / float(c0[0])):.1f}% req/s (target <= 10%)")
+print(f"rate limiting, (e) vs (c): {float(e[0]) / float(c[0]):.2f}x req/s (target >= 0.8x)")
+print(f"\np99 at ~half of (b)'s saturation (target {half} req/s, {half_conns} connections each waiting 2 ms before every request, wrk Lua delay()):")
 print(f"| target | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|")
 print(f"| direct (a) | {ha[0]} | {float(ha[1]):.2f} | {float(ha[2]):.2f} |")
 print(f"| Gatehouse (c) | {hc[0]} | {float(hc[1]):.2f} | {float(hc[2]):.2f} |")

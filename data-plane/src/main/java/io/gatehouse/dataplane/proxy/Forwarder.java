@@ -9,6 +9,7 @@ import io.gatehouse.dataplane.telemetry.UpstreamCall;
 import io.gatehouse.dataplane.upstream.AttemptOutcome;
 import io.gatehouse.dataplane.upstream.ClientSettings;
 import io.gatehouse.dataplane.upstream.PickedTarget;
+import io.gatehouse.dataplane.upstream.PooledConnection;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.upstream.UpstreamSelection;
 import io.gatehouse.dataplane.upstream.UpstreamTarget;
@@ -214,6 +215,10 @@ public final class Forwarder implements Policy.Next {
      *                          body could not be read)
      */
     Attempt attempt(Exchange exchange, UpstreamTarget target, int attemptNumber) {
+        return attempt(exchange, target, attemptNumber, false);
+    }
+
+    private Attempt attempt(Exchange exchange, UpstreamTarget target, int attemptNumber, boolean freshConnection) {
         ServerRequest request = exchange.request();
         CompiledRoute route = exchange.route();
         RequestBody body = exchange.attribute(BODY).orElseGet(RequestBody::empty);
@@ -237,9 +242,14 @@ public final class Forwarder implements Policy.Next {
 
         boolean streaming = body.isPresent() && !body.isBuffered();
         AttemptGuard guard = AttemptGuard.start(route.timeouts().request(), route.timeouts().idle(), streaming);
+        PooledConnection pooled = null;
         try {
             // HTTP/1.1: a connection from the keep-alive pool (idle timeout); connecting can fail here.
-            clients.keepAliveConnection(settings, route.timeouts().connect(), target).ifPresent(upstreamRequest::connection);
+            pooled = clients.keepAliveConnection(settings, route.timeouts().connect(), target, freshConnection)
+                    .orElse(null);
+            if (pooled != null) {
+                upstreamRequest.connection(pooled.connection());
+            }
             HttpClientResponse response;
             if (!body.isPresent()) {
                 response = upstreamRequest.request();
@@ -259,8 +269,28 @@ public final class Forwarder implements Policy.Next {
             guard.close();
             GatewayException failure = classify(e, guard, route, target);
             call.failed(failure);
+            if (closedWhileIdle(failure, pooled, request.prologue().method(), body)) {
+                // Not the upstream failing and not a retry: the same attempt again, on a new connection.
+                LOG.fine(() -> "request " + exchange.requestId() + ": reused upstream connection was closed ("
+                        + failure.getMessage() + "); sending again on a new connection");
+                return attempt(exchange, target, attemptNumber, true);
+            }
             throw failure;
         }
+    }
+
+    /**
+     * Whether a failed attempt is the keep-alive race: the upstream closed a pooled connection while
+     * it sat idle and the request went out on it anyway (it then reads EOF or a reset before any
+     * response byte). Sending it again on a new connection is safe when the request can be replayed
+     * as a whole and repeating it is harmless even if the upstream did see it (an idempotent
+     * method, RFC 9110 §9.2.2), the rule HTTP clients such as Go's transport apply. Everything
+     * else fails as it is (and may still be retried by the route's retry policy).
+     */
+    private static boolean closedWhileIdle(GatewayException failure, PooledConnection pooled, Method method,
+                                           RequestBody body) {
+        return pooled != null && pooled.reused() && failure.error() == GatewayError.UPSTREAM_ERROR
+                && (!body.isPresent() || body.isBuffered()) && RetrySettings.isIdempotent(method);
     }
 
     private static GatewayException classify(RuntimeException failure, AttemptGuard guard, CompiledRoute route,

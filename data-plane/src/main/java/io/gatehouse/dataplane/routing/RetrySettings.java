@@ -35,6 +35,11 @@ public record RetrySettings(int retries, Set<RetryCondition> retryOn, Duration b
     private static final Set<Method> IDEMPOTENT = Set.of(Method.GET, Method.HEAD, Method.OPTIONS, Method.PUT,
             Method.DELETE);
 
+    /** Whether RFC 9110 §9.2.2 calls {@code method} idempotent (TRACE aside: never proxied on). */
+    public static boolean isIdempotent(Method method) {
+        return IDEMPOTENT.contains(method);
+    }
+
     /** No retries at all (routes without a retry policy). */
     public static final RetrySettings NONE = new RetrySettings(0, ALL_CONDITIONS, DEFAULT_BASE_BACKOFF,
             DEFAULT_MAX_BACKOFF, false, DEFAULT_BUDGET_PERCENT, 0);
@@ -77,7 +82,7 @@ public record RetrySettings(int retries, Set<RetryCondition> retryOn, Duration b
 
     /** Whether a request with {@code method} may be retried at all under this policy. */
     public boolean allowsMethod(Method method) {
-        return retries > 0 && (retryNonIdempotent || IDEMPOTENT.contains(method));
+        return retries > 0 && (retryNonIdempotent || isIdempotent(method));
     }
 
     /** Whether an upstream response status (502/503/504) is a retry condition. */

@@ -1,7 +1,6 @@
 package io.gatehouse.dataplane.upstream;
 
 import io.helidon.common.tls.Tls;
-import io.helidon.webclient.api.ClientConnection;
 import io.helidon.webclient.api.ConnectionKey;
 import io.helidon.webclient.api.Proxy;
 import io.helidon.webclient.api.TcpClientConnection;
@@ -57,18 +56,18 @@ final class KeepAlivePool implements AutoCloseable {
     /**
      * An open connection to {@code target} for one request: the most recently released idle one
      * that is neither expired nor broken, else a new one connected by {@code client} (its connect
-     * timeout, TLS and socket options). Helidon hands it back here when the response is done, or
-     * closes it.
+     * timeout, TLS and socket options); always a new one when {@code fresh}. Helidon hands it back
+     * here when the response is done, or closes it.
      *
      * @throws RuntimeException the client's own connect failures (e.g. an {@code UncheckedIOException})
      */
-    ClientConnection checkout(WebClient client, UpstreamTarget target) {
+    PooledConnection checkout(WebClient client, UpstreamTarget target, boolean fresh) {
         Deque<Idle> queue = idle.computeIfAbsent(new Address(target.scheme(), target.host(), target.port()),
                 address -> new ConcurrentLinkedDeque<>());
         long now = System.nanoTime();
-        for (Idle entry = queue.pollFirst(); entry != null; entry = queue.pollFirst()) {
+        for (Idle entry = fresh ? null : queue.pollFirst(); entry != null; entry = queue.pollFirst()) {
             if (reusable(entry, now)) {
-                return entry.connection();
+                return new PooledConnection(entry.connection(), true);
             }
             entry.connection().closeResource();
         }
@@ -76,9 +75,9 @@ final class KeepAlivePool implements AutoCloseable {
         ConnectionKey key = ConnectionKey.create(target.scheme(), target.host(), target.port(),
                 "https".equals(target.scheme()) ? config.tls() : NO_TLS,
                 config.dnsResolver(), config.dnsAddressLookup(), Proxy.noProxy());
-        return TcpClientConnection.create(client, key, HTTP1_ALPN, connection -> release(queue, connection),
-                connection -> {
-                }).connect();
+        return new PooledConnection(TcpClientConnection.create(client, key, HTTP1_ALPN,
+                connection -> release(queue, connection), connection -> {
+                }).connect(), false);
     }
 
     /** Closes the idle connections that expired or broke. Called by the reaper; safe at any time. */

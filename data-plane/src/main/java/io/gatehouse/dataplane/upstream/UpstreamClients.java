@@ -2,7 +2,6 @@ package io.gatehouse.dataplane.upstream;
 
 import io.gatehouse.proto.config.v1.UpstreamProtocol;
 import io.helidon.common.tls.Tls;
-import io.helidon.webclient.api.ClientConnection;
 import io.helidon.webclient.api.Proxy;
 import io.helidon.webclient.api.WebClient;
 import io.helidon.webclient.http2.Http2ClientProtocolConfig;
@@ -60,14 +59,15 @@ public final class UpstreamClients implements AutoCloseable {
      * The connection an attempt to {@code target} uses: for an HTTP/1.1 upstream an idle
      * keep-alive connection from the settings' pool, or a new one connected now with the client
      * for {@code connectTimeout} (its connect failures are the client's, thrown here); pass it to
-     * the request ({@code HttpClientRequest.connection}). Empty for HTTP/2 upstreams.
+     * the request ({@code HttpClientRequest.connection}). {@code fresh}: never an idle one (the
+     * retry after a reused connection turned out closed). Empty for HTTP/2 upstreams.
      */
-    public Optional<ClientConnection> keepAliveConnection(ClientSettings settings, Duration connectTimeout,
-                                                          UpstreamTarget target) {
+    public Optional<PooledConnection> keepAliveConnection(ClientSettings settings, Duration connectTimeout,
+                                                          UpstreamTarget target, boolean fresh) {
         if (settings.protocol() != UpstreamProtocol.HTTP1) {
             return Optional.empty();
         }
-        return Optional.of(pool(settings).checkout(client(settings, connectTimeout), target));
+        return Optional.of(pool(settings).checkout(client(settings, connectTimeout), target, fresh));
     }
 
     /** Stops the reaper and closes the idle connections (requests in flight finish, then close theirs). */
