@@ -304,4 +304,28 @@ class RateLimitTest {
             }
         }
     }
+
+    @Test
+    void redisThatStopsAnsweringFallsBackAfterTheCommandTimeout() throws Exception {
+        try (RedisProcess own = RedisProcess.start("ratelimit-paused");
+             RedisConnections connections = RedisConnections.create(own.url(), Duration.ofMillis(200));
+             RedisConnections admin = RedisConnections.create(own.url(), Duration.ofSeconds(2))) {
+            Await.until("connected to Redis", () -> connections.strings().isPresent() && admin.strings().isPresent());
+            RateLimiter limiter = new RateLimiter(connections);
+            List<LimitCheck> checks = List.of(new LimitCheck(new LimitSpec("all", LimitSpec.Algorithm.FIXED_WINDOW,
+                    10, 60_000, 10, LimitSpec.KeySource.ROUTE, "", 5, java.util.Set.of()), "{rl-paused}:all"));
+            assertThat(limiter.decide("paused", checks).distributed()).isTrue();
+
+            // Redis keeps the connection open but answers nothing for 5 s: only the command timeout
+            // (Lettuce's, the one bound on the request path) can end the wait.
+            admin.strings().orElseThrow().sync().clientPause(5_000);
+            long start = System.nanoTime();
+            Decision decision = limiter.decide("paused", checks);
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+
+            assertThat(decision.distributed()).as("decided locally").isFalse();
+            assertThat(decision.allowed()).isTrue();
+            assertThat(waited).as("well before Redis answers again").isLessThan(Duration.ofSeconds(4));
+        }
+    }
 }
