@@ -28,7 +28,11 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  *
  * <p>Two places retire connections: {@link #checkout} closes expired or broken ones it finds
  * before it returns one, and {@link #closeExpired} (run periodically by {@link UpstreamClients})
- * closes the ones nobody asked for, so the upstream sees the close soon after the timeout. A
+ * closes the ones nobody asked for, so the upstream sees the close soon after the timeout. The
+ * same sweep starts Helidon's close monitor on connections idle for {@link #MONITOR_AFTER}, so an
+ * upstream closing an idle connection marks it broken before it is reused; the race that remains
+ * (a close just as a request goes out) is covered by the forwarder sending idempotent requests
+ * again on a fresh connection ({@link PooledConnection#reused()}). A
  * connection is either in an idle queue or owned by one request; whoever takes it out of the queue
  * (a checkout, or the reaper through {@code remove}) owns it. One queue per target address ever
  * used (never removed: a few objects per address). Thread-safe, lock-free.
@@ -41,8 +45,19 @@ final class KeepAlivePool implements AutoCloseable {
     private record Address(String scheme, String host, int port) {
     }
 
-    private record Idle(TcpClientConnection connection, long sinceNanos) {
+    /** An idle connection, since when, and whether Helidon's close monitor is watching it. */
+    private record Idle(TcpClientConnection connection, long sinceNanos, boolean monitored) {
     }
+
+    /**
+     * How long a connection sits idle before a monitor watches it for an upstream close. Helidon's
+     * monitor is a virtual thread blocked reading the idle socket, which the next request must stop
+     * and join; started on every release it cost ~10% of the data plane's CPU per proxied request
+     * (bench/README.md). Busy connections are reused well within this and never get one; a
+     * connection idle longer gets one from the reaper, so an upstream that drops idle connections
+     * (Node.js and Apache after 5 s, say) is noticed before the connection is handed out again.
+     */
+    static final Duration MONITOR_AFTER = Duration.ofMillis(200);
 
     private final Duration idleTimeout;
     private final Map<Address, Deque<Idle>> idle = new ConcurrentHashMap<>();
@@ -80,13 +95,26 @@ final class KeepAlivePool implements AutoCloseable {
                 }).connect(), false);
     }
 
-    /** Closes the idle connections that expired or broke. Called by the reaper; safe at any time. */
+    /**
+     * Closes the idle connections that expired or broke and starts the close monitor on those idle
+     * for {@link #MONITOR_AFTER}. Called by the reaper; safe at any time.
+     */
     void closeExpired() {
         long now = System.nanoTime();
+        long monitorAfter = MONITOR_AFTER.toNanos();
         for (Deque<Idle> queue : idle.values()) {
             for (Idle entry : queue) {
-                if (!reusable(entry, now) && queue.remove(entry)) { // a checkout may have taken it meanwhile
-                    entry.connection().closeResource();
+                if (!reusable(entry, now)) {
+                    if (queue.remove(entry)) { // a checkout may have taken it meanwhile
+                        entry.connection().closeResource();
+                    }
+                } else if (!entry.monitored() && now - entry.sinceNanos() >= monitorAfter && queue.remove(entry)) {
+                    // Owned while out of the queue, so no request reads the socket as the monitor starts.
+                    entry.connection().helidonSocket().idle();
+                    queue.offerLast(new Idle(entry.connection(), entry.sinceNanos(), true));
+                    if (closed) {
+                        close();
+                    }
                 }
             }
         }
@@ -112,12 +140,10 @@ final class KeepAlivePool implements AutoCloseable {
         if (closed || !connection.isConnected()) {
             return false;
         }
-        // Helidon's idle monitor (started by idle() below) gives a connection up after the socket read
-        // timeout; make that the idle timeout rather than whatever the last request's read timeout was.
+        // Helidon's idle monitor (started by closeExpired) gives a connection up after the socket read
+        // timeout; make that the idle timeout rather than the requests' (none: AttemptGuard times them).
         connection.readTimeout(Duration.ofMillis(Math.min(idleTimeout.toMillis(), Integer.MAX_VALUE)));
-        // Before queueing, as Helidon's own cache does: the monitor notices an upstream close while idle.
-        connection.helidonSocket().idle();
-        queue.offerFirst(new Idle(connection, System.nanoTime()));
+        queue.offerFirst(new Idle(connection, System.nanoTime(), false));
         if (closed) {
             close(); // raced with close(): do not leave it behind
         }

@@ -33,9 +33,12 @@ import java.util.logging.Logger;
 public final class UpstreamClients implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(UpstreamClients.class.getName());
-    /** Bounds of the reaper's period per pool (a quarter of its idle timeout). */
+    /**
+     * Bounds of the reaper's period per pool: a quarter of its idle timeout, but often enough to
+     * start close monitors soon after {@link KeepAlivePool#MONITOR_AFTER}.
+     */
     private static final long MIN_REAP_MILLIS = 10;
-    private static final long MAX_REAP_MILLIS = 5_000;
+    private static final long MAX_REAP_MILLIS = KeepAlivePool.MONITOR_AFTER.toMillis() / 2;
 
     private record Key(ClientSettings settings, Duration connectTimeout) {
     }

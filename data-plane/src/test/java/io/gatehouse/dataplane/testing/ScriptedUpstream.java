@@ -66,6 +66,11 @@ public final class ScriptedUpstream implements AutoCloseable {
             out.flush();
         }
 
+        /** Closes the connection normally (FIN), as a server's keep-alive timeout does. */
+        public void close() throws IOException {
+            socket.close();
+        }
+
         /** Closes with a TCP RST (SO_LINGER 0). */
         public void reset() throws IOException {
             socket.setSoLinger(true, 0);

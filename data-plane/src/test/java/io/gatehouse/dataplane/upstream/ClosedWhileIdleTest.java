@@ -76,4 +76,33 @@ class ClosedWhileIdleTest {
         assertThat(upstream.requests()).as("the unanswered POST is not repeated").isEqualTo(2);
         assertThat(upstream.connections()).isEqualTo(1);
     }
+
+    @Test
+    void connectionTheUpstreamClosedWhileIdleIsNotUsedForTheNextRequest() throws Exception {
+        // Like Node.js or Apache: the upstream closes a keep-alive connection idle for 300 ms.
+        try (ScriptedUpstream closesIdle = new ScriptedUpstream((request, connection) -> {
+            connection.respond(200, "served " + request.method());
+            Thread.startVirtualThread(() -> {
+                try {
+                    Thread.sleep(300);
+                    connection.close();
+                } catch (Exception e) {
+                    // the test is over
+                }
+            });
+            return true;
+        }); ProxyServer own = new ProxyServer().serve(1, Snapshots.config(closesIdle.url(), "/"))) {
+            HttpRequest post = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + own.port() + "/x"))
+                    .POST(HttpRequest.BodyPublishers.ofString("order=1")).build();
+            assertThat(CLIENT.send(post, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+            Thread.sleep(1_500); // time passing: the upstream closes, the pool's close monitor notices
+
+            // A POST is never sent twice, so this 200 means the closed connection was not handed out.
+            HttpResponse<String> second = CLIENT.send(post, HttpResponse.BodyHandlers.ofString());
+            assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+            assertThat(closesIdle.connections()).isEqualTo(2);
+            assertThat(closesIdle.requests()).isEqualTo(2);
+        }
+    }
 }
