@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -49,7 +50,7 @@ public final class ProxyHandler implements Handler {
     public void handle(ServerRequest request, ServerResponse response) {
         long start = System.nanoTime();
         String clientId = request.headers().first(ProxyHeaders.X_REQUEST_ID).orElse(null);
-        String requestId = ProxyHeaders.isUsableRequestId(clientId) ? clientId : UUID.randomUUID().toString();
+        String requestId = ProxyHeaders.isUsableRequestId(clientId) ? clientId : newRequestId();
         Exchange exchange = new Exchange(request, response, snapshots.get(), requestId, start,
                 peerAddress(request));
         try {
@@ -85,5 +86,16 @@ public final class ProxyHandler implements Handler {
             return inet.getAddress();
         }
         return InetAddress.getLoopbackAddress();
+    }
+
+    /**
+     * A random version-4 UUID from {@link ThreadLocalRandom}: request ids need to be unique, not
+     * unpredictable, and {@code UUID.randomUUID()} takes a lock around SecureRandom on every request.
+     */
+    static String newRequestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
+        long low = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48); // IETF variant
+        return new UUID(high, low).toString();
     }
 }

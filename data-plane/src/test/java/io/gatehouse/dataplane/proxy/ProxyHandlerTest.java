@@ -330,4 +330,18 @@ class ProxyHandlerTest {
         return CLIENT.send(HttpRequest.newBuilder(URI.create(proxy.url(path))).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
+
+    @Test
+    void generatedRequestIdsAreDistinctVersion4Uuids() {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        for (int i = 0; i < 1000; i++) {
+            String id = ProxyHandler.newRequestId();
+            java.util.UUID uuid = java.util.UUID.fromString(id);
+            assertThat(uuid.version()).isEqualTo(4);
+            assertThat(uuid.variant()).isEqualTo(2);
+            assertThat(uuid.toString()).isEqualTo(id);
+            ids.add(id);
+        }
+        assertThat(ids).hasSize(1000);
+    }
 }
