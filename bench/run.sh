@@ -231,6 +231,7 @@ run_wrk() { # url [extra wrk args] -> "rps p50 p99 non2xx"
 wrk -t"$THREADS" -c"$CONNS" -d15s "http://127.0.0.1:$DP1/" >/dev/null 2>&1
 wrk -t"$THREADS" -c"$CONNS" -d10s "http://127.0.0.1:$DP1/limited" >/dev/null 2>&1
 wrk -t"$THREADS" -c"$CONNS" -d15s "http://127.0.0.1:$DP2/" >/dev/null 2>&1
+wrk -t"$THREADS" -c"$CONNS" -d10s "http://127.0.0.1:$DP2/limited" >/dev/null 2>&1
 declare -A R
 R[a]=$(run_wrk "http://127.0.0.1:$UP/")
 R[b1]=$(run_wrk "http://127.0.0.1:$NGX/")
@@ -245,8 +246,9 @@ for ((round = 1; round <= ROUNDS; round++)); do
   RUNS[c]+="$(run_wrk "http://127.0.0.1:$DP1/")"$'\n'
   RUNS[c0]+="$(run_wrk "http://127.0.0.1:$DP2/")"$'\n'
   RUNS[e]+="$(run_wrk "http://127.0.0.1:$DP1/limited")"$'\n'
+  RUNS[e0]+="$(run_wrk "http://127.0.0.1:$DP2/limited")"$'\n'
 done
-for key in c c0 e; do R[$key]=$(printf '%s' "${RUNS[$key]}" | grep . | median_of); done
+for key in c c0 e e0; do R[$key]=$(printf '%s' "${RUNS[$key]}" | grep . | median_of); done
 # (d) many routes + policies
 POLICY_UPSTREAM='    circuitBreaker: {consecutiveFailures: 50, failureRatePercent: 50, window: 10s, openDuration: 5s}
 '
@@ -300,19 +302,21 @@ TALL=$(($(now_ms) - start))
 
 # --- report --------------------------------------------------------------------------------
 python3 - "${R[a]}" "${R[b]}" "${R[c]}" "${R[d]}" "$H_a" "$H_c" "$T1K" "$T10K" "$TALL" "$THREADS" "$CONNS" \
-  "$DURATION" "$HALF" "$(nproc)" "${R[c0]}" "${R[e]}" "${R[b1]}" "${R[bauto]}" "$HALF_CONNS" <<'PY'
+  "$DURATION" "$HALF" "$(nproc)" "${R[c0]}" "${R[e]}" "${R[b1]}" "${R[bauto]}" "$HALF_CONNS" "${R[e0]}" <<'PY'
 import sys
 a, b, c, d, ha, hc = (s.split() for s in sys.argv[1:7])
 t1k, t10k, tall, threads, conns, dur, half, cores = sys.argv[7:15]
 c0, e, b1, bauto = (s.split() for s in sys.argv[15:19])
 half_conns = sys.argv[19]
+e0 = sys.argv[20].split()
 rows = [("(a) direct to nginx upstream", a),
         ("(b) nginx reverse proxy, 1 worker" + (" = reference" if b == b1 else ""), b1),
         ("(b) nginx reverse proxy, auto workers" + (" = reference" if b == bauto else ""), bauto),
         ("(c) Gatehouse, one plain route (metrics + every request traced, OTLP export)", c),
         ("(c0) Gatehouse, one plain route, request telemetry off", c0),
         ("(d) Gatehouse, 1001 routes + retry/breaker/limits", d),
-        ("(e) Gatehouse, plain route + Redis rate limit (token bucket, never trips)", e)]
+        ("(e) Gatehouse, plain route + Redis rate limit (token bucket, never trips)", e),
+        ("(e0) as (e), request telemetry off", e0)]
 brps, bp99 = float(b[0]), float(b[2])
 print(f"\nwrk -t{threads} -c{conns} -d{dur} on {cores} cores, all on loopback (same machine as the load generator)\n")
 print("| target | req/s | p50 ms | p99 ms | req/s vs (b) | p99 vs (b) | non-2xx |")
@@ -320,7 +324,8 @@ print("|---|---:|---:|---:|---:|---:|---:|")
 for name, r in rows:
     print(f"| {name} | {float(r[0]):.0f} | {float(r[1]):.2f} | {float(r[2]):.2f} | {float(r[0])/brps:.2f}x | {float(r[2])/bp99:.2f}x | {r[3]} |")
 print(f"\ntelemetry overhead, (c) vs (c0): {100 * (1 - float(c[0]) / float(c0[0])):.1f}% req/s (target <= 10%)")
-print(f"rate limiting, (e) vs (c): {float(e[0]) / float(c[0]):.2f}x req/s (target >= 0.8x)")
+print(f"rate limiting, (e) vs (c) (every request traced): {float(e[0]) / float(c[0]):.2f}x req/s;"
+      f" (e0) vs (c0) (telemetry off): {float(e0[0]) / float(c0[0]):.2f}x (target >= 0.8x)")
 print(f"\np99 at ~half of (b)'s saturation (target {half} req/s, {half_conns} connections each waiting 2 ms before every request, wrk Lua delay()):")
 print(f"| target | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|")
 print(f"| direct (a) | {ha[0]} | {float(ha[1]):.2f} | {float(ha[2]):.2f} |")
@@ -333,7 +338,7 @@ print(f"| apply -> both data planes serving the new routes | {tall} |")
 PY
 
 rounds() { printf '%s' "${RUNS[$1]}" | grep . | awk '{printf "%s%s", sep, $1; sep=", "}'; }
-echo "req/s of each round: (c) $(rounds c); (c0) $(rounds c0); (e) $(rounds e) (median kept)"
+echo "req/s of each round: (c) $(rounds c); (c0) $(rounds c0); (e) $(rounds e); (e0) $(rounds e0) (median kept)"
 
 if [[ ${BENCH_JFR:-0} == 1 ]]; then
   kill -TERM "$DP1_PID" 2>/dev/null || true
