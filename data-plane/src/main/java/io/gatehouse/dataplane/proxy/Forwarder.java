@@ -15,6 +15,7 @@ import io.gatehouse.dataplane.upstream.UpstreamSelection;
 import io.gatehouse.dataplane.upstream.UpstreamTarget;
 import io.gatehouse.dataplane.policy.access.UpstreamAddressGuard;
 import io.gatehouse.proto.config.v1.RetryCondition;
+import io.gatehouse.proto.config.v1.UpstreamProtocol;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -232,11 +233,7 @@ public final class Forwarder implements Policy.Next {
                 .uri(target.uriFor(upstreamPathAndQuery(exchange)))
                 .skipUriEncoding(true)
                 .followRedirects(false)
-                // No socket read timeout: AttemptGuard enforces the request and idle timeouts (it
-                // interrupts the reading thread, which closes the socket). A socket timeout on top made
-                // every upstream read a timed park, i.e. a wake-up of the JDK's timer thread per read:
-                // ~10% of the data plane's CPU per proxied request (bench/README.md).
-                .readTimeout(Duration.ZERO)
+                .readTimeout(readTimeout(settings, route))
                 .headers(headers -> {
                     upstreamHeaders(exchange, target, body, headers);
                     headers.set(ATTEMPT_HEADER, Integer.toString(attemptNumber + 1)); // 1 = first try
@@ -280,6 +277,22 @@ public final class Forwarder implements Policy.Next {
             }
             throw failure;
         }
+    }
+
+    /**
+     * HTTP/1.1: none. AttemptGuard enforces the request and idle timeouts (it interrupts the reading
+     * thread, which closes the socket); a socket timeout on top made every upstream read a timed
+     * park, i.e. a wake-up of the JDK's timer thread per read, ~10% of the data plane's CPU per
+     * proxied request (bench/README.md). HTTP/2: Helidon waits for stream data with this as its
+     * deadline (zero would expire at once), so there it stays a backstop behind AttemptGuard.
+     */
+    private static Duration readTimeout(ClientSettings settings, CompiledRoute route) {
+        if (settings.protocol() == UpstreamProtocol.HTTP1) {
+            return Duration.ZERO;
+        }
+        Duration request = route.timeouts().request();
+        Duration idle = route.timeouts().idle();
+        return (request.compareTo(idle) >= 0 ? request : idle).plusSeconds(1);
     }
 
     /**
