@@ -110,6 +110,9 @@ final class KeepAlivePool implements AutoCloseable {
                     }
                 } else if (!entry.monitored() && now - entry.sinceNanos() >= monitorAfter && queue.remove(entry)) {
                     // Owned while out of the queue, so no request reads the socket as the monitor starts.
+                    // The monitor gives a connection up after the socket read timeout: make that the idle
+                    // timeout (requests leave none: AttemptGuard times them).
+                    entry.connection().readTimeout(Duration.ofMillis(Math.min(idleTimeout.toMillis(), Integer.MAX_VALUE)));
                     entry.connection().helidonSocket().idle();
                     queue.offerLast(new Idle(entry.connection(), entry.sinceNanos(), true));
                     if (closed) {
@@ -140,9 +143,6 @@ final class KeepAlivePool implements AutoCloseable {
         if (closed || !connection.isConnected()) {
             return false;
         }
-        // Helidon's idle monitor (started by closeExpired) gives a connection up after the socket read
-        // timeout; make that the idle timeout rather than the requests' (none: AttemptGuard times them).
-        connection.readTimeout(Duration.ofMillis(Math.min(idleTimeout.toMillis(), Integer.MAX_VALUE)));
         queue.offerFirst(new Idle(connection, System.nanoTime(), false));
         if (closed) {
             close(); // raced with close(): do not leave it behind
