@@ -122,6 +122,12 @@ public final class RedisConnections implements AutoCloseable {
         return Optional.ofNullable(connection);
     }
 
+    /** Whether the shared String-codec connection (rate limits) is established and open; never connects. */
+    public boolean connected() {
+        StatefulRedisConnection<String, String> connection = strings;
+        return connection != null && connection.isOpen();
+    }
+
     /** The shared byte[]-codec connection (cache bodies), or empty while Redis cannot be reached. */
     public Optional<StatefulRedisConnection<byte[], byte[]>> bytes() {
         StatefulRedisConnection<byte[], byte[]> connection = bytes;

@@ -233,6 +233,14 @@ public final class DataPlane implements AutoCloseable {
         return watch.connected();
     }
 
+    /**
+     * Whether the Redis connection used by rate limiting is up (it is opened in the background at
+     * start; until then, and while Redis is away, limits are decided locally).
+     */
+    public boolean redisConnected() {
+        return redis.connected();
+    }
+
     public DataPlaneSettings settings() {
         return settings;
     }

@@ -5,6 +5,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import io.gatehouse.dataplane.server.DataPlane;
 import io.gatehouse.dataplane.server.DataPlaneSettings;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
+import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.config.v1.AuthPolicy;
@@ -59,6 +60,9 @@ class AuthChainOrderTest {
             new LastKnownGoodStore(stateDir).write(Snapshots.snapshot(1, config));
             try (DataPlane dp = DataPlane.start(new DataPlaneSettings("dp-order-" + unique, "", "127.0.0.1:" + freePort(),
                     "127.0.0.1", 0, 0, stateDir, DataPlaneSettings.DEFAULT_MAX_ROUTES))) {
+                // Redis connects in the background; a request decided locally before that would
+                // count in a different counter than the later ones.
+                Await.until("the data plane is connected to Redis", dp::redisConnected);
                 String url = "http://127.0.0.1:" + dp.port() + "/orders";
                 String noScope = sign(JWSAlgorithm.RS256, KEY, claims("alice").build());
                 String withScope = sign(JWSAlgorithm.RS256, KEY, claims("alice").claim("scope", "orders:read").build());
