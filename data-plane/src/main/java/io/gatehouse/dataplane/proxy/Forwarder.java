@@ -22,7 +22,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
-import io.helidon.webclient.api.HttpClientRequest;
+import io.helidon.webclient.api.ClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -72,6 +72,8 @@ public final class Forwarder implements Policy.Next {
     private static final Set<String> REPLACED_REQUEST_HEADERS = Set.of("host", "x-forwarded-for",
             "x-forwarded-proto", "x-forwarded-host", "x-request-id", "expect", "content-length", "via",
             "forwarded", "x-gatehouse-attempt");
+    /** Largest single read while relaying a response body. */
+    private static final int RELAY_CHUNK = 16 * 1024;
     private static final Exchange.Key<RequestBody> BODY = Exchange.Key.named("forwarder.requestBody");
 
     private final UpstreamClients clients;
@@ -228,8 +230,8 @@ public final class Forwarder implements Policy.Next {
         UpstreamCall call = UpstreamCall.start(exchange, UpstreamSelection.upstream(exchange).name(), target, attemptNumber + 1,
                 request.prologue().method().text());
         ClientSettings settings = UpstreamSelection.upstream(exchange).settings().client();
-        HttpClientRequest upstreamRequest = clients.client(settings, route.timeouts().connect())
-                .method(request.prologue().method())
+        ClientRequest<?> upstreamRequest = clients.request(settings, route.timeouts().connect(),
+                        request.prologue().method())
                 .uri(target.uriFor(upstreamPathAndQuery(exchange)))
                 .skipUriEncoding(true)
                 .followRedirects(false)
@@ -417,25 +419,44 @@ public final class Forwarder implements Policy.Next {
             return;
         }
         AttemptGuard guard = attempt.guard();
+        long declared = upstream.headers().contentLength().orElse(-1);
         try (InputStream in = upstream.inputStream(); OutputStream out = exchange.responseBody(response.outputStream())) {
-            byte[] chunk = new byte[16 * 1024];
-            while (true) {
-                guard.readStarted();
-                int n = in.read(chunk);
-                guard.readEnded();
-                if (n < 0) {
-                    break;
-                }
-                out.write(chunk, 0, n);
-                // Flush per chunk so server-sent events and long polls reach the client as they come.
-                out.flush();
-            }
+            copyBody(in, out, declared, guard);
         } catch (IOException | RuntimeException e) {
             // Status and headers are gone; the only honest signal left is an aborted connection.
             String why = guard.fired() ? "idle timeout of " + exchange.route().timeouts().idle().toMillis()
                     + " ms between upstream body bytes exceeded" : e.toString();
             LOG.log(Level.INFO, "relaying a response body failed midway; aborting the client connection: " + why);
             throw new BodyRelayException(e);
+        }
+    }
+
+    /**
+     * Copies the upstream body to the client, flushing per chunk so server-sent events and long polls
+     * reach the client as they come. Reads are sized by what is left of a declared Content-Length:
+     * Helidon's client allocates a buffer of the requested size for every read, including the final
+     * one that only finds the end, so a 16 KiB read for a 100-byte body cost 32 KiB of garbage per
+     * request (plus our own 16 KiB chunk); with a known length the last read asks for one byte.
+     */
+    private static void copyBody(InputStream in, OutputStream out, long declared, AttemptGuard guard)
+            throws IOException {
+        byte[] chunk = new byte[declared < 0 ? RELAY_CHUNK : (int) Math.clamp(declared, 1, RELAY_CHUNK)];
+        long left = declared;
+        while (true) {
+            // Past the declared length only the end of the stream is left to read (it releases the
+            // connection to the pool): ask for one byte, not a chunk.
+            int want = left < 0 ? chunk.length : (int) Math.clamp(left, 1, chunk.length);
+            guard.readStarted();
+            int n = in.read(chunk, 0, want);
+            guard.readEnded();
+            if (n < 0) {
+                return;
+            }
+            out.write(chunk, 0, n);
+            out.flush();
+            if (left > 0) {
+                left = Math.max(0, left - n);
+            }
         }
     }
 

@@ -54,6 +54,8 @@ public final class DataPlane implements AutoCloseable {
     static final String ADMIN_SOCKET = "admin";
     static final Duration RECONNECT_INITIAL = Duration.ofMillis(200);
     static final Duration RECONNECT_MAX = Duration.ofSeconds(10);
+    /** Bytes of the per-response output buffer (Helidon's default is 4 KiB); see {@link #start}. */
+    private static final int RESPONSE_WRITE_BUFFER = 512;
 
     private final DataPlaneSettings settings;
     /** In-flight requests and the draining flag (SIGTERM). */
@@ -116,9 +118,19 @@ public final class DataPlane implements AutoCloseable {
                     .host(settings.bindHost())
                     .port(settings.port())
                     .shutdownHook(false) // Main owns the JVM shutdown hook
+                    // Each response's output stream allocates a buffer this large; the forwarder
+                    // flushes every chunk it relays, so a large buffer only adds garbage per request.
+                    .writeBufferSize(RESPONSE_WRITE_BUFFER)
                     // The listener's header cap is fixed at start; the configured (smaller) limit is enforced per
                     // request by RequestHygiene so it can change with snapshots.
-                    .addProtocol(Http1Config.builder().maxHeadersSize(RequestHygiene.LISTENER_MAX_HEADER_BYTES).build())
+                    .addProtocol(Http1Config.builder()
+                            .maxHeadersSize(RequestHygiene.LISTENER_MAX_HEADER_BYTES)
+                            // Request headers are validated as they are parsed (the default, kept on).
+                            // Response headers are not validated again on the way out: they come from
+                            // the upstream (validated when the upstream client parsed them), from config
+                            // the control plane validated, or from the data plane itself.
+                            .validateResponseHeaders(false)
+                            .build())
                     .routing(routing -> routing.any(drain.track(
                             new ProxyHandler(active::get, chain(clients, redis, telemetry, active)))))
                     .putSocket(ADMIN_SOCKET, socket -> socket.host(settings.bindHost()).port(settings.adminPort()))
