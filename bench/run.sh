@@ -67,6 +67,7 @@ now_ms() { date +%s%3N; }
 config_version() { curl -s "http://127.0.0.1:$1/config" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("version",0))' 2>/dev/null || echo 0; }
 
 UP=$(free_port); NGX=$(free_port); NGXA=$(free_port); CPP=$(free_port); OTLP=$(free_port)
+FLS=$(free_port); FLK=$(free_port); FLW=$(free_port); CPH=$(free_port)
 DP1=$(free_port); DP1A=$(free_port); DP2=$(free_port); DP2A=$(free_port)
 
 # --- nginx: upstream + reverse proxy -------------------------------------------------------
@@ -115,6 +116,17 @@ wait_http "http://127.0.0.1:$UP/" 20
 wait_http "http://127.0.0.1:$NGX/" 20
 wait_http "http://127.0.0.1:$NGXA/" 20
 
+# --- Helidon reference points (bench/floor/HelidonFloor.java): the same web server with no gateway
+# code: answering itself, forwarding over a bare socket, forwarding with Helidon's WebClient
+mkdir -p "$TMP/floor"
+"$JAVA_HOME/bin/javac" -nowarn -cp "data-plane/target/lib/*" -d "$TMP/floor" bench/floor/HelidonFloor.java
+for spec in "static $FLS" "socket $FLK $UP" "webclient $FLW $UP"; do
+  # shellcheck disable=SC2086 # spec holds the arguments
+  "$JAVA" -XX:+UseParallelGC -Xms1g -Xmx1g -XX:NewRatio=1 -XX:+AlwaysPreTouch -cp "$TMP/floor:data-plane/target/lib/*" HelidonFloor $spec \
+    >"$TMP/logs/floor-${spec%% *}.log" 2>&1 &
+  PIDS+=($!)
+done
+
 # --- control plane on a fresh database, two data planes ------------------------------------
 psql -h "${PGHOST:-127.0.0.1}" -U "${PGUSER:-postgres}" -q -c "DROP DATABASE IF EXISTS $DB_NAME" \
   -c "CREATE DATABASE $DB_NAME" postgres >/dev/null
@@ -125,10 +137,14 @@ cp -r "$DP_JAR" data-plane/target/lib "$TMP/dp/"
 CP_JAR=$TMP/cp/$(basename "$CP_JAR")
 DP_JAR=$TMP/dp/$(basename "$DP_JAR")
 JOPTS=(-XX:+UseParallelGC -Xms256m -Xmx512m --sun-misc-unsafe-memory-access=allow)
-GATEHOUSE_DB_URL=$DB_URL GATEHOUSE_CP_BIND=127.0.0.1 GATEHOUSE_CP_PORT=$CPP GATEHOUSE_REPLICA_ID=bench-cp \
+GATEHOUSE_DB_URL=$DB_URL GATEHOUSE_CP_BIND=127.0.0.1 GATEHOUSE_CP_PORT=$CPP GATEHOUSE_CP_HTTP_PORT=$CPH GATEHOUSE_REPLICA_ID=bench-cp \
   "$JAVA" "${JOPTS[@]}" -jar "$CP_JAR" >"$TMP/logs/cp.log" 2>&1 &
 PIDS+=($!)
-DP_OPTS=("${JOPTS[@]}")
+CP_PID=$!
+# Data planes (and the Helidon reference points) run with the settings data-plane/README.md
+# recommends: a proxy's heap is almost all short-lived garbage, so half of it is young generation.
+DP_OPTS=(-XX:+UseParallelGC -Xms1g -Xmx1g -XX:NewRatio=1 -XX:+AlwaysPreTouch --sun-misc-unsafe-memory-access=allow)
+DP2_OPTS=("${DP_OPTS[@]}")
 if [[ ${BENCH_JFR:-0} == 1 ]]; then
   DP_OPTS+=("-XX:StartFlightRecording=filename=$TMP/dp1.jfr,settings=profile,dumponexit=true")
 fi
@@ -149,10 +165,17 @@ DP1_PID=${PIDS[-1]}
 # Data plane 2 runs with request telemetry off (no spans, request metrics or access log): the
 # difference between the two on the same route is the telemetry overhead.
 DP_ENV=(GATEHOUSE_REQUEST_TELEMETRY=off OTEL_SDK_DISABLED=true)
-start_dp bench-dp2 "$DP2" "$DP2A" "${JOPTS[@]}"
+start_dp bench-dp2 "$DP2" "$DP2A" "${DP2_OPTS[@]}"
 DP2_PID=${PIDS[-1]}
 wait_http "http://127.0.0.1:$DP1A/healthz" 180 "$DP1_PID"
 wait_http "http://127.0.0.1:$DP2A/healthz" 180 "$DP2_PID"
+for port in "$FLS" "$FLK" "$FLW"; do wait_http "http://127.0.0.1:$port/" 60; done
+deadline=$((SECONDS + 120)) # the control plane's gRPC port (it migrates the database first)
+until (exec 3<>"/dev/tcp/127.0.0.1/$CPP") 2>/dev/null; do
+  kill -0 "$CP_PID" 2>/dev/null || { echo "bench: the control plane exited; logs in $TMP/logs (BENCH_KEEP=1 keeps them)" >&2; exit 1; }
+  ((SECONDS < deadline)) || { echo "bench: timed out waiting for the control plane on $CPP" >&2; exit 1; }
+  sleep 0.2
+done
 
 gatehouse() { "$ROOT/bin/gatehouse" --server "127.0.0.1:$CPP" "$@"; }
 # apply FILE -> prints the ms from invoking apply until every data plane's /config shows a new version
@@ -232,11 +255,15 @@ wrk -t"$THREADS" -c"$CONNS" -d15s "http://127.0.0.1:$DP1/" >/dev/null 2>&1
 wrk -t"$THREADS" -c"$CONNS" -d10s "http://127.0.0.1:$DP1/limited" >/dev/null 2>&1
 wrk -t"$THREADS" -c"$CONNS" -d15s "http://127.0.0.1:$DP2/" >/dev/null 2>&1
 wrk -t"$THREADS" -c"$CONNS" -d10s "http://127.0.0.1:$DP2/limited" >/dev/null 2>&1
+for port in "$FLS" "$FLK" "$FLW"; do wrk -t"$THREADS" -c"$CONNS" -d10s "http://127.0.0.1:$port/" >/dev/null 2>&1; done
 declare -A R
 R[a]=$(run_wrk "http://127.0.0.1:$UP/")
 R[b1]=$(run_wrk "http://127.0.0.1:$NGX/")
 R[bauto]=$(run_wrk "http://127.0.0.1:$NGXA/")
 if (( ${R[b1]%% *} >= ${R[bauto]%% *} )); then R[b]=${R[b1]}; else R[b]=${R[bauto]}; fi
+R[fs]=$(run_wrk "http://127.0.0.1:$FLS/")
+R[fk]=$(run_wrk "http://127.0.0.1:$FLK/")
+R[fw]=$(run_wrk "http://127.0.0.1:$FLW/")
 # (c), (c0) and (e) are compared with each other: on a shared VM one run each is too noisy for
 # that, so they run interleaved, ROUNDS times each, and the round with the median req/s is kept.
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -280,7 +307,11 @@ write_config "$TMP/plain2.yaml" 0 "" "    timeouts: {request: 30s}
 "
 apply_and_wait "$TMP/plain2.yaml" "$DP1A" "$DP2A" >/dev/null
 H_a=$(run_half "http://127.0.0.1:$UP/")
+H_b=$(run_half "http://127.0.0.1:$NGX/")
+H_fk=$(run_half "http://127.0.0.1:$FLK/")
+H_fw=$(run_half "http://127.0.0.1:$FLW/")
 H_c=$(run_half "http://127.0.0.1:$DP1/")
+H_c0=$(run_half "http://127.0.0.1:$DP2/")
 
 # snapshot apply times and apply -> all data planes serving
 write_config "$TMP/r1k.yaml" 1000 "" "" /old
@@ -302,13 +333,14 @@ TALL=$(($(now_ms) - start))
 
 # --- report --------------------------------------------------------------------------------
 python3 - "${R[a]}" "${R[b]}" "${R[c]}" "${R[d]}" "$H_a" "$H_c" "$T1K" "$T10K" "$TALL" "$THREADS" "$CONNS" \
-  "$DURATION" "$HALF" "$(nproc)" "${R[c0]}" "${R[e]}" "${R[b1]}" "${R[bauto]}" "$HALF_CONNS" "${R[e0]}" <<'PY'
+  "$DURATION" "$HALF" "$(nproc)" "${R[c0]}" "${R[e]}" "${R[b1]}" "${R[bauto]}" "$HALF_CONNS" "${R[e0]}" "${R[fs]}" "${R[fk]}" "${R[fw]}" "$H_b" "$H_fk" "$H_fw" "$H_c0" <<'PY'
 import sys
 a, b, c, d, ha, hc = (s.split() for s in sys.argv[1:7])
 t1k, t10k, tall, threads, conns, dur, half, cores = sys.argv[7:15]
 c0, e, b1, bauto = (s.split() for s in sys.argv[15:19])
 half_conns = sys.argv[19]
 e0 = sys.argv[20].split()
+fs, fk, fw, hb, hfk, hfw, hc0 = (s.split() for s in sys.argv[21:28])
 rows = [("(a) direct to nginx upstream", a),
         ("(b) nginx reverse proxy, 1 worker" + (" = reference" if b == b1 else ""), b1),
         ("(b) nginx reverse proxy, auto workers" + (" = reference" if b == bauto else ""), bauto),
@@ -316,7 +348,10 @@ rows = [("(a) direct to nginx upstream", a),
         ("(c0) Gatehouse, one plain route, request telemetry off", c0),
         ("(d) Gatehouse, 1001 routes + retry/breaker/limits", d),
         ("(e) Gatehouse, plain route + Redis rate limit (token bucket, never trips)", e),
-        ("(e0) as (e), request telemetry off", e0)]
+        ("(e0) as (e), request telemetry off", e0),
+        ("(f1) reference: Helidon WebServer answering itself, no upstream", fs),
+        ("(f2) reference: Helidon WebServer + bare socket to the upstream, no gateway code", fk),
+        ("(f3) reference: Helidon WebServer + Helidon WebClient, no gateway code", fw)]
 brps, bp99 = float(b[0]), float(b[2])
 print(f"\nwrk -t{threads} -c{conns} -d{dur} on {cores} cores, all on loopback (same machine as the load generator)\n")
 print("| target | req/s | p50 ms | p99 ms | req/s vs (b) | p99 vs (b) | non-2xx |")
@@ -327,10 +362,13 @@ print(f"\ntelemetry overhead, (c) vs (c0): {100 * (1 - float(c[0]) / float(c0[0]
 print(f"rate limiting, (e) vs (c) (every request traced): {float(e[0]) / float(c[0]):.2f}x req/s;"
       f" (e0) vs (c0) (telemetry off): {float(e0[0]) / float(c0[0]):.2f}x (target >= 0.8x)")
 print(f"\np99 at ~half of (b)'s saturation (target {half} req/s, {half_conns} connections each waiting 2 ms before every request, wrk Lua delay()):")
-print(f"| target | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|")
-print(f"| direct (a) | {ha[0]} | {float(ha[1]):.2f} | {float(ha[2]):.2f} |")
-print(f"| Gatehouse (c) | {hc[0]} | {float(hc[1]):.2f} | {float(hc[2]):.2f} |")
-print(f"p99 added by Gatehouse over direct at that load: {float(hc[2]) - float(ha[2]):.2f} ms\n")
+print(f"| target | req/s | p50 ms | p99 ms | p99 added over direct, ms |\n|---|---:|---:|---:|---:|")
+for name, r in (("direct (a)", ha), ("nginx reverse proxy (b), 1 worker", hb),
+                ("Helidon + bare socket (f2)", hfk), ("Helidon + WebClient (f3)", hfw),
+                ("Gatehouse (c), every request traced", hc), ("Gatehouse (c0), telemetry off", hc0)):
+    print(f"| {name} | {r[0]} | {float(r[1]):.2f} | {float(r[2]):.2f} | {float(r[2]) - float(ha[2]):.2f} |")
+print(f"p99 added by Gatehouse over direct at that load: {float(hc[2]) - float(ha[2]):.2f} ms"
+      f" (telemetry off: {float(hc0[2]) - float(ha[2]):.2f} ms; target <= 1 ms)\n")
 print("| config apply | ms |\n|---|---:|")
 print(f"| 1,000 routes: apply -> both DPs' /config show the version | {t1k} |")
 print(f"| 10,000 routes: apply -> both DPs' /config show the version | {t10k} |")
