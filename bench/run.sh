@@ -108,9 +108,11 @@ NGINX
 }
 proxy_conf proxy1 1 "$NGX"
 proxy_conf proxyauto auto "$NGXA"
+declare -A NGINX_PID
 for conf in upstream proxy1 proxyauto; do
   "$NGINX" -p "$TMP" -c "$TMP/$conf.conf" -g 'daemon off;' 2>"$TMP/logs/$conf.stderr" &
   PIDS+=($!)
+  NGINX_PID[$conf]=$!
 done
 wait_http "http://127.0.0.1:$UP/" 20
 wait_http "http://127.0.0.1:$NGX/" 20
@@ -249,6 +251,24 @@ run_wrk() { # url [extra wrk args] -> "rps p50 p99 non2xx"
   wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@" "$url" > "$TMP/wrk.out" 2>&1
   parse_wrk "$TMP/wrk.out"
 }
+# CPU time per request of the processes serving a run: where a target's machine time goes.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+worker_of() { pgrep -P "$1" | head -1; } # nginx master -> its (single) worker
+REDIS_PID=$(pgrep -x redis-server | head -1 || true) # only when Redis runs on this machine
+run_wrk_cpu() { # url name=pid... -> "rps p50 p99 non2xx name=us/req,..."
+  local url=$1; shift
+  local -a before=()
+  local spec
+  for spec in "$@"; do before+=("$(cpu_ticks "${spec#*=}")"); done
+  local result; result=$(run_wrk "$url")
+  local requests; requests=$(awk '/requests in/ {print $1}' "$TMP/wrk.out")
+  local i=0 cpu="" tick; tick=$(getconf CLK_TCK)
+  for spec in "$@"; do
+    cpu+="${cpu:+,}${spec%%=*}=$(python3 -c "print(round(($(cpu_ticks "${spec#*=}") - ${before[i]}) * 1e6 / $tick / max(1, $requests), 1))")"
+    i=$((i + 1))
+  done
+  echo "$result $cpu"
+}
 
 # warm-up (JIT) for both data planes, then the measured runs
 wrk -t"$THREADS" -c"$CONNS" -d15s "http://127.0.0.1:$DP1/" >/dev/null 2>&1
@@ -258,7 +278,8 @@ wrk -t"$THREADS" -c"$CONNS" -d10s "http://127.0.0.1:$DP2/limited" >/dev/null 2>&
 for port in "$FLS" "$FLK" "$FLW"; do wrk -t"$THREADS" -c"$CONNS" -d10s "http://127.0.0.1:$port/" >/dev/null 2>&1; done
 declare -A R
 R[a]=$(run_wrk "http://127.0.0.1:$UP/")
-R[b1]=$(run_wrk "http://127.0.0.1:$NGX/")
+R[b1]=$(run_wrk_cpu "http://127.0.0.1:$NGX/" "nginx-proxy=$(worker_of "${NGINX_PID[proxy1]}")" \
+  "nginx-upstream=$(worker_of "${NGINX_PID[upstream]}")")
 R[bauto]=$(run_wrk "http://127.0.0.1:$NGXA/")
 if (( ${R[b1]%% *} >= ${R[bauto]%% *} )); then R[b]=${R[b1]}; else R[b]=${R[bauto]}; fi
 R[fs]=$(run_wrk "http://127.0.0.1:$FLS/")
@@ -271,9 +292,11 @@ median_of() { sort -n | awk '{a[NR]=$0} END {print a[int((NR+1)/2)]}'; }
 declare -A RUNS
 for ((round = 1; round <= ROUNDS; round++)); do
   RUNS[c]+="$(run_wrk "http://127.0.0.1:$DP1/")"$'\n'
-  RUNS[c0]+="$(run_wrk "http://127.0.0.1:$DP2/")"$'\n'
+  RUNS[c0]+="$(run_wrk_cpu "http://127.0.0.1:$DP2/" "data-plane=$DP2_PID" \
+    "nginx-upstream=$(worker_of "${NGINX_PID[upstream]}")" ${REDIS_PID:+"redis=$REDIS_PID"})"$'\n'
   RUNS[e]+="$(run_wrk "http://127.0.0.1:$DP1/limited")"$'\n'
-  RUNS[e0]+="$(run_wrk "http://127.0.0.1:$DP2/limited")"$'\n'
+  RUNS[e0]+="$(run_wrk_cpu "http://127.0.0.1:$DP2/limited" "data-plane=$DP2_PID" \
+    "nginx-upstream=$(worker_of "${NGINX_PID[upstream]}")" ${REDIS_PID:+"redis=$REDIS_PID"})"$'\n'
 done
 for key in c c0 e e0; do R[$key]=$(printf '%s' "${RUNS[$key]}" | grep . | median_of); done
 # (d) many routes + policies
@@ -361,6 +384,11 @@ for name, r in rows:
 print(f"\ntelemetry overhead, (c) vs (c0): {100 * (1 - float(c[0]) / float(c0[0])):.1f}% req/s (target <= 10%)")
 print(f"rate limiting, (e) vs (c) (every request traced): {float(e[0]) / float(c[0]):.2f}x req/s;"
       f" (e0) vs (c0) (telemetry off): {float(e0[0]) / float(c0[0]):.2f}x (target >= 0.8x)")
+cpu = lambda r: r[4].replace(",", ", ") if len(r) > 4 else "n/a"
+print("\nCPU time per request in microseconds, from /proc (user + system) during the run shown:")
+print(f"- (b) nginx reverse proxy, 1 worker: {cpu(b1)}")
+print(f"- (c0) Gatehouse plain route, telemetry off: {cpu(c0)}")
+print(f"- (e0) Gatehouse rate-limited route, telemetry off: {cpu(e0)}")
 print(f"\np99 at ~half of (b)'s saturation (target {half} req/s, {half_conns} connections each waiting 2 ms before every request, wrk Lua delay()):")
 print(f"| target | req/s | p50 ms | p99 ms | p99 added over direct, ms |\n|---|---:|---:|---:|---:|")
 for name, r in (("direct (a)", ha), ("nginx reverse proxy (b), 1 worker", hb),
