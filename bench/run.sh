@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Gatehouse data plane benchmark against nginx, on this machine, in one run (~3-4 minutes).
+# Gatehouse data plane benchmark against nginx, on this machine, in one run (~8 minutes).
 #
 #   bench/run.sh            # needs the jars: scripts/test.sh -DskipTests (or mvn package)
 #
@@ -10,6 +10,8 @@
 # then measures with wrk (same threads/connections for every target):
 #   (a) direct to the upstream, (b) nginx reverse proxy, (c) Gatehouse with one plain route,
 #   (d) Gatehouse with many routes and resilience policies on (retries, breaker, limits),
+#   (e) a rate-limited route, (f1-f3) Helidon reference servers with no gateway code
+#   (bench/floor/HelidonFloor.java), CPU time per request of each process for (b), (c0), (e0),
 # prints req/s, p50, p99 and ratios to (b); p99 at about half of (b)'s saturation rate (wrk's Lua
 # delay() throttling: wrk2 is not packaged in Debian); snapshot apply time for 1k and 10k routes
 # (apply -> the data plane's /config shows the version) and apply -> both data planes serving.

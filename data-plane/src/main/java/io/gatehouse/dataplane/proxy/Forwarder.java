@@ -433,19 +433,18 @@ public final class Forwarder implements Policy.Next {
 
     /**
      * Copies the upstream body to the client, flushing per chunk so server-sent events and long polls
-     * reach the client as they come. Reads are sized by what is left of a declared Content-Length:
-     * Helidon's client allocates a buffer of the requested size for every read, including the final
-     * one that only finds the end, so a 16 KiB read for a 100-byte body cost 32 KiB of garbage per
-     * request (plus our own 16 KiB chunk); with a known length the last read asks for one byte.
+     * reach the client as they come. Reads are sized by what is left of a declared Content-Length,
+     * and the copy stops once it has arrived: Helidon's client allocates a buffer of the requested
+     * size for every read, including a last one that only finds the end, so 16 KiB reads of a
+     * 100-byte body cost 32 KiB of garbage per request (plus our own 16 KiB chunk). Closing the
+     * response then releases the connection to the keep-alive pool (ResponseBodyRelayTest).
      */
     private static void copyBody(InputStream in, OutputStream out, long declared, AttemptGuard guard)
             throws IOException {
         byte[] chunk = new byte[declared < 0 ? RELAY_CHUNK : (int) Math.clamp(declared, 1, RELAY_CHUNK)];
         long left = declared;
-        while (true) {
-            // Past the declared length only the end of the stream is left to read (it releases the
-            // connection to the pool): ask for one byte, not a chunk.
-            int want = left < 0 ? chunk.length : (int) Math.clamp(left, 1, chunk.length);
+        while (left != 0) {
+            int want = left < 0 ? chunk.length : (int) Math.min(left, chunk.length);
             guard.readStarted();
             int n = in.read(chunk, 0, want);
             guard.readEnded();
@@ -455,7 +454,7 @@ public final class Forwarder implements Policy.Next {
             out.write(chunk, 0, n);
             out.flush();
             if (left > 0) {
-                left = Math.max(0, left - n);
+                left -= n;
             }
         }
     }
