@@ -137,8 +137,9 @@ public final class UpstreamClients implements AutoCloseable {
                 .proxy(Proxy.noProxy())
                 .shareConnectionCache(true)
                 // No write buffer: Helidon copies every buffered write through a temporary array as
-                // large as the buffer's free space (4 KiB of garbage per request); unbuffered, a
-                // request's head still goes out in one write.
+                // large as the buffer's free space (4 KiB of garbage per request). Unbuffered, a
+                // request's head and a buffered body still go out in one write; a streamed body's
+                // first chunk now gets a write of its own instead of sharing one with the head.
                 .writeBufferSize(0);
         ClientSettings settings = key.settings();
         if (settings.protocol() == UpstreamProtocol.HTTP1) {
