@@ -120,13 +120,19 @@ wait_http "http://127.0.0.1:$UP/" 20
 wait_http "http://127.0.0.1:$NGX/" 20
 wait_http "http://127.0.0.1:$NGXA/" 20
 
+UPSTREAM_WORKER=$(pgrep -P "${NGINX_PID[upstream]}" | head -1) # its single worker: CPU per request
+PROXY_WORKER=$(pgrep -P "${NGINX_PID[proxy1]}" | head -1)
+# Data planes and the Helidon reference points run with the settings data-plane/README.md
+# recommends: a proxy's heap is almost all short-lived garbage, so half of it is young generation.
+PROXY_JOPTS=(-XX:+UseParallelGC -Xms1g -Xmx1g -XX:NewRatio=1 -XX:+AlwaysPreTouch --sun-misc-unsafe-memory-access=allow)
+
 # --- Helidon reference points (bench/floor/HelidonFloor.java): the same web server with no gateway
 # code: answering itself, forwarding over a bare socket, forwarding with Helidon's WebClient
 mkdir -p "$TMP/floor"
 "$JAVA_HOME/bin/javac" -nowarn -cp "data-plane/target/lib/*" -d "$TMP/floor" bench/floor/HelidonFloor.java
 for spec in "static $FLS" "socket $FLK $UP" "webclient $FLW $UP"; do
   # shellcheck disable=SC2086 # spec holds the arguments
-  "$JAVA" -XX:+UseParallelGC -Xms1g -Xmx1g -XX:NewRatio=1 -XX:+AlwaysPreTouch -cp "$TMP/floor:data-plane/target/lib/*" HelidonFloor $spec \
+  "$JAVA" "${PROXY_JOPTS[@]}" -cp "$TMP/floor:data-plane/target/lib/*" HelidonFloor $spec \
     >"$TMP/logs/floor-${spec%% *}.log" 2>&1 &
   PIDS+=($!)
 done
@@ -145,10 +151,7 @@ GATEHOUSE_DB_URL=$DB_URL GATEHOUSE_CP_BIND=127.0.0.1 GATEHOUSE_CP_PORT=$CPP GATE
   "$JAVA" "${JOPTS[@]}" -jar "$CP_JAR" >"$TMP/logs/cp.log" 2>&1 &
 PIDS+=($!)
 CP_PID=$!
-# Data planes (and the Helidon reference points) run with the settings data-plane/README.md
-# recommends: a proxy's heap is almost all short-lived garbage, so half of it is young generation.
-DP_OPTS=(-XX:+UseParallelGC -Xms1g -Xmx1g -XX:NewRatio=1 -XX:+AlwaysPreTouch --sun-misc-unsafe-memory-access=allow)
-DP2_OPTS=("${DP_OPTS[@]}")
+DP_OPTS=("${PROXY_JOPTS[@]}")
 if [[ ${BENCH_JFR:-0} == 1 ]]; then
   DP_OPTS+=("-XX:StartFlightRecording=filename=$TMP/dp1.jfr,settings=profile,dumponexit=true")
 fi
@@ -169,7 +172,7 @@ DP1_PID=${PIDS[-1]}
 # Data plane 2 runs with request telemetry off (no spans, request metrics or access log): the
 # difference between the two on the same route is the telemetry overhead.
 DP_ENV=(GATEHOUSE_REQUEST_TELEMETRY=off OTEL_SDK_DISABLED=true)
-start_dp bench-dp2 "$DP2" "$DP2A" "${DP2_OPTS[@]}"
+start_dp bench-dp2 "$DP2" "$DP2A" "${PROXY_JOPTS[@]}"
 DP2_PID=${PIDS[-1]}
 wait_http "http://127.0.0.1:$DP1A/healthz" 180 "$DP1_PID"
 wait_http "http://127.0.0.1:$DP2A/healthz" 180 "$DP2_PID"
@@ -255,7 +258,6 @@ run_wrk() { # url [extra wrk args] -> "rps p50 p99 non2xx"
 }
 # CPU time per request of the processes serving a run: where a target's machine time goes.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
-worker_of() { pgrep -P "$1" | head -1; } # nginx master -> its (single) worker
 REDIS_PID=$(pgrep -x redis-server | head -1 || true) # only when Redis runs on this machine
 run_wrk_cpu() { # url name=pid... -> "rps p50 p99 non2xx name=us/req,..."
   local url=$1; shift
@@ -280,8 +282,7 @@ wrk -t"$THREADS" -c"$CONNS" -d10s "http://127.0.0.1:$DP2/limited" >/dev/null 2>&
 for port in "$FLS" "$FLK" "$FLW"; do wrk -t"$THREADS" -c"$CONNS" -d10s "http://127.0.0.1:$port/" >/dev/null 2>&1; done
 declare -A R
 R[a]=$(run_wrk "http://127.0.0.1:$UP/")
-R[b1]=$(run_wrk_cpu "http://127.0.0.1:$NGX/" "nginx-proxy=$(worker_of "${NGINX_PID[proxy1]}")" \
-  "nginx-upstream=$(worker_of "${NGINX_PID[upstream]}")")
+R[b1]=$(run_wrk_cpu "http://127.0.0.1:$NGX/" "nginx-proxy=$PROXY_WORKER" "nginx-upstream=$UPSTREAM_WORKER")
 R[bauto]=$(run_wrk "http://127.0.0.1:$NGXA/")
 if (( ${R[b1]%% *} >= ${R[bauto]%% *} )); then R[b]=${R[b1]}; else R[b]=${R[bauto]}; fi
 R[fs]=$(run_wrk "http://127.0.0.1:$FLS/")
@@ -295,10 +296,10 @@ declare -A RUNS
 for ((round = 1; round <= ROUNDS; round++)); do
   RUNS[c]+="$(run_wrk "http://127.0.0.1:$DP1/")"$'\n'
   RUNS[c0]+="$(run_wrk_cpu "http://127.0.0.1:$DP2/" "data-plane=$DP2_PID" \
-    "nginx-upstream=$(worker_of "${NGINX_PID[upstream]}")" ${REDIS_PID:+"redis=$REDIS_PID"})"$'\n'
+    "nginx-upstream=$UPSTREAM_WORKER" ${REDIS_PID:+"redis=$REDIS_PID"})"$'\n'
   RUNS[e]+="$(run_wrk "http://127.0.0.1:$DP1/limited")"$'\n'
   RUNS[e0]+="$(run_wrk_cpu "http://127.0.0.1:$DP2/limited" "data-plane=$DP2_PID" \
-    "nginx-upstream=$(worker_of "${NGINX_PID[upstream]}")" ${REDIS_PID:+"redis=$REDIS_PID"})"$'\n'
+    "nginx-upstream=$UPSTREAM_WORKER" ${REDIS_PID:+"redis=$REDIS_PID"})"$'\n'
 done
 for key in c c0 e e0; do R[$key]=$(printf '%s' "${RUNS[$key]}" | grep . | median_of); done
 # (d) many routes + policies
