@@ -47,7 +47,7 @@ public final class UpstreamClients implements AutoCloseable {
     private record Key(ClientSettings settings, Duration connectTimeout) {
     }
 
-    /** A route's clients: the WebClient, and for HTTP/1.1 upstreams its HTTP/1.1 protocol client. */
+    /** The clients for one {@link Key}: the WebClient, and for HTTP/1.1 upstreams its HTTP/1.1 client. */
     private record Clients(WebClient web, Http1Client http1) {
     }
 
@@ -72,8 +72,8 @@ public final class UpstreamClients implements AutoCloseable {
      * is then copied, headers and all, into an HTTP/1.1 request (~5% of the CPU per proxied request).
      */
     public ClientRequest<?> request(ClientSettings settings, Duration connectTimeout, Method method) {
-        Clients route = clients(settings, connectTimeout);
-        return route.http1() != null ? route.http1().method(method) : route.web().method(method);
+        Clients found = clients(settings, connectTimeout);
+        return found.http1() != null ? found.http1().method(method) : found.web().method(method);
     }
 
     private Clients clients(ClientSettings settings, Duration connectTimeout) {
