@@ -33,6 +33,7 @@ public final class ConfigValidator {
         EdgePolicyRules.check(config, problems); // rate limits, cache, access, CORS, upstream policy (SSRF)
         UpstreamRules.check(config, problems); // splits, balancing, health, outliers, pools, protocol, TLS
         LoggingRules.check(config, problems); // access log sampling
+        RequestHygieneRules.check(config, problems); // path normalization, identity and underscore headers
         ResilienceRules.check(config, problems); // idle timeouts, retries, breakers, limits, header size
         if (config.hasDefaults() && config.getDefaults().hasTimeouts()) {
             checkTimeouts("defaults.timeouts", config.getDefaults().getTimeouts(), problems);

@@ -244,16 +244,20 @@ final class EdgePolicyRules {
                 if (host == null) {
                     continue; // TargetUrlRule reports it
                 }
-                Optional<InetAddress> ip = IpLiterals.parse(host);
+                // Numeric host names ("2130706433", "0x7f000001", "127.1") are addresses to every resolver.
+                Optional<InetAddress> ip = IpLiterals.parse(host).or(() -> IpLiterals.parseNumericHost(host));
+                String spelled = ip.isPresent() && !ip.get().getHostAddress().equals(host)
+                        ? host + " (" + ip.get().getHostAddress() + ")" : host;
                 if (ip.isPresent() && UpstreamAddresses.neverAllowed(ip.get())) {
-                    problems.add(new ValidationProblem(at, "target address " + host
+                    problems.add(new ValidationProblem(at, "target address " + spelled
                             + " is link-local, cloud metadata, unspecified or multicast: never allowed"));
                     continue;
                 }
-                boolean loopback = ip.map(InetAddress::isLoopbackAddress).orElse(false)
-                        || host.equals("localhost") || host.endsWith(".localhost");
+                boolean loopback = ip.map(UpstreamAddresses::isLoopback).orElse(false)
+                        || host.equals("localhost") || host.endsWith(".localhost") || host.equals("localhost.")
+                        || host.endsWith(".localhost.");
                 if (loopback && loopbackForbidden) {
-                    problems.add(new ValidationProblem(at, "loopback target " + host
+                    problems.add(new ValidationProblem(at, "loopback target " + spelled
                             + " is not allowed unless settings.upstreamPolicy.allowLoopback is true"));
                     continue;
                 }

@@ -192,6 +192,15 @@ final class SupportedFieldsRule {
             "gatehouse.config.v1.CachePolicy.ttl",
             "gatehouse.config.v1.CachePolicy.key_headers",
             "gatehouse.config.v1.CachePolicy.max_object_bytes",
+            // Request normalization and header hygiene (issue 10): RequestRules; data-plane request/.
+            "gatehouse.config.v1.GatewaySettings.path_normalization",
+            "gatehouse.config.v1.GatewaySettings.identity_headers",
+            "gatehouse.config.v1.GatewaySettings.underscore_headers",
+            "gatehouse.config.v1.GatewaySettings.client_address_header",
+            "gatehouse.config.v1.Route.path_normalization",
+            "gatehouse.config.v1.PathNormalization.duplicate_slashes",
+            "gatehouse.config.v1.PathNormalization.encoded_separators",
+            "gatehouse.config.v1.HeaderList.names",
             // Inside google.protobuf.Duration.
             "google.protobuf.Duration.seconds",
             "google.protobuf.Duration.nanos");

@@ -122,4 +122,29 @@ class EdgePolicyRulesTest {
         assertThat(problems("http://127.0.0.1:8080", "settings:\n  upstreamPolicy: {allowLoopback: false}\n", ""))
                 .extracting(ValidationProblem::path).containsExactly("upstreams[0].targets[0].url");
     }
+
+    @Test
+    void numericHostFormsAreJudgedAsTheAddressesTheySpell() {
+        // inet_aton spellings of 169.254.169.254 (metadata) and 0.0.0.0: never allowed, even with loopback on
+        String allow = "settings:\n  upstreamPolicy: {allowLoopback: true}\n";
+        for (String target : List.of("http://2852039166", "http://0xa9fea9fe",
+                "http://0", "http://0x0", "http://[::ffff:169.254.169.254]",
+                "http://[64:ff9b::a9fe:a9fe]", "http://[::169.254.169.254]")) {
+            assertThat(problems(target, allow, "")).as(target).singleElement()
+                    .satisfies(problem -> assertThat(problem.reason()).contains("never allowed"));
+        }
+        // spellings of 127.0.0.1: loopback, refused without allowLoopback and naming the address they spell
+        for (String target : List.of("http://2130706433", "http://0x7f000001", "http://0177.0.0.1",
+                "http://localhost.", "http://[::ffff:7f00:1]")) {
+            assertThat(problems(target, "", "")).as(target).singleElement()
+                    .satisfies(problem -> assertThat(problem.reason()).contains("loopback target"));
+        }
+        assertThat(problems("http://2130706433", "", "").getFirst().reason()).contains("2130706433 (127.0.0.1)");
+        // forms a URL parser does not read as a host at all are refused as such
+        for (String target : List.of("http://127.1", "http://127.0.1", "http://127.0.0.1.")) {
+            assertThat(problems(target, "", "")).as(target).isNotEmpty();
+        }
+        // a numeric-looking name that is not an inet_aton form is a host name
+        assertThat(problems("http://10.0.0.1.nip.io", "", "")).isEmpty();
+    }
 }

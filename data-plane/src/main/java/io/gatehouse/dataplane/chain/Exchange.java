@@ -49,11 +49,15 @@ public final class Exchange {
     private final long startNanos;
     private final InetAddress peerAddress;
     private InetAddress clientAddress;
+    private boolean peerTrusted;
     private CompiledRoute route;
     private Map<Key<?>, Object> attributes;
     private List<Consumer<ResponseHeaders>> responseHeaderHooks;
     private java.util.function.UnaryOperator<java.io.OutputStream> responseBodyWrapper;
     private final Map<HeaderName, List<String>> upstreamHeaderEdits = new HashMap<>();
+    private String path;
+    private String host;
+    private String authority;
     private String upstreamPath;
     private String upstreamQuery;
 
@@ -105,6 +109,47 @@ public final class Exchange {
         this.clientAddress = Objects.requireNonNull(address, "address");
     }
 
+    /** Whether the TCP peer is a trusted proxy, whose forwarding header was believed. */
+    public boolean peerTrusted() {
+        return peerTrusted;
+    }
+
+    public void peerTrusted(boolean trusted) {
+        this.peerTrusted = trusted;
+    }
+
+    /**
+     * The canonical path (see {@code request.CanonicalPath}): the one reading of the request's path
+     * that routing, every policy, logs, traces and the upstream use. Null until request hygiene
+     * (or route lookup, in chains without it) set it.
+     */
+    public String path() {
+        return path;
+    }
+
+    /** The canonical host name (lower case, no port, no trailing dot); null until set with the path. */
+    public String host() {
+        return host;
+    }
+
+    /** The canonical authority: {@link #host()} and the port the client gave, if any ("api.example.com:8443"). */
+    public String authority() {
+        return authority;
+    }
+
+    /**
+     * Sets the canonical path and host name. Only until a route is chosen: from then on every policy
+     * and the upstream must see the path the route was chosen for.
+     */
+    public void canonicalTarget(String path, String host, String authority) {
+        if (this.route != null) {
+            throw new IllegalStateException("the canonical request target cannot change after routing");
+        }
+        this.path = Objects.requireNonNull(path, "path");
+        this.host = Objects.requireNonNull(host, "host");
+        this.authority = Objects.requireNonNull(authority, "authority");
+    }
+
     /** The matched route; null before route lookup ran. */
     public CompiledRoute route() {
         return route;
@@ -142,9 +187,15 @@ public final class Exchange {
         return upstreamHeaderEdits;
     }
 
-    /** The raw path (without query) sent upstream: the rewritten one if set, else the request's. */
+    /** The path (without query) sent upstream: the rewritten one if set, else the canonical one. */
     public String upstreamPath() {
-        return upstreamPath != null ? upstreamPath : request.path().rawPath();
+        if (upstreamPath != null) {
+            return upstreamPath;
+        }
+        if (path == null) {
+            throw new IllegalStateException("no canonical path: request hygiene or route lookup must run first");
+        }
+        return path;
     }
 
     /** Overrides the raw path sent upstream (a route's path rewrite); the query is kept. */

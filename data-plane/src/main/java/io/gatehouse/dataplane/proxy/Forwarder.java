@@ -64,7 +64,6 @@ public final class Forwarder implements Policy.Next {
     /** The value this gateway adds to {@code Via} (RFC 9110 §7.6.3). */
     public static final String VIA = "1.1 gatehouse";
     static final HeaderName VIA_HEADER = HeaderNames.create("Via");
-    private static final HeaderName FORWARDED = HeaderNames.create("Forwarded");
     /** Sent upstream: which attempt this is, 1-based (like Envoy's x-envoy-attempt-count). */
     public static final HeaderName ATTEMPT_HEADER = HeaderNames.create("x-gatehouse-attempt");
 
@@ -345,20 +344,7 @@ public final class Forwarder implements Policy.Next {
             headers.set(request.headers().get(HeaderNames.CONTENT_LENGTH));
         }
         headers.set(HeaderNames.HOST, target.authority());
-        request.headers().first(HeaderNames.HOST)
-                .ifPresent(host -> headers.set(ProxyHeaders.X_FORWARDED_HOST, host));
-        // The client's forwarding headers are believed only when they came through a trusted proxy,
-        // which client-address resolution signals by resolving to someone other than the TCP peer.
-        boolean viaTrustedProxy = !exchange.clientAddress().equals(exchange.peerAddress());
-        String peer = exchange.peerAddress().getHostAddress();
-        headers.set(ProxyHeaders.X_FORWARDED_FOR, ProxyHeaders.appendForwardedFor(viaTrustedProxy
-                ? String.join(", ", request.headers().values(ProxyHeaders.X_FORWARDED_FOR)) : null, peer));
-        String proto = request.isSecure() ? "https" : "http";
-        String forwarded = ProxyHeaders.forwardedElement(peer, request.headers().first(HeaderNames.HOST).orElse(null),
-                proto);
-        String earlierForwarded = viaTrustedProxy ? String.join(", ", request.headers().values(FORWARDED)) : "";
-        headers.set(FORWARDED, earlierForwarded.isBlank() ? forwarded : earlierForwarded + ", " + forwarded);
-        headers.set(ProxyHeaders.X_FORWARDED_PROTO, proto);
+        ProxyHeaders.setForwarding(exchange, headers);
         headers.set(ProxyHeaders.X_REQUEST_ID, exchange.requestId());
         headers.set(VIA_HEADER, ProxyHeaders.appendVia(request.headers().values(VIA_HEADER), VIA));
         for (Map.Entry<HeaderName, List<String>> edit : exchange.upstreamHeaderEdits().entrySet()) {

@@ -19,6 +19,8 @@ public enum GatewayError {
     BAD_REQUEST(400, "bad_request"),
     /** The request line and headers exceed settings.max_request_header_bytes. */
     HEADERS_TOO_LARGE(431, "headers_too_large"),
+    /** The request target is longer than the gateway reads. */
+    URI_TOO_LONG(414, "uri_too_long"),
     /** The request body exceeds the route's max_request_body_bytes. */
     PAYLOAD_TOO_LARGE(413, "payload_too_large"),
     /** The upstream's circuit breaker is open; Retry-After says when it half-opens. */

@@ -6,6 +6,8 @@ import io.gatehouse.dataplane.chain.ResponseHeaders;
 import io.gatehouse.dataplane.routing.RouteLookup;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
+import io.helidon.http.HeaderValues;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -68,6 +70,13 @@ public final class ProxyHandler implements Handler {
             }
             LOG.log(Level.WARNING, "request " + requestId + " failed inside the gateway", e);
             sendError(exchange, GatewayError.INTERNAL.exception("internal gateway error"));
+        }
+        if (request.headers().containsToken(HeaderValues.CONNECTION_CLOSE)
+                || response.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
+            // RFC 9112 §9.6: after "Connection: close" no further request on this connection is read.
+            // Helidon says close on the response but would go on reading pipelined requests; this
+            // exception ends its connection loop once the response is out.
+            throw new CloseConnectionException("Connection: close");
         }
     }
 

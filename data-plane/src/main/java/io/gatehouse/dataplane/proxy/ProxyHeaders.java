@@ -1,5 +1,8 @@
 package io.gatehouse.dataplane.proxy;
 
+import io.gatehouse.dataplane.chain.Exchange;
+import io.gatehouse.dataplane.request.RequestRules;
+import io.helidon.http.ClientRequestHeaders;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -21,6 +24,7 @@ public final class ProxyHeaders {
     public static final HeaderName X_FORWARDED_FOR = HeaderNames.create("X-Forwarded-For");
     public static final HeaderName X_FORWARDED_PROTO = HeaderNames.create("X-Forwarded-Proto");
     public static final HeaderName X_FORWARDED_HOST = HeaderNames.create("X-Forwarded-Host");
+    public static final HeaderName FORWARDED = HeaderNames.create("Forwarded");
 
     /** Lower-case names of the standard hop-by-hop headers. */
     static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection", "te",
@@ -55,6 +59,32 @@ public final class ProxyHeaders {
     /** Whether {@code header} may be forwarded given the result of {@link #notForwarded}. */
     public static boolean forwardable(Header header, Set<String> notForwarded) {
         return !notForwarded.contains(header.name().toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * Sets the forwarding headers of the upstream request: {@code X-Forwarded-Host} (the canonical
+     * authority routing read), {@code X-Forwarded-Proto}, and this hop appended to
+     * {@code X-Forwarded-For} and {@code Forwarded}. Earlier hops are passed on only from a trusted
+     * proxy, and only in the header the gateway is configured to believe
+     * ({@code settings.client_address_header}); the other header starts afresh with this hop, so an
+     * upstream never reads a client's own claim in either.
+     */
+    public static void setForwarding(Exchange exchange, ClientRequestHeaders headers) {
+        Headers client = exchange.request().headers();
+        RequestRules.ClientAddressHeader believed = exchange.snapshot() == null
+                ? RequestRules.ClientAddressHeader.X_FORWARDED_FOR : exchange.snapshot().requests().clientAddressHeader();
+        boolean trusted = exchange.peerTrusted();
+        String peer = exchange.peerAddress().getHostAddress();
+        String proto = exchange.request().isSecure() ? "https" : "http";
+        headers.set(X_FORWARDED_HOST, exchange.authority());
+        headers.set(X_FORWARDED_PROTO, proto);
+        String earlierFor = trusted && believed == RequestRules.ClientAddressHeader.X_FORWARDED_FOR
+                ? String.join(", ", client.values(X_FORWARDED_FOR)) : null;
+        headers.set(X_FORWARDED_FOR, appendForwardedFor(earlierFor, peer));
+        String element = forwardedElement(peer, exchange.authority(), proto);
+        String earlierForwarded = trusted && believed == RequestRules.ClientAddressHeader.FORWARDED
+                ? String.join(", ", client.values(FORWARDED)) : "";
+        headers.set(FORWARDED, earlierForwarded.isBlank() ? element : earlierForwarded + ", " + element);
     }
 
     /** Appends {@code clientAddress} to an existing X-Forwarded-For value (or starts one). */

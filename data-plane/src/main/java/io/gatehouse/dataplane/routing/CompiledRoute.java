@@ -1,6 +1,7 @@
 package io.gatehouse.dataplane.routing;
 
 import io.gatehouse.dataplane.policy.transform.RouteTransforms;
+import io.gatehouse.dataplane.request.PathRules;
 import io.gatehouse.dataplane.upstream.UpstreamCluster;
 import io.gatehouse.dataplane.upstream.UpstreamSplit;
 
@@ -22,10 +23,19 @@ import java.util.Objects;
  * @param split      which upstream serves a request: {@code upstream} alone, or a weighted split
  *                   (then {@code upstream} is the split's first upstream); see
  *                   {@link io.gatehouse.dataplane.upstream.UpstreamSelection}
+ * @param pathRules  the route's own path normalization, or null when it uses the gateway's (see
+ *                   {@link RouteLookup})
  */
 public record CompiledRoute(String id, String pathPrefix, UpstreamCluster upstream, RouteTimeouts timeouts,
                             RetrySettings retry, RouteLimits limits, RouteMatchSpec match,
-                            RouteTransforms transforms, UpstreamSplit split) {
+                            RouteTransforms transforms, UpstreamSplit split, PathRules pathRules) {
+
+    /** A route normalizing paths by the gateway's rules. */
+    public CompiledRoute(String id, String pathPrefix, UpstreamCluster upstream, RouteTimeouts timeouts,
+                         RetrySettings retry, RouteLimits limits, RouteMatchSpec match,
+                         RouteTransforms transforms, UpstreamSplit split) {
+        this(id, pathPrefix, upstream, timeouts, retry, limits, match, transforms, split, null);
+    }
 
     /** A route sending all its traffic to {@code upstream} (no weighted split). */
     public CompiledRoute(String id, String pathPrefix, UpstreamCluster upstream, RouteTimeouts timeouts,

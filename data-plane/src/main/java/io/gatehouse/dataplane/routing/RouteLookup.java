@@ -3,30 +3,87 @@ package io.gatehouse.dataplane.routing;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.proxy.GatewayError;
-import io.helidon.http.HeaderNames;
-import io.helidon.http.Headers;
-import io.helidon.webserver.http.ServerRequest;
+import io.gatehouse.dataplane.request.BadRequestTargetException;
+import io.gatehouse.dataplane.request.CanonicalPath;
+import io.gatehouse.dataplane.request.PathRules;
+import io.gatehouse.dataplane.request.RequestTarget;
+import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 
 /**
- * Finds the request's route (by Host, method, raw path and headers) in the snapshot's precompiled
- * table and records it on the exchange;
- * 503 {@code not_ready} without a snapshot, 404 {@code no_route} when nothing matches. Runs early:
- * every route-level policy after it reads its settings from the matched route.
+ * Reads the request target once ({@link RequestTarget}: canonical path and host) and finds its route
+ * by host, method, path and headers in the snapshot's precompiled table; records both on the exchange.
+ * 503 {@code not_ready} without a snapshot, 400 {@code bad_request} for a target that cannot be read
+ * unambiguously, 404 {@code no_route} when nothing matches. Runs early: every policy after it and the
+ * upstream request use the canonical path and the route.
+ *
+ * <p>Routes with their own path normalization ({@code routes[].pathNormalization}) decide for the
+ * requests routed to them:
+ * <ul>
+ *   <li>A path the gateway's rules accept is routed; if the route's rules read it differently (or
+ *       refuse it), the route's reading must select the same route, else 400.</li>
+ *   <li>A path the gateway's rules refuse by a setting (';', an encoded separator, '//') is read with
+ *       the most accepting rules only to find the route it would go to; if that route has rules of its
+ *       own and they accept the path and their reading selects the same route, it is served, else the
+ *       gateway's refusal stands (400).</li>
+ * </ul>
+ * One request, one route, one path, whichever rules produced it. Stateless and thread-safe.
  */
 public final class RouteLookup implements Policy {
 
     @Override
     public void handle(Exchange exchange, Next next) {
-        if (exchange.snapshot() == null) {
+        CompiledSnapshot snapshot = exchange.snapshot();
+        if (snapshot == null) {
             throw GatewayError.NOT_READY.exception("the gateway has no configuration yet");
         }
-        ServerRequest request = exchange.request();
-        Headers headers = request.headers();
-        String host = headers.contains(HeaderNames.HOST) ? headers.get(HeaderNames.HOST).get() : null;
-        CompiledRoute route = exchange.snapshot().routes()
-                .match(host, request.prologue().method(), request.path().rawPath(), headers).orElseThrow(
-                () -> GatewayError.NO_ROUTE.exception("no route matches path " + exchange.request().path().path()));
+        PathRules gateway = snapshot.requests().paths();
+        RequestTarget target;
+        CompiledRoute route;
+        try {
+            target = RequestTarget.of(exchange.request(), gateway);
+            route = match(exchange, snapshot, target);
+        } catch (BadRequestTargetException refused) {
+            if (!refused.byRule() || !snapshot.routes().hasPathRules()) {
+                throw GatewayError.BAD_REQUEST.exception(refused.getMessage());
+            }
+            route = match(exchange, snapshot, read(exchange, CanonicalPath.LENIENT));
+            if (route.pathRules() == null) {
+                throw GatewayError.BAD_REQUEST.exception(refused.getMessage());
+            }
+            target = null; // read below with the route's rules
+        }
+        if (route.pathRules() != null) {
+            RequestTarget own = read(exchange, route.pathRules());
+            if ((target == null || !own.path().equals(target.path())) && find(exchange, snapshot, own) != route) {
+                throw GatewayError.BAD_REQUEST.exception("the path is ambiguous: route '" + route.id()
+                        + "' reads it as " + own.path() + ", which selects another route");
+            }
+            target = own;
+        }
+        exchange.canonicalTarget(target.path(), target.authority().host(), target.authority().toString());
         exchange.route(route);
         next.proceed(exchange);
+    }
+
+    private static CompiledRoute match(Exchange exchange, CompiledSnapshot snapshot, RequestTarget target) {
+        CompiledRoute route = find(exchange, snapshot, target);
+        if (route == null) {
+            throw GatewayError.NO_ROUTE.exception("no route matches path " + target.path());
+        }
+        return route;
+    }
+
+    /** The route for {@code target}, or null. */
+    private static CompiledRoute find(Exchange exchange, CompiledSnapshot snapshot, RequestTarget target) {
+        return snapshot.routes().match(target.authority().host(), exchange.request().prologue().method(),
+                target.path(), exchange.request().headers()).orElse(null);
+    }
+
+    private static RequestTarget read(Exchange exchange, PathRules rules) {
+        try {
+            return RequestTarget.of(exchange.request(), rules);
+        } catch (BadRequestTargetException e) {
+            throw GatewayError.BAD_REQUEST.exception(e.getMessage());
+        }
     }
 }

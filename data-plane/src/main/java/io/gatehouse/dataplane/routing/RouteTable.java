@@ -41,19 +41,22 @@ public final class RouteTable {
     private static final int HOST_WILDCARD = 1;
     private static final int HOST_ANY = 2;
 
-    private static final RouteTable EMPTY = new RouteTable(SegmentMap.of(Map.of()), SegmentMap.of(Map.of()), null, 0);
+    private static final RouteTable EMPTY = new RouteTable(SegmentMap.of(Map.of()), SegmentMap.of(Map.of()), null, 0,
+            false);
 
     private final SegmentMap<SegmentTrie> exactHosts;
     private final SegmentMap<SegmentTrie> wildcardHosts;
     private final SegmentTrie anyHost;
     private final int size;
+    private final boolean hasPathRules;
 
     private RouteTable(SegmentMap<SegmentTrie> exactHosts, SegmentMap<SegmentTrie> wildcardHosts, SegmentTrie anyHost,
-                       int size) {
+                       int size, boolean hasPathRules) {
         this.exactHosts = exactHosts;
         this.wildcardHosts = wildcardHosts;
         this.anyHost = anyHost;
         this.size = size;
+        this.hasPathRules = hasPathRules;
     }
 
     /** A table with no routes: every lookup misses. */
@@ -107,7 +110,8 @@ public final class RouteTable {
         if (any != null) {
             any.freeze();
         }
-        return new RouteTable(SegmentMap.of(exact), SegmentMap.of(wildcard), any, routes.size());
+        return new RouteTable(SegmentMap.of(exact), SegmentMap.of(wildcard), any, routes.size(),
+                routes.stream().anyMatch(route -> route.pathRules() != null));
     }
 
     private static final Comparator<Candidate> PRIORITY = Comparator
@@ -188,5 +192,10 @@ public final class RouteTable {
     /** Number of routes. */
     public int size() {
         return size;
+    }
+
+    /** Whether any route has path normalization rules of its own ({@link CompiledRoute#pathRules()}). */
+    public boolean hasPathRules() {
+        return hasPathRules;
     }
 }

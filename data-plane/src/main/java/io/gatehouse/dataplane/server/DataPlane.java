@@ -32,7 +32,6 @@ import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.upstream.UpstreamRuntime;
 import io.gatehouse.proto.discovery.v1.Node;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http1.Http1Config;
 
 import java.time.Duration;
 import java.util.List;
@@ -94,7 +93,7 @@ public final class DataPlane implements AutoCloseable {
 
     /** As {@link #start(DataPlaneSettings)} with the given telemetry, which the data plane owns and closes. */
     public static DataPlane start(DataPlaneSettings settings, Telemetry telemetry) {
-        UpstreamRuntime upstreams = new UpstreamRuntime(settings.region());
+        UpstreamRuntime upstreams = new UpstreamRuntime(settings.region(), true); // health checks obey the SSRF rules
         ActiveSnapshot active = new ActiveSnapshot(
                 new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams),
                 new LastKnownGoodStore(settings.stateDir()));
@@ -114,23 +113,13 @@ public final class DataPlane implements AutoCloseable {
         telemetry.registerDataPlaneGauges(active::get, watch::connected);
         WebServer server;
         try {
-            server = WebServer.builder()
+            server = ClientListener.configure(WebServer.builder())
                     .host(settings.bindHost())
                     .port(settings.port())
                     .shutdownHook(false) // Main owns the JVM shutdown hook
                     // Each response's output stream allocates a buffer this large; the forwarder
                     // flushes every chunk it relays, so a large buffer only adds garbage per request.
                     .writeBufferSize(RESPONSE_WRITE_BUFFER)
-                    // The listener's header cap is fixed at start; the configured (smaller) limit is enforced per
-                    // request by RequestHygiene so it can change with snapshots.
-                    .addProtocol(Http1Config.builder()
-                            .maxHeadersSize(RequestHygiene.LISTENER_MAX_HEADER_BYTES)
-                            // Request headers are validated as they are parsed (the default, kept on).
-                            // Response headers are not validated again on the way out: they come from
-                            // the upstream (validated when the upstream client parsed them), from config
-                            // the control plane validated, or from the data plane itself.
-                            .validateResponseHeaders(false)
-                            .build())
                     .routing(routing -> routing.any(drain.track(
                             new ProxyHandler(active::get, chain(clients, redis, telemetry, active)))))
                     .putSocket(ADMIN_SOCKET, socket -> socket.host(settings.bindHost()).port(settings.adminPort()))

@@ -1,6 +1,8 @@
 package io.gatehouse.dataplane.snapshot;
 
+import io.gatehouse.dataplane.request.RequestRules;
 import io.gatehouse.dataplane.routing.RouteTable;
+import io.gatehouse.dataplane.upstream.AddressPolicy;
 import io.gatehouse.dataplane.upstream.UpstreamCluster;
 import io.gatehouse.proto.discovery.v1.Snapshot;
 
@@ -19,10 +21,13 @@ import java.util.Objects;
  * @param source    where the snapshot came from
  * @param appliedAt when this data plane put it in force
  * @param snapshot  the original message, kept to persist it as last-known-good
+ * @param requests  gateway-wide request rules (path normalization, header hygiene, size limit)
+ * @param upstreamAddresses which addresses upstream connections and health checks may reach
  */
 public record CompiledSnapshot(long version, String sha256, RouteTable routes,
                                Map<String, UpstreamCluster> upstreams, SnapshotSource source,
-                               Instant appliedAt, Snapshot snapshot) {
+                               Instant appliedAt, Snapshot snapshot, RequestRules requests,
+                               AddressPolicy upstreamAddresses) {
 
     public CompiledSnapshot {
         Objects.requireNonNull(sha256, "sha256");
@@ -31,5 +36,7 @@ public record CompiledSnapshot(long version, String sha256, RouteTable routes,
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(appliedAt, "appliedAt");
         Objects.requireNonNull(snapshot, "snapshot");
+        Objects.requireNonNull(requests, "requests");
+        Objects.requireNonNull(upstreamAddresses, "upstreamAddresses");
     }
 }

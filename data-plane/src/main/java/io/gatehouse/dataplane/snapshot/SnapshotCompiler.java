@@ -1,12 +1,15 @@
 package io.gatehouse.dataplane.snapshot;
 
 import io.gatehouse.dataplane.policy.transform.RouteTransforms;
+import io.gatehouse.dataplane.request.PathRules;
+import io.gatehouse.dataplane.request.RequestRules;
 import io.gatehouse.dataplane.routing.CompiledRoute;
 import io.gatehouse.dataplane.routing.RetrySettings;
 import io.gatehouse.dataplane.routing.RouteLimits;
 import io.gatehouse.dataplane.routing.RouteMatchSpec;
 import io.gatehouse.dataplane.routing.RouteTable;
 import io.gatehouse.dataplane.routing.RouteTimeouts;
+import io.gatehouse.dataplane.upstream.AddressPolicy;
 import io.gatehouse.dataplane.upstream.UpstreamCluster;
 import io.gatehouse.dataplane.upstream.UpstreamCompiler;
 import io.gatehouse.dataplane.upstream.UpstreamRuntime;
@@ -73,7 +76,19 @@ public final class SnapshotCompiler {
             throw new SnapshotCompileException("config has " + config.getRoutesCount()
                     + " routes, more than this data plane's limit of " + maxRoutes + " (maxRoutes)");
         }
-        UpstreamCompiler upstreamCompiler = new UpstreamCompiler(upstreamRuntime);
+        RequestRules requests;
+        try {
+            requests = RequestRules.fromConfig(config.getSettings());
+        } catch (IllegalArgumentException e) {
+            throw new SnapshotCompileException("settings: " + e.getMessage(), e);
+        }
+        AddressPolicy addresses;
+        try {
+            addresses = AddressPolicy.fromConfig(config.getSettings().getUpstreamPolicy());
+        } catch (IllegalArgumentException e) {
+            throw new SnapshotCompileException("settings." + e.getMessage(), e);
+        }
+        UpstreamCompiler upstreamCompiler = new UpstreamCompiler(upstreamRuntime, addresses);
         Map<String, UpstreamCluster> upstreams = compileUpstreams(config, upstreamCompiler);
         List<CompiledRoute> routes = new ArrayList<>(config.getRoutesCount());
         for (int i = 0; i < config.getRoutesCount(); i++) {
@@ -90,7 +105,8 @@ public final class SnapshotCompiler {
                                 config.getDefaults().getRetry()),
                         RouteLimits.resolve(route.getMaxConcurrentRequests(), route.getMaxRequestBodyBytes(),
                                 config.getDefaults().getMaxRequestBodyBytes()),
-                        match, RouteTransforms.fromConfig(route, match), split));
+                        match, RouteTransforms.fromConfig(route, match), split,
+                        routePathRules(route, requests.paths())));
             } catch (IllegalArgumentException e) {
                 throw new SnapshotCompileException(path + ": " + e.getMessage(), e);
             }
@@ -103,7 +119,16 @@ public final class SnapshotCompiler {
         }
         upstreamCompiler.commit();
         return new CompiledSnapshot(snapshot.getVersion(), snapshot.getSha256(), table, upstreams, source,
-                clock.instant(), snapshot);
+                clock.instant(), snapshot, requests, addresses);
+    }
+
+    /** The route's own path rules, or null when it has none or they equal the gateway's. */
+    private static PathRules routePathRules(Route route, PathRules gateway) {
+        if (!route.hasPathNormalization()) {
+            return null;
+        }
+        PathRules own = PathRules.resolve(route.getPathNormalization(), gateway);
+        return own.equals(gateway) ? null : own;
     }
 
     /** The route's upstream, or its weighted split across upstreams. */

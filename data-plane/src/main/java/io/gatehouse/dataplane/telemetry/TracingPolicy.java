@@ -77,7 +77,6 @@ public final class TracingPolicy implements Policy {
         }
         ServerRequest request = exchange.request();
         Method method = request.prologue().method();
-        String path = request.path().rawPath();
         Context parent = telemetry.propagator().extract(Context.root(), request, GETTER);
         Span span = telemetry.tracer().spanBuilder(method.text())
                 .setParent(parent)
@@ -85,7 +84,6 @@ public final class TracingPolicy implements Policy {
                 .startSpan();
         if (span.isRecording()) { // unsampled spans drop attributes anyway: skip building them
             span.setAttribute("http.request.method", method.text());
-            span.setAttribute("url.path", path);
             span.setAttribute("url.scheme", request.isSecure() ? "https" : "http");
             span.setAttribute("server.address", request.requestedUri().host());
         }
@@ -117,12 +115,15 @@ public final class TracingPolicy implements Policy {
             span.recordException(e);
             throw e;
         } finally {
-            finish(exchange, state, method, path);
+            finish(exchange, state, method);
         }
     }
 
-    private void finish(Exchange exchange, RequestTelemetry state, Method method, String path) {
+    private void finish(Exchange exchange, RequestTelemetry state, Method method) {
         long nanos = System.nanoTime() - state.startNanos();
+        // The canonical path once request hygiene set it; a request refused before that is logged with
+        // the path as it came (JSON-escaped), which is what an operator investigating it needs.
+        String path = exchange.path() != null ? exchange.path() : exchange.request().prologue().uriPath().rawPath();
         CompiledRoute route = exchange.route();
         String routeId = route == null ? null : route.id();
         int status = state.status == 0 ? 500 : state.status;
@@ -132,7 +133,8 @@ public final class TracingPolicy implements Policy {
             span.updateName(method.text() + " " + routeId);
         }
         span.setAttribute("http.response.status_code", (long) status);
-        if (span.isRecording()) { // resolved by now (trusted proxies), unlike at the start
+        if (span.isRecording()) { // resolved by now (canonical path, trusted proxies), unlike at the start
+            span.setAttribute("url.path", path);
             span.setAttribute("client.address", exchange.clientAddress().getHostAddress());
         }
         if (state.gatewayError != null) {

@@ -8,9 +8,19 @@ import java.util.Objects;
  * {@code timeout}; 2xx/3xx is a success. A healthy target turns unhealthy after
  * {@code unhealthyThreshold} failures in a row, an unhealthy one healthy after
  * {@code healthyThreshold} successes in a row.
+ *
+ * @param addresses the snapshot's upstream address rules, checked before every probe where the data
+ *                  plane enforces them (a forbidden address fails the probe without connecting);
+ *                  null = not checked
  */
 public record HealthCheckSpec(String path, Duration interval, Duration timeout, int healthyThreshold,
-                              int unhealthyThreshold, ClientSettings client) {
+                              int unhealthyThreshold, ClientSettings client, AddressPolicy addresses) {
+
+    /** A check whose target addresses are not checked. */
+    public HealthCheckSpec(String path, Duration interval, Duration timeout, int healthyThreshold,
+                           int unhealthyThreshold, ClientSettings client) {
+        this(path, interval, timeout, healthyThreshold, unhealthyThreshold, client, null);
+    }
 
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);

@@ -39,7 +39,13 @@ public final class HealthChecker implements AutoCloseable {
 
     private final Map<Key, Probe> probes = new HashMap<>();
     private final Map<ClientSettings, HttpClient> clients = new ConcurrentHashMap<>();
+    private final boolean enforceAddresses;
     private boolean closed;
+
+    /** @param enforceAddresses whether probes obey {@link HealthCheckSpec#addresses()} */
+    HealthChecker(boolean enforceAddresses) {
+        this.enforceAddresses = enforceAddresses;
+    }
 
     /** Makes the running probes exactly {@code wanted}: starts, updates (spec change) and stops probes. */
     public synchronized void sync(Map<Key, Probe.Target> wanted) {
@@ -131,6 +137,8 @@ public final class HealthChecker implements AutoCloseable {
         private Thread thread;
         private int successes;
         private int failures;
+        /** Why the last probe was not sent (address rules), so a refusal is logged once, not per probe. */
+        private String lastRefusal;
 
         Probe(Key key, Target target, HealthChecker checker) {
             this.key = key;
@@ -169,6 +177,19 @@ public final class HealthChecker implements AutoCloseable {
         }
 
         private boolean check(HealthCheckSpec current) {
+            if (checker.enforceAddresses && current.addresses() != null) {
+                // The same SSRF rules as proxied requests: a forbidden target fails without a connection.
+                String reason = current.addresses().check(key.target().host()).orElse(null);
+                if (reason != null) {
+                    if (!reason.equals(lastRefusal)) {
+                        LOG.warning(() -> "upstream " + key.upstream() + ": not health checking target "
+                                + key.target().authority() + ": " + reason);
+                    }
+                    lastRefusal = reason;
+                    return false;
+                }
+                lastRefusal = null;
+            }
             try {
                 HttpRequest request = HttpRequest.newBuilder(URI.create(key.target().uriFor(current.path())))
                         .timeout(current.timeout())

@@ -34,11 +34,14 @@ public final class UpstreamCompiler {
     static final int DEFAULT_MAX_EJECTION_PERCENT = 50;
 
     private final UpstreamRuntime runtime;
+    private final AddressPolicy addresses;
     private final List<HealthChecker.Key> targets = new ArrayList<>();
     private final Map<HealthChecker.Key, HealthCheckSpec> checks = new HashMap<>();
 
-    public UpstreamCompiler(UpstreamRuntime runtime) {
+    /** @param addresses the snapshot's upstream address rules, which health checks obey too */
+    public UpstreamCompiler(UpstreamRuntime runtime, AddressPolicy addresses) {
         this.runtime = runtime;
+        this.addresses = addresses;
     }
 
     /**
@@ -49,7 +52,7 @@ public final class UpstreamCompiler {
         String name = upstream.getName();
         ClientSettings client = clientSettings(upstream);
         Optional<HealthCheckSpec> check = upstream.hasHealthCheck()
-                ? Optional.of(healthCheck(upstream.getHealthCheck(), client)) : Optional.empty();
+                ? Optional.of(healthCheck(upstream.getHealthCheck(), client, addresses)) : Optional.empty();
         List<UpstreamCluster.TargetHealthBinding> bindings = new ArrayList<>();
         for (int t = 0; t < upstream.getTargetsCount(); t++) {
             UpstreamTarget target;
@@ -110,14 +113,14 @@ public final class UpstreamCompiler {
                 o.getMaxEjectionPercent() == 0 ? DEFAULT_MAX_EJECTION_PERCENT : Math.min(100, o.getMaxEjectionPercent()));
     }
 
-    private static HealthCheckSpec healthCheck(HealthCheck h, ClientSettings client) {
+    private static HealthCheckSpec healthCheck(HealthCheck h, ClientSettings client, AddressPolicy addresses) {
         try {
             return new HealthCheckSpec(h.getPath(),
                     h.hasInterval() ? duration(h.getInterval()) : HealthCheckSpec.DEFAULT_INTERVAL,
                     h.hasTimeout() ? duration(h.getTimeout()) : HealthCheckSpec.DEFAULT_TIMEOUT,
                     h.getHealthyThreshold() == 0 ? HealthCheckSpec.DEFAULT_HEALTHY_THRESHOLD : h.getHealthyThreshold(),
                     h.getUnhealthyThreshold() == 0 ? HealthCheckSpec.DEFAULT_UNHEALTHY_THRESHOLD : h.getUnhealthyThreshold(),
-                    client);
+                    client, addresses);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("healthCheck: " + e.getMessage(), e);
         }

@@ -16,11 +16,21 @@ public final class UpstreamRuntime implements AutoCloseable {
 
     private final String region;
     private final Map<HealthChecker.Key, TargetHealth> health = new ConcurrentHashMap<>();
-    private final HealthChecker checker = new HealthChecker();
+    private final HealthChecker checker;
 
-    /** @param region the data plane's region ("" = none: no region preference) */
-    public UpstreamRuntime(String region) {
+    /**
+     * @param region           the data plane's region ("" = none: no region preference)
+     * @param enforceAddresses whether health checks obey the snapshot's upstream address rules (as the
+     *                         data plane's proxied requests do); tests probing loopback upstreams turn it off
+     */
+    public UpstreamRuntime(String region, boolean enforceAddresses) {
         this.region = Objects.requireNonNull(region, "region");
+        this.checker = new HealthChecker(enforceAddresses);
+    }
+
+    /** Health checks not bound by upstream address rules (tests). */
+    public UpstreamRuntime(String region) {
+        this(region, false);
     }
 
     public String region() {

@@ -5,6 +5,7 @@ import io.gatehouse.dataplane.chain.PolicyChain;
 import io.gatehouse.dataplane.proxy.Forwarder;
 import io.gatehouse.dataplane.proxy.ProxyHandler;
 import io.gatehouse.dataplane.routing.RouteLookup;
+import io.gatehouse.dataplane.server.ClientListener;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.snapshot.SnapshotCompileException;
 import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
@@ -41,7 +42,7 @@ public final class ProxyServer implements AutoCloseable {
         chain.add(new RouteLookup());
         chain.addAll(policies);
         ProxyHandler handler = new ProxyHandler(snapshot::get, new PolicyChain(chain, terminal));
-        server = WebServer.builder()
+        server = ClientListener.configure(WebServer.builder())
                 .host("127.0.0.1")
                 .port(0)
                 .shutdownHook(false)

@@ -31,8 +31,11 @@ public final class ScriptedUpstream implements AutoCloseable {
         boolean serve(Request request, Connection connection) throws IOException, InterruptedException;
     }
 
-    /** A parsed request: method, target, headers (lower-case names, joined values), body. */
-    public record Request(String method, String target, Map<String, String> headers, byte[] body) {
+    /**
+     * A parsed request: method, target, headers (lower-case names, joined values), body, and the
+     * request line and header lines exactly as they arrived (ISO-8859-1, with their CRLFs).
+     */
+    public record Request(String method, String target, Map<String, String> headers, byte[] body, String head) {
         public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
@@ -179,12 +182,13 @@ public final class ScriptedUpstream implements AutoCloseable {
     }
 
     private static Request readRequest(InputStream in) throws IOException {
-        String requestLine = line(in);
+        StringBuilder head = new StringBuilder();
+        String requestLine = line(in, head);
         if (requestLine == null || requestLine.isEmpty()) {
             return null;
         }
         Map<String, String> headers = new TreeMap<>();
-        for (String l = line(in); l != null && !l.isEmpty(); l = line(in)) {
+        for (String l = line(in, head); l != null && !l.isEmpty(); l = line(in, head)) {
             int colon = l.indexOf(':');
             headers.merge(l.substring(0, colon).strip().toLowerCase(Locale.ROOT), l.substring(colon + 1).strip(),
                     (a, b) -> a + ", " + b);
@@ -201,13 +205,19 @@ public final class ScriptedUpstream implements AutoCloseable {
             body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
         }
         String[] parts = requestLine.split(" ");
-        return new Request(parts[0], parts[1], headers, body.toByteArray());
+        return new Request(parts[0], parts[1], headers, body.toByteArray(), head.toString());
     }
 
     private static String line(InputStream in) throws IOException {
+        return line(in, new StringBuilder());
+    }
+
+    /** One line without its line end; the raw bytes, line end included, are appended to {@code raw}. */
+    private static String line(InputStream in, StringBuilder raw) throws IOException {
         StringBuilder sb = new StringBuilder();
         int c;
         while ((c = in.read()) >= 0) {
+            raw.append((char) c);
             if (c == '\n') {
                 int len = sb.length();
                 return len > 0 && sb.charAt(len - 1) == '\r' ? sb.substring(0, len - 1) : sb.toString();

@@ -1,10 +1,10 @@
 package io.gatehouse.dataplane.policy.access;
 
-import io.gatehouse.config.CidrSet;
 import io.gatehouse.config.IpLiterals;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
-import io.gatehouse.dataplane.policy.SnapshotMemo;
+import io.gatehouse.dataplane.request.RequestRules;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 
@@ -13,38 +13,55 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Sets {@link Exchange#clientAddress()}: the socket peer, unless the peer is one of
- * {@code settings.trusted_proxies}; then the address is taken from {@code Forwarded} (RFC 7239, preferred
- * when present) or {@code X-Forwarded-For}, walking the hops right to left and skipping trusted ones
- * (the first untrusted hop is the client). An unparsable hop ("unknown", an obfuscated identifier,
- * garbage) stops the walk: the last trusted hop is then the client, since nothing further left can be
- * believed. Runs first in the chain (it needs no route). Thread-safe; the CIDR matchers are compiled
- * once per snapshot.
+ * Decides who the client is. Sets {@link Exchange#clientAddress()}: the socket peer, unless the peer
+ * is one of {@code settings.trusted_proxies}; then the address comes from the one header those
+ * proxies append to ({@code settings.client_address_header}: {@code X-Forwarded-For}, or RFC 7239
+ * {@code Forwarded} when configured), walking its hops right to left and skipping trusted ones (the
+ * first untrusted hop is the client). The other header is never read: a proxy that appends only to
+ * X-Forwarded-For passes a client's own {@code Forwarded: for=...} through untouched, and believing it
+ * would give that client any address it likes (a fresh rate-limit bucket, a way around a deny list).
+ * An unparsable hop ("unknown", an obfuscated identifier, garbage) stops the walk: the last trusted
+ * hop is then the client, since nothing further left can be believed.
+ *
+ * <p>From a peer that is not a trusted proxy, the headers that claim a client identity
+ * ({@code settings.identity_headers}: X-Real-IP, X-Forwarded-Prefix, ...) are removed before
+ * forwarding. Runs before route lookup (it needs no route). Thread-safe; the rules are compiled
+ * with the snapshot.
  */
 public final class ClientAddressPolicy implements Policy {
 
     static final HeaderName FORWARDED = HeaderNames.create("Forwarded");
     static final HeaderName X_FORWARDED_FOR = HeaderNames.create("X-Forwarded-For");
 
-    private final SnapshotMemo<CidrSet> trusted = new SnapshotMemo<>(snapshot -> CidrSet.parseLenient(
-            snapshot.snapshot().getConfig().getSettings().getTrustedProxiesList(), "settings.trustedProxies"));
-
     @Override
     public void handle(Exchange exchange, Next next) {
         if (exchange.snapshot() != null) {
-            CidrSet proxies = trusted.get(exchange.snapshot());
-            if (!proxies.isEmpty() && exchange.peerAddress() != null && proxies.contains(exchange.peerAddress())) {
-                exchange.clientAddress(resolve(exchange, proxies));
+            RequestRules rules = exchange.snapshot().requests();
+            if (!rules.trustedProxies().isEmpty() && exchange.peerAddress() != null
+                    && rules.trustedProxies().contains(exchange.peerAddress())) {
+                exchange.peerTrusted(true);
+                exchange.clientAddress(resolve(exchange, rules));
+            } else {
+                removeIdentityClaims(exchange, rules.headers().identityHeaders());
             }
         }
         next.proceed(exchange);
     }
 
-    private static InetAddress resolve(Exchange exchange, CidrSet proxies) {
-        List<String> forwarded = exchange.request().headers().values(FORWARDED);
-        List<String> hops = !forwarded.isEmpty() ? forwardedFor(forwarded)
+    private static void removeIdentityClaims(Exchange exchange, Set<String> names) {
+        for (Header header : exchange.request().headers()) {
+            if (names.contains(header.name().toLowerCase(Locale.ROOT))) {
+                exchange.setUpstreamHeader(header.headerName(), List.of());
+            }
+        }
+    }
+
+    private static InetAddress resolve(Exchange exchange, RequestRules rules) {
+        List<String> hops = rules.clientAddressHeader() == RequestRules.ClientAddressHeader.FORWARDED
+                ? forwardedFor(exchange.request().headers().values(FORWARDED))
                 : split(exchange.request().headers().values(X_FORWARDED_FOR));
         InetAddress client = exchange.peerAddress();
         for (int i = hops.size() - 1; i >= 0; i--) {
@@ -53,7 +70,7 @@ public final class ClientAddressPolicy implements Policy {
                 return client;
             }
             client = hop.get();
-            if (!proxies.contains(client)) {
+            if (!rules.trustedProxies().contains(client)) {
                 return client;
             }
         }

@@ -120,7 +120,7 @@ public final class ResponseCachePolicy implements Policy {
             next.proceed(exchange);
             return;
         }
-        String path = exchange.request().path().rawPath();
+        String path = exchange.path();
         String base = baseKey(exchange, route, consumer);
         String baseRedisKey = redisKey(route.routeId(), path, base);
         if (serveFromCache(exchange, route, path, base, baseRedisKey, head)) {
@@ -339,8 +339,8 @@ public final class ResponseCachePolicy implements Policy {
     static String baseKey(Exchange exchange, Rules route, String consumer) {
         StringBuilder key = new StringBuilder(128);
         key.append(Method.GET.text()).append(' ')
-                .append(exchange.request().headers().first(HeaderNames.HOST).orElse("").toLowerCase(Locale.ROOT))
-                .append(exchange.request().path().rawPath()).append('?').append(sortedQuery(exchange.request().query().rawValue()));
+                .append(exchange.authority())
+                .append(exchange.path()).append('?').append(sortedQuery(exchange.request().query().rawValue()));
         for (String header : route.keyHeaders()) {
             key.append('\n').append(header).append('=')
                     .append(String.join(",", exchange.request().headers().values(HeaderNames.create(header))));

@@ -19,7 +19,7 @@ public final class TransformPolicy implements Policy {
         RouteTransforms transforms = route == null ? RouteTransforms.NONE : route.transforms();
         if (!transforms.isEmpty()) {
             transforms.rewrite().ifPresent(
-                    rewrite -> exchange.upstreamPath(rewrite.apply(exchange.request().path().rawPath())));
+                    rewrite -> exchange.upstreamPath(rewrite.apply(exchange.path())));
             transforms.requestHeaders().applyToUpstream(exchange);
             if (!transforms.responseHeaders().isEmpty()) {
                 exchange.onResponseHeaders(transforms.responseHeaders()::applyToResponse);

@@ -1,0 +1,83 @@
+package io.gatehouse.dataplane.server;
+
+import io.gatehouse.dataplane.proxy.RequestHygiene;
+import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.DirectHandlers;
+import io.helidon.webserver.http1.Http1Config;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The Helidon settings of the client traffic listener, in one place for the data plane and the test
+ * fixtures that stand in for it.
+ *
+ * <ul>
+ *   <li>HTTP/1.1 only, and no protocol discovered from the class path: with a second candidate
+ *       (HTTP/2 prior knowledge) Helidon holds bytes that are neither until it has enough to decide,
+ *       so non-HTTP garbage would hang until the idle timeout instead of getting a 400 and a close, and
+ *       an over-long request line would be closed silently instead of getting a 414.</li>
+ *   <li>Request lines up to {@link #MAX_REQUEST_LINE_BYTES} (longer ones: 414), header sections up to
+ *       {@link RequestHygiene#LISTENER_MAX_HEADER_BYTES} (the configured, smaller limit is checked per
+ *       request by {@link RequestHygiene}).</li>
+ *   <li>Errors Helidon answers before our handler sees a request (malformed request line or headers,
+ *       duplicate Host, HTTP/1.0) get the same JSON body as the gateway's own errors, and a close.</li>
+ * </ul>
+ */
+public final class ClientListener {
+
+    /** The longest request line read (nginx reads 8 KiB); longer ones get 414. */
+    public static final int MAX_REQUEST_LINE_BYTES = 8 * 1024;
+
+    private ClientListener() {
+    }
+
+    /** Applies the client listener's protocol settings and error handlers to {@code builder}. */
+    public static WebServerConfig.Builder configure(WebServerConfig.Builder builder) {
+        return builder
+                .protocolsDiscoverServices(false)
+                .addProtocol(Http1Config.builder()
+                        .maxPrologueLength(MAX_REQUEST_LINE_BYTES)
+                        .maxHeadersSize(RequestHygiene.LISTENER_MAX_HEADER_BYTES)
+                        // Request headers are validated as they are parsed (the default, kept on).
+                        // Response headers are not validated again on the way out: they come from
+                        // the upstream (validated when the upstream client parsed them), from config
+                        // the control plane validated, or from the data plane itself.
+                        .validateResponseHeaders(false)
+                        .build())
+                .directHandlers(jsonErrors());
+    }
+
+    private static DirectHandlers jsonErrors() {
+        DirectHandler handler = (request, eventType, status, headers, message) -> {
+            String code = switch (status.code()) {
+                case 400 -> "bad_request";
+                case 413 -> "payload_too_large";
+                case 414 -> "uri_too_long";
+                case 431 -> "headers_too_large";
+                case 505 -> "http_version_not_supported";
+                default -> status.code() >= 500 ? "internal_error" : "bad_request";
+            };
+            // Helidon's own message may quote the request; the client gets a fixed text per status.
+            String text = switch (status.code()) {
+                case 414 -> "the request line is longer than " + MAX_REQUEST_LINE_BYTES + " bytes";
+                case 431 -> "the request headers are too large";
+                case 505 -> "only HTTP/1.1 is served";
+                default -> status.code() >= 500 ? "internal gateway error" : "the request is not valid HTTP/1.1";
+            };
+            byte[] body = ("{\"error\":\"" + code + "\",\"message\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8);
+            return DirectHandler.TransportResponse.builder()
+                    .status(status)
+                    .headers(headers)
+                    .header(HeaderNames.CONTENT_TYPE, "application/json")
+                    .entity(body)
+                    .build();
+        };
+        DirectHandlers.Builder handlers = DirectHandlers.builder();
+        for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
+            handlers.addHandler(type, handler);
+        }
+        return handlers.build();
+    }
+}
