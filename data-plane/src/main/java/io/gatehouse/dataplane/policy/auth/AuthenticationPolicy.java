@@ -16,9 +16,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.logging.Logger;
 
 /**
@@ -36,7 +39,6 @@ public final class AuthenticationPolicy implements Policy {
 
     private static final Logger LOG = Logger.getLogger(AuthenticationPolicy.class.getName());
     private static final int MAX_API_KEY_LENGTH = 256;
-    private static final int MAX_HEADER_VALUE_LENGTH = 4096;
 
     private final AuthSnapshots snapshots;
 
@@ -66,6 +68,7 @@ public final class AuthenticationPolicy implements Policy {
         for (String header : routeAuth.mappedHeaders()) {
             exchange.setUpstreamHeader(HeaderNames.create(header), List.of());
         }
+        Credentials.requireAtMostOne(exchange.request(), routeAuth, exchange.upstreamQuery());
         Optional<String> token = Optional.empty();
         if (routeAuth.acceptsJwt()) {
             try {
@@ -88,7 +91,10 @@ public final class AuthenticationPolicy implements Policy {
                 .withHeader("WWW-Authenticate", routeAuth.challenge());
     }
 
-    /** The API key from the header, else the query parameter; both are removed from the upstream request. */
+    /**
+     * The API key from the header or the query parameter (at most one is present, see
+     * {@link Credentials#requireAtMostOne}); both are removed from the upstream request.
+     */
     private static Optional<String> takeApiKey(Exchange exchange, RouteAuth routeAuth) {
         HeaderName header = HeaderNames.create(routeAuth.apiKeyHeader().orElseThrow());
         Optional<String> key = exchange.request().headers().first(header).map(String::strip);
@@ -99,9 +105,7 @@ public final class AuthenticationPolicy implements Policy {
             Optional<String> fromQuery = Credentials.queryParam(query, param);
             if (fromQuery.isPresent()) {
                 exchange.upstreamQuery(Credentials.withoutParam(query, param));
-                if (key.isEmpty()) {
-                    key = fromQuery;
-                }
+                key = fromQuery;
             }
         }
         return key.filter(k -> !k.isEmpty());
@@ -122,22 +126,19 @@ public final class AuthenticationPolicy implements Policy {
                 keysUnavailable = true;
                 continue;
             }
-            Map<String, String> values = ClaimValues.asStrings(claims);
-            for (Map.Entry<String, String> mapping : provider.claimsToHeaders().entrySet()) {
-                String value = values.get(mapping.getKey());
-                if (value != null && headerSafe(value)) {
-                    exchange.setUpstreamHeader(HeaderNames.create(mapping.getValue()), List.of(value));
-                }
-            }
+            SortedMap<String, String> forwarded = claimHeaders(provider, claims);
+            forwarded.forEach((name, value) -> exchange.setUpstreamHeader(HeaderNames.create(name), List.of(value)));
             if (provider.stripToken()) {
                 exchange.setUpstreamHeader(HeaderNames.AUTHORIZATION, List.of());
             }
+            Map<String, String> values = ClaimValues.asStrings(claims);
             String subject = claims.getSubject() == null ? "" : claims.getSubject();
             Optional<Consumer> consumer = auth.consumer(subject);
             return new Identity(Identity.Method.JWT, subject,
                     consumer.map(Consumer::getTenant).orElse(values.getOrDefault("tenant", "")),
                     consumer.map(Consumer::getPlan).orElse(values.getOrDefault("plan", "")),
-                    subject, values, ClaimValues.scopes(claims), "", provider.name());
+                    subject, values, ClaimValues.scopes(claims), "", provider.name(), provider.issuer(),
+                    forwarded, !provider.stripToken());
         }
         if (keysUnavailable && reason == null) {
             throw GatewayError.AUTH_UNAVAILABLE.exception("tokens cannot be verified right now; try again later")
@@ -145,6 +146,27 @@ public final class AuthenticationPolicy implements Policy {
         }
         String why = routeAuth.providers().size() == 1 && reason != null ? reason : "token is not valid for this route";
         throw invalidToken(keysUnavailable ? "token is not valid for this route" : why);
+    }
+
+    /**
+     * The provider's mapped claims as upstream headers (lower-case name to value), encoded with its
+     * {@code claim_header_encoding}. A claim whose value cannot be forwarded fails the request with
+     * 401 naming the claim, rather than reaching the upstream altered or not at all.
+     */
+    private static SortedMap<String, String> claimHeaders(JwtVerifier provider, JWTClaimsSet claims) {
+        SortedMap<String, String> headers = new TreeMap<>();
+        for (Map.Entry<String, String> mapping : provider.claimsToHeaders().entrySet()) {
+            try {
+                Optional<String> text = ClaimValues.headerText(claims, mapping.getKey());
+                if (text.isPresent()) {
+                    headers.put(mapping.getValue().toLowerCase(Locale.ROOT),
+                            ClaimHeaders.encode(mapping.getKey(), text.get(), provider.claimHeaderEncoding()));
+                }
+            } catch (ClaimHeaders.UnforwardableClaimException e) {
+                throw invalidToken(e.getMessage());
+            }
+        }
+        return headers;
     }
 
     private static Identity apiKeyIdentity(CompiledAuth auth, RouteAuth routeAuth, String routeId, String presented) {
@@ -169,21 +191,21 @@ public final class AuthenticationPolicy implements Policy {
     private static GatewayException invalidToken(String reason) {
         return GatewayError.UNAUTHORIZED.exception(reason)
                 .withHeader("WWW-Authenticate", "Bearer realm=\"gatehouse\", error=\"invalid_token\", "
-                        + "error_description=\"" + reason + "\"");
+                        + "error_description=\"" + descriptionChars(reason) + "\"");
     }
 
-    /** No control characters (header injection) and bounded length. */
-    private static boolean headerSafe(String value) {
-        if (value.length() > MAX_HEADER_VALUE_LENGTH) {
-            return false;
+    /**
+     * RFC 6750 §3: error_description is %x20-21 / %x23-5B / %x5D-7E. Reasons are fixed texts plus
+     * configured claim names (validated by the control plane); this keeps a hand-made snapshot from
+     * breaking the header anyway.
+     */
+    private static String descriptionChars(String reason) {
+        StringBuilder out = new StringBuilder(reason.length());
+        for (int i = 0; i < reason.length(); i++) {
+            char c = reason.charAt(i);
+            out.append(c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' ? c : '_');
         }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                return false;
-            }
-        }
-        return true;
+        return out.toString();
     }
 
     static String sha256(String key) {
