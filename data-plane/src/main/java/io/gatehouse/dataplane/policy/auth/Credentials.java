@@ -46,7 +46,8 @@ final class Credentials {
      * included. The message names the carriers, never their values.
      */
     static void requireAtMostOne(ServerRequest request, RouteAuth route, String rawQuery) {
-        List<String> authorization = request.headers().values(HeaderNames.AUTHORIZATION);
+        // all(): one entry per field line; values() would split "Digest a=\"1\", b=\"2\"" at its commas
+        List<String> authorization = request.headers().all(HeaderNames.AUTHORIZATION, List::of);
         if (authorization.size() > 1) {
             throw ambiguous("more than one Authorization header");
         }
@@ -59,7 +60,7 @@ final class Credentials {
         }
         if (route.acceptsApiKey()) {
             String header = route.apiKeyHeader().orElseThrow();
-            List<String> keys = request.headers().values(HeaderNames.create(header));
+            List<String> keys = request.headers().all(HeaderNames.create(header), List::of);
             if (keys.size() > 1 || (keys.size() == 1 && keys.getFirst().indexOf(',') >= 0)) {
                 throw ambiguous("more than one " + header + " header value");
             }
