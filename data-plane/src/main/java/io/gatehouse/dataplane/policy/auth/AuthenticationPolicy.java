@@ -27,11 +27,16 @@ import java.util.logging.Logger;
 /**
  * Establishes who is calling a route that has {@code auth}: a bearer JWT from one of the route's
  * providers, or an API key (header, else query parameter). On success it puts an {@link Identity}
- * into the exchange ({@link Identity#KEY}), forwards mapped claims as upstream headers, strips the
- * token when the provider says so and never forwards API keys (header removed, query parameter
- * removed). Missing or invalid credentials are 401 with {@code WWW-Authenticate}; an anonymous
- * request passes only when the route is {@code optional}. A valid API key limited to other routes
- * is 403. Error bodies never contain the token or key.
+ * into the exchange ({@link Identity#KEY}), forwards mapped claims as upstream headers in the
+ * provider's {@code claim_header_encoding}, strips the token when the provider says so and never
+ * forwards API keys (header removed, query parameter removed).
+ *
+ * <p>Refusals: more than one credential in the request is 400 {@code bad_request} before anything
+ * is verified ({@link Credentials#requireAtMostOne}); missing or invalid credentials, and a claim
+ * that cannot be forwarded in its header ({@link ClaimHeaders}), are 401 with
+ * {@code WWW-Authenticate}; an anonymous request passes only when the route is {@code optional}. A
+ * valid API key limited to other routes is 403. Error bodies never contain the token, key or claim
+ * values (they name the claim).
  *
  * <p>Routes without {@code auth} pass untouched. Thread-safe (per-snapshot state is immutable).
  */
