@@ -9,6 +9,7 @@ import com.nimbusds.jose.jwk.OctetSequenceKey;
 import io.gatehouse.config.IpLiterals;
 import io.gatehouse.proto.config.v1.ApiKeyAuth;
 import io.gatehouse.proto.config.v1.AuthPolicy;
+import io.gatehouse.proto.config.v1.ClaimHeaderEncoding;
 import io.gatehouse.proto.config.v1.Consumer;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.JwsAlgorithm;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -45,6 +47,8 @@ final class AuthRules {
     private static final Pattern QUERY_PARAM = Pattern.compile("[A-Za-z0-9._~\\-]{1,64}");
     /** RFC 6749 §3.3 scope tokens. */
     private static final Pattern SCOPE = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}");
+    /** Claim names forwarded in headers: printable ASCII without '"' and '\\'. */
+    private static final Pattern CLAIM_NAME = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}");
     /** Headers a claim must not be mapped onto: framing, routing and the credentials themselves. */
     private static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "transfer-encoding",
             "connection", "te", "upgrade", "authorization", "cookie", "x-forwarded-for", "forwarded");
@@ -103,20 +107,43 @@ final class AuthRules {
                     problems.add(new ValidationProblem(path + ".requiredClaims[" + c + "]", "must not be empty"));
                 }
             }
-            for (Map.Entry<String, String> mapping : provider.getClaimsToHeadersMap().entrySet()) {
-                String at = path + ".claimsToHeaders." + mapping.getKey();
-                if (mapping.getKey().isBlank()) {
-                    problems.add(new ValidationProblem(at, "claim name must not be empty"));
-                }
-                String header = mapping.getValue();
-                if (!HEADER.matcher(header).matches()) {
-                    problems.add(new ValidationProblem(at, "'" + header + "' is not a valid header name"));
-                } else if (RESERVED_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
-                    problems.add(new ValidationProblem(at, "header '" + header + "' cannot carry a claim"));
+            checkClaimsToHeaders(path, provider, problems);
+        }
+        return firstByName.keySet();
+    }
+
+    /**
+     * Claim names must be printable ASCII without quotes or backslashes (a 401 names the claim
+     * that could not be forwarded, inside a quoted WWW-Authenticate parameter); each header carries
+     * one claim (two claims on one header would make its value depend on map order).
+     */
+    private static void checkClaimsToHeaders(String path, JwtProvider provider, List<ValidationProblem> problems) {
+        Map<String, String> claimByHeader = new HashMap<>();
+        for (Map.Entry<String, String> mapping : new TreeMap<>(provider.getClaimsToHeadersMap()).entrySet()) {
+            String at = path + ".claimsToHeaders." + mapping.getKey();
+            if (mapping.getKey().isBlank()) {
+                problems.add(new ValidationProblem(at, "claim name must not be empty"));
+            } else if (!CLAIM_NAME.matcher(mapping.getKey()).matches()) {
+                problems.add(new ValidationProblem(at, "claim name must be 1-128 printable ASCII characters"
+                        + " without quotes or backslashes"));
+            }
+            String header = mapping.getValue();
+            if (!HEADER.matcher(header).matches()) {
+                problems.add(new ValidationProblem(at, "'" + header + "' is not a valid header name"));
+            } else if (RESERVED_HEADERS.contains(header.toLowerCase(Locale.ROOT))) {
+                problems.add(new ValidationProblem(at, "header '" + header + "' cannot carry a claim"));
+            } else {
+                String earlier = claimByHeader.putIfAbsent(header.toLowerCase(Locale.ROOT), mapping.getKey());
+                if (earlier != null) {
+                    problems.add(new ValidationProblem(at, "header '" + header + "' already carries claim '"
+                            + earlier + "'; map each claim to its own header"));
                 }
             }
         }
-        return firstByName.keySet();
+        if (provider.getClaimHeaderEncoding() == ClaimHeaderEncoding.UNRECOGNIZED) {
+            problems.add(new ValidationProblem(path + ".claimHeaderEncoding",
+                    "must be REJECT_UNSAFE, RFC8187 or BASE64"));
+        }
     }
 
     private static Set<JwsAlgorithm> checkAlgorithms(String path, JwtProvider provider,

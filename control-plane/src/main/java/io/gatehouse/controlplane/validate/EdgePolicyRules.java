@@ -13,6 +13,7 @@ import io.gatehouse.proto.config.v1.CorsPolicy;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.GatewaySettings;
 import io.gatehouse.proto.config.v1.HttpMethod;
+import io.gatehouse.proto.config.v1.JwtProvider;
 import io.gatehouse.proto.config.v1.RateLimit;
 import io.gatehouse.proto.config.v1.RateLimitKey;
 import io.gatehouse.proto.config.v1.Route;
@@ -27,12 +28,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
  * Validates the edge policies the data plane enforces besides authentication: rate limits, the
- * response cache, IP access lists, trusted proxies, CORS, and the upstream policy (SSRF guard for
- * upstream targets). Stateless.
+ * response cache (including which identity inputs a cache shared across identities must key on), IP
+ * access lists, trusted proxies, CORS, and the upstream policy (SSRF guard for upstream targets).
+ * Stateless.
  *
  * <p>Upstream targets: a host that is an IP literal in a link-local range (169.254.0.0/16,
  * fe80::/10, the cloud metadata addresses), 0.0.0.0/8 / unspecified, or multicast is always rejected.
@@ -77,6 +80,7 @@ final class EdgePolicyRules {
             }
             if (route.hasCache()) {
                 checkCache(path + ".cache", route, problems);
+                checkSharedCache(path + ".cache", route, config, problems);
             }
             if (route.hasCors()) {
                 checkCors(path + ".cors", route.getCors(), problems);
@@ -153,6 +157,45 @@ final class EdgePolicyRules {
         List<HttpMethod> methods = route.getMatch().getMethodsList();
         if (!methods.isEmpty() && !methods.contains(HttpMethod.GET) && !methods.contains(HttpMethod.HEAD)) {
             problems.add(new ValidationProblem(path, "only GET and HEAD responses are cached, and this route matches neither"));
+        }
+    }
+
+    /**
+     * {@code shareAcrossIdentities} makes the key exactly the request plus {@code keyHeaders}, so every
+     * identity-derived input the upstream receives must be one of those dimensions: each header a
+     * provider of the route maps a claim onto must be a key header, and the token itself must not be
+     * forwarded (the upstream could read any claim from it).
+     */
+    private static void checkSharedCache(String path, Route route, GatewayConfig config,
+                                         List<ValidationProblem> problems) {
+        CachePolicy cache = route.getCache();
+        if (!cache.getShareAcrossIdentities()) {
+            return;
+        }
+        String at = path + ".shareAcrossIdentities";
+        if (!route.hasAuth()) {
+            problems.add(new ValidationProblem(at, "applies only to routes with auth (without auth every caller"
+                    + " shares the entries already)"));
+            return;
+        }
+        Set<String> keyHeaders = new HashSet<>();
+        cache.getKeyHeadersList().forEach(h -> keyHeaders.add(h.toLowerCase(Locale.ROOT)));
+        for (JwtProvider provider : config.getJwtProvidersList()) {
+            if (!route.getAuth().getJwtProvidersList().contains(provider.getName())) {
+                continue;
+            }
+            if (!provider.getStripToken()) {
+                problems.add(new ValidationProblem(at, "JWT provider '" + provider.getName() + "' forwards the token"
+                        + " upstream (stripToken is false), so responses may differ per caller: set stripToken"
+                        + " or stop sharing"));
+            }
+            new TreeMap<>(provider.getClaimsToHeadersMap()).forEach((claim, header) -> {
+                if (!keyHeaders.contains(header.toLowerCase(Locale.ROOT))) {
+                    problems.add(new ValidationProblem(at, "JWT provider '" + provider.getName() + "' forwards claim '"
+                            + claim + "' upstream in header '" + header + "', which is not in keyHeaders: add it"
+                            + " (one entry per value) or stop forwarding it"));
+                }
+            });
         }
     }
 

@@ -121,6 +121,8 @@ final class SupportedFieldsRule {
             "gatehouse.config.v1.JwtProvider.jwks_cache_ttl",
             "gatehouse.config.v1.JwtProvider.ClaimsToHeadersEntry.key",
             "gatehouse.config.v1.JwtProvider.ClaimsToHeadersEntry.value",
+            // Identity and key confusion (issue 10): claim header encoding; cache identity sharing and Set-Cookie.
+            "gatehouse.config.v1.JwtProvider.claim_header_encoding",
             "gatehouse.config.v1.Consumer.name",
             "gatehouse.config.v1.Consumer.tenant",
             "gatehouse.config.v1.Consumer.plan",
@@ -201,6 +203,8 @@ final class SupportedFieldsRule {
             "gatehouse.config.v1.PathNormalization.duplicate_slashes",
             "gatehouse.config.v1.PathNormalization.encoded_separators",
             "gatehouse.config.v1.HeaderList.names",
+            "gatehouse.config.v1.CachePolicy.share_across_identities",
+            "gatehouse.config.v1.CachePolicy.store_responses_with_set_cookie",
             // Inside google.protobuf.Duration.
             "google.protobuf.Duration.seconds",
             "google.protobuf.Duration.nanos");

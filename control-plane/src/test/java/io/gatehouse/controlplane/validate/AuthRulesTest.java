@@ -215,4 +215,30 @@ class AuthRulesTest {
         assertThat(problems(config(provider("idp").putClaimsToHeaders("sub", "Host"), jwtAuth())))
                 .contains("jwtProviders[0].claimsToHeaders.sub: header 'Host' cannot carry a claim");
     }
+
+    @Test
+    void eachClaimHeaderCarriesOneClaimWithAPrintableName() {
+        assertThat(problems(config(provider("idp").putClaimsToHeaders("sub", "x-user").putClaimsToHeaders("email", "X-User")
+                .putClaimsToHeaders("we\"ird", "x-weird"), jwtAuth())))
+                .contains("jwtProviders[0].claimsToHeaders.sub: header 'x-user' already carries claim 'email';"
+                                + " map each claim to its own header",
+                        "jwtProviders[0].claimsToHeaders.we\"ird: claim name must be 1-128 printable ASCII characters"
+                                + " without quotes or backslashes");
+    }
+
+    @Test
+    void claimHeaderEncodingsAreAcceptedByName() {
+        for (String encoding : List.of("REJECT_UNSAFE", "RFC8187", "BASE64")) {
+            GatewayConfig config = yaml("""
+                    upstreams: [{name: api, targets: [{url: "http://10.0.0.1:8080"}]}]
+                    routes: [{id: r, match: {pathPrefix: /}, upstream: api, auth: {jwtProviders: [idp]}}]
+                    jwtProviders:
+                      - {name: idp, issuer: "https://issuer.example", jwksUrl: "https://issuer.example/jwks",
+                         algorithms: [RS256], claimsToHeaders: {name: x-user-name}, claimHeaderEncoding: %s}
+                    """.formatted(encoding));
+            assertThat(problems(config)).as(encoding).isEmpty();
+        }
+        assertThat(problems(config(provider("idp").setClaimHeaderEncodingValue(99), jwtAuth())))
+                .contains("jwtProviders[0].claimHeaderEncoding: must be REJECT_UNSAFE, RFC8187 or BASE64");
+    }
 }

@@ -147,4 +147,44 @@ class EdgePolicyRulesTest {
         // a numeric-looking name that is not an inet_aton form is a host name
         assertThat(problems("http://10.0.0.1.nip.io", "", "")).isEmpty();
     }
+
+    private List<ValidationProblem> sharedCache(String provider, String auth, String cache) {
+        return validator.validate(yaml("""
+                upstreams: [{name: a, targets: [{url: "http://10.0.0.1:8080"}]}]
+                jwtProviders:
+                  - {name: idp, issuer: "https://idp.example", jwksUrl: "https://idp.example/jwks", algorithms: [RS256],
+                     %s}
+                routes:
+                  - id: r
+                    upstream: a
+                    match: {pathPrefix: /}
+                    %s
+                    cache: {ttl: 30s, %s}
+                """.formatted(provider, auth, cache)));
+    }
+
+    @Test
+    void aCacheSharedAcrossIdentitiesMustKeyOnEveryIdentityInputTheUpstreamSees() {
+        assertThat(sharedCache("stripToken: true, claimsToHeaders: {tenant: X-Tenant}", "auth: {jwtProviders: [idp]}",
+                "shareAcrossIdentities: true, keyHeaders: [x-tenant]")).isEmpty();
+        assertThat(sharedCache("stripToken: true", "auth: {apiKey: {}}", "shareAcrossIdentities: true")).isEmpty();
+
+        assertThat(sharedCache("stripToken: false, claimsToHeaders: {sub: x-user-id, tenant: x-tenant}",
+                "auth: {jwtProviders: [idp]}", "shareAcrossIdentities: true, keyHeaders: [X-TENANT]"))
+                .extracting(ValidationProblem::toString).containsExactlyInAnyOrder(
+                        "routes[0].cache.shareAcrossIdentities: JWT provider 'idp' forwards the token upstream"
+                                + " (stripToken is false), so responses may differ per caller: set stripToken or stop sharing",
+                        "routes[0].cache.shareAcrossIdentities: JWT provider 'idp' forwards claim 'sub' upstream in"
+                                + " header 'x-user-id', which is not in keyHeaders: add it (one entry per value) or stop"
+                                + " forwarding it");
+        assertThat(sharedCache("stripToken: true", "", "shareAcrossIdentities: true"))
+                .extracting(ValidationProblem::toString).containsExactly("routes[0].cache.shareAcrossIdentities:"
+                        + " applies only to routes with auth (without auth every caller shares the entries already)");
+    }
+
+    @Test
+    void perIdentityCacheAndSetCookieStorageNeedNoFurtherSettings() {
+        assertThat(sharedCache("claimsToHeaders: {sub: x-user-id}", "auth: {jwtProviders: [idp]}",
+                "storeResponsesWithSetCookie: true")).isEmpty();
+    }
 }

@@ -195,6 +195,9 @@ public final class DataPlane implements AutoCloseable {
                 () -> cache.misses().sum());
         metrics.counterFrom("gatehouse_cache_redis_failures_total", "Response cache Redis calls that failed",
                 () -> cache.redisFailures().sum());
+        metrics.counterFrom("gatehouse_cache_set_cookie_not_stored_total",
+                "Cacheable responses not stored because they carried Set-Cookie",
+                () -> cache.setCookieNotStored().sum());
     }
 
     /**

@@ -16,19 +16,27 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.logging.Logger;
 
 /**
  * Establishes who is calling a route that has {@code auth}: a bearer JWT from one of the route's
  * providers, or an API key (header, else query parameter). On success it puts an {@link Identity}
- * into the exchange ({@link Identity#KEY}), forwards mapped claims as upstream headers, strips the
- * token when the provider says so and never forwards API keys (header removed, query parameter
- * removed). Missing or invalid credentials are 401 with {@code WWW-Authenticate}; an anonymous
- * request passes only when the route is {@code optional}. A valid API key limited to other routes
- * is 403. Error bodies never contain the token or key.
+ * into the exchange ({@link Identity#KEY}), forwards mapped claims as upstream headers in the
+ * provider's {@code claim_header_encoding}, strips the token when the provider says so and never
+ * forwards API keys (header removed, query parameter removed).
+ *
+ * <p>Refusals: more than one credential in the request is 400 {@code bad_request} before anything
+ * is verified ({@link Credentials#requireAtMostOne}); missing or invalid credentials, and a claim
+ * that cannot be forwarded in its header ({@link ClaimHeaders}), are 401 with
+ * {@code WWW-Authenticate}; an anonymous request passes only when the route is {@code optional}. A
+ * valid API key limited to other routes is 403. Error bodies never contain the token, key or claim
+ * values (they name the claim).
  *
  * <p>Routes without {@code auth} pass untouched. Thread-safe (per-snapshot state is immutable).
  */
@@ -36,7 +44,6 @@ public final class AuthenticationPolicy implements Policy {
 
     private static final Logger LOG = Logger.getLogger(AuthenticationPolicy.class.getName());
     private static final int MAX_API_KEY_LENGTH = 256;
-    private static final int MAX_HEADER_VALUE_LENGTH = 4096;
 
     private final AuthSnapshots snapshots;
 
@@ -66,6 +73,7 @@ public final class AuthenticationPolicy implements Policy {
         for (String header : routeAuth.mappedHeaders()) {
             exchange.setUpstreamHeader(HeaderNames.create(header), List.of());
         }
+        Credentials.requireAtMostOne(exchange.request(), routeAuth, exchange.upstreamQuery());
         Optional<String> token = Optional.empty();
         if (routeAuth.acceptsJwt()) {
             try {
@@ -88,7 +96,10 @@ public final class AuthenticationPolicy implements Policy {
                 .withHeader("WWW-Authenticate", routeAuth.challenge());
     }
 
-    /** The API key from the header, else the query parameter; both are removed from the upstream request. */
+    /**
+     * The API key from the header or the query parameter (at most one is present, see
+     * {@link Credentials#requireAtMostOne}); both are removed from the upstream request.
+     */
     private static Optional<String> takeApiKey(Exchange exchange, RouteAuth routeAuth) {
         HeaderName header = HeaderNames.create(routeAuth.apiKeyHeader().orElseThrow());
         Optional<String> key = exchange.request().headers().first(header).map(String::strip);
@@ -99,9 +110,7 @@ public final class AuthenticationPolicy implements Policy {
             Optional<String> fromQuery = Credentials.queryParam(query, param);
             if (fromQuery.isPresent()) {
                 exchange.upstreamQuery(Credentials.withoutParam(query, param));
-                if (key.isEmpty()) {
-                    key = fromQuery;
-                }
+                key = fromQuery;
             }
         }
         return key.filter(k -> !k.isEmpty());
@@ -122,22 +131,19 @@ public final class AuthenticationPolicy implements Policy {
                 keysUnavailable = true;
                 continue;
             }
-            Map<String, String> values = ClaimValues.asStrings(claims);
-            for (Map.Entry<String, String> mapping : provider.claimsToHeaders().entrySet()) {
-                String value = values.get(mapping.getKey());
-                if (value != null && headerSafe(value)) {
-                    exchange.setUpstreamHeader(HeaderNames.create(mapping.getValue()), List.of(value));
-                }
-            }
+            SortedMap<String, String> forwarded = claimHeaders(provider, claims);
+            forwarded.forEach((name, value) -> exchange.setUpstreamHeader(HeaderNames.create(name), List.of(value)));
             if (provider.stripToken()) {
                 exchange.setUpstreamHeader(HeaderNames.AUTHORIZATION, List.of());
             }
+            Map<String, String> values = ClaimValues.asStrings(claims);
             String subject = claims.getSubject() == null ? "" : claims.getSubject();
             Optional<Consumer> consumer = auth.consumer(subject);
             return new Identity(Identity.Method.JWT, subject,
                     consumer.map(Consumer::getTenant).orElse(values.getOrDefault("tenant", "")),
                     consumer.map(Consumer::getPlan).orElse(values.getOrDefault("plan", "")),
-                    subject, values, ClaimValues.scopes(claims), "", provider.name());
+                    subject, values, ClaimValues.scopes(claims), "", provider.name(), provider.issuer(),
+                    forwarded, !provider.stripToken());
         }
         if (keysUnavailable && reason == null) {
             throw GatewayError.AUTH_UNAVAILABLE.exception("tokens cannot be verified right now; try again later")
@@ -145,6 +151,27 @@ public final class AuthenticationPolicy implements Policy {
         }
         String why = routeAuth.providers().size() == 1 && reason != null ? reason : "token is not valid for this route";
         throw invalidToken(keysUnavailable ? "token is not valid for this route" : why);
+    }
+
+    /**
+     * The provider's mapped claims as upstream headers (lower-case name to value), encoded with its
+     * {@code claim_header_encoding}. A claim whose value cannot be forwarded fails the request with
+     * 401 naming the claim, rather than reaching the upstream altered or not at all.
+     */
+    private static SortedMap<String, String> claimHeaders(JwtVerifier provider, JWTClaimsSet claims) {
+        SortedMap<String, String> headers = new TreeMap<>();
+        for (Map.Entry<String, String> mapping : provider.claimsToHeaders().entrySet()) {
+            try {
+                Optional<String> text = ClaimValues.headerText(claims, mapping.getKey());
+                if (text.isPresent()) {
+                    headers.put(mapping.getValue().toLowerCase(Locale.ROOT),
+                            ClaimHeaders.encode(mapping.getKey(), text.get(), provider.claimHeaderEncoding()));
+                }
+            } catch (ClaimHeaders.UnforwardableClaimException e) {
+                throw invalidToken(e.getMessage());
+            }
+        }
+        return headers;
     }
 
     private static Identity apiKeyIdentity(CompiledAuth auth, RouteAuth routeAuth, String routeId, String presented) {
@@ -169,21 +196,21 @@ public final class AuthenticationPolicy implements Policy {
     private static GatewayException invalidToken(String reason) {
         return GatewayError.UNAUTHORIZED.exception(reason)
                 .withHeader("WWW-Authenticate", "Bearer realm=\"gatehouse\", error=\"invalid_token\", "
-                        + "error_description=\"" + reason + "\"");
+                        + "error_description=\"" + descriptionChars(reason) + "\"");
     }
 
-    /** No control characters (header injection) and bounded length. */
-    private static boolean headerSafe(String value) {
-        if (value.length() > MAX_HEADER_VALUE_LENGTH) {
-            return false;
+    /**
+     * RFC 6750 §3: error_description is %x20-21 / %x23-5B / %x5D-7E. Reasons are fixed texts plus
+     * configured claim names (validated by the control plane); this keeps a hand-made snapshot from
+     * breaking the header anyway.
+     */
+    private static String descriptionChars(String reason) {
+        StringBuilder out = new StringBuilder(reason.length());
+        for (int i = 0; i < reason.length(); i++) {
+            char c = reason.charAt(i);
+            out.append(c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' ? c : '_');
         }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                return false;
-            }
-        }
-        return true;
+        return out.toString();
     }
 
     static String sha256(String key) {

@@ -16,6 +16,7 @@ import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import io.gatehouse.proto.config.v1.ClaimHeaderEncoding;
 import io.gatehouse.proto.config.v1.JwsAlgorithm;
 import io.gatehouse.proto.config.v1.JwtProvider;
 
@@ -62,6 +63,7 @@ final class JwtVerifier {
     private final List<String> requiredClaims;
     private final Map<String, String> claimsToHeaders;
     private final boolean stripToken;
+    private final ClaimHeaderEncoding claimHeaderEncoding;
     private final JwksCache jwks;
     private final Clock clock;
 
@@ -97,12 +99,24 @@ final class JwtVerifier {
         this.requiredClaims = List.copyOf(provider.getRequiredClaimsList());
         this.claimsToHeaders = Map.copyOf(provider.getClaimsToHeadersMap());
         this.stripToken = provider.getStripToken();
+        this.claimHeaderEncoding = provider.getClaimHeaderEncoding() == ClaimHeaderEncoding.UNRECOGNIZED
+                ? ClaimHeaderEncoding.REJECT_UNSAFE : provider.getClaimHeaderEncoding();
         this.jwks = jwks;
         this.clock = clock;
     }
 
     String name() {
         return name;
+    }
+
+    /** The {@code iss} every token of this provider carries. */
+    String issuer() {
+        return issuer;
+    }
+
+    /** How claim values are written into {@link #claimsToHeaders()} headers. */
+    ClaimHeaderEncoding claimHeaderEncoding() {
+        return claimHeaderEncoding;
     }
 
     /** Claim name to upstream header name. */

@@ -5,7 +5,6 @@ import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.chain.ResponseHeaders;
 import io.gatehouse.dataplane.policy.SnapshotMemo;
-import io.gatehouse.dataplane.policy.auth.Identity;
 import io.gatehouse.dataplane.redis.RedisCircuitBreaker;
 import io.gatehouse.dataplane.redis.RedisConnections;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
@@ -20,17 +19,13 @@ import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -43,13 +38,12 @@ import java.util.logging.Logger;
  * a HEAD request is served from the GET entry of the same key (status and headers, with the entry's
  * Content-Length, no body) and a HEAD miss is forwarded as HEAD and not stored. Only statuses 200,
  * 203, 204, 300, 301, 404 and 410; never responses with {@code Cache-Control: no-store}, {@code private} or {@code no-cache}, or
- * {@code Vary: *}. Lifetime = the route's ttl, capped by {@code s-maxage}/{@code max-age}.
+ * {@code Vary: *}, nor (unless the route sets {@code store_responses_with_set_cookie}) responses
+ * carrying {@code Set-Cookie}. Lifetime = the route's ttl, capped by {@code s-maxage}/{@code max-age}.
  *
- * <p>Key: method, host, path, the query with its parameters sorted, the route's key headers and —
- * when the route authenticates — the consumer; plus the values of the request headers the response
- * named in {@code Vary} (a Vary marker is stored under the base key, the response under the variant
- * key). A request carrying {@code Authorization} on a route without auth bypasses the cache (never
- * served from, never stored into a shared entry). Redis keys: {@code gh:cache:{<route>}:<path>|<hash>}
+ * <p>Key: see {@link CacheKey} (on routes with auth, one set of entries per identity unless the route
+ * shares them). A request carrying an {@code Authorization} header the gateway did not verify bypasses
+ * the cache (never served from, never stored). Redis keys: {@code gh:cache:{<route>}:<path>|<hash>}
  * (the readable path is what {@code gatehouse cache purge --prefix} matches).
  *
  * <p>Store: the body is teed while it streams to the client, up to {@code max_object_bytes}
@@ -68,8 +62,15 @@ public final class ResponseCachePolicy implements Policy {
     private static final Set<String> NOT_STORED = Set.of("x-request-id", "x-cache", "age", "set-cookie",
             "x-trace-id", "traceparent", "connection", "transfer-encoding", "keep-alive", "content-length");
 
-    /** A route's cache settings. */
-    record Rules(String routeId, long ttlMillis, List<String> keyHeaders, int maxObjectBytes, boolean authenticated) {
+    /**
+     * A route's cache settings.
+     *
+     * @param authenticated         the route has auth: the key has an identity part
+     * @param shareAcrossIdentities one set of entries for every caller of an authenticated route
+     * @param storeSetCookie        responses with Set-Cookie are stored (without their cookies)
+     */
+    record Rules(String routeId, long ttlMillis, List<String> keyHeaders, int maxObjectBytes, boolean authenticated,
+                 boolean shareAcrossIdentities, boolean storeSetCookie) {
     }
 
     private final RedisConnections redis;
@@ -79,6 +80,7 @@ public final class ResponseCachePolicy implements Policy {
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final LongAdder redisFailures = new LongAdder();
+    private final LongAdder setCookieNotStored = new LongAdder();
 
     public ResponseCachePolicy(RedisConnections redis) {
         this.redis = redis;
@@ -96,7 +98,8 @@ public final class ResponseCachePolicy implements Policy {
             long max = cache.getMaxObjectBytes() == 0 ? DEFAULT_MAX_OBJECT : cache.getMaxObjectBytes();
             out.put(route.getId(), new Rules(route.getId(), Math.max(1000, ttl),
                     cache.getKeyHeadersList().stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
-                    (int) Math.min(Integer.MAX_VALUE - 8, max), route.hasAuth()));
+                    (int) Math.min(Integer.MAX_VALUE - 8, max), route.hasAuth(), cache.getShareAcrossIdentities(),
+                    cache.getStoreResponsesWithSetCookie()));
         }
         return Map.copyOf(out);
     }
@@ -111,18 +114,16 @@ public final class ResponseCachePolicy implements Policy {
             return;
         }
         boolean head = method == Method.HEAD;
-        boolean hasAuthorization = exchange.request().headers().contains(HeaderNames.AUTHORIZATION);
-        String consumer = route.authenticated()
-                ? Identity.of(exchange).map(Identity::consumer).orElse("") : "";
-        if (hasAuthorization && consumer.isEmpty()) {
-            // a credentialed request is never served from (or stored into) a shared entry
+        Optional<String> identityPart = CacheKey.identityPart(exchange, route);
+        if (identityPart.isEmpty()) {
+            // an unverified credential goes upstream: never served from (or stored into) an entry
             exchange.onResponseHeaders(h -> h.set("X-Cache", "MISS"));
             next.proceed(exchange);
             return;
         }
         String path = exchange.path();
-        String base = baseKey(exchange, route, consumer);
-        String baseRedisKey = redisKey(route.routeId(), path, base);
+        String base = CacheKey.base(exchange, route, identityPart.get());
+        String baseRedisKey = CacheKey.redisKey(route.routeId(), path, base);
         if (serveFromCache(exchange, route, path, base, baseRedisKey, head)) {
             return;
         }
@@ -165,7 +166,11 @@ public final class ResponseCachePolicy implements Policy {
     private void fetch(Exchange exchange, Next next, Rules route, String path, String base, String baseRedisKey) {
         misses.increment();
         Capture capture = new Capture();
-        exchange.onResponseHeaders(headers -> capture.headers(headers, exchange.response(), route));
+        exchange.onResponseHeaders(headers -> {
+            if (capture.headers(headers, exchange.response(), route)) {
+                setCookieNotStored.increment();
+            }
+        });
         exchange.wrapResponseBody(out -> capture.copy = new CappedCopy(out, route.maxObjectBytes()));
         next.proceed(exchange);
         if (capture.ttlMillis <= 0) {
@@ -181,8 +186,8 @@ public final class ResponseCachePolicy implements Policy {
             store(baseRedisKey, CacheEntry.encode(entry), capture.ttlMillis);
         } else {
             store(baseRedisKey, CacheEntry.encode(new CacheEntry.Vary(capture.vary)), capture.ttlMillis);
-            store(redisKey(route.routeId(), path, base + varyPart(exchange, capture.vary)), CacheEntry.encode(entry),
-                    capture.ttlMillis);
+            store(CacheKey.redisKey(route.routeId(), path, CacheKey.variant(exchange, base, capture.vary)),
+                    CacheEntry.encode(entry), capture.ttlMillis);
         }
     }
 
@@ -194,17 +199,20 @@ public final class ResponseCachePolicy implements Policy {
         List<String> vary = List.of();
         CappedCopy copy;
 
-        void headers(ResponseHeaders headers, ServerResponse response, Rules route) {
+        /** Decides whether to store; true when only a Set-Cookie the route does not allow prevented it. */
+        boolean headers(ResponseHeaders headers, ServerResponse response, Rules route) {
             headers.set("X-Cache", "MISS");
             status = headers.status();
             if (!CACHEABLE.contains(status)) {
-                return;
+                return false;
             }
             List<String> cacheControl = new ArrayList<>();
             List<String> varyNames = new ArrayList<>();
             List<Map.Entry<String, String>> kept = new ArrayList<>();
+            boolean setCookie = false;
             for (Header header : response.headers()) {
                 String name = header.name().toLowerCase(Locale.ROOT);
+                setCookie |= name.equals("set-cookie");
                 for (String value : header.allValues()) {
                     if (name.equals("cache-control")) {
                         cacheControl.add(value);
@@ -222,7 +230,11 @@ public final class ResponseCachePolicy implements Policy {
             }
             CacheControl control = CacheControl.parse(cacheControl);
             if (control.noStore() || control.isPrivate() || control.noCache() || varyNames.contains("*")) {
-                return;
+                return false;
+            }
+            if (setCookie && !route.storeSetCookie()) {
+                // A cookie is set for one client (often a session): the body it came with may be too.
+                return true;
             }
             long ttl = route.ttlMillis();
             if (control.maxAgeSeconds().isPresent()) {
@@ -231,6 +243,7 @@ public final class ResponseCachePolicy implements Policy {
             ttlMillis = ttl;
             stored = List.copyOf(kept);
             vary = varyNames.stream().distinct().sorted().toList();
+            return false;
         }
     }
 
@@ -239,7 +252,7 @@ public final class ResponseCachePolicy implements Policy {
                                    boolean head) {
         Optional<CacheEntry> entry = load(baseRedisKey);
         if (entry.isPresent() && entry.get() instanceof CacheEntry.Vary vary) {
-            entry = load(redisKey(route.routeId(), path, base + varyPart(exchange, vary.headerNames())));
+            entry = load(CacheKey.redisKey(route.routeId(), path, CacheKey.variant(exchange, base, vary.headerNames())));
         }
         if (entry.isEmpty() || !(entry.get() instanceof CacheEntry.Response response)) {
             return false;
@@ -335,57 +348,6 @@ public final class ResponseCachePolicy implements Policy {
         LOG.log(Level.FINE, "cache " + what + " in Redis failed; serving without the cache", e);
     }
 
-    /** "GET" (HEAD reads the GET entry), host, path, sorted query, key headers, consumer. */
-    static String baseKey(Exchange exchange, Rules route, String consumer) {
-        StringBuilder key = new StringBuilder(128);
-        key.append(Method.GET.text()).append(' ')
-                .append(exchange.authority())
-                .append(exchange.path()).append('?').append(sortedQuery(exchange.request().query().rawValue()));
-        for (String header : route.keyHeaders()) {
-            key.append('\n').append(header).append('=')
-                    .append(String.join(",", exchange.request().headers().values(HeaderNames.create(header))));
-        }
-        key.append("\nconsumer=").append(consumer);
-        return key.toString();
-    }
-
-    private static String varyPart(Exchange exchange, List<String> names) {
-        StringBuilder key = new StringBuilder("\nvary");
-        for (String name : names) {
-            key.append('\n').append(name).append('=')
-                    .append(String.join(",", exchange.request().headers().values(HeaderNames.create(name))));
-        }
-        return key.toString();
-    }
-
-    static String sortedQuery(String rawQuery) {
-        if (rawQuery == null || rawQuery.isEmpty()) {
-            return "";
-        }
-        TreeMap<String, List<String>> params = new TreeMap<>();
-        for (String pair : rawQuery.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            String name = eq < 0 ? pair : pair.substring(0, eq);
-            params.computeIfAbsent(name, k -> new ArrayList<>()).add(pair);
-        }
-        List<String> out = new ArrayList<>();
-        params.values().forEach(out::addAll); // values of one name keep their order
-        return String.join("&", out);
-    }
-
-    static String redisKey(String routeId, String path, String fullKey) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(fullKey.getBytes(StandardCharsets.UTF_8));
-            return "gh:cache:{" + routeId + "}:" + path + "|"
-                    + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     /** Responses served from the cache; for metrics. */
     public LongAdder hits() {
         return hits;
@@ -399,5 +361,10 @@ public final class ResponseCachePolicy implements Policy {
     /** Failed Redis lookups/stores; for metrics. */
     public LongAdder redisFailures() {
         return redisFailures;
+    }
+
+    /** Otherwise cacheable responses not stored because they carried Set-Cookie; for metrics. */
+    public LongAdder setCookieNotStored() {
+        return setCookieNotStored;
     }
 }

@@ -3,16 +3,15 @@ package io.gatehouse.dataplane.policy.ratelimit;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.chain.ResponseHeaders;
+import io.gatehouse.dataplane.policy.KeyParts;
 import io.gatehouse.dataplane.policy.SnapshotMemo;
 import io.gatehouse.dataplane.policy.auth.Identity;
 import io.gatehouse.dataplane.proxy.GatewayError;
 import io.gatehouse.dataplane.proxy.GatewayException;
 import io.helidon.http.HeaderNames;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +30,8 @@ import java.util.Optional;
  * {@code rate_limiting.response_headers} allowed responses carry the RateLimit-* headers too (the
  * tightest limit of the request). Thread-safe.
  *
- * <p>Redis keys: {@code gh:rl:{<route id>}:<limit name>:<hash of the key value>}. The hash tag is
+ * <p>Redis keys: {@code gh:rl:{<route id>}:<limit name>:<hash of the key value>}; identity key values
+ * are hashed together with their source ({@link Identity#namespaced}). The hash tag is
  * the route id because every limit of one request must live in one Redis Cluster slot for the script
  * to touch them atomically, and the route is the only part all of a request's limits share (their
  * key values differ: an IP, a tenant, ...). Trade-off: a route's counters all live on one shard.
@@ -118,22 +118,26 @@ public final class RateLimitPolicy implements Policy {
             case ROUTE -> Optional.of("route");
             case HEADER -> exchange.request().headers().first(HeaderNames.create(spec.keyArgument()))
                     .filter(v -> !v.isEmpty());
-            case API_KEY -> identity.map(Identity::keyId).filter(v -> !v.isEmpty());
-            case CONSUMER -> identity.map(Identity::consumer).filter(v -> !v.isEmpty());
-            case TENANT -> identity.map(Identity::tenant).filter(v -> !v.isEmpty());
+            case API_KEY -> identity.flatMap(i -> namespaced(i, i.keyId()));
+            case CONSUMER -> identity.flatMap(i -> namespaced(i, i.consumer()));
+            case TENANT -> identity.flatMap(i -> namespaced(i, i.tenant()));
             case JWT_SUBJECT -> identity.filter(i -> i.method() == Identity.Method.JWT)
-                    .map(Identity::subject).filter(v -> !v.isEmpty());
-            case JWT_CLAIM -> identity.flatMap(i -> i.claim(spec.keyArgument())).filter(v -> !v.isEmpty());
+                    .flatMap(i -> namespaced(i, i.subject()));
+            case JWT_CLAIM -> identity.flatMap(i -> i.claim(spec.keyArgument()).flatMap(v -> namespaced(i, v)));
         };
+    }
+
+    /**
+     * An identity value qualified by its source (credential kind, JWT provider and issuer): the same
+     * {@code sub}, tenant or claim from two providers, or a JWT subject and an API key consumer of the
+     * same name, count in different buckets. Empty values have no bucket (the limit does not apply).
+     */
+    private static Optional<String> namespaced(Identity identity, String value) {
+        return value.isEmpty() ? Optional.empty() : Optional.of(identity.namespaced(value));
     }
 
     /** Key values are hashed: fixed length, no secrets (API key ids, tokens' claims) in Redis key names. */
     static String hash(String value) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(digest, 12));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(KeyParts.sha256(value), 12));
     }
 }

@@ -46,6 +46,7 @@ class ResponseCacheTest {
     private static final Map<String, AtomicInteger> HITS = new ConcurrentHashMap<>();
     private static RedisConnections redis;
     private static ProxyServer proxy;
+    private static ResponseCachePolicy cache;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     /** Stand-in authentication: identity from x-test-consumer (the route's auth config is not evaluated). */
@@ -83,6 +84,9 @@ class ResponseCacheTest {
                 if (q.containsKey("vary")) {
                     exchange.getResponseHeaders().add("Vary", q.get("vary"));
                 }
+                if (q.containsKey("cookie")) {
+                    exchange.getResponseHeaders().add("Set-Cookie", q.get("cookie"));
+                }
                 String lang = exchange.getRequestHeaders().getFirst("Accept-Language");
                 byte[] body = q.containsKey("size") ? new byte[Integer.parseInt(q.get("size"))]
                         : ("hit " + n + " lang " + lang).getBytes(StandardCharsets.UTF_8);
@@ -102,13 +106,16 @@ class ResponseCacheTest {
         String url = "http://127.0.0.1:" + upstream.getAddress().getPort();
         redis = RedisConnections.create("redis://127.0.0.1:6379", java.time.Duration.ofSeconds(2));
         Await.until("connected to Redis", () -> redis.strings().isPresent());
-        proxy = new ProxyServer(List.of(FAKE_AUTH, new ResponseCachePolicy(redis)));
-        CachePolicy cache = CachePolicy.newBuilder().setTtl(Durations.fromSeconds(60)).setMaxObjectBytes(4096).build();
-        GatewayConfig base = Snapshots.config(url, "/" + RUN + "-open", "/" + RUN + "-auth");
-        Route open = base.getRoutes(0).toBuilder().setId(RUN + "-open").setCache(cache).build();
-        Route auth = base.getRoutes(1).toBuilder().setId(RUN + "-auth").setCache(cache)
+        cache = new ResponseCachePolicy(redis);
+        proxy = new ProxyServer(List.of(FAKE_AUTH, cache));
+        CachePolicy settings = CachePolicy.newBuilder().setTtl(Durations.fromSeconds(60)).setMaxObjectBytes(4096).build();
+        GatewayConfig base = Snapshots.config(url, "/" + RUN + "-open", "/" + RUN + "-auth", "/" + RUN + "-cookies");
+        Route open = base.getRoutes(0).toBuilder().setId(RUN + "-open").setCache(settings).build();
+        Route auth = base.getRoutes(1).toBuilder().setId(RUN + "-auth").setCache(settings)
                 .setAuth(AuthPolicy.newBuilder().setApiKey(ApiKeyAuth.getDefaultInstance())).build();
-        proxy.serve(1, base.toBuilder().setRoutes(0, open).setRoutes(1, auth).build());
+        Route cookies = base.getRoutes(2).toBuilder().setId(RUN + "-cookies")
+                .setCache(settings.toBuilder().setStoreResponsesWithSetCookie(true)).build();
+        proxy.serve(1, base.toBuilder().setRoutes(0, open).setRoutes(1, auth).setRoutes(2, cookies).build());
     }
 
     @AfterAll
@@ -193,13 +200,17 @@ class ResponseCacheTest {
     }
 
     @Test
-    void identitySeparatesEntriesAndAuthorizationBypassesSharedEntries() {
+    void identitySeparatesEntriesAndUnverifiedAuthorizationBypassesTheCache() {
         String auth = "/" + RUN + "-auth/i";
-        assertThat(get(auth, "x-test-consumer", "ann", "Authorization", "Bearer a").headers().firstValue("X-Cache")).hasValue("MISS");
-        assertThat(get(auth, "x-test-consumer", "ann", "Authorization", "Bearer a").headers().firstValue("X-Cache")).hasValue("HIT");
-        HttpResponse<String> ben = get(auth, "x-test-consumer", "ben", "Authorization", "Bearer b");
+        assertThat(get(auth, "x-test-consumer", "ann").headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(get(auth, "x-test-consumer", "ann").headers().firstValue("X-Cache")).hasValue("HIT");
+        HttpResponse<String> ben = get(auth, "x-test-consumer", "ben");
         assertThat(ben.headers().firstValue("X-Cache")).hasValue("MISS");
         assertThat(upstreamHits(auth)).isEqualTo(2);
+        // ann authenticated by API key: an Authorization header would reach the upstream unverified
+        assertThat(get(auth, "x-test-consumer", "ann", "Authorization", "Basic YW5uOng=").headers()
+                .firstValue("X-Cache")).hasValue("MISS");
+        assertThat(upstreamHits(auth)).isEqualTo(3);
 
         // on the shared route, Authorization is never served from the shared entry
         String shared = open("s");
@@ -207,6 +218,28 @@ class ResponseCacheTest {
         assertThat(get(shared).headers().firstValue("X-Cache")).hasValue("HIT");
         assertThat(get(shared, "Authorization", "Bearer x").headers().firstValue("X-Cache")).hasValue("MISS");
         assertThat(upstreamHits("/" + RUN + "-open/s")).isEqualTo(2);
+    }
+
+    @Test
+    void responsesSettingACookieAreNotStoredUnlessTheRouteAllowsIt() {
+        String path = open("c") + "?cookie=sid%3Dann";
+        long skippedBefore = cache.setCookieNotStored().sum();
+        HttpResponse<String> first = get(path);
+        assertThat(first.headers().firstValue("X-Cache")).hasValue("MISS");
+        assertThat(first.headers().allValues("Set-Cookie")).containsExactly("sid=ann");
+        HttpResponse<String> second = get(path);
+        assertThat(second.headers().firstValue("X-Cache")).as("not stored: the body may belong to that session")
+                .hasValue("MISS");
+        assertThat(second.body()).startsWith("hit 2 ");
+        assertThat(upstreamHits("/" + RUN + "-open/c")).isEqualTo(2);
+        assertThat(cache.setCookieNotStored().sum() - skippedBefore).isEqualTo(2);
+
+        String allowed = "/" + RUN + "-cookies/c?cookie=sid%3Dann";
+        assertThat(get(allowed).headers().allValues("Set-Cookie")).containsExactly("sid=ann");
+        HttpResponse<String> hit = get(allowed);
+        assertThat(hit.headers().firstValue("X-Cache")).hasValue("HIT");
+        assertThat(hit.headers().allValues("Set-Cookie")).as("stored, but never the cookie").isEmpty();
+        assertThat(upstreamHits("/" + RUN + "-cookies/c")).isEqualTo(1);
     }
 
     @Test
