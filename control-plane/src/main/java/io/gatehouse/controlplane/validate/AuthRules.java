@@ -60,7 +60,7 @@ final class AuthRules {
 
     static void check(GatewayConfig config, List<ValidationProblem> problems) {
         Set<String> providers = checkProviders(config.getJwtProvidersList(), problems);
-        checkConsumers(config.getConsumersList(), problems);
+        checkConsumers(config.getConsumersList(), providers, problems);
         for (int i = 0; i < config.getRoutesCount(); i++) {
             Route route = config.getRoutes(i);
             if (route.hasAuth()) {
@@ -256,7 +256,8 @@ final class AuthRules {
         };
     }
 
-    private static void checkConsumers(List<Consumer> consumers, List<ValidationProblem> problems) {
+    private static void checkConsumers(List<Consumer> consumers, Set<String> providers,
+                                       List<ValidationProblem> problems) {
         Map<String, Integer> firstByName = new HashMap<>();
         for (int i = 0; i < consumers.size(); i++) {
             Consumer consumer = consumers.get(i);
@@ -267,6 +268,16 @@ final class AuthRules {
             }
             if (consumer.getPlan().length() > 63) {
                 problems.add(new ValidationProblem(path + ".plan", "must be at most 63 characters"));
+            }
+            Set<String> bound = new HashSet<>();
+            for (int p = 0; p < consumer.getJwtProvidersCount(); p++) {
+                String name = consumer.getJwtProviders(p);
+                String at = path + ".jwtProviders[" + p + "]";
+                if (!providers.contains(name)) {
+                    problems.add(new ValidationProblem(at, "unknown JWT provider '" + name + "'"));
+                } else if (!bound.add(name)) {
+                    problems.add(new ValidationProblem(at, "duplicate JWT provider '" + name + "'"));
+                }
             }
         }
     }

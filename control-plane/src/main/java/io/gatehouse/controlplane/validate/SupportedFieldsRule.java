@@ -129,6 +129,7 @@ final class SupportedFieldsRule {
             "gatehouse.config.v1.Consumer.metadata",
             "gatehouse.config.v1.Consumer.MetadataEntry.key",
             "gatehouse.config.v1.Consumer.MetadataEntry.value",
+            "gatehouse.config.v1.Consumer.jwt_providers",
             // Resilience (issue 3): timeouts, retries, breaker, limits.
             "gatehouse.config.v1.GatewayConfig.settings", // container; its fields are listed one by one
             "gatehouse.config.v1.Timeouts.idle",

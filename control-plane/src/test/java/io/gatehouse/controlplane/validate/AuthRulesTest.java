@@ -126,6 +126,18 @@ class AuthRulesTest {
     }
 
     @Test
+    void consumersAreBoundToKnownProvidersOnly() {
+        GatewayConfig config = config(provider("idp"), jwtAuth()).toBuilder()
+                .addConsumers(Consumer.newBuilder().setName("bob").addJwtProviders("idp").addJwtProviders("nope")
+                        .addJwtProviders("idp"))
+                .build();
+
+        assertThat(problems(config)).containsExactly(
+                "consumers[1].jwtProviders[1]: unknown JWT provider 'nope'",
+                "consumers[1].jwtProviders[2]: duplicate JWT provider 'idp'");
+    }
+
+    @Test
     void providerNamesAndConsumerNamesAreUnique() {
         GatewayConfig config = config(provider("idp"), jwtAuth()).toBuilder()
                 .addJwtProviders(provider("idp"))

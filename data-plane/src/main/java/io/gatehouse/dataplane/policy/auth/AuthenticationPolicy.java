@@ -138,7 +138,7 @@ public final class AuthenticationPolicy implements Policy {
             }
             Map<String, String> values = ClaimValues.asStrings(claims);
             String subject = claims.getSubject() == null ? "" : claims.getSubject();
-            Optional<Consumer> consumer = auth.consumer(subject);
+            Optional<Consumer> consumer = auth.jwtConsumer(subject, provider.name());
             return new Identity(Identity.Method.JWT, subject,
                     consumer.map(Consumer::getTenant).orElse(values.getOrDefault("tenant", "")),
                     consumer.map(Consumer::getPlan).orElse(values.getOrDefault("plan", "")),

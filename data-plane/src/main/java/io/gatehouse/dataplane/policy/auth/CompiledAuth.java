@@ -26,17 +26,20 @@ import java.util.logging.Logger;
 final class CompiledAuth {
 
     private static final Logger LOG = Logger.getLogger(CompiledAuth.class.getName());
-    static final CompiledAuth EMPTY = new CompiledAuth(Map.of(), Map.of(), Map.of());
+    static final CompiledAuth EMPTY = new CompiledAuth(Map.of(), Map.of(), Map.of(), null);
 
     private final Map<String, RouteAuth> routes;
     private final Map<String, ApiKey> keysBySha256;
     private final Map<String, Consumer> consumers;
+    /** The name of the config's only JWT provider; null when there are none or several. */
+    private final String onlyProvider;
 
     private CompiledAuth(Map<String, RouteAuth> routes, Map<String, ApiKey> keysBySha256,
-                         Map<String, Consumer> consumers) {
+                         Map<String, Consumer> consumers, String onlyProvider) {
         this.routes = routes;
         this.keysBySha256 = keysBySha256;
         this.consumers = consumers;
+        this.onlyProvider = onlyProvider;
     }
 
     static CompiledAuth compile(Snapshot snapshot, JwksCache jwks, Clock clock) {
@@ -64,7 +67,8 @@ final class CompiledAuth {
         for (Consumer consumer : config.getConsumersList()) {
             consumers.put(consumer.getName(), consumer);
         }
-        return new CompiledAuth(Map.copyOf(routes), Map.copyOf(keys), Map.copyOf(consumers));
+        String onlyProvider = config.getJwtProvidersCount() == 1 ? config.getJwtProviders(0).getName() : null;
+        return new CompiledAuth(Map.copyOf(routes), Map.copyOf(keys), Map.copyOf(consumers), onlyProvider);
     }
 
     Optional<RouteAuth> route(String routeId) {
@@ -75,7 +79,23 @@ final class CompiledAuth {
         return Optional.ofNullable(keysBySha256.get(sha256));
     }
 
+    /** The consumer an API key belongs to. */
     Optional<Consumer> consumer(String name) {
         return Optional.ofNullable(consumers.get(name));
+    }
+
+    /**
+     * The consumer a token of {@code provider} with {@code sub = subject} is: the consumer of that name
+     * if it is bound to the provider ({@code consumers[].jwtProviders}, or the config's only provider
+     * when that list is empty). A subject means something only together with who issued it.
+     */
+    Optional<Consumer> jwtConsumer(String subject, String provider) {
+        Consumer consumer = consumers.get(subject);
+        if (consumer == null) {
+            return Optional.empty();
+        }
+        boolean bound = consumer.getJwtProvidersCount() == 0 ? provider.equals(onlyProvider)
+                : consumer.getJwtProvidersList().contains(provider);
+        return bound ? Optional.of(consumer) : Optional.empty();
     }
 }

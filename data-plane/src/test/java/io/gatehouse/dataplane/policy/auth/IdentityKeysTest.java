@@ -73,7 +73,12 @@ class IdentityKeysTest {
                         .putClaimsToHeaders("scope", "x-scopes"))
                 .addJwtProviders(provider("fwd", KEY_A).setStripToken(false))
                 .addJwtProviders(provider("t", KEY_A).putClaimsToHeaders("tenant", "x-tenant"))
-                .addConsumers(Consumer.newBuilder().setName("alice").setTenant("t-alice"))
+                .addConsumers(Consumer.newBuilder().setName("alice").setTenant("t-alice").addJwtProviders("a")
+                        .addJwtProviders("b"))
+                .addConsumers(Consumer.newBuilder().setName("bob").setPlan("pro").addJwtProviders("a"))
+                .addRoutes(route("rl-plan", jwt("a", "b")).setRateLimiting(RateLimiting.newBuilder()
+                        .addLimits(limit(RateLimitKey.newBuilder().setJwtSubject(true)).getLimits(0).toBuilder()
+                                .addPlans("pro"))))
                 .addRoutes(route("c-issuers", jwt("a", "b")).setCache(cache))
                 .addRoutes(route("c-scopes", jwt("a")).setCache(cache))
                 .addRoutes(route("c-token", jwt("fwd")).setCache(cache))
@@ -230,6 +235,18 @@ class IdentityKeysTest {
         assertThat(get(path, fromA).statusCode()).isEqualTo(200);
         assertThat(get(path, fromA).statusCode()).as("provider a's alice is over her limit").isEqualTo(429);
         assertThat(get(path, fromB).statusCode()).as("provider b's alice is someone else").isEqualTo(200);
+    }
+
+    @Test
+    void aSubjectIsAConsumerOnlyForTheProvidersTheConsumerIsBoundTo() {
+        // bob is on plan "pro" for provider a only: the pro-only limit applies to a's bob, not to b's
+        String fromA = token("a", KEY_A, claims("bob"));
+        String fromB = token("b", KEY_B, claims("bob"));
+        assertThat(get("/rl-plan", fromA).statusCode()).isEqualTo(200);
+        assertThat(get("/rl-plan", fromA).statusCode()).as("a's bob is on the pro plan, limited").isEqualTo(429);
+        assertThat(get("/rl-plan", fromB).statusCode()).isEqualTo(200);
+        assertThat(get("/rl-plan", fromB).statusCode()).as("b's bob is not the consumer bob: no pro limit")
+                .isEqualTo(200);
     }
 
     @Test
