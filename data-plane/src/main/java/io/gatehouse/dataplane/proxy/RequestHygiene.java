@@ -22,6 +22,9 @@ import java.util.List;
  *   <li>400 {@code bad_request} for a method that is not upper-case letters, '-' and '_' (as nginx).
  *       (Helidon already reads the standard methods case-insensitively: {@code get} is GET for the route
  *       table and the upstream alike.)</li>
+ *   <li>400 {@code bad_request} for more than one {@code Authorization} header line, on every route:
+ *       an upstream that verifies credentials itself would pick one, and which one is its choice, not
+ *       ours (routes with auth refuse two credentials of any kind: {@code policy.auth.Credentials}).</li>
  *   <li>400 {@code bad_request} when both {@code Content-Length} and {@code Transfer-Encoding} are
  *       present, or several Content-Length values (even equal ones): RFC 9112 §6.3 calls such
  *       messages a request smuggling vector; a proxy must not forward them.</li>
@@ -50,6 +53,9 @@ public final class RequestHygiene implements Policy {
             throw GatewayError.BAD_REQUEST.exception("the method must be upper-case letters, '-' or '_'");
         }
         Headers headers = request.headers();
+        if (headers.contains(HeaderNames.AUTHORIZATION) && headers.all(HeaderNames.AUTHORIZATION, List::of).size() > 1) {
+            throw GatewayError.BAD_REQUEST.exception("more than one Authorization header");
+        }
         if (headers.contains(HeaderNames.CONTENT_LENGTH)) {
             List<String> lengths = headers.get(HeaderNames.CONTENT_LENGTH).allValues();
             if (lengths.size() > 1 || lengths.getFirst().indexOf(',') >= 0) {

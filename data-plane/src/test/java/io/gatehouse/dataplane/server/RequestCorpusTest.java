@@ -188,6 +188,10 @@ class RequestCorpusTest {
                         + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
                 raw("two Content-Length values", "POST /svc HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 1\r\n"
                         + "Content-Length: 1\r\n\r\nab", 400),
+                raw("two Authorization headers on an open route", "GET /svc HTTP/1.1\r\nHost: gw.test\r\n"
+                        + "Authorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n", 400),
+                raw("two Authorization headers on an authenticated route", "GET /secure HTTP/1.1\r\nHost: gw.test\r\n"
+                        + "Authorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n", 400),
                 headers("underscore header dropped", "X_User_Id: 7\r\n", "x_user_id"),
                 headers("client identity headers dropped", "X-Real-IP: 10.0.0.1\r\nTrue-Client-IP: 10.0.0.2\r\n"
                         + "CF-Connecting-IP: 10.0.0.3\r\nX-Client-IP: 10.0.0.4\r\nX-Forwarded-Prefix: /evil\r\n"
