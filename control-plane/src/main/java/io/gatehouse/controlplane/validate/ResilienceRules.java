@@ -1,5 +1,6 @@
 package io.gatehouse.controlplane.validate;
 
+import io.gatehouse.config.ConfigDefaults;
 import com.google.protobuf.Duration;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.proto.config.v1.CircuitBreaker;
@@ -103,8 +104,10 @@ final class ResilienceRules {
         base.ifPresent(reason -> problems.add(new ValidationProblem(path + ".baseBackoff", reason)));
         max.ifPresent(reason -> problems.add(new ValidationProblem(path + ".maxBackoff", reason)));
         if (base.isEmpty() && max.isEmpty()) {
-            Duration effectiveBase = retry.hasBaseBackoff() ? retry.getBaseBackoff() : Durations.fromMillis(25);
-            Duration effectiveMax = retry.hasMaxBackoff() ? retry.getMaxBackoff() : Durations.fromMillis(250);
+            Duration effectiveBase = retry.hasBaseBackoff() ? retry.getBaseBackoff()
+                    : Durations.fromMillis(ConfigDefaults.RETRY_BASE_BACKOFF.toMillis());
+            Duration effectiveMax = retry.hasMaxBackoff() ? retry.getMaxBackoff()
+                    : Durations.fromMillis(ConfigDefaults.RETRY_MAX_BACKOFF.toMillis());
             if (Durations.compare(effectiveBase, effectiveMax) > 0) {
                 problems.add(new ValidationProblem(path + ".baseBackoff", "must not exceed maxBackoff ("
                         + Durations.toString(effectiveBase) + " > " + Durations.toString(effectiveMax) + ")"));
@@ -112,7 +115,7 @@ final class ResilienceRules {
         }
         if (retry.getBudgetPercent() > 100) {
             problems.add(new ValidationProblem(path + ".budgetPercent",
-                    "must be 1..100 (0 means 20), not " + Integer.toUnsignedString(retry.getBudgetPercent())));
+                    "must be 1..100 (0 means " + ConfigDefaults.RETRY_BUDGET_PERCENT + "), not " + Integer.toUnsignedString(retry.getBudgetPercent())));
         }
         if (Long.compareUnsigned(retry.getBufferBodyBytes(), MAX_BUFFER_BODY_BYTES) > 0) {
             problems.add(new ValidationProblem(path + ".bufferBodyBytes",
@@ -134,7 +137,7 @@ final class ResilienceRules {
                     .ifPresent(reason -> problems.add(new ValidationProblem(path + ".window", reason)));
         }
         if (breaker.getMinimumRequests() > MAX_MINIMUM_REQUESTS) {
-            problems.add(new ValidationProblem(path + ".minimumRequests", "must be 0 (20).." + MAX_MINIMUM_REQUESTS
+            problems.add(new ValidationProblem(path + ".minimumRequests", "must be 0 (" + ConfigDefaults.BREAKER_MINIMUM_REQUESTS + ").." + MAX_MINIMUM_REQUESTS
                     + ", not " + Integer.toUnsignedString(breaker.getMinimumRequests())));
         }
         if (breaker.hasOpenDuration()) {

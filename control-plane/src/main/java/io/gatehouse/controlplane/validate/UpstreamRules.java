@@ -1,5 +1,6 @@
 package io.gatehouse.controlplane.validate;
 
+import io.gatehouse.config.ConfigDefaults;
 import com.google.protobuf.Duration;
 import io.gatehouse.proto.config.v1.ConnectionPool;
 import io.gatehouse.proto.config.v1.GatewayConfig;
@@ -37,11 +38,7 @@ final class UpstreamRules {
     static final int MAX_SPLIT_WEIGHT = 1000;
     static final java.time.Duration MIN_CHECK_INTERVAL = java.time.Duration.ofMillis(100);
     static final java.time.Duration MAX_CHECK_INTERVAL = java.time.Duration.ofMinutes(5);
-    static final java.time.Duration DEFAULT_CHECK_INTERVAL = java.time.Duration.ofSeconds(5);
-    static final java.time.Duration DEFAULT_CHECK_TIMEOUT = java.time.Duration.ofSeconds(1);
     static final java.time.Duration MAX_EJECTION_TIME = java.time.Duration.ofHours(24);
-    static final java.time.Duration DEFAULT_BASE_EJECTION = java.time.Duration.ofSeconds(30);
-    static final java.time.Duration DEFAULT_MAX_EJECTION = java.time.Duration.ofMinutes(5);
     static final java.time.Duration MAX_IDLE_TIMEOUT = java.time.Duration.ofHours(1);
     static final int MAX_THRESHOLD = 100;
     static final int MAX_OUTLIER_THRESHOLD = 1000;
@@ -164,14 +161,14 @@ final class UpstreamRules {
         } else if (!p.startsWith("/") || p.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
             problems.add(new ValidationProblem(path + ".path", "must start with '/' and contain no spaces or controls"));
         }
-        java.time.Duration interval = DEFAULT_CHECK_INTERVAL;
+        java.time.Duration interval = ConfigDefaults.HEALTH_CHECK_INTERVAL;
         if (check.hasInterval()) {
             interval = duration(check.getInterval());
             if (interval.compareTo(MIN_CHECK_INTERVAL) < 0 || interval.compareTo(MAX_CHECK_INTERVAL) > 0) {
                 problems.add(new ValidationProblem(path + ".interval", "must be 100ms..5m, not " + show(interval)));
             }
         }
-        java.time.Duration timeout = DEFAULT_CHECK_TIMEOUT;
+        java.time.Duration timeout = ConfigDefaults.HEALTH_CHECK_TIMEOUT;
         if (check.hasTimeout()) {
             timeout = duration(check.getTimeout());
             if (timeout.compareTo(java.time.Duration.ofMillis(1)) < 0) {
@@ -190,7 +187,7 @@ final class UpstreamRules {
         threshold(path + ".consecutive5xx", outlier.getConsecutive5Xx(), MAX_OUTLIER_THRESHOLD, problems);
         threshold(path + ".consecutiveGatewayFailures", outlier.getConsecutiveGatewayFailures(), MAX_OUTLIER_THRESHOLD,
                 problems);
-        java.time.Duration base = DEFAULT_BASE_EJECTION;
+        java.time.Duration base = ConfigDefaults.BASE_EJECTION_TIME;
         if (outlier.hasBaseEjectionTime()) {
             base = duration(outlier.getBaseEjectionTime());
             ejectionTime(path + ".baseEjectionTime", base, problems);
@@ -202,7 +199,7 @@ final class UpstreamRules {
                 problems.add(new ValidationProblem(path + ".maxEjectionTime", "must not be below baseEjectionTime ("
                         + show(base) + "), not " + show(max)));
             }
-        } else if (base.compareTo(DEFAULT_MAX_EJECTION) > 0) {
+        } else if (base.compareTo(ConfigDefaults.MAX_EJECTION_TIME) > 0) {
             problems.add(new ValidationProblem(path + ".baseEjectionTime",
                     "is above the default maxEjectionTime (5m); set maxEjectionTime too"));
         }
@@ -222,11 +219,11 @@ final class UpstreamRules {
         ConnectionPool pool = upstream.getPool();
         if (Integer.toUnsignedLong(pool.getMaxConnections()) > MAX_CONNECTIONS) {
             problems.add(new ValidationProblem(path + ".maxConnections", "must be 1.." + MAX_CONNECTIONS
-                    + " (0 = 256), not " + Integer.toUnsignedString(pool.getMaxConnections())));
+                    + " (0 = " + ConfigDefaults.POOL_MAX_CONNECTIONS + "), not " + Integer.toUnsignedString(pool.getMaxConnections())));
         }
         if (Integer.toUnsignedLong(pool.getMaxPending()) > MAX_PENDING) {
             problems.add(new ValidationProblem(path + ".maxPending", "must be 1.." + MAX_PENDING
-                    + " (0 = 1024), not " + Integer.toUnsignedString(pool.getMaxPending())));
+                    + " (0 = " + ConfigDefaults.POOL_MAX_PENDING + "), not " + Integer.toUnsignedString(pool.getMaxPending())));
         }
         if (pool.hasIdleTimeout()) {
             java.time.Duration idle = duration(pool.getIdleTimeout());

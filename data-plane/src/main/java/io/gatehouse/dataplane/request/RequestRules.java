@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.request;
 
+import io.gatehouse.config.ConfigDefaults;
 import io.gatehouse.config.CidrSet;
 import io.gatehouse.proto.config.v1.GatewaySettings;
 
@@ -23,11 +24,10 @@ public record RequestRules(PathRules paths, HeaderRules headers, int maxHeaderBy
     public enum ClientAddressHeader { X_FORWARDED_FOR, FORWARDED }
 
     /** Built-in header size limit when the config sets none. */
-    public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
 
     /** The rules of a data plane without a snapshot, and of an empty {@code settings}. */
     public static final RequestRules DEFAULTS = new RequestRules(PathRules.DEFAULTS, HeaderRules.DEFAULTS,
-            DEFAULT_MAX_HEADER_BYTES, CidrSet.EMPTY, ClientAddressHeader.X_FORWARDED_FOR);
+            ConfigDefaults.MAX_REQUEST_HEADER_BYTES, CidrSet.EMPTY, ClientAddressHeader.X_FORWARDED_FOR);
 
     public RequestRules {
         Objects.requireNonNull(paths, "paths");
@@ -52,7 +52,7 @@ public record RequestRules(PathRules paths, HeaderRules headers, int maxHeaderBy
         };
         return new RequestRules(PathRules.resolve(settings.getPathNormalization(), PathRules.DEFAULTS),
                 HeaderRules.fromConfig(settings),
-                settings.getMaxRequestHeaderBytes() == 0 ? DEFAULT_MAX_HEADER_BYTES : settings.getMaxRequestHeaderBytes(),
+                settings.getMaxRequestHeaderBytes() == 0 ? ConfigDefaults.MAX_REQUEST_HEADER_BYTES : settings.getMaxRequestHeaderBytes(),
                 trusted, header);
     }
 }

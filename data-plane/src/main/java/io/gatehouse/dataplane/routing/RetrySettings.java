@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.routing;
 
+import io.gatehouse.config.ConfigDefaults;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.proto.config.v1.RetryCondition;
 import io.gatehouse.proto.config.v1.RetryPolicy;
@@ -26,10 +27,6 @@ import java.util.Set;
 public record RetrySettings(int retries, Set<RetryCondition> retryOn, Duration baseBackoff, Duration maxBackoff,
                             boolean retryNonIdempotent, int budgetPercent, long bufferBodyBytes) {
 
-    public static final Duration DEFAULT_BASE_BACKOFF = Duration.ofMillis(25);
-    public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofMillis(250);
-    public static final int DEFAULT_BUDGET_PERCENT = 20;
-    public static final long DEFAULT_BUFFER_BODY_BYTES = 64 * 1024;
     private static final Set<RetryCondition> ALL_CONDITIONS = Set.copyOf(EnumSet.of(RetryCondition.CONNECT_FAILURE,
             RetryCondition.RESET, RetryCondition.STATUS_502, RetryCondition.STATUS_503, RetryCondition.STATUS_504));
     private static final Set<Method> IDEMPOTENT = Set.of(Method.GET, Method.HEAD, Method.OPTIONS, Method.PUT,
@@ -41,8 +38,8 @@ public record RetrySettings(int retries, Set<RetryCondition> retryOn, Duration b
     }
 
     /** No retries at all (routes without a retry policy). */
-    public static final RetrySettings NONE = new RetrySettings(0, ALL_CONDITIONS, DEFAULT_BASE_BACKOFF,
-            DEFAULT_MAX_BACKOFF, false, DEFAULT_BUDGET_PERCENT, 0);
+    public static final RetrySettings NONE = new RetrySettings(0, ALL_CONDITIONS, ConfigDefaults.RETRY_BASE_BACKOFF,
+            ConfigDefaults.RETRY_MAX_BACKOFF, false, ConfigDefaults.RETRY_BUDGET_PERCENT, 0);
 
     public RetrySettings {
         Objects.requireNonNull(retryOn, "retryOn");
@@ -73,11 +70,11 @@ public record RetrySettings(int retries, Set<RetryCondition> retryOn, Duration b
             }
         }
         return new RetrySettings(policy.getRetries(), on.isEmpty() ? ALL_CONDITIONS : on,
-                policy.hasBaseBackoff() ? toDuration(policy.getBaseBackoff()) : DEFAULT_BASE_BACKOFF,
-                policy.hasMaxBackoff() ? toDuration(policy.getMaxBackoff()) : DEFAULT_MAX_BACKOFF,
+                policy.hasBaseBackoff() ? toDuration(policy.getBaseBackoff()) : ConfigDefaults.RETRY_BASE_BACKOFF,
+                policy.hasMaxBackoff() ? toDuration(policy.getMaxBackoff()) : ConfigDefaults.RETRY_MAX_BACKOFF,
                 policy.getRetryNonIdempotent(),
-                policy.getBudgetPercent() == 0 ? DEFAULT_BUDGET_PERCENT : policy.getBudgetPercent(),
-                policy.getBufferBodyBytes() == 0 ? DEFAULT_BUFFER_BODY_BYTES : policy.getBufferBodyBytes());
+                policy.getBudgetPercent() == 0 ? ConfigDefaults.RETRY_BUDGET_PERCENT : policy.getBudgetPercent(),
+                policy.getBufferBodyBytes() == 0 ? ConfigDefaults.RETRY_BUFFER_BODY_BYTES : policy.getBufferBodyBytes());
     }
 
     /** Whether a request with {@code method} may be retried at all under this policy. */

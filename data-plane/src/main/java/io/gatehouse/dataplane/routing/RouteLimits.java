@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.routing;
 
+import io.gatehouse.config.ConfigDefaults;
 /**
  * Size and concurrency limits of one route, resolved at compile time.
  *
@@ -9,9 +10,8 @@ package io.gatehouse.dataplane.routing;
 public record RouteLimits(int maxConcurrentRequests, long maxRequestBodyBytes) {
 
     /** Built-in request body limit. */
-    public static final long DEFAULT_MAX_REQUEST_BODY_BYTES = 10L * 1024 * 1024;
     /** No concurrency limit and the built-in body limit. */
-    public static final RouteLimits DEFAULTS = new RouteLimits(0, DEFAULT_MAX_REQUEST_BODY_BYTES);
+    public static final RouteLimits DEFAULTS = new RouteLimits(0, ConfigDefaults.MAX_REQUEST_BODY_BYTES);
 
     public RouteLimits {
         if (maxConcurrentRequests < 0 || maxRequestBodyBytes < 1) {
@@ -23,7 +23,7 @@ public record RouteLimits(int maxConcurrentRequests, long maxRequestBodyBytes) {
     /** Resolves route values (0 = unset) over the defaults' body limit (0 = unset). */
     public static RouteLimits resolve(int routeMaxConcurrent, long routeMaxBody, long defaultsMaxBody) {
         long body = routeMaxBody > 0 ? routeMaxBody : defaultsMaxBody > 0 ? defaultsMaxBody
-                : DEFAULT_MAX_REQUEST_BODY_BYTES;
+                : ConfigDefaults.MAX_REQUEST_BODY_BYTES;
         return new RouteLimits(routeMaxConcurrent, body);
     }
 }

@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.routing;
 
+import io.gatehouse.config.ConfigDefaults;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.proto.config.v1.Timeouts;
 
@@ -8,8 +9,7 @@ import java.util.Objects;
 
 /**
  * Timeouts of one route, resolved at compile time: the route's own value, else the config's
- * defaults, else the built-in default ({@link #DEFAULT_CONNECT}, {@link #DEFAULT_REQUEST},
- * {@link #DEFAULT_IDLE}).
+ * defaults, else the built-in default ({@link ConfigDefaults}).
  *
  * @param connect time allowed to establish the upstream connection
  * @param request time allowed from sending the request until the upstream's response headers arrive
@@ -18,11 +18,8 @@ import java.util.Objects;
 public record RouteTimeouts(Duration connect, Duration request, Duration idle) {
 
     /** Built-in connect timeout when neither the route nor the defaults set one. */
-    public static final Duration DEFAULT_CONNECT = Duration.ofSeconds(2);
     /** Built-in request timeout when neither the route nor the defaults set one. */
-    public static final Duration DEFAULT_REQUEST = Duration.ofSeconds(30);
     /** Built-in idle timeout when neither the route nor the defaults set one. */
-    public static final Duration DEFAULT_IDLE = Duration.ofSeconds(60);
 
     public RouteTimeouts {
         Objects.requireNonNull(connect, "connect");
@@ -36,17 +33,17 @@ public record RouteTimeouts(Duration connect, Duration request, Duration idle) {
 
     /** With the built-in idle timeout. */
     public RouteTimeouts(Duration connect, Duration request) {
-        this(connect, request, DEFAULT_IDLE);
+        this(connect, request, ConfigDefaults.IDLE_TIMEOUT);
     }
 
     /** Resolves {@code route} (may be the default instance) over {@code defaults} over the built-ins. */
     public static RouteTimeouts resolve(Timeouts route, Timeouts defaults) {
         Duration connect = route.hasConnect() ? toDuration(route.getConnect())
-                : defaults.hasConnect() ? toDuration(defaults.getConnect()) : DEFAULT_CONNECT;
+                : defaults.hasConnect() ? toDuration(defaults.getConnect()) : ConfigDefaults.CONNECT_TIMEOUT;
         Duration request = route.hasRequest() ? toDuration(route.getRequest())
-                : defaults.hasRequest() ? toDuration(defaults.getRequest()) : DEFAULT_REQUEST;
+                : defaults.hasRequest() ? toDuration(defaults.getRequest()) : ConfigDefaults.REQUEST_TIMEOUT;
         Duration idle = route.hasIdle() ? toDuration(route.getIdle())
-                : defaults.hasIdle() ? toDuration(defaults.getIdle()) : DEFAULT_IDLE;
+                : defaults.hasIdle() ? toDuration(defaults.getIdle()) : ConfigDefaults.IDLE_TIMEOUT;
         return new RouteTimeouts(connect, request, idle);
     }
 

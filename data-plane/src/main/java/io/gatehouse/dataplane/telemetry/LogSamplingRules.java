@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.telemetry;
 
+import io.gatehouse.config.ConfigDefaults;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.LogSampling;
@@ -18,8 +19,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class LogSamplingRules {
 
-    static final double DEFAULT_RATE = 1.0;
-    static final Duration DEFAULT_SLOW = Duration.ofSeconds(1);
 
     /** One route's effective sampling. */
     record Rule(double sampleRate, long slowNanos) {
@@ -31,7 +30,7 @@ final class LogSamplingRules {
         }
     }
 
-    static final Rule DEFAULT = new Rule(DEFAULT_RATE, DEFAULT_SLOW.toNanos());
+    static final Rule DEFAULT = new Rule(ConfigDefaults.LOG_SAMPLE_RATE, ConfigDefaults.LOG_SLOW_THRESHOLD.toNanos());
 
     private final Rule fallback;
     private final Map<String, Rule> byRoute;
@@ -61,9 +60,9 @@ final class LogSamplingRules {
 
     private static Rule merge(LogSampling route, LogSampling defaults) {
         double rate = route.hasSampleRate() ? route.getSampleRate()
-                : defaults.hasSampleRate() ? defaults.getSampleRate() : DEFAULT_RATE;
+                : defaults.hasSampleRate() ? defaults.getSampleRate() : ConfigDefaults.LOG_SAMPLE_RATE;
         long slow = route.hasSlowThreshold() ? nanos(route.getSlowThreshold())
-                : defaults.hasSlowThreshold() ? nanos(defaults.getSlowThreshold()) : DEFAULT_SLOW.toNanos();
+                : defaults.hasSlowThreshold() ? nanos(defaults.getSlowThreshold()) : ConfigDefaults.LOG_SLOW_THRESHOLD.toNanos();
         return new Rule(rate, slow);
     }
 

@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.upstream;
 
+import io.gatehouse.config.ConfigDefaults;
 import io.gatehouse.proto.config.v1.UpstreamProtocol;
 
 import javax.net.ssl.SNIHostName;
@@ -23,7 +24,7 @@ import java.util.Optional;
  * @param caPem       PEM CA certificates to trust ("" = the JVM's default trust store); the content
  *                    of {@code ca_file} is read into this at compile time
  * @param idleTimeout an HTTP/1.1 keep-alive connection idle longer than this is closed, not reused
- *                    (positive; {@code pool.idle_timeout}, default {@link #DEFAULT_IDLE_TIMEOUT})
+ *                    (positive; {@code pool.idle_timeout}, default {@link ConfigDefaults#POOL_IDLE_TIMEOUT})
  * @param serverName  the TLS SNI host name, also the name the certificate is verified against;
  *                    empty = the target's host ({@code tls.server_name})
  */
@@ -31,7 +32,6 @@ public record ClientSettings(UpstreamProtocol protocol, String caPem, Duration i
                              Optional<String> serverName) {
 
     /** The idle timeout when {@code pool.idle_timeout} is not set (the proto's default). */
-    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
     /** HTTP/1.1, default trust store, default idle timeout, the target's host as server name. */
     public static final ClientSettings DEFAULT = new ClientSettings(UpstreamProtocol.HTTP1, "");
@@ -47,7 +47,7 @@ public record ClientSettings(UpstreamProtocol protocol, String caPem, Duration i
 
     /** With the default idle timeout and the target's host as server name. */
     public ClientSettings(UpstreamProtocol protocol, String caPem) {
-        this(protocol, caPem, DEFAULT_IDLE_TIMEOUT, Optional.empty());
+        this(protocol, caPem, ConfigDefaults.POOL_IDLE_TIMEOUT, Optional.empty());
     }
 
     /**

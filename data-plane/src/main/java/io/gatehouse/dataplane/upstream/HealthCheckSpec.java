@@ -22,10 +22,6 @@ public record HealthCheckSpec(String path, Duration interval, Duration timeout, 
         this(path, interval, timeout, healthyThreshold, unhealthyThreshold, client, null);
     }
 
-    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
-    public static final int DEFAULT_HEALTHY_THRESHOLD = 2;
-    public static final int DEFAULT_UNHEALTHY_THRESHOLD = 3;
 
     public HealthCheckSpec {
         Objects.requireNonNull(path, "path");

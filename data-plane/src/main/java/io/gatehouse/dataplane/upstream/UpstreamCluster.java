@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.upstream;
 
+import io.gatehouse.config.ConfigDefaults;
 import io.gatehouse.dataplane.chain.Exchange;
 
 import java.time.Duration;
@@ -23,14 +24,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class UpstreamCluster {
 
     /** Defaults of the connection pool ({@code ConnectionPool}). */
-    public static final int DEFAULT_MAX_CONNECTIONS = 256;
-    public static final int DEFAULT_MAX_PENDING = 1024;
 
     /** Everything but the targets: compiled from the upstream's config. */
     public record Settings(Policy policy, Optional<HashKey> hashKey, Optional<OutlierDetector> outlier,
                            int maxConnections, int maxPending, ClientSettings client, String localRegion) {
         public static final Settings DEFAULTS = new Settings(Policy.ROUND_ROBIN, Optional.empty(), Optional.empty(),
-                DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PENDING, ClientSettings.DEFAULT, "");
+                ConfigDefaults.POOL_MAX_CONNECTIONS, ConfigDefaults.POOL_MAX_PENDING, ClientSettings.DEFAULT, "");
 
         public Settings {
             Objects.requireNonNull(policy, "policy");

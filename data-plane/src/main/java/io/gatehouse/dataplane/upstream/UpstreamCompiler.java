@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.upstream;
 
+import io.gatehouse.config.ConfigDefaults;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.proto.config.v1.ConnectionPool;
 import io.gatehouse.proto.config.v1.HashOn;
@@ -28,10 +29,6 @@ import java.util.Optional;
  */
 public final class UpstreamCompiler {
 
-    static final Duration DEFAULT_BASE_EJECTION = Duration.ofSeconds(30);
-    static final Duration DEFAULT_MAX_EJECTION = Duration.ofMinutes(5);
-    static final int DEFAULT_CONSECUTIVE = 5;
-    static final int DEFAULT_MAX_EJECTION_PERCENT = 50;
 
     private final UpstreamRuntime runtime;
     private final AddressPolicy addresses;
@@ -88,8 +85,8 @@ public final class UpstreamCompiler {
         Optional<OutlierDetector> outlier = upstream.hasOutlierDetection()
                 ? Optional.of(outlier(upstream.getName(), upstream.getOutlierDetection())) : Optional.empty();
         ConnectionPool pool = upstream.getPool();
-        int maxConnections = pool.getMaxConnections() == 0 ? UpstreamCluster.DEFAULT_MAX_CONNECTIONS : pool.getMaxConnections();
-        int maxPending = pool.getMaxPending() == 0 ? UpstreamCluster.DEFAULT_MAX_PENDING : pool.getMaxPending();
+        int maxConnections = pool.getMaxConnections() == 0 ? ConfigDefaults.POOL_MAX_CONNECTIONS : pool.getMaxConnections();
+        int maxPending = pool.getMaxPending() == 0 ? ConfigDefaults.POOL_MAX_PENDING : pool.getMaxPending();
         return new UpstreamCluster.Settings(policy, hashKey, outlier, maxConnections, maxPending, client,
                 runtime.region());
     }
@@ -106,20 +103,20 @@ public final class UpstreamCompiler {
 
     private static OutlierDetector outlier(String name, OutlierDetection o) {
         return new OutlierDetector(name,
-                o.getConsecutive5Xx() == 0 ? DEFAULT_CONSECUTIVE : o.getConsecutive5Xx(),
-                o.getConsecutiveGatewayFailures() == 0 ? DEFAULT_CONSECUTIVE : o.getConsecutiveGatewayFailures(),
-                o.hasBaseEjectionTime() ? duration(o.getBaseEjectionTime()) : DEFAULT_BASE_EJECTION,
-                o.hasMaxEjectionTime() ? duration(o.getMaxEjectionTime()) : DEFAULT_MAX_EJECTION,
-                o.getMaxEjectionPercent() == 0 ? DEFAULT_MAX_EJECTION_PERCENT : Math.min(100, o.getMaxEjectionPercent()));
+                o.getConsecutive5Xx() == 0 ? ConfigDefaults.OUTLIER_CONSECUTIVE_5XX : o.getConsecutive5Xx(),
+                o.getConsecutiveGatewayFailures() == 0 ? ConfigDefaults.OUTLIER_CONSECUTIVE_GATEWAY_FAILURES : o.getConsecutiveGatewayFailures(),
+                o.hasBaseEjectionTime() ? duration(o.getBaseEjectionTime()) : ConfigDefaults.BASE_EJECTION_TIME,
+                o.hasMaxEjectionTime() ? duration(o.getMaxEjectionTime()) : ConfigDefaults.MAX_EJECTION_TIME,
+                o.getMaxEjectionPercent() == 0 ? ConfigDefaults.MAX_EJECTION_PERCENT : Math.min(100, o.getMaxEjectionPercent()));
     }
 
     private static HealthCheckSpec healthCheck(HealthCheck h, ClientSettings client, AddressPolicy addresses) {
         try {
             return new HealthCheckSpec(h.getPath(),
-                    h.hasInterval() ? duration(h.getInterval()) : HealthCheckSpec.DEFAULT_INTERVAL,
-                    h.hasTimeout() ? duration(h.getTimeout()) : HealthCheckSpec.DEFAULT_TIMEOUT,
-                    h.getHealthyThreshold() == 0 ? HealthCheckSpec.DEFAULT_HEALTHY_THRESHOLD : h.getHealthyThreshold(),
-                    h.getUnhealthyThreshold() == 0 ? HealthCheckSpec.DEFAULT_UNHEALTHY_THRESHOLD : h.getUnhealthyThreshold(),
+                    h.hasInterval() ? duration(h.getInterval()) : ConfigDefaults.HEALTH_CHECK_INTERVAL,
+                    h.hasTimeout() ? duration(h.getTimeout()) : ConfigDefaults.HEALTH_CHECK_TIMEOUT,
+                    h.getHealthyThreshold() == 0 ? ConfigDefaults.HEALTHY_THRESHOLD : h.getHealthyThreshold(),
+                    h.getUnhealthyThreshold() == 0 ? ConfigDefaults.UNHEALTHY_THRESHOLD : h.getUnhealthyThreshold(),
                     client, addresses);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("healthCheck: " + e.getMessage(), e);
@@ -154,7 +151,7 @@ public final class UpstreamCompiler {
 
     private static Duration idleTimeout(Upstream upstream) {
         if (!upstream.getPool().hasIdleTimeout()) {
-            return ClientSettings.DEFAULT_IDLE_TIMEOUT;
+            return ConfigDefaults.POOL_IDLE_TIMEOUT;
         }
         if (upstream.getProtocol() != UpstreamProtocol.HTTP1) {
             throw new IllegalArgumentException("pool.idleTimeout: applies to HTTP1 upstreams only");

@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.policy.auth;
 
+import io.gatehouse.config.ConfigDefaults;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -49,8 +50,6 @@ import java.util.stream.Collectors;
  */
 final class JwtVerifier {
 
-    static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
-    static final Duration DEFAULT_JWKS_TTL = Duration.ofMinutes(5);
 
     private final String name;
     private final String issuer;
@@ -94,8 +93,8 @@ final class JwtVerifier {
             this.inlineKeys = null;
             this.jwksUrl = provider.getJwksUrl();
         }
-        this.jwksTtl = provider.hasJwksCacheTtl() ? toDuration(provider.getJwksCacheTtl()) : DEFAULT_JWKS_TTL;
-        this.clockSkew = provider.hasClockSkew() ? toDuration(provider.getClockSkew()) : DEFAULT_CLOCK_SKEW;
+        this.jwksTtl = provider.hasJwksCacheTtl() ? toDuration(provider.getJwksCacheTtl()) : ConfigDefaults.JWKS_CACHE_TTL;
+        this.clockSkew = provider.hasClockSkew() ? toDuration(provider.getClockSkew()) : ConfigDefaults.JWT_CLOCK_SKEW;
         this.requiredClaims = List.copyOf(provider.getRequiredClaimsList());
         this.claimsToHeaders = Map.copyOf(provider.getClaimsToHeadersMap());
         this.stripToken = provider.getStripToken();

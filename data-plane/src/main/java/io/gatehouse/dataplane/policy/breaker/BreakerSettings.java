@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.policy.breaker;
 
+import io.gatehouse.config.ConfigDefaults;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.proto.config.v1.CircuitBreaker;
@@ -24,11 +25,6 @@ import java.util.Objects;
 public record BreakerSettings(int consecutiveFailures, int failureRatePercent, Duration window, int minimumRequests,
                               Duration openDuration, int halfOpenProbes, boolean shared) {
 
-    public static final int DEFAULT_CONSECUTIVE_FAILURES = 5;
-    public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(10);
-    public static final int DEFAULT_MINIMUM_REQUESTS = 20;
-    public static final Duration DEFAULT_OPEN_DURATION = Duration.ofSeconds(30);
-    public static final int DEFAULT_HALF_OPEN_PROBES = 3;
 
     public BreakerSettings {
         Objects.requireNonNull(window, "window");
@@ -46,13 +42,13 @@ public record BreakerSettings(int consecutiveFailures, int failureRatePercent, D
     public static BreakerSettings of(CircuitBreaker config) {
         int consecutive = config.getConsecutiveFailures();
         if (consecutive == 0 && config.getFailureRatePercent() == 0) {
-            consecutive = DEFAULT_CONSECUTIVE_FAILURES; // neither rule given: the documented default
+            consecutive = ConfigDefaults.BREAKER_CONSECUTIVE_FAILURES; // neither rule given: the documented default
         }
         return new BreakerSettings(consecutive, config.getFailureRatePercent(),
-                config.hasWindow() ? toDuration(config.getWindow()) : DEFAULT_WINDOW,
-                config.getMinimumRequests() == 0 ? DEFAULT_MINIMUM_REQUESTS : config.getMinimumRequests(),
-                config.hasOpenDuration() ? toDuration(config.getOpenDuration()) : DEFAULT_OPEN_DURATION,
-                config.getHalfOpenProbes() == 0 ? DEFAULT_HALF_OPEN_PROBES : config.getHalfOpenProbes(),
+                config.hasWindow() ? toDuration(config.getWindow()) : ConfigDefaults.BREAKER_WINDOW,
+                config.getMinimumRequests() == 0 ? ConfigDefaults.BREAKER_MINIMUM_REQUESTS : config.getMinimumRequests(),
+                config.hasOpenDuration() ? toDuration(config.getOpenDuration()) : ConfigDefaults.BREAKER_OPEN_DURATION,
+                config.getHalfOpenProbes() == 0 ? ConfigDefaults.BREAKER_HALF_OPEN_PROBES : config.getHalfOpenProbes(),
                 config.getShared());
     }
 

@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.policy.cache;
 
+import io.gatehouse.config.ConfigDefaults;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
@@ -57,7 +58,6 @@ public final class ResponseCachePolicy implements Policy {
 
     private static final Logger LOG = Logger.getLogger(ResponseCachePolicy.class.getName());
     static final Set<Integer> CACHEABLE = Set.of(200, 203, 204, 300, 301, 404, 410);
-    static final long DEFAULT_MAX_OBJECT = 1024 * 1024;
     /** Response headers never stored: per request, per hop or per user. */
     private static final Set<String> NOT_STORED = Set.of("x-request-id", "x-cache", "age", "set-cookie",
             "x-trace-id", "traceparent", "connection", "transfer-encoding", "keep-alive", "content-length");
@@ -95,7 +95,7 @@ public final class ResponseCachePolicy implements Policy {
             }
             var cache = route.getCache();
             long ttl = cache.hasTtl() ? Durations.toMillis(cache.getTtl()) : 60_000;
-            long max = cache.getMaxObjectBytes() == 0 ? DEFAULT_MAX_OBJECT : cache.getMaxObjectBytes();
+            long max = cache.getMaxObjectBytes() == 0 ? ConfigDefaults.CACHE_MAX_OBJECT_BYTES : cache.getMaxObjectBytes();
             out.put(route.getId(), new Rules(route.getId(), Math.max(1000, ttl),
                     cache.getKeyHeadersList().stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
                     (int) Math.min(Integer.MAX_VALUE - 8, max), route.hasAuth(), cache.getShareAcrossIdentities(),
