@@ -58,7 +58,7 @@ class DataPlanesCommandTest {
     @Test
     void listsConnectedDataPlaneWithRegionAndAckedVersion() throws Exception {
         long version = apply("first");
-        try (FakeDataPlane dp = new FakeDataPlane(cp.discovery(), "dp-us-1", "us")) {
+        try (FakeDataPlane dp = new FakeDataPlane(cp.discoveryAs("dp-us-1", "us"), "dp-us-1", "us")) {
             WatchResponse snapshot = dp.nextSnapshot();
             dp.ack(snapshot);
             awaitStatus("dp-us-1", s -> s.getAckedVersion() == version);
@@ -87,7 +87,7 @@ class DataPlanesCommandTest {
     @Test
     void nackedVersionShowsAsLastNackErrorAndDataPlaneBehind() throws Exception {
         long first = apply("first");
-        try (FakeDataPlane dp = new FakeDataPlane(cp.discovery(), "dp-eu-1", "eu")) {
+        try (FakeDataPlane dp = new FakeDataPlane(cp.discoveryAs("dp-eu-1", "eu"), "dp-eu-1", "eu")) {
             dp.ack(dp.nextSnapshot());
             awaitStatus("dp-eu-1", s -> s.getAckedVersion() == first);
             long second = apply("second");

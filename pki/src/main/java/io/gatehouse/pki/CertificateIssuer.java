@@ -178,12 +178,13 @@ public final class CertificateIssuer {
         }
     }
 
+    /**
+     * For people reading the certificate ("dp/us/dp-us-1"); software reads the SAN. RFC 5280 caps a
+     * common name at 64 characters, node ids may be longer, so it is cut (the SAN never is).
+     */
     private static String commonName(SpiffeId id) {
-        return switch (id.kind()) {
-            case CONTROL_PLANE -> "gatehouse control plane " + id.name();
-            case DATA_PLANE -> "gatehouse data plane " + (id.name().isEmpty() ? "*" : id.name()) + " (" + id.region() + ")";
-            case ADMIN -> "gatehouse admin " + id.name();
-        };
+        String path = id.uri().substring(("spiffe://" + SpiffeId.TRUST_DOMAIN + "/").length());
+        return path.length() <= 64 ? path : path.substring(0, 61) + "...";
     }
 
     private static X500Name name(String commonName) {

@@ -86,19 +86,23 @@ public final class TestPki {
     }
 
     /** The control plane's certificate (localhost, 127.0.0.1, ::1), issued once. */
-    public synchronized TlsFiles controlPlane() {
-        return cached.computeIfAbsent("cp", k -> fresh(SpiffeId.controlPlane("test-cp")));
+    public TlsFiles controlPlane() {
+        return files(SpiffeId.controlPlane("test-cp"));
     }
 
     /** An admin's certificate ({@value #ADMIN_NAME}), issued once. */
-    public synchronized TlsFiles admin() {
-        return cached.computeIfAbsent("admin", k -> fresh(SpiffeId.admin(ADMIN_NAME)));
+    public TlsFiles admin() {
+        return files(SpiffeId.admin(ADMIN_NAME));
     }
 
     /** A data plane certificate pinned to {@code nodeId} in {@code region}, issued once per pair. */
-    public synchronized TlsFiles dataPlane(String nodeId, String region) {
-        return cached.computeIfAbsent("dp/" + region + "/" + nodeId,
-                k -> fresh(SpiffeId.dataPlane(region, nodeId)));
+    public TlsFiles dataPlane(String nodeId, String region) {
+        return files(SpiffeId.dataPlane(region, nodeId));
+    }
+
+    /** The certificate of {@code identity}, issued on first use and shared afterwards (do not rotate it). */
+    public synchronized TlsFiles files(SpiffeId identity) {
+        return cached.computeIfAbsent(identity.uri(), k -> fresh(identity));
     }
 
     /** New files (a new key) for {@code identity}, valid for 30 days; nobody else uses them. */
