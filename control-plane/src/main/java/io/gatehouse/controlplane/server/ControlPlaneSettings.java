@@ -5,7 +5,6 @@ import io.gatehouse.pki.TlsFiles;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -109,37 +108,9 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
                 parsePort(env.getOrDefault("GATEHOUSE_CP_HTTP_PORT", Integer.toString(DEFAULT_HTTP_PORT)),
                         "GATEHOUSE_CP_HTTP_PORT"),
                 env.getOrDefault("GATEHOUSE_CP_HTTP_BIND", DEFAULT_HTTP_BIND),
-                tlsFromEnvironment(env),
+                TlsFiles.fromEnvironment(env, "gatehouse certs issue control-plane"),
                 AdminAuth.parse(env.getOrDefault("GATEHOUSE_ADMIN_AUTH", AdminAuth.CLIENT_CERTIFICATE.flag())),
                 parseDuration(env.getOrDefault("GATEHOUSE_DP_RETENTION", "24h"), "GATEHOUSE_DP_RETENTION"));
-    }
-
-    /**
-     * The TLS files named by GATEHOUSE_TLS_CERT/KEY/CA, or empty when GATEHOUSE_INSECURE_PLAINTEXT is
-     * true; anything else is refused (secure by default: plaintext is never a fallback).
-     */
-    static Optional<TlsFiles> tlsFromEnvironment(Map<String, String> env) {
-        boolean plaintext = flag(env, "GATEHOUSE_INSECURE_PLAINTEXT");
-        String cert = blankToNull(env.get("GATEHOUSE_TLS_CERT"));
-        String key = blankToNull(env.get("GATEHOUSE_TLS_KEY"));
-        String ca = blankToNull(env.get("GATEHOUSE_TLS_CA"));
-        boolean any = cert != null || key != null || ca != null;
-        if (plaintext) {
-            if (any) {
-                throw new IllegalArgumentException("--insecure-plaintext contradicts the TLS files given"
-                        + " (--tls-cert/--tls-key/--tls-ca); use one or the other");
-            }
-            return Optional.empty();
-        }
-        if (cert == null || key == null || ca == null) {
-            throw new IllegalArgumentException("mutual TLS needs --tls-cert, --tls-key and --tls-ca"
-                    + " (GATEHOUSE_TLS_CERT/_KEY/_CA; issue them with `gatehouse certs init` and"
-                    + " `gatehouse certs issue control-plane`)" + (any ? "; missing: " + missing(cert, key, ca)
-                    : "; for a local experiment without TLS pass --insecure-plaintext"));
-        }
-        Duration reload = parseDuration(env.getOrDefault("GATEHOUSE_TLS_RELOAD_INTERVAL",
-                TlsFiles.DEFAULT_RELOAD_INTERVAL.toSeconds() + "s"), "GATEHOUSE_TLS_RELOAD_INTERVAL");
-        return Optional.of(new TlsFiles(Path.of(cert), Path.of(key), Path.of(ca), reload));
     }
 
     public ControlPlaneSettings withGrpcPort(int port) {
@@ -219,36 +190,6 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofDays(n);
         };
-    }
-
-    private static boolean flag(Map<String, String> env, String name) {
-        String value = env.get(name);
-        if (value == null || value.isBlank()) {
-            return false;
-        }
-        return switch (value.strip().toLowerCase(Locale.ROOT)) {
-            case "true", "1", "yes" -> true;
-            case "false", "0", "no" -> false;
-            default -> throw new IllegalArgumentException(name + " must be true or false, not '" + value + "'");
-        };
-    }
-
-    private static String blankToNull(String value) {
-        return value == null || value.isBlank() ? null : value.strip();
-    }
-
-    private static String missing(String cert, String key, String ca) {
-        StringBuilder out = new StringBuilder();
-        if (cert == null) {
-            out.append("--tls-cert ");
-        }
-        if (key == null) {
-            out.append("--tls-key ");
-        }
-        if (ca == null) {
-            out.append("--tls-ca ");
-        }
-        return out.toString().strip();
     }
 
     /** The password is not printed. */
