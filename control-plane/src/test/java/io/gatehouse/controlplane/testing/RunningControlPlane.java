@@ -126,6 +126,11 @@ public final class RunningControlPlane implements AutoCloseable {
         return Grpc.newChannelBuilder(target(), credentials(files)).build();
     }
 
+    /** A new plaintext channel to this replica (for a plaintext replica, or to see a TLS one refuse it); the caller closes it. */
+    public ManagedChannel newPlaintextChannel() {
+        return Grpc.newChannelBuilder(target(), InsecureChannelCredentials.create()).build();
+    }
+
     /** The fixture's admin channel. */
     public ManagedChannel channel() {
         return channel;
