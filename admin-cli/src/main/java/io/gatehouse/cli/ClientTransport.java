@@ -17,7 +17,8 @@ import java.util.Optional;
  * started with {@code --insecure-plaintext}. Immutable.
  *
  * @param ca          CA certificate the control plane's must chain to; empty = plaintext
- * @param certificate the admin certificate to present, with its key; empty = none
+ * @param certificate the admin certificate to present; empty = none
+ * @param key         its private key (present exactly when {@code certificate} is)
  */
 record ClientTransport(Optional<Path> ca, Optional<Path> certificate, Optional<Path> key) {
 

@@ -38,7 +38,6 @@ public final class RunningControlPlane implements AutoCloseable {
     private final ManagedChannel channel;
     /** Channels presenting a data plane certificate, by identity URI. */
     private final Map<String, ManagedChannel> identityChannels = new ConcurrentHashMap<>();
-    private final List<ReloadingCredentials> credentials = new ArrayList<>();
 
     private RunningControlPlane(ControlPlane controlPlane) {
         this.controlPlane = controlPlane;
@@ -140,11 +139,10 @@ public final class RunningControlPlane implements AutoCloseable {
         return Grpc.newChannelBuilder(target(), credentials(files)).build();
     }
 
-    private synchronized ChannelCredentials credentials(TlsFiles files) {
+    private static ChannelCredentials credentials(TlsFiles files) {
         try {
-            ReloadingCredentials loaded = ReloadingCredentials.load(files);
-            credentials.add(loaded);
-            return loaded.channelCredentials(HandshakeRefusal.Listener.NONE);
+            // Loaded once, not watched: nothing to close.
+            return ReloadingCredentials.load(files).channelCredentials(HandshakeRefusal.Listener.NONE);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
