@@ -147,7 +147,17 @@ cp -r "$DP_JAR" data-plane/target/lib "$TMP/dp/"
 CP_JAR=$TMP/cp/$(basename "$CP_JAR")
 DP_JAR=$TMP/dp/$(basename "$DP_JAR")
 JOPTS=(-XX:+UseParallelGC -Xms256m -Xmx512m --sun-misc-unsafe-memory-access=allow)
-GATEHOUSE_DB_URL=$DB_URL GATEHOUSE_CP_BIND=127.0.0.1 GATEHOUSE_CP_PORT=$CPP GATEHOUSE_CP_HTTP_PORT=$CPH GATEHOUSE_REPLICA_ID=bench-cp \
+# Mutual TLS between the planes and for the CLI, as deployed (it does not touch the proxied traffic).
+export GATEHOUSE_PKI_DIR=$TMP/pki
+"$ROOT/bin/gatehouse" certs init >/dev/null
+"$ROOT/bin/gatehouse" certs issue control-plane --ip 127.0.0.1 >/dev/null
+for id in bench-dp1 bench-dp2; do "$ROOT/bin/gatehouse" certs issue data-plane --node $id --region bench >/dev/null; done
+"$ROOT/bin/gatehouse" certs issue admin --name bench >/dev/null
+tls_env() { # certificate base name -> GATEHOUSE_TLS_* assignments
+  echo "GATEHOUSE_TLS_CERT=$TMP/pki/$1.pem GATEHOUSE_TLS_KEY=$TMP/pki/$1-key.pem GATEHOUSE_TLS_CA=$TMP/pki/ca.pem"
+}
+env $(tls_env control-plane) GATEHOUSE_DB_URL=$DB_URL GATEHOUSE_CP_BIND=127.0.0.1 GATEHOUSE_CP_PORT=$CPP \
+  GATEHOUSE_CP_HTTP_PORT=$CPH GATEHOUSE_REPLICA_ID=bench-cp \
   "$JAVA" "${JOPTS[@]}" -jar "$CP_JAR" >"$TMP/logs/cp.log" 2>&1 &
 PIDS+=($!)
 CP_PID=$!
@@ -157,7 +167,7 @@ if [[ ${BENCH_JFR:-0} == 1 ]]; then
 fi
 start_dp() { # id port admin [extra java opts...]; per-DP environment in DP_ENV
   local id=$1 port=$2 admin=$3; shift 3
-  env GATEHOUSE_NODE_ID=$id GATEHOUSE_CP_ADDRESS=127.0.0.1:$CPP GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_PORT=$port \
+  env $(tls_env "$id") GATEHOUSE_CP_ADDRESS=127.0.0.1:$CPP GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_PORT=$port \
     GATEHOUSE_ADMIN_PORT=$admin GATEHOUSE_STATE_DIR=$TMP/state-$id GATEHOUSE_DRAIN_TIMEOUT=1s \
     GATEHOUSE_REDIS_URL=${GATEHOUSE_BENCH_REDIS_URL:-redis://127.0.0.1:6379} "${DP_ENV[@]}" \
     "$JAVA" "$@" -jar "$DP_JAR" >"$TMP/logs/$id.log" 2>&1 &

@@ -2,6 +2,8 @@
 # The Gatehouse demo: one control plane, two data planes (regions us and eu) and two sample
 # upstreams on this machine. Applies deploy/examples/gateway.yaml with the CLI, sends a request
 # through each data plane, applies a change, rolls it back, and shows versions and data planes.
+# Everything talks mutual TLS: on first run the CLI creates a CA and the certificates of the
+# control plane, both data planes and an admin in .gatehouse/demo-pki (kept across runs).
 #
 #   scripts/demo.sh           run it and clean up
 #   scripts/demo.sh --keep    leave everything running (Ctrl-C stops it)
@@ -15,12 +17,15 @@ keep=0; [[ "${1:-}" == "--keep" ]] && keep=1
 JAVA_HOME=$(scripts/find-jdk.sh); export JAVA_HOME
 java="$JAVA_HOME/bin/java"
 work="$root/demo-work"
+pki="$root/.gatehouse/demo-pki"
 pg_host=${PGHOST:-127.0.0.1} pg_port=${PGPORT:-5432} pg_user=${PGUSER:-postgres}
 db=gatehouse_demo
 cp_port=${CP_PORT:-7070}
 dp_us_port=${DP_US_PORT:-8080} dp_us_admin=${DP_US_ADMIN_PORT:-9901}
 dp_eu_port=${DP_EU_PORT:-8081} dp_eu_admin=${DP_EU_ADMIN_PORT:-9902}
 export GATEHOUSE_CP_ADDRESS="127.0.0.1:$cp_port"
+# The CLI finds ca.pem and the only admin-*.pem here: every call is TLS with a client certificate.
+export GATEHOUSE_PKI_DIR="$pki"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
@@ -54,6 +59,17 @@ for port in "$cp_port" "$dp_us_port" "$dp_us_admin" "$dp_eu_port" "$dp_eu_admin"
   if port_open "$port"; then echo "port $port is in use; stop what holds it or set the *_PORT variables" >&2; exit 1; fi
 done
 
+step "Certificates (mutual TLS between the planes and for the CLI) in $pki"
+if [[ ! -f "$pki/ca.pem" ]]; then
+  run bin/gatehouse certs init
+  run bin/gatehouse certs issue control-plane --dns localhost --ip 127.0.0.1
+  run bin/gatehouse certs issue data-plane --node dp-us-1 --region us
+  run bin/gatehouse certs issue data-plane --node dp-eu-1 --region eu
+  run bin/gatehouse certs issue admin --name demo
+else
+  echo "reusing the CA and certificates from an earlier run (rm -r $pki to start over)"
+fi
+
 step "Fresh demo database '$db' and work directory $work"
 rm -rf "$work"; mkdir -p "$work/www-v1/catalog" "$work/www-v2/catalog" "$work/www-v2/beta/catalog"
 psql -q -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
@@ -68,14 +84,17 @@ step "Sample upstreams: catalog-v1 on :8091, catalog-v2 on :8092 (the JDK's jweb
 step "Control plane on :$cp_port"
 "$java" -jar control-plane/target/gatehouse-control-plane-0.1.0-SNAPSHOT.jar \
   --db-url "jdbc:postgresql://$pg_host:$pg_port/$db" --db-user "$pg_user" --port "$cp_port" --replica-id cp-1 \
+  --tls-cert "$pki/control-plane.pem" --tls-key "$pki/control-plane-key.pem" --tls-ca "$pki/ca.pem" \
   >"$work/control-plane.log" 2>&1 & pids+=($!)
 await "control plane" 60 port_open "$cp_port"
 
 step "Data planes: dp-us-1 (region us) on :$dp_us_port, dp-eu-1 (region eu) on :$dp_eu_port"
-for spec in "dp-us-1 us $dp_us_port $dp_us_admin" "dp-eu-1 eu $dp_eu_port $dp_eu_admin"; do
-  read -r id region port admin <<<"$spec"
+# Node id and region come from each data plane's certificate (spiffe://gatehouse/dp/<region>/<node>).
+for spec in "dp-us-1 $dp_us_port $dp_us_admin" "dp-eu-1 $dp_eu_port $dp_eu_admin"; do
+  read -r id port admin <<<"$spec"
   "$java" -jar data-plane/target/gatehouse-data-plane-0.1.0-SNAPSHOT.jar \
-    --node-id "$id" --region "$region" --control-plane "127.0.0.1:$cp_port" --port "$port" --admin-port "$admin" \
+    --tls-cert "$pki/$id.pem" --tls-key "$pki/$id-key.pem" --tls-ca "$pki/ca.pem" \
+    --control-plane "127.0.0.1:$cp_port" --port "$port" --admin-port "$admin" \
     --state-dir "$work/state/$id" >"$work/$id.log" 2>&1 & pids+=($!)
 done
 await "data plane us" 60 port_open "$dp_us_admin"
@@ -106,10 +125,14 @@ run bin/gatehouse rollback 1 -m "catalog-v2 misbehaves"
 await "both data planes on version 3" 30 both_at 3
 for port in "$dp_us_port" "$dp_eu_port"; do run curl -sS "http://127.0.0.1:$port/catalog/items.json"; done
 
-step "History and fleet"
+step "History and fleet (identities and certificate expiry as the control plane read them from TLS)"
 run bin/gatehouse versions
 run bin/gatehouse dataplanes
 run curl -sS "http://127.0.0.1:$dp_eu_admin/config"; echo
+
+step "Trust: the admin API refuses a caller without an admin certificate"
+mkdir -p "$work/no-admin-cert"
+run env GATEHOUSE_CA="$pki/ca.pem" GATEHOUSE_PKI_DIR="$work/no-admin-cert" bin/gatehouse versions || echo "(exit code $?)"
 
 if (( keep )); then
   step "Everything keeps running (logs in $work). Ctrl-C to stop."

@@ -37,6 +37,11 @@ public record CliEnvironment(Map<String, String> variables, Clock clock, Supplie
         return new CliEnvironment(variables, Clock.systemUTC(), () -> "localhost");
     }
 
+    /** $HOME, else the JVM's {@code user.home}. */
+    public java.nio.file.Path homeDirectory() {
+        return java.nio.file.Path.of(variable("HOME").orElse(System.getProperty("user.home")));
+    }
+
     /** The non-blank value of an environment variable. */
     public Optional<String> variable(String name) {
         return Optional.ofNullable(variables.get(name)).filter(v -> !v.isBlank());

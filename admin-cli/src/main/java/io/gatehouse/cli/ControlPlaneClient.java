@@ -1,14 +1,15 @@
 package io.gatehouse.cli;
 
 import io.gatehouse.proto.admin.v1.AdminServiceGrpc;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One plaintext gRPC channel to the control plane's admin API for the life of one command.
+ * One gRPC channel to the control plane's admin API for the life of one command: TLS with an admin
+ * client certificate (or plaintext for a --insecure-plaintext control plane), see {@link ClientTransport}.
  *
  * <p>Every call made through {@link #admin()} carries its own deadline of {@code timeout}, so a
  * hung control plane turns into DEADLINE_EXCEEDED (exit 3) instead of a hung shell. Not shared
@@ -23,11 +24,10 @@ public final class ControlPlaneClient implements AutoCloseable {
     private final CliTracing tracing = CliTracing.fromEnvironment();
     private final io.grpc.Channel traced;
 
-    public ControlPlaneClient(ServerAddress address, Duration timeout) {
+    ControlPlaneClient(ServerAddress address, Duration timeout, ClientTransport transport) {
         this.address = address;
         this.timeout = timeout;
-        this.channel = ManagedChannelBuilder.forTarget(address.target())
-                .usePlaintext()
+        this.channel = Grpc.newChannelBuilder(address.target(), transport.credentials())
                 .userAgent("gatehouse-cli")
                 .build();
         this.traced = tracing.wrap(channel);

@@ -46,7 +46,7 @@ abstract class ControlPlaneCommand implements Callable<Integer> {
     /** The client for this run, connected on first use. */
     protected ControlPlaneClient client() {
         if (client == null) {
-            client = new ControlPlaneClient(root().serverAddress(), root().timeout());
+            client = new ControlPlaneClient(root().serverAddress(), root().timeout(), root().transport());
         }
         return client;
     }

@@ -20,8 +20,13 @@ import java.util.List;
  */
 @Command(name = "dataplanes",
         description = "List the data planes known to the control plane: connection, ACKed version,"
-                + " how many versions behind the active one, last contact and last NACK error.")
+                + " how many versions behind the active one, last contact, when its certificate expires"
+                + " (a warning when under 14 days) and last NACK error.",
+        subcommands = DataPlanesPruneCommand.class)
 final class DataPlanesCommand extends ControlPlaneCommand {
+
+    /** A data plane certificate expiring sooner than this is warned about. */
+    static final Duration CERT_WARNING = Duration.ofDays(14);
 
     @Option(names = "--check", description = "Exit 4 when any data plane has been behind the active version,"
             + " or disconnected, for longer than --max-drift (and say which and why).")
@@ -42,6 +47,9 @@ final class DataPlanesCommand extends ControlPlaneCommand {
         } else {
             output.table(table(response, output));
         }
+        for (String warning : expiringCertificates(response, output.now())) {
+            output.error(warning);
+        }
         if (!check) {
             return ExitCodes.OK;
         }
@@ -60,7 +68,8 @@ final class DataPlanesCommand extends ControlPlaneCommand {
     }
 
     private static Table table(ListDataPlanesResponse response, Output output) {
-        Table table = new Table("ID", "REGION", "CONNECTED", "VERSION", "BEHIND", "LAST SEEN", "LAST NACK ERROR");
+        Table table = new Table("ID", "REGION", "CONNECTED", "VERSION", "BEHIND", "LAST SEEN", "CERT EXPIRES",
+                "LAST NACK ERROR");
         for (DataPlaneStatus dp : response.getDataPlanesList()) {
             table.row(dp.getId(),
                     dp.getRegion().isEmpty() ? null : dp.getRegion(),
@@ -68,10 +77,31 @@ final class DataPlanesCommand extends ControlPlaneCommand {
                     dp.getAckedVersion() == 0 ? null : dp.getAckedVersion(),
                     dp.getBehindBy(),
                     output.ago(dp.getLastSeen()),
+                    dp.hasCertNotAfter() ? Pki.until(instant(dp.getCertNotAfter()), output.now()) : "no cert",
                     dp.getLastNackError().isEmpty() ? null
                             : "v" + dp.getLastNackVersion() + ": " + dp.getLastNackError());
         }
         return table;
+    }
+
+    /**
+     * A warning per data plane whose certificate expires within {@link #CERT_WARNING} (or has expired:
+     * it will be refused at its next connection).
+     */
+    static List<String> expiringCertificates(ListDataPlanesResponse response, Instant now) {
+        List<String> warnings = new ArrayList<>();
+        for (DataPlaneStatus dp : response.getDataPlanesList()) {
+            if (!dp.hasCertNotAfter()) {
+                continue;
+            }
+            Instant notAfter = instant(dp.getCertNotAfter());
+            if (Duration.between(now, notAfter).compareTo(CERT_WARNING) < 0) {
+                warnings.add("warning: the certificate of data plane " + dp.getId() + " (" + dp.getIdentity()
+                        + ") expires " + notAfter + " (" + Pki.until(notAfter, now) + "): issue a new one with"
+                        + " `gatehouse certs issue data-plane` over its files; it is reloaded without a restart");
+            }
+        }
+        return warnings;
     }
 
     /** Why each drifting data plane fails the check; empty when the fleet is fine. */

@@ -8,12 +8,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads durations as operators write them: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, or
+ * Reads durations as operators write them: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, {@code 7d}, or
  * ISO-8601 ({@code PT10S}). Only positive durations are accepted.
  */
 public final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
 
-    private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)");
+    private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
     @Override
     public Duration convert(String value) {
@@ -37,7 +37,8 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
                 case "ms" -> Duration.ofMillis(amount);
                 case "s" -> Duration.ofSeconds(amount);
                 case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofHours(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
             };
         }
         try {

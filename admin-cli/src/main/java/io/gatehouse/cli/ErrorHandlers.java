@@ -46,6 +46,11 @@ final class ErrorHandlers {
                         + format(timeout) + " (see --timeout)");
                 return ExitCodes.UNREACHABLE;
             }
+            case UNAUTHENTICATED, PERMISSION_DENIED -> {
+                // The control plane's message says which certificate the call needs (gatehouse certs issue admin).
+                output.error("control plane at " + server + " refused the call: " + description);
+                return ExitCodes.FAILED;
+            }
             case NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION, ALREADY_EXISTS, OUT_OF_RANGE -> {
                 output.error("error: " + description);
                 return ExitCodes.FAILED;

@@ -7,7 +7,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -45,6 +51,7 @@ import java.util.Optional;
                 DataPlanesCommand.class,
                 KeysCommand.class,
                 CacheCommand.class,
+                CertsCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class GatehouseCommand implements Runnable {
@@ -60,6 +67,11 @@ public final class GatehouseCommand implements Runnable {
     private ServerAddress server;
     private OutputFormat format = OutputFormat.TABLE;
     private Duration timeout = DEFAULT_TIMEOUT;
+    private Path ca;
+    private Path cert;
+    private Path key;
+    private Path pkiDir;
+    private boolean insecurePlaintext;
 
     public GatehouseCommand(CliEnvironment environment) {
         this.environment = Objects.requireNonNull(environment);
@@ -96,9 +108,106 @@ public final class GatehouseCommand implements Runnable {
         this.timeout = timeout;
     }
 
+    @Option(names = "--pki-dir", scope = ScopeType.INHERIT, paramLabel = "DIR",
+            description = "Where `certs` keeps the CA and certificates, and where the defaults below are looked"
+                    + " up (default: $GATEHOUSE_PKI_DIR, else ~/.gatehouse/pki).")
+    void setPkiDir(Path dir) {
+        this.pkiDir = dir;
+    }
+
+    @Option(names = "--ca", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "CA certificate the control plane's certificate must chain to"
+                    + " (default: $GATEHOUSE_CA, else <pki-dir>/ca.pem).")
+    void setCa(Path ca) {
+        this.ca = ca;
+    }
+
+    @Option(names = "--cert", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "Admin client certificate (default: $GATEHOUSE_CERT, else the only"
+                    + " <pki-dir>/admin-*.pem; `gatehouse certs issue admin --name NAME` makes one).")
+    void setCert(Path cert) {
+        this.cert = cert;
+    }
+
+    @Option(names = "--key", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "Its private key (default: $GATEHOUSE_KEY, else the certificate's name with -key.pem).")
+    void setKey(Path key) {
+        this.key = key;
+    }
+
+    @Option(names = "--insecure-plaintext", scope = ScopeType.INHERIT,
+            description = "Talk plaintext gRPC to a control plane started with --insecure-plaintext"
+                    + " (also $GATEHOUSE_INSECURE_PLAINTEXT=true).")
+    void setInsecurePlaintext(boolean plaintext) {
+        this.insecurePlaintext = plaintext;
+    }
+
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
+    }
+
+    /** {@code --pki-dir}, else $GATEHOUSE_PKI_DIR, else ~/.gatehouse/pki. */
+    Path pkiDir() {
+        if (pkiDir != null) {
+            return pkiDir;
+        }
+        return environment.variable("GATEHOUSE_PKI_DIR").map(Path::of)
+                .orElseGet(() -> environment.homeDirectory().resolve(".gatehouse").resolve("pki"));
+    }
+
+    /**
+     * How to reach the control plane: plaintext when asked for, else TLS with the CA from
+     * {@code --ca}/$GATEHOUSE_CA/&lt;pki-dir&gt;/ca.pem and the admin certificate from
+     * {@code --cert}/$GATEHOUSE_CERT or the only admin certificate in the PKI directory (none: the
+     * call goes without one, and the control plane says what it needs).
+     *
+     * @throws CliException (exit 2) when there is no CA certificate or the options are inconsistent
+     */
+    ClientTransport transport() {
+        boolean plaintext = insecurePlaintext || environment.variable("GATEHOUSE_INSECURE_PLAINTEXT")
+                .map(v -> v.equalsIgnoreCase("true") || v.equals("1")).orElse(false);
+        if (plaintext) {
+            return ClientTransport.plaintext();
+        }
+        Path dir = pkiDir();
+        Path caFile = ca != null ? ca : environment.variable("GATEHOUSE_CA").map(Path::of).orElse(dir.resolve("ca.pem"));
+        if (!Files.isReadable(caFile)) {
+            throw new CliException(ExitCodes.USAGE, "no CA certificate at " + caFile + " to verify the control plane"
+                    + " with: run `gatehouse certs init` (or pass --ca FILE), or --insecure-plaintext for a control"
+                    + " plane started that way");
+        }
+        Optional<Path> certFile = Optional.ofNullable(cert).or(() -> environment.variable("GATEHOUSE_CERT").map(Path::of));
+        Optional<Path> keyFile = Optional.ofNullable(key).or(() -> environment.variable("GATEHOUSE_KEY").map(Path::of));
+        if (certFile.isEmpty() && keyFile.isPresent()) {
+            throw new CliException(ExitCodes.USAGE, "--key needs --cert");
+        }
+        if (certFile.isEmpty()) {
+            certFile = onlyAdminCertificate(dir);
+        }
+        if (certFile.isPresent() && keyFile.isEmpty()) {
+            keyFile = Optional.of(Pki.keyFileOf(certFile.get()));
+        }
+        return ClientTransport.tls(caFile, certFile, keyFile);
+    }
+
+    private static Optional<Path> onlyAdminCertificate(Path dir) {
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> admins = Files.newDirectoryStream(dir, "admin-*.pem")) {
+            for (Path p : admins) {
+                if (!p.getFileName().toString().endsWith("-key.pem")) {
+                    found.add(p);
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        if (found.size() > 1) {
+            throw new CliException(ExitCodes.USAGE, "several admin certificates in " + dir + " ("
+                    + found.stream().map(p -> p.getFileName().toString()).sorted().toList()
+                    + "): choose one with --cert FILE or $GATEHOUSE_CERT");
+        }
+        return found.stream().findFirst();
     }
 
     CliEnvironment environment() {

@@ -1,5 +1,7 @@
 package io.gatehouse.cli;
 
+import io.gatehouse.pki.TlsFiles;
+import io.gatehouse.pki.testing.TestPki;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -10,8 +12,9 @@ import java.util.Map;
 
 /**
  * Runs {@code gatehouse} in-process with captured stdout/stderr and a controlled environment:
- * no GATEHOUSE_CP_ADDRESS from the real shell leaks into a test. Shipped in the admin-cli test-jar
- * for the system tests.
+ * no GATEHOUSE_CP_ADDRESS (nor ~/.gatehouse/pki) from the real shell leaks into a test. By default
+ * the CLI speaks TLS with the test CA's admin certificate ({@link TestPki#shared()}), as the test
+ * control planes expect. Shipped in the admin-cli test-jar for the system tests.
  */
 public final class CliRunner {
 
@@ -31,12 +34,30 @@ public final class CliRunner {
         this.clock = clock;
     }
 
-    /** A CLI whose $GATEHOUSE_CP_ADDRESS is {@code target} and $USER is "tester". */
+    /**
+     * A CLI whose $GATEHOUSE_CP_ADDRESS is {@code target}, $USER is "tester", and whose
+     * $GATEHOUSE_CA/_CERT/_KEY are the test CA and its admin certificate.
+     */
     public static CliRunner against(String target) {
         Map<String, String> env = new HashMap<>();
         env.put(CliEnvironment.SERVER_VARIABLE, target);
         env.put("USER", "tester");
+        TlsFiles admin = TestPki.shared().admin();
+        env.put("GATEHOUSE_CA", admin.trustedCa().toString());
+        env.put("GATEHOUSE_CERT", admin.certificate().toString());
+        env.put("GATEHOUSE_KEY", admin.privateKey().toString());
+        // Never the real ~/.gatehouse/pki.
+        env.put("GATEHOUSE_PKI_DIR", TestPki.shared().dir().resolve("no-such-cli-pki").toString());
         return new CliRunner(env, Clock.systemUTC());
+    }
+
+    /** Without any GATEHOUSE_CA/_CERT/_KEY: the PKI directory or flags decide. */
+    public CliRunner withoutTlsEnvironment() {
+        Map<String, String> copy = new HashMap<>(env);
+        copy.remove("GATEHOUSE_CA");
+        copy.remove("GATEHOUSE_CERT");
+        copy.remove("GATEHOUSE_KEY");
+        return new CliRunner(copy, clock);
     }
 
     public CliRunner withEnv(String name, String value) {

@@ -47,7 +47,7 @@ class DataPlanesCheckTest {
     @Test
     void passesWhileEveryDataPlaneRunsTheActiveVersion() throws Exception {
         long version = apply("first");
-        try (FakeDataPlane dp = new FakeDataPlane(cp.discovery(), "dp-ok", "us")) {
+        try (FakeDataPlane dp = new FakeDataPlane(cp.discoveryAs("dp-ok", "us"), "dp-ok", "us")) {
             dp.ack(dp.nextSnapshot());
             awaitStatus("dp-ok", s -> s.getAckedVersion() == version && !s.hasBehindSince());
 
@@ -61,7 +61,7 @@ class DataPlanesCheckTest {
     @Test
     void failsWithExitFourWhenADataPlaneStaysBehindLongerThanMaxDrift() throws Exception {
         long first = apply("first");
-        try (FakeDataPlane dp = new FakeDataPlane(cp.discovery(), "dp-late", "eu")) {
+        try (FakeDataPlane dp = new FakeDataPlane(cp.discoveryAs("dp-late", "eu"), "dp-late", "eu")) {
             dp.ack(dp.nextSnapshot());
             awaitStatus("dp-late", s -> s.getAckedVersion() == first);
             long second = apply("second");
@@ -87,7 +87,7 @@ class DataPlanesCheckTest {
     @Test
     void failsWhenADataPlaneIsDisconnectedLongerThanMaxDrift() throws Exception {
         apply("first");
-        try (FakeDataPlane dp = new FakeDataPlane(cp.discovery(), "dp-gone", "us")) {
+        try (FakeDataPlane dp = new FakeDataPlane(cp.discoveryAs("dp-gone", "us"), "dp-gone", "us")) {
             dp.ack(dp.nextSnapshot());
             awaitStatus("dp-gone", DataPlaneStatus::getConnected);
         }

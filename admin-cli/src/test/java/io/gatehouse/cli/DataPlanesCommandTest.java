@@ -58,7 +58,7 @@ class DataPlanesCommandTest {
     @Test
     void listsConnectedDataPlaneWithRegionAndAckedVersion() throws Exception {
         long version = apply("first");
-        try (FakeDataPlane dp = new FakeDataPlane(cp.discovery(), "dp-us-1", "us")) {
+        try (FakeDataPlane dp = new FakeDataPlane(cp.discoveryAs("dp-us-1", "us"), "dp-us-1", "us")) {
             WatchResponse snapshot = dp.nextSnapshot();
             dp.ack(snapshot);
             awaitStatus("dp-us-1", s -> s.getAckedVersion() == version);
@@ -68,16 +68,18 @@ class DataPlanesCommandTest {
 
             assertThat(table.exitCode()).as(table.toString()).isZero();
             assertThat(table.out().lines().findFirst().orElseThrow().split("\\s{2,}")).containsExactly(
-                    "ID", "REGION", "CONNECTED", "VERSION", "BEHIND", "LAST SEEN", "LAST NACK ERROR");
+                    "ID", "REGION", "CONNECTED", "VERSION", "BEHIND", "LAST SEEN", "CERT EXPIRES", "LAST NACK ERROR");
             String[] row = table.out().lines().skip(1).findFirst().orElseThrow().split("\\s{2,}");
-            assertThat(row).hasSize(7);
+            assertThat(row).hasSize(8);
             assertThat(row[0]).isEqualTo("dp-us-1");
             assertThat(row[1]).isEqualTo("us");
             assertThat(row[2]).isEqualTo("yes");
             assertThat(row[3]).isEqualTo(Long.toString(version));
             assertThat(row[4]).isEqualTo("0");
             assertThat(row[5]).matches("\\d+s ago");
-            assertThat(row[6]).isEqualTo("-");
+            assertThat(row[6]).isEqualTo("in 30 days"); // the test CA issues for 30 days
+            assertThat(row[7]).isEqualTo("-");
+            assertThat(table.err()).isEmpty(); // no expiry warning
             ListDataPlanesResponse parsed = ConfigCommandsTest.parse(json.out(), ListDataPlanesResponse.newBuilder());
             assertThat(parsed.getDataPlanes(0).getConnected()).isTrue();
             assertThat(parsed.getDataPlanes(0).getAckedVersion()).isEqualTo(version);
@@ -87,7 +89,7 @@ class DataPlanesCommandTest {
     @Test
     void nackedVersionShowsAsLastNackErrorAndDataPlaneBehind() throws Exception {
         long first = apply("first");
-        try (FakeDataPlane dp = new FakeDataPlane(cp.discovery(), "dp-eu-1", "eu")) {
+        try (FakeDataPlane dp = new FakeDataPlane(cp.discoveryAs("dp-eu-1", "eu"), "dp-eu-1", "eu")) {
             dp.ack(dp.nextSnapshot());
             awaitStatus("dp-eu-1", s -> s.getAckedVersion() == first);
             long second = apply("second");
@@ -103,7 +105,7 @@ class DataPlanesCommandTest {
             assertThat(row[0]).isEqualTo("dp-eu-1");
             assertThat(row[3]).isEqualTo(Long.toString(first));
             assertThat(row[4]).isEqualTo("1");
-            assertThat(row[6]).isEqualTo("v" + second + ": snapshot has 3 routes, max is 2");
+            assertThat(row[7]).isEqualTo("v" + second + ": snapshot has 3 routes, max is 2");
         }
     }
 

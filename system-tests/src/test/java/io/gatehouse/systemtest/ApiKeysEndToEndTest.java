@@ -8,6 +8,7 @@ import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.dataplane.server.DataPlane;
 import io.gatehouse.dataplane.server.DataPlaneSettings;
+import io.gatehouse.pki.testing.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,7 +55,8 @@ class ApiKeysEndToEndTest {
         replicaB = RunningControlPlane.start(db, "cp-b");
         backend = NamedUpstream.start("orders");
         dp = DataPlane.start(new DataPlaneSettings("dp-keys-1", "eu", replicaB.target(), "127.0.0.1", 0, 0,
-                dir.resolve("dp"), DataPlaneSettings.DEFAULT_MAX_ROUTES));
+                dir.resolve("dp"), DataPlaneSettings.DEFAULT_MAX_ROUTES)
+                .withControlPlaneTls(TestPki.shared().dataPlane("dp-keys-1", "eu")));
         cli = CliRunner.against(replicaA.target());
         Path file = Files.writeString(dir.resolve("gateway.yaml"), """
                 upstreams:

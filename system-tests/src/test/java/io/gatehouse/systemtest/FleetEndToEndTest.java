@@ -8,6 +8,7 @@ import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.dataplane.server.DataPlane;
 import io.gatehouse.dataplane.server.DataPlaneSettings;
+import io.gatehouse.pki.testing.TestPki;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -168,7 +169,7 @@ class FleetEndToEndTest {
 
     private DataPlaneSettings dataPlane(String id, String region, RunningControlPlane cp) {
         return new DataPlaneSettings(id, region, cp.target(), "127.0.0.1", 0, 0, dir.resolve(id),
-                DataPlaneSettings.DEFAULT_MAX_ROUTES);
+                DataPlaneSettings.DEFAULT_MAX_ROUTES).withControlPlaneTls(TestPki.shared().dataPlane(id, region));
     }
 
     private static JsonNode json(CliRunner.Result result) {

@@ -38,6 +38,7 @@ final class AdminMessages {
                 .setAdminAddress(dp.adminAddress());
         dp.behindSince().ifPresent(t -> status.setBehindSince(timestamp(t)));
         dp.disconnectedAt().ifPresent(t -> status.setDisconnectedAt(timestamp(t)));
+        dp.certNotAfter().ifPresent(t -> status.setCertNotAfter(timestamp(t)));
         return status
                 .setId(dp.id())
                 .setRegion(dp.region())
@@ -49,6 +50,7 @@ final class AdminMessages {
                 .setLastNackVersion(dp.lastNackVersion())
                 .setLastSeen(timestamp(dp.lastSeen()))
                 .setControlPlaneId(dp.connected() ? dp.controlPlaneId().orElse("") : "")
+                .setIdentity(dp.identity())
                 .build();
     }
 

@@ -28,6 +28,8 @@ import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.admin.v1.ListDataPlanesResponse;
 import io.gatehouse.proto.admin.v1.ListVersionsRequest;
 import io.gatehouse.proto.admin.v1.ListVersionsResponse;
+import io.gatehouse.proto.admin.v1.PruneDataPlanesRequest;
+import io.gatehouse.proto.admin.v1.PruneDataPlanesResponse;
 import io.gatehouse.proto.admin.v1.RollbackRequest;
 import io.gatehouse.proto.admin.v1.ValidateRequest;
 import io.gatehouse.proto.admin.v1.ValidateResponse;
@@ -36,6 +38,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.logging.Level;
@@ -58,16 +61,20 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
     private final ConfigValidator validator;
     /** Null when this service was built without the key store (key RPCs are then UNIMPLEMENTED). */
     private final KeyAdmin keys;
+    /** {@code PruneDataPlanes} without {@code older_than} removes data planes disconnected longer than this. */
+    private final Duration defaultRetention;
 
     public AdminService(ConfigStore configs, DataPlaneStore dataPlanes, ConfigValidator validator) {
-        this(configs, dataPlanes, validator, null);
+        this(configs, dataPlanes, validator, null, Duration.ofHours(24));
     }
 
-    public AdminService(ConfigStore configs, DataPlaneStore dataPlanes, ConfigValidator validator, KeyAdmin keys) {
+    public AdminService(ConfigStore configs, DataPlaneStore dataPlanes, ConfigValidator validator, KeyAdmin keys,
+                        Duration defaultRetention) {
         this.configs = configs;
         this.dataPlanes = dataPlanes;
         this.validator = validator;
         this.keys = keys;
+        this.defaultRetention = defaultRetention;
     }
 
     @Override
@@ -168,6 +175,28 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
             ListDataPlanesResponse.Builder response = ListDataPlanesResponse.newBuilder().setActiveVersion(active);
             dataPlanes.list().forEach(dp -> response.addDataPlanes(AdminMessages.dataPlaneStatus(dp, active)));
             return response.build();
+        });
+    }
+
+    @Override
+    public void pruneDataPlanes(PruneDataPlanesRequest request, StreamObserver<PruneDataPlanesResponse> out) {
+        call(out, () -> {
+            Duration olderThan = request.hasOlderThan()
+                    ? Duration.ofSeconds(request.getOlderThan().getSeconds(), request.getOlderThan().getNanos())
+                    : defaultRetention;
+            if (olderThan.isNegative()) {
+                throw Status.INVALID_ARGUMENT.withDescription("older_than must not be negative").asRuntimeException();
+            }
+            List<String> removed = dataPlanes.prune(olderThan, request.getDryRun());
+            if (!request.getDryRun() && !removed.isEmpty()) {
+                LOG.info(() -> "pruned " + removed.size() + " data plane(s) disconnected for more than " + olderThan
+                        + ": " + removed);
+            }
+            return PruneDataPlanesResponse.newBuilder()
+                    .addAllRemoved(removed)
+                    .setOlderThan(com.google.protobuf.Duration.newBuilder().setSeconds(olderThan.getSeconds())
+                            .setNanos(olderThan.getNano()))
+                    .build();
         });
     }
 

@@ -5,6 +5,8 @@ import io.gatehouse.controlplane.keys.KeyStore;
 import io.gatehouse.controlplane.store.ConfigStore;
 import io.gatehouse.controlplane.store.DataPlaneStore;
 import io.gatehouse.controlplane.store.VersionNotFoundException;
+import io.gatehouse.controlplane.trust.Caller;
+import io.gatehouse.controlplane.trust.TrustEvents;
 import io.gatehouse.proto.discovery.v1.DiscoveryServiceGrpc;
 import io.gatehouse.proto.discovery.v1.Snapshot;
 import io.gatehouse.proto.discovery.v1.WatchRequest;
@@ -12,11 +14,17 @@ import io.gatehouse.proto.discovery.v1.WatchResponse;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -37,6 +45,10 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
     private final KeyStore keys;
     private final Set<WatchSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile WatchEvents events = WatchEvents.NONE;
+    private volatile TrustEvents trustEvents = TrustEvents.NONE;
+    /** Ends streams when their client certificate expires; one daemon thread, idle otherwise. */
+    private final ScheduledExecutorService expiries = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("gatehouse-watch-expiry").factory());
 
     public DiscoveryService(ConfigStore configs, DataPlaneStore dataPlanes, SnapshotCache snapshots,
                             String replicaId) {
@@ -55,7 +67,7 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
     @Override
     public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responseObserver) {
         return new WatchSession((ServerCallStreamObserver<WatchResponse>) responseObserver, this, dataPlanes,
-                replicaId);
+                replicaId, Caller.current());
     }
 
     /**
@@ -86,16 +98,31 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
         return events;
     }
 
+    /** Sets who is told about refused watch streams (metrics, security log); call before serving. */
+    public void trustEvents(TrustEvents events) {
+        this.trustEvents = java.util.Objects.requireNonNull(events, "events");
+    }
+
+    TrustEvents trustEvents() {
+        return trustEvents;
+    }
+
+    Future<?> schedule(Runnable task, Instant at) {
+        long delay = Math.max(0, Duration.between(Instant.now(), at).toMillis());
+        return expiries.schedule(task, delay, TimeUnit.MILLISECONDS);
+    }
+
     /** Number of open, registered watch streams on this replica. */
     public int openStreams() {
         return sessions.size();
     }
 
-    /** Ends every open stream (replica shutdown). */
+    /** Ends every open stream (replica shutdown) and stops the expiry timer. */
     public void closeAllStreams() {
         for (WatchSession session : List.copyOf(sessions)) {
             session.shutdown();
         }
+        expiries.shutdownNow();
     }
 
     void register(WatchSession session) {

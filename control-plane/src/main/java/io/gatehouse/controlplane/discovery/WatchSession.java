@@ -2,6 +2,10 @@ package io.gatehouse.controlplane.discovery;
 
 import io.gatehouse.controlplane.store.DataPlaneStore;
 import io.gatehouse.controlplane.store.StoreException;
+import io.gatehouse.controlplane.trust.AccessRefusal;
+import io.gatehouse.controlplane.trust.Caller;
+import io.gatehouse.controlplane.trust.TrustEvents;
+import io.gatehouse.pki.SpiffeId;
 import io.gatehouse.proto.discovery.v1.Node;
 import io.gatehouse.proto.discovery.v1.Snapshot;
 import io.gatehouse.proto.discovery.v1.WatchRequest;
@@ -11,7 +15,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
+import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -23,6 +30,13 @@ import java.util.logging.Logger;
  * the config listener thread. All writes to the response observer and the nonce/version state
  * they depend on are guarded by {@link #lock}, so there is one writer at a time. gRPC's
  * {@code onNext} only enqueues, so the lock is never held across network I/O.
+ *
+ * <p>Identity: over mutual TLS the node is the one the client certificate names ({@link Caller});
+ * the first request may leave id and region empty to take them from it, and a request naming
+ * another node or region ends the stream with PERMISSION_DENIED before anything is recorded, so
+ * the fleet view holds authenticated data planes only. The stream also ends when the certificate
+ * expires, so a certificate's lifetime bounds the streams opened with it (the data plane
+ * reconnects with its renewed one).
  */
 final class WatchSession implements StreamObserver<WatchRequest> {
 
@@ -34,6 +48,9 @@ final class WatchSession implements StreamObserver<WatchRequest> {
     private final String replicaId;
     private final String streamId = UUID.randomUUID().toString();
     private final ReentrantLock lock = new ReentrantLock();
+    private final Caller caller;
+    /** Ends the stream when the client certificate expires; null without one. Guarded by lock. */
+    private Future<?> expiry;
 
     /** Set once by the first request (gRPC thread); read by pushes after registration. */
     private volatile Node node;
@@ -45,7 +62,8 @@ final class WatchSession implements StreamObserver<WatchRequest> {
     private boolean closed;
 
     WatchSession(ServerCallStreamObserver<WatchResponse> responses, DiscoveryService owner,
-                 DataPlaneStore dataPlanes, String replicaId) {
+                 DataPlaneStore dataPlanes, String replicaId, Caller caller) {
+        this.caller = caller;
         this.responses = responses;
         this.owner = owner;
         this.dataPlanes = dataPlanes;
@@ -78,12 +96,18 @@ final class WatchSession implements StreamObserver<WatchRequest> {
     }
 
     private void registerOrThrow(WatchRequest request) {
-        if (!request.hasNode() || request.getNode().getId().isBlank()) {
-            fail(Status.INVALID_ARGUMENT.withDescription("the first WatchRequest must carry node.id"));
+        Optional<Node> authenticated = caller.tls() ? authenticate(request.getNode())
+                : Optional.of(request.getNode()).filter(claimed -> !claimed.getId().isBlank());
+        if (authenticated.isEmpty()) {
+            if (!closed()) {
+                fail(Status.INVALID_ARGUMENT.withDescription("the first WatchRequest must carry node.id"));
+            }
             return;
         }
-        Node n = request.getNode();
-        dataPlanes.connected(n.getId(), n.getRegion(), n.getBuildVersion(), replicaId, streamId);
+        Node n = authenticated.get();
+        Optional<Instant> certNotAfter = caller.certificate().map(c -> c.getNotAfter().toInstant());
+        dataPlanes.connected(n.getId(), n.getRegion(), n.getBuildVersion(), replicaId, streamId,
+                caller.identity().map(SpiffeId::uri).orElse(""), certNotAfter);
         dataPlanes.adminAddress(n.getId(), n.getAdminAddress());
         SnapshotVersion runsSnapshot = SnapshotVersion.parse(request.getVersionInfo());
         long runs = runsSnapshot.config();
@@ -100,11 +124,65 @@ final class WatchSession implements StreamObserver<WatchRequest> {
             lock.unlock();
         }
         node = n;
-        LOG.fine(() -> "data plane " + n.getId() + " (" + n.getRegion() + ") watching, runs version '"
-                + request.getVersionInfo() + "'");
+        LOG.fine(() -> "data plane " + n.getId() + " (" + n.getRegion() + ") watching as " + caller.describe()
+                + ", runs version '" + request.getVersionInfo() + "'");
+        certNotAfter.ifPresent(this::endAt);
         // Registering before reading the active version means no commit can slip in between unseen.
         owner.register(this);
         owner.activeSnapshot().ifPresent(this::offer);
+    }
+
+    /**
+     * The node as the certificate allows it: id and region filled in from the certificate when the
+     * request leaves them empty, refused when they name another node or region. Empty when refused
+     * (the stream is already ended) or when no node id can be determined.
+     */
+    private Optional<Node> authenticate(Node claimed) {
+        // The interceptor admits only data plane certificates to this service.
+        SpiffeId id = caller.identity().orElseThrow();
+        String region = claimed.getRegion().isEmpty() ? id.region() : claimed.getRegion();
+        String nodeId = claimed.getId().isBlank() ? id.nodeId().orElse("") : claimed.getId();
+        if (!id.region().equals(region)) {
+            refuse(AccessRefusal.REGION_MISMATCH, "certificate " + id + " is for region '" + id.region()
+                    + "', not '" + region + "'");
+            return Optional.empty();
+        }
+        if (nodeId.isBlank()) {
+            return Optional.empty();
+        }
+        if (!id.admits(nodeId, region)) {
+            refuse(AccessRefusal.NODE_ID_MISMATCH, "certificate " + id + " is for node '" + id.name()
+                    + "', not '" + nodeId + "'");
+            return Optional.empty();
+        }
+        return Optional.of(claimed.toBuilder().setId(nodeId).setRegion(region).build());
+    }
+
+    private void refuse(AccessRefusal reason, String detail) {
+        owner.trustEvents().callRefused(TrustEvents.Service.WATCH, reason, caller, detail);
+        fail(reason.status(detail));
+    }
+
+    /** Ends the stream when the client certificate expires (the data plane reconnects with its renewed one). */
+    private void endAt(Instant notAfter) {
+        lock.lock();
+        try {
+            if (!closed) {
+                expiry = owner.schedule(() -> end(Status.UNAVAILABLE.withDescription("the client certificate expired at "
+                        + notAfter + "; reconnect with a renewed one")), notAfter);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean closed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void handleReply(WatchRequest request) {
@@ -208,6 +286,9 @@ final class WatchSession implements StreamObserver<WatchRequest> {
                 return;
             }
             closed = true;
+            if (expiry != null) {
+                expiry.cancel(false);
+            }
             if (status != null) {
                 try {
                     if (status.isOk()) {

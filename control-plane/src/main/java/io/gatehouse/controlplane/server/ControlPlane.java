@@ -14,8 +14,13 @@ import io.gatehouse.controlplane.store.DataPlaneStore;
 import io.gatehouse.controlplane.store.Database;
 import io.gatehouse.controlplane.store.ReplicaStore;
 import io.gatehouse.controlplane.store.StoreException;
+import io.gatehouse.controlplane.trust.AdminAuth;
+import io.gatehouse.controlplane.trust.CallerInterceptor;
 import io.gatehouse.controlplane.validate.ConfigValidator;
+import io.gatehouse.pki.ReloadingCredentials;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -28,6 +33,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -84,13 +90,16 @@ public final class ControlPlane implements AutoCloseable {
     private final HealthStatusManager health;
     private final CpTelemetry telemetry;
     private final StatusServer status;
+    /** Mutual-TLS material of the gRPC port, reloaded when its files change; empty = plaintext. */
+    private final Optional<ReloadingCredentials> tls;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ControlPlane(ControlPlaneSettings settings, HikariDataSource pool, Server server,
                          ExecutorService grpcExecutor, DiscoveryService discovery, DataPlaneStore dataPlanes,
                          ActiveVersionListener listener, ReplicaHeartbeat heartbeat, HealthStatusManager health,
-                         CpTelemetry telemetry, StatusServer status) {
+                         CpTelemetry telemetry, StatusServer status, Optional<ReloadingCredentials> tls) {
         this.settings = settings;
+        this.tls = tls;
         this.telemetry = telemetry;
         this.status = status;
         this.pool = pool;
@@ -107,8 +116,8 @@ public final class ControlPlane implements AutoCloseable {
      * Connects to the database, migrates the schema, starts listening for config changes and
      * starts serving gRPC. On failure everything already started is stopped again.
      *
-     * @throws ControlPlaneStartException when the database is unreachable, migration fails or the
-     *                                    port cannot be bound
+     * @throws ControlPlaneStartException when the database is unreachable, migration fails, the TLS
+     *                                    files cannot be used or the port cannot be bound
      */
     public static ControlPlane start(ControlPlaneSettings settings) {
         return start(settings, Timings.DEFAULT);
@@ -124,6 +133,8 @@ public final class ControlPlane implements AutoCloseable {
         Deque<AutoCloseable> started = new ArrayDeque<>();
         started.push(telemetry);
         try {
+            Optional<ReloadingCredentials> tls = openTls(settings);
+            tls.ifPresent(started::push);
             Database database = new Database(settings.jdbcUrl(), settings.dbUser(), settings.dbPassword());
             HikariDataSource pool;
             try {
@@ -147,6 +158,7 @@ public final class ControlPlane implements AutoCloseable {
             DiscoveryService discovery = new DiscoveryService(configs, dataPlanes, new SnapshotCache(configs),
                     settings.replicaId(), keys);
             discovery.events(telemetry.watchEvents()); // push spans, push/ACK/NACK metrics
+            discovery.trustEvents(telemetry.trustEvents()); // refused streams: metrics, security log
             ActiveVersionListener listener = new ActiveVersionListener(database,
                     "gatehouse-cp-listener-" + settings.replicaId(), timings.pollInterval(),
                     discovery::pushActiveVersion);
@@ -156,11 +168,19 @@ public final class ControlPlane implements AutoCloseable {
             HealthStatusManager health = new HealthStatusManager();
             ExecutorService grpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
             started.push(grpcExecutor::shutdownNow);
-            Server server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindHost(), settings.grpcPort()))
+            ServerCredentials credentials = tls
+                    .map(t -> t.serverCredentials(telemetry.trustEvents()::handshakeRefused))
+                    .orElseGet(InsecureServerCredentials::create);
+            telemetry.metrics().serving(tls);
+            Server server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindHost(), settings.grpcPort()),
+                            credentials)
                     // Handlers do blocking JDBC; virtual threads make that cheap.
                     .executor(grpcExecutor)
+                    // Runs first for every service: which certificate may call what (see CallerInterceptor).
+                    .intercept(new CallerInterceptor(settings.adminAuth(), telemetry.trustEvents()))
                     .addService(discovery)
-                    .addService(ServerInterceptors.intercept(new AdminService(configs, dataPlanes, new ConfigValidator(), new KeyAdmin(keys, configs)),
+                    .addService(ServerInterceptors.intercept(new AdminService(configs, dataPlanes, new ConfigValidator(),
+                                    new KeyAdmin(keys, configs), settings.dataPlaneRetention()),
                             telemetry.serverInterceptor())) // a span per admin RPC
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
@@ -179,17 +199,19 @@ public final class ControlPlane implements AutoCloseable {
             started.push(() -> server.shutdownNow());
             StatusServer status;
             try {
-                status = StatusServer.start(settings.bindHost(), settings.httpPort(), configs, dataPlanes,
+                status = StatusServer.start(settings.httpBindHost(), settings.httpPort(), configs, dataPlanes,
                         discovery::openStreams, telemetry.metrics(), settings.replicaId());
             } catch (IOException e) {
-                throw new ControlPlaneStartException("cannot listen (HTTP) on " + settings.bindHost() + ":"
+                throw new ControlPlaneStartException("cannot listen (HTTP) on " + settings.httpBindHost() + ":"
                         + settings.httpPort() + ": " + rootMessage(e), e);
             }
             health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
             ControlPlane cp = new ControlPlane(settings, pool, server, grpcExecutor, discovery, dataPlanes,
-                    listener, heartbeat, health, telemetry, status);
+                    listener, heartbeat, health, telemetry, status, tls);
             LOG.info(() -> "control plane replica " + settings.replicaId() + " serving gRPC on "
-                    + settings.bindHost() + ":" + cp.port() + " (database " + settings.jdbcUrl() + ")");
+                    + settings.bindHost() + ":" + cp.port() + " (database " + settings.jdbcUrl() + "), status page on "
+                    + settings.httpBindHost() + ":" + cp.httpPort());
+            logTransport(settings, tls);
             return cp;
         } catch (ControlPlaneStartException e) {
             closeAll(started);
@@ -202,6 +224,44 @@ public final class ControlPlane implements AutoCloseable {
             closeAll(started);
             throw e;
         }
+    }
+
+    private static Optional<ReloadingCredentials> openTls(ControlPlaneSettings settings) {
+        if (settings.tls().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ReloadingCredentials.open(settings.tls().get()));
+        } catch (IOException e) {
+            throw new ControlPlaneStartException("cannot use the TLS files: " + e.getMessage(), e);
+        }
+    }
+
+    private static void logTransport(ControlPlaneSettings settings, Optional<ReloadingCredentials> tls) {
+        if (tls.isEmpty()) {
+            LOG.warning("""
+                    INSECURE PLAINTEXT (--insecure-plaintext): the gRPC port has no TLS. Anyone who can reach it \
+                    can register as any data plane and receive the whole config, or apply and roll back config \
+                    through the admin API; data planes cannot tell this control plane from an impostor. \
+                    For local experiments only: issue certificates with `gatehouse certs init` and \
+                    `gatehouse certs issue control-plane`, then start with --tls-cert/--tls-key/--tls-ca.""");
+            return;
+        }
+        ReloadingCredentials credentials = tls.get();
+        LOG.info(() -> "gRPC port serves mutual TLS: " + ReloadingCredentials.describe(credentials.certificate())
+                + "; watch streams need a data plane certificate and admin calls "
+                + (settings.adminAuth() == AdminAuth.CLIENT_CERTIFICATE ? "an admin certificate" : "none")
+                + ", issued by " + credentials.trustedCas()[0].getSubjectX500Principal().getName()
+                + "; files re-read every " + credentials.files().reloadInterval().toMillis() + " ms");
+        if (settings.adminAuth() == AdminAuth.NONE) {
+            LOG.warning("--admin-auth none: the admin API (apply, rollback, API keys) accepts any caller that "
+                    + "completes a TLS handshake, with or without a client certificate");
+        }
+    }
+
+    /** This replica's TLS material (reload count, certificate in force); empty when plaintext. */
+    public Optional<ReloadingCredentials> tls() {
+        return tls;
     }
 
     /** The bound gRPC port (the real one when started with port 0). */
@@ -258,6 +318,7 @@ public final class ControlPlane implements AutoCloseable {
         }
         grpcExecutor.shutdownNow();
         pool.close();
+        tls.ifPresent(ReloadingCredentials::close);
         telemetry.close();
         LOG.info(() -> "control plane replica " + settings.replicaId() + " stopped");
     }

@@ -1,34 +1,50 @@
 package io.gatehouse.controlplane.server;
 
+import io.gatehouse.controlplane.trust.AdminAuth;
+import io.gatehouse.pki.TlsFiles;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Everything a control plane replica needs to start.
  *
- * @param jdbcUrl    PostgreSQL JDBC URL, e.g. {@code jdbc:postgresql://localhost:5432/gatehouse}
- * @param dbUser     database user
- * @param dbPassword database password, may be empty (trust auth)
- * @param bindHost   address the gRPC server binds, e.g. {@code 0.0.0.0}
- * @param grpcPort   gRPC port; 0 = an ephemeral port (see {@link ControlPlane#port()})
- * @param replicaId  unique id of this replica, recorded as the owner of its watch streams
- * @param httpPort   port of the HTTP listener (status page, /api/status, /metrics); 0 = ephemeral
+ * <p>{@link #fromEnvironment} (and so {@code Main}) only ever yields plaintext gRPC when
+ * {@code GATEHOUSE_INSECURE_PLAINTEXT} / {@code --insecure-plaintext} says so explicitly; without TLS
+ * files and without that flag it refuses. The short constructors (embedding, tests) are plaintext
+ * until {@link #withTls} is applied, and {@link ControlPlane#start} warns loudly about it.
+ *
+ * @param jdbcUrl            PostgreSQL JDBC URL, e.g. {@code jdbc:postgresql://localhost:5432/gatehouse}
+ * @param dbUser             database user
+ * @param dbPassword         database password, may be empty (trust auth)
+ * @param bindHost           address the gRPC server binds, e.g. {@code 0.0.0.0}
+ * @param grpcPort           gRPC port; 0 = an ephemeral port (see {@link ControlPlane#port()})
+ * @param replicaId          unique id of this replica, recorded as the owner of its watch streams
+ * @param httpPort           port of the HTTP listener (status page, /api/status, /metrics); 0 = ephemeral
+ * @param httpBindHost       address the HTTP listener binds; loopback by default, because it has no
+ *                           authentication of its own
+ * @param tls                the replica's certificate, key and trusted CA for mutual TLS on the gRPC
+ *                           port; empty = plaintext (explicit opt-in)
+ * @param adminAuth          who may call the admin API over TLS
+ * @param dataPlaneRetention default of {@code gatehouse dataplanes prune}: rows of data planes
+ *                           disconnected longer than this are removed
  */
 public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassword, String bindHost,
-                                   int grpcPort, String replicaId, int httpPort) {
-
-    public static final int DEFAULT_HTTP_PORT = 7071;
-
-    /** Settings with an ephemeral HTTP port (programmatic use, tests). */
-    public ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassword, String bindHost,
-                                int grpcPort, String replicaId) {
-        this(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, 0);
-    }
+                                   int grpcPort, String replicaId, int httpPort, String httpBindHost,
+                                   Optional<TlsFiles> tls, AdminAuth adminAuth, Duration dataPlaneRetention) {
 
     public static final String DEFAULT_DB_URL = "jdbc:postgresql://localhost:5432/gatehouse";
     public static final int DEFAULT_PORT = 7070;
+    public static final int DEFAULT_HTTP_PORT = 7071;
+    public static final String DEFAULT_HTTP_BIND = "127.0.0.1";
+    public static final Duration DEFAULT_DATA_PLANE_RETENTION = Duration.ofHours(24);
 
     public ControlPlaneSettings {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -36,6 +52,10 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
         dbPassword = dbPassword == null ? "" : dbPassword;
         Objects.requireNonNull(bindHost, "bindHost");
         Objects.requireNonNull(replicaId, "replicaId");
+        Objects.requireNonNull(httpBindHost, "httpBindHost");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(adminAuth, "adminAuth");
+        Objects.requireNonNull(dataPlaneRetention, "dataPlaneRetention");
         if (grpcPort < 0 || grpcPort > 65535) {
             throw new IllegalArgumentException("grpcPort must be 0..65535, not " + grpcPort);
         }
@@ -45,11 +65,32 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
         if (replicaId.isBlank()) {
             throw new IllegalArgumentException("replicaId must not be blank");
         }
+        if (dataPlaneRetention.isNegative()) {
+            throw new IllegalArgumentException("dataPlaneRetention must not be negative: " + dataPlaneRetention);
+        }
+    }
+
+    /** Plaintext settings with a loopback HTTP listener (programmatic use; add {@link #withTls}). */
+    public ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassword, String bindHost,
+                                int grpcPort, String replicaId, int httpPort) {
+        this(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, httpPort, DEFAULT_HTTP_BIND,
+                Optional.empty(), AdminAuth.CLIENT_CERTIFICATE, DEFAULT_DATA_PLANE_RETENTION);
+    }
+
+    /** As above with an ephemeral HTTP port (tests). */
+    public ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassword, String bindHost,
+                                int grpcPort, String replicaId) {
+        this(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, 0);
     }
 
     /**
      * Reads GATEHOUSE_DB_URL, GATEHOUSE_DB_USER, GATEHOUSE_DB_PASSWORD, GATEHOUSE_CP_BIND,
-     * GATEHOUSE_CP_PORT and GATEHOUSE_REPLICA_ID, with localhost defaults.
+     * GATEHOUSE_CP_PORT, GATEHOUSE_REPLICA_ID, GATEHOUSE_CP_HTTP_PORT, GATEHOUSE_CP_HTTP_BIND,
+     * GATEHOUSE_TLS_CERT, GATEHOUSE_TLS_KEY, GATEHOUSE_TLS_CA, GATEHOUSE_TLS_RELOAD_INTERVAL,
+     * GATEHOUSE_INSECURE_PLAINTEXT, GATEHOUSE_ADMIN_AUTH and GATEHOUSE_DP_RETENTION.
+     *
+     * @throws IllegalArgumentException on a malformed value, or when neither TLS files nor the
+     *                                  explicit plaintext flag are given (or both are)
      */
     public static ControlPlaneSettings fromEnvironment() {
         return fromEnvironment(System.getenv());
@@ -65,19 +106,48 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
                 parsePort(env.getOrDefault("GATEHOUSE_CP_PORT", Integer.toString(DEFAULT_PORT)), "GATEHOUSE_CP_PORT"),
                 env.getOrDefault("GATEHOUSE_REPLICA_ID", defaultReplicaId()),
                 parsePort(env.getOrDefault("GATEHOUSE_CP_HTTP_PORT", Integer.toString(DEFAULT_HTTP_PORT)),
-                        "GATEHOUSE_CP_HTTP_PORT"));
+                        "GATEHOUSE_CP_HTTP_PORT"),
+                env.getOrDefault("GATEHOUSE_CP_HTTP_BIND", DEFAULT_HTTP_BIND),
+                TlsFiles.fromEnvironment(env, "gatehouse certs issue control-plane"),
+                AdminAuth.parse(env.getOrDefault("GATEHOUSE_ADMIN_AUTH", AdminAuth.CLIENT_CERTIFICATE.flag())),
+                parseDuration(env.getOrDefault("GATEHOUSE_DP_RETENTION", "24h"), "GATEHOUSE_DP_RETENTION"));
     }
 
     public ControlPlaneSettings withGrpcPort(int port) {
-        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, port, replicaId, httpPort);
+        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, port, replicaId, httpPort, httpBindHost,
+                tls, adminAuth, dataPlaneRetention);
     }
 
     public ControlPlaneSettings withReplicaId(String id) {
-        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, id, httpPort);
+        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, id, httpPort, httpBindHost,
+                tls, adminAuth, dataPlaneRetention);
     }
 
     public ControlPlaneSettings withHttpPort(int port) {
-        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, port);
+        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, port, httpBindHost,
+                tls, adminAuth, dataPlaneRetention);
+    }
+
+    /** Mutual TLS with {@code files} on the gRPC port. */
+    public ControlPlaneSettings withTls(TlsFiles files) {
+        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, httpPort,
+                httpBindHost, Optional.of(files), adminAuth, dataPlaneRetention);
+    }
+
+    /** Plaintext gRPC (local experiments and the tests of that mode). */
+    public ControlPlaneSettings withInsecurePlaintext() {
+        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, httpPort,
+                httpBindHost, Optional.empty(), adminAuth, dataPlaneRetention);
+    }
+
+    public ControlPlaneSettings withAdminAuth(AdminAuth auth) {
+        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, httpPort,
+                httpBindHost, tls, auth, dataPlaneRetention);
+    }
+
+    public ControlPlaneSettings withDataPlaneRetention(Duration retention) {
+        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, httpPort,
+                httpBindHost, tls, adminAuth, retention);
     }
 
     /** Hostname plus process id: unique per running replica, stable for its lifetime. */
@@ -103,10 +173,31 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
         }
     }
 
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+    /** {@code 500ms}, {@code 10s}, {@code 5m}, {@code 24h}, {@code 7d}. */
+    static Duration parseDuration(String value, String name) {
+        Matcher m = DURATION.matcher(value.strip().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException(name + " must be a duration like 500ms, 10s, 5m, 24h or 7d, not '"
+                    + value + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+
     /** The password is not printed. */
     @Override
     public String toString() {
         return "ControlPlaneSettings[jdbcUrl=" + jdbcUrl + ", dbUser=" + dbUser + ", bindHost=" + bindHost
-                + ", grpcPort=" + grpcPort + ", replicaId=" + replicaId + ", httpPort=" + httpPort + "]";
+                + ", grpcPort=" + grpcPort + ", replicaId=" + replicaId + ", httpPort=" + httpPort
+                + ", httpBindHost=" + httpBindHost + ", tls=" + tls.map(Object::toString).orElse("INSECURE PLAINTEXT")
+                + ", adminAuth=" + adminAuth.flag() + ", dataPlaneRetention=" + dataPlaneRetention + "]";
     }
 }

@@ -13,18 +13,29 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class Main {
 
-    private static final Map<String, String> FLAG_TO_ENV = Map.of(
-            "--db-url", "GATEHOUSE_DB_URL",
-            "--db-user", "GATEHOUSE_DB_USER",
-            "--db-password", "GATEHOUSE_DB_PASSWORD",
-            "--bind", "GATEHOUSE_CP_BIND",
-            "--port", "GATEHOUSE_CP_PORT",
-            "--replica-id", "GATEHOUSE_REPLICA_ID",
-            "--http-port", "GATEHOUSE_CP_HTTP_PORT");
+    private static final Map<String, String> FLAG_TO_ENV = Map.ofEntries(
+            Map.entry("--db-url", "GATEHOUSE_DB_URL"),
+            Map.entry("--db-user", "GATEHOUSE_DB_USER"),
+            Map.entry("--db-password", "GATEHOUSE_DB_PASSWORD"),
+            Map.entry("--bind", "GATEHOUSE_CP_BIND"),
+            Map.entry("--port", "GATEHOUSE_CP_PORT"),
+            Map.entry("--replica-id", "GATEHOUSE_REPLICA_ID"),
+            Map.entry("--http-port", "GATEHOUSE_CP_HTTP_PORT"),
+            Map.entry("--http-bind", "GATEHOUSE_CP_HTTP_BIND"),
+            Map.entry("--tls-cert", "GATEHOUSE_TLS_CERT"),
+            Map.entry("--tls-key", "GATEHOUSE_TLS_KEY"),
+            Map.entry("--tls-ca", "GATEHOUSE_TLS_CA"),
+            Map.entry("--tls-reload-interval", "GATEHOUSE_TLS_RELOAD_INTERVAL"),
+            Map.entry("--admin-auth", "GATEHOUSE_ADMIN_AUTH"),
+            Map.entry("--dataplane-retention", "GATEHOUSE_DP_RETENTION"));
+
+    /** Flags without a value: they set their variable to "true". */
+    private static final Map<String, String> SWITCH_TO_ENV = Map.of(
+            "--insecure-plaintext", "GATEHOUSE_INSECURE_PLAINTEXT");
 
     private static final String USAGE = """
-            usage: gatehouse-control-plane [--db-url URL] [--db-user USER] [--db-password PASSWORD]
-                                           [--bind HOST] [--port PORT] [--replica-id ID] [--http-port PORT]
+            usage: gatehouse-control-plane --tls-cert FILE --tls-key FILE --tls-ca FILE [options]
+                   gatehouse-control-plane --insecure-plaintext [options]     (local experiments only)
               --db-url       PostgreSQL JDBC URL   (env GATEHOUSE_DB_URL, default jdbc:postgresql://localhost:5432/gatehouse)
               --db-user      database user         (env GATEHOUSE_DB_USER, default postgres)
               --db-password  database password     (env GATEHOUSE_DB_PASSWORD, default empty)
@@ -32,6 +43,15 @@ public final class Main {
               --port         gRPC port, 0 = any    (env GATEHOUSE_CP_PORT, default 7070)
               --replica-id   id of this replica    (env GATEHOUSE_REPLICA_ID, default <hostname>-<pid>)
               --http-port    status page, /metrics (env GATEHOUSE_CP_HTTP_PORT, default 7071, 0 = any)
+              --http-bind    its bind address      (env GATEHOUSE_CP_HTTP_BIND, default 127.0.0.1)
+              --tls-cert     this replica's certificate, PEM  (env GATEHOUSE_TLS_CERT; gatehouse certs issue control-plane)
+              --tls-key      its PKCS#8 private key, PEM      (env GATEHOUSE_TLS_KEY)
+              --tls-ca       CA that client certificates must chain to (env GATEHOUSE_TLS_CA)
+              --tls-reload-interval  how often the three files are checked for changes (env GATEHOUSE_TLS_RELOAD_INTERVAL, default 10s)
+              --admin-auth   client-cert | none: who may call the admin API (env GATEHOUSE_ADMIN_AUTH, default client-cert)
+              --dataplane-retention  default of `gatehouse dataplanes prune` (env GATEHOUSE_DP_RETENTION, default 24h)
+              --insecure-plaintext   serve gRPC without TLS: anyone who reaches the port can register as
+                                     any data plane and call the admin API (env GATEHOUSE_INSECURE_PLAINTEXT=true)
             """;
 
     private Main() {
@@ -82,6 +102,10 @@ public final class Main {
             String arg = list.get(i);
             if (arg.equals("-h") || arg.equals("--help")) {
                 return null;
+            }
+            if (SWITCH_TO_ENV.containsKey(arg)) {
+                merged.put(SWITCH_TO_ENV.get(arg), "true");
+                continue;
             }
             String flag = arg;
             String value;

@@ -133,8 +133,10 @@ public final class StatusServer implements AutoCloseable {
                     .put("lastNackVersion", dp.lastNackVersion())
                     .put("lastNackError", dp.lastNackError())
                     .put("lastSeen", dp.lastSeen().toString())
-                    .put("adminAddress", dp.adminAddress());
+                    .put("adminAddress", dp.adminAddress())
+                    .put("identity", dp.identity());
             dp.behindSince().ifPresent(t -> node.put("behindSince", t.toString()));
+            dp.certNotAfter().ifPresent(t -> node.put("certNotAfter", t.toString()));
         }
         return body;
     }

@@ -14,9 +14,11 @@ import java.util.Optional;
  * @param behindSince      since when it has not run the active version; empty when it does
  * @param adminAddress     its admin listener "host:port" as it reported it, "" = unknown
  * @param disconnectedAt   when its last stream ended; empty if it never disconnected
+ * @param identity         SPIFFE ID of the client certificate it connected with; "" over plaintext
+ * @param certNotAfter     when that certificate expires (read from the TLS session); empty without one
  */
 public record DataPlaneRecord(String id, String region, String buildVersion, Optional<String> controlPlaneId,
                               boolean connected, long ackedVersion, long lastNackVersion, String lastNackError,
                               Instant lastSeen, Optional<Instant> behindSince, String adminAddress,
-                              Optional<Instant> disconnectedAt) {
+                              Optional<Instant> disconnectedAt, String identity, Optional<Instant> certNotAfter) {
 }

@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,15 +31,60 @@ public final class DataPlaneStore {
         this.heartbeatTimeout = heartbeatTimeout;
     }
 
-    /** Records that {@code streamId} on replica {@code controlPlaneId} now holds the data plane's stream. */
-    public void connected(String nodeId, String region, String buildVersion, String controlPlaneId, String streamId) {
+    /**
+     * Records that {@code streamId} on replica {@code controlPlaneId} now holds the data plane's stream.
+     *
+     * @param identity     the SPIFFE ID of its client certificate, "" over plaintext
+     * @param certNotAfter when that certificate expires; empty over plaintext
+     */
+    public void connected(String nodeId, String region, String buildVersion, String controlPlaneId, String streamId,
+                          String identity, Optional<Instant> certNotAfter) {
         update("""
-                INSERT INTO data_planes (id, region, build_version, control_plane_id, stream_id, connected_at, last_seen)
-                VALUES (?, ?, ?, ?, ?, now(), now())
+                INSERT INTO data_planes (id, region, build_version, control_plane_id, stream_id, connected_at, last_seen,
+                                         identity, cert_not_after)
+                VALUES (?, ?, ?, ?, ?, now(), now(), ?, ?)
                 ON CONFLICT (id) DO UPDATE SET region = excluded.region, build_version = excluded.build_version,
                     control_plane_id = excluded.control_plane_id, stream_id = excluded.stream_id,
-                    connected_at = now(), disconnected_at = NULL, last_seen = now()""",
-                nodeId, region, buildVersion, controlPlaneId, streamId);
+                    connected_at = now(), disconnected_at = NULL, last_seen = now(),
+                    identity = excluded.identity, cert_not_after = excluded.cert_not_after""",
+                nodeId, region, buildVersion, controlPlaneId, streamId, identity,
+                certNotAfter.map(t -> java.sql.Timestamp.from(t)).orElse(null));
+    }
+
+    /** As {@link #connected(String, String, String, String, String, String, Optional)} without a certificate. */
+    public void connected(String nodeId, String region, String buildVersion, String controlPlaneId, String streamId) {
+        connected(nodeId, region, buildVersion, controlPlaneId, streamId, "", Optional.empty());
+    }
+
+    /**
+     * Removes the rows of data planes that are not connected and were last seen more than
+     * {@code olderThan} ago (a connected data plane is never removed, however quiet). Returns their
+     * ids, sorted; with {@code dryRun} only lists them.
+     */
+    public List<String> prune(Duration olderThan, boolean dryRun) {
+        String notConnected = """
+                FROM data_planes d
+                WHERE d.last_seen < now() - make_interval(secs => ?)
+                  AND NOT (d.control_plane_id IS NOT NULL AND EXISTS (
+                      SELECT 1 FROM control_plane_replicas r
+                      WHERE r.id = d.control_plane_id AND r.last_heartbeat > now() - make_interval(secs => ?)))""";
+        String sql = dryRun ? "SELECT d.id " + notConnected
+                : "DELETE FROM data_planes WHERE id IN (SELECT d.id " + notConnected + ") RETURNING id";
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setDouble(1, olderThan.toMillis() / 1000.0);
+            ps.setDouble(2, heartbeatTimeout.toMillis() / 1000.0);
+            List<String> ids = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                }
+            }
+            ids.sort(null);
+            return ids;
+        } catch (SQLException e) {
+            throw new StoreException("pruning data planes failed: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -95,7 +141,7 @@ public final class DataPlaneStore {
                             ELSE coalesce(d.behind_since,
                                 (SELECT min(v.created_at) FROM config_versions v WHERE v.version > d.acked_version))
                        END AS behind_since,
-                       d.admin_address, d.disconnected_at
+                       d.admin_address, d.disconnected_at, d.identity, d.cert_not_after
                 FROM data_planes d LEFT JOIN control_plane_replicas r ON r.id = d.control_plane_id
                 CROSS JOIN active_config a
                 ORDER BY d.id""";
@@ -109,7 +155,8 @@ public final class DataPlaneStore {
                             rs.getString(1), rs.getString(2), rs.getString(3),
                             Optional.ofNullable(rs.getString(4)), rs.getBoolean(5),
                             rs.getLong(6), rs.getLong(7), rs.getString(8), rs.getTimestamp(9).toInstant(),
-                            instant(rs.getTimestamp(10)), rs.getString(11), instant(rs.getTimestamp(12))));
+                            instant(rs.getTimestamp(10)), rs.getString(11), instant(rs.getTimestamp(12)),
+                            rs.getString(13), instant(rs.getTimestamp(14))));
                 }
                 return result;
             }
@@ -118,7 +165,7 @@ public final class DataPlaneStore {
         }
     }
 
-    private static Optional<java.time.Instant> instant(java.sql.Timestamp timestamp) {
+    private static Optional<Instant> instant(java.sql.Timestamp timestamp) {
         return timestamp == null ? Optional.empty() : Optional.of(timestamp.toInstant());
     }
 

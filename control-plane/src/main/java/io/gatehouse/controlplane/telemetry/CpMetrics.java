@@ -23,6 +23,7 @@ public final class CpMetrics {
     private final LongAdder rejectedConfigs = new LongAdder();
     private final LongAdder[] pushLatency = new LongAdder[PUSH_BUCKETS.length + 1];
     private final DoubleAdder pushLatencySum = new DoubleAdder();
+    private final TrustMetrics trust = new TrustMetrics();
 
     CpMetrics() {
         for (int i = 0; i < pushLatency.length; i++) {
@@ -67,6 +68,25 @@ public final class CpMetrics {
         return nacks.sum();
     }
 
+    /** Watch streams refused for {@code reason} by this replica. */
+    public long watchRefused(io.gatehouse.controlplane.trust.AccessRefusal reason) {
+        return trust.watchRefused(reason);
+    }
+
+    /** TLS handshakes refused for {@code reason} by this replica. */
+    public long handshakesRefused(io.gatehouse.pki.HandshakeRefusal.Reason reason) {
+        return trust.handshakesRefused(reason);
+    }
+
+    /** Says what the gRPC port serves: mutual TLS with these credentials, or (empty) plaintext. Call at start. */
+    public void serving(java.util.Optional<io.gatehouse.pki.ReloadingCredentials> tls) {
+        trust.serving(tls);
+    }
+
+    TrustMetrics trust() {
+        return trust;
+    }
+
     /**
      * The exposition.
      *
@@ -106,6 +126,7 @@ public final class CpMetrics {
         }
         out.append("gatehouse_cp_push_ack_seconds_sum ").append(number(pushLatencySum.sum())).append('\n');
         out.append("gatehouse_cp_push_ack_seconds_count ").append(cumulative).append('\n');
+        trust.scrape(out, fleet);
         return out.toString();
     }
 
@@ -125,7 +146,7 @@ public final class CpMetrics {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
     }
 
-    private static String escape(String value) {
+    static String escape(String value) {
         return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 }

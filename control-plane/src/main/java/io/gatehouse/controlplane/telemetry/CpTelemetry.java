@@ -92,6 +92,11 @@ public final class CpTelemetry implements AutoCloseable {
         return new TracingServerInterceptor(this);
     }
 
+    /** Metrics and security log entries for refused handshakes, watch streams and admin calls. */
+    public io.gatehouse.controlplane.trust.TrustEvents trustEvents() {
+        return metrics.trust();
+    }
+
     /** Push spans and push/ACK/NACK metrics for the discovery service. */
     public WatchEvents watchEvents() {
         return pushes;

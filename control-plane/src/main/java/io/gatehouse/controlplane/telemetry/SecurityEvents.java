@@ -4,7 +4,8 @@ import java.time.Instant;
 import java.util.logging.Logger;
 
 /**
- * Security-relevant control plane events (rejected configs, NACKs), always logged synchronously as
+ * Security-relevant control plane events (rejected configs, NACKs, refused TLS handshakes, watch
+ * streams and admin calls), always logged synchronously as
  * one JSON object on the java.util.logging logger {@code gatehouse.security}. Never contains config
  * secrets: only counts, paths, reasons and ids.
  */
@@ -23,6 +24,18 @@ final class SecurityEvents {
     static void nack(String nodeId, long version, String error) {
         LOG.warning("{\"time\":\"" + Instant.now() + "\",\"event\":\"snapshot_nack\",\"node_id\":" + quote(nodeId)
                 + ",\"version\":" + version + ",\"error\":" + quote(error) + "}");
+    }
+
+    static void callRefused(String service, String reason, String caller, String detail) {
+        LOG.warning("{\"time\":\"" + Instant.now() + "\",\"event\":\"" + service + "_refused\",\"reason\":"
+                + quote(reason) + ",\"caller\":" + quote(caller) + ",\"detail\":" + quote(detail) + "}");
+    }
+
+    static void handshakeRefused(io.gatehouse.pki.HandshakeRefusal refusal) {
+        LOG.warning("{\"time\":\"" + Instant.now() + "\",\"event\":\"tls_handshake_refused\",\"reason\":"
+                + quote(refusal.reason().label()) + ",\"subject\":" + quote(refusal.subject())
+                + ",\"identity\":" + quote(refusal.identity().map(Object::toString).orElse(""))
+                + ",\"detail\":" + quote(refusal.detail()) + "}");
     }
 
     static String quote(String value) {

@@ -63,8 +63,8 @@ class ReplicasTest {
         try (RunningControlPlane a = RunningControlPlane.start(db, "cp-a", NOTIFY_ONLY);
              RunningControlPlane b = RunningControlPlane.start(db, "cp-b", NOTIFY_ONLY)) {
             VersionInfo first = apply(a, numbered(1));
-            try (WatchClient onB = WatchClient.open(b.discovery(), "dp-on-b", "eu", "");
-                 WatchClient onA = WatchClient.open(a.discovery(), "dp-on-a", "us", "")) {
+            try (WatchClient onB = WatchClient.open(b, "dp-on-b", "eu", "");
+                 WatchClient onA = WatchClient.open(a, "dp-on-a", "us", "")) {
                 assertThat(onB.next().getSnapshot().getVersion()).isEqualTo(first.getVersion());
                 assertThat(onA.next().getSnapshot().getVersion()).isEqualTo(first.getVersion());
 
@@ -104,7 +104,7 @@ class ReplicasTest {
                 new ControlPlane.Timings(Duration.ofMinutes(10), Duration.ofMinutes(20), Duration.ofMillis(200));
         try (RunningControlPlane cp = RunningControlPlane.start(db, "cp-poll", fastPoll)) {
             VersionInfo first = apply(cp, numbered(1));
-            try (WatchClient client = WatchClient.open(cp.discovery(), "dp-1", "eu", "")) {
+            try (WatchClient client = WatchClient.open(cp, "dp-1", "eu", "")) {
                 assertThat(client.next().getSnapshot().getVersion()).isEqualTo(first.getVersion());
 
                 // Store version 2 the way apply does, but without the NOTIFY.
@@ -135,7 +135,7 @@ class ReplicasTest {
         try (RunningControlPlane a = RunningControlPlane.start(db, "cp-a", NOTIFY_ONLY);
              RunningControlPlane b = RunningControlPlane.start(db, "cp-b", NOTIFY_ONLY)) {
             apply(a, numbered(1));
-            try (WatchClient onB = WatchClient.open(b.discovery(), "dp-on-b", "eu", "")) {
+            try (WatchClient onB = WatchClient.open(b, "dp-on-b", "eu", "")) {
                 onB.ack(onB.next());
                 Await.until("dp-on-b shows connected", () -> status(a, "dp-on-b").getConnected());
 
@@ -157,7 +157,7 @@ class ReplicasTest {
         try (RunningControlPlane a = RunningControlPlane.start(db, "cp-a", NOTIFY_ONLY)) {
             RunningControlPlane b = RunningControlPlane.start(db, "cp-b", NOTIFY_ONLY);
             apply(a, numbered(1));
-            WatchClient onB = WatchClient.open(b.discovery(), "dp-on-b", "eu", "");
+            WatchClient onB = WatchClient.open(b, "dp-on-b", "eu", "");
             onB.ack(onB.next());
             Await.until("dp-on-b shows connected", () -> status(a, "dp-on-b").getConnected());
 

@@ -67,7 +67,7 @@ class WatchTest {
     }
 
     private static WatchClient watch(String nodeId, String versionInfo) {
-        return WatchClient.open(cp.discovery(), nodeId, "eu", versionInfo);
+        return WatchClient.open(cp, nodeId, "eu", versionInfo);
     }
 
     private static DataPlaneStatus status(String nodeId) {
@@ -78,7 +78,8 @@ class WatchTest {
 
     @Test
     void firstRequestWithoutNodeIdIsInvalidArgument() {
-        WatchClient client = WatchClient.openSilent(cp.discovery());
+        // A region-wide certificate names no node, so the request must.
+        WatchClient client = WatchClient.openSilent(cp.discoveryAs(io.gatehouse.pki.SpiffeId.anyDataPlaneOf("eu")));
         client.send(WatchRequest.newBuilder().setVersionInfo("").build());
         assertThat(client.awaitEnd().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     }

@@ -154,7 +154,7 @@ class ApiKeysTest {
     @Test
     void keyChangesArePushedAsNewSnapshotsOfTheSameConfigVersionAndAckedAsThatVersion() {
         String nodeId = "dp-" + UUID.randomUUID().toString().substring(0, 8);
-        try (WatchClient client = WatchClient.open(cp.discovery(), nodeId, "eu", "")) {
+        try (WatchClient client = WatchClient.open(cp, nodeId, "eu", "")) {
             WatchResponse initial = client.next();
             client.ack(initial);
             long config = initial.getSnapshot().getVersion();
@@ -194,13 +194,13 @@ class ApiKeysTest {
     void aDataPlaneReportingTheCurrentVersionAndKeyRevisionIsSentNothingUntilKeysChange() {
         create("acme");
         String seen;
-        try (WatchClient probe = WatchClient.open(cp.discovery(), "dp-probe-" + UUID.randomUUID(), "eu", "")) {
+        try (WatchClient probe = WatchClient.open(cp, "dp-probe-" + UUID.randomUUID(), "eu", "")) {
             WatchResponse current = probe.next();
             probe.ack(current);
             seen = current.getVersionInfo();
         }
         String nodeId = "dp-" + UUID.randomUUID().toString().substring(0, 8);
-        try (WatchClient client = WatchClient.open(cp.discovery(), nodeId, "eu", seen)) {
+        try (WatchClient client = WatchClient.open(cp, nodeId, "eu", seen)) {
             Await.until("the stream is registered", () -> status(nodeId).getConnected());
 
             create("globex");

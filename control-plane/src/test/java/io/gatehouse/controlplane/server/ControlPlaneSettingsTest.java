@@ -1,7 +1,12 @@
 package io.gatehouse.controlplane.server;
 
+import io.gatehouse.controlplane.trust.AdminAuth;
+import io.gatehouse.pki.TlsFiles;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,9 +14,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ControlPlaneSettingsTest {
 
+    private static final Map<String, String> TLS = Map.of(
+            "GATEHOUSE_TLS_CERT", "/pki/cp.pem", "GATEHOUSE_TLS_KEY", "/pki/cp-key.pem", "GATEHOUSE_TLS_CA", "/pki/ca.pem");
+
+    private static Map<String, String> withTls(Map<String, String> env) {
+        Map<String, String> all = new HashMap<>(env);
+        all.putAll(TLS);
+        return all;
+    }
+
     @Test
     void environmentDefaultsPointAtALocalDatabaseAndPort7070() {
-        ControlPlaneSettings settings = ControlPlaneSettings.fromEnvironment(Map.of());
+        ControlPlaneSettings settings = ControlPlaneSettings.fromEnvironment(TLS);
 
         assertThat(settings.jdbcUrl()).isEqualTo("jdbc:postgresql://localhost:5432/gatehouse");
         assertThat(settings.dbUser()).isEqualTo("postgres");
@@ -20,36 +34,71 @@ class ControlPlaneSettingsTest {
         assertThat(settings.grpcPort()).isEqualTo(7070);
         assertThat(settings.httpPort()).isEqualTo(7071);
         assertThat(settings.replicaId()).endsWith("-" + ProcessHandle.current().pid());
+        assertThat(settings.adminAuth()).isEqualTo(AdminAuth.CLIENT_CERTIFICATE);
+        assertThat(settings.dataPlaneRetention()).isEqualTo(Duration.ofHours(24));
+    }
+
+    @Test
+    void theStatusListenerBindsLoopbackUnlessToldOtherwise() {
+        assertThat(ControlPlaneSettings.fromEnvironment(TLS).httpBindHost()).isEqualTo("127.0.0.1");
+        assertThat(ControlPlaneSettings.fromEnvironment(withTls(Map.of("GATEHOUSE_CP_HTTP_BIND", "0.0.0.0")))
+                .httpBindHost()).isEqualTo("0.0.0.0");
     }
 
     @Test
     void environmentVariablesAreRead() {
-        ControlPlaneSettings settings = ControlPlaneSettings.fromEnvironment(Map.of(
+        ControlPlaneSettings settings = ControlPlaneSettings.fromEnvironment(withTls(Map.of(
                 "GATEHOUSE_DB_URL", "jdbc:postgresql://db:5432/gh",
                 "GATEHOUSE_DB_USER", "gh",
                 "GATEHOUSE_DB_PASSWORD", "secret",
                 "GATEHOUSE_CP_BIND", "127.0.0.1",
                 "GATEHOUSE_CP_PORT", "0",
                 "GATEHOUSE_REPLICA_ID", "cp-1",
-                "GATEHOUSE_CP_HTTP_PORT", "7272"));
+                "GATEHOUSE_CP_HTTP_PORT", "7272",
+                "GATEHOUSE_ADMIN_AUTH", "none",
+                "GATEHOUSE_DP_RETENTION", "7d",
+                "GATEHOUSE_TLS_RELOAD_INTERVAL", "500ms")));
 
         assertThat(settings).isEqualTo(new ControlPlaneSettings("jdbc:postgresql://db:5432/gh", "gh", "secret",
-                "127.0.0.1", 0, "cp-1", 7272));
+                "127.0.0.1", 0, "cp-1", 7272)
+                .withTls(new TlsFiles(Path.of("/pki/cp.pem"), Path.of("/pki/cp-key.pem"), Path.of("/pki/ca.pem"),
+                        Duration.ofMillis(500)))
+                .withAdminAuth(AdminAuth.NONE)
+                .withDataPlaneRetention(Duration.ofDays(7)));
         assertThat(settings.toString()).doesNotContain("secret");
+    }
+
+    @Test
+    void plaintextOnlyWhenAskedForExplicitly() {
+        assertThatThrownBy(() -> ControlPlaneSettings.fromEnvironment(Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("mutual TLS needs --tls-cert, --tls-key and --tls-ca")
+                .hasMessageContaining("--insecure-plaintext");
+        assertThatThrownBy(() -> ControlPlaneSettings.fromEnvironment(Map.of("GATEHOUSE_TLS_CERT", "/pki/cp.pem")))
+                .hasMessageContaining("missing: --tls-key --tls-ca");
+        assertThatThrownBy(() -> Main.parse(new String[]{"--insecure-plaintext", "--tls-ca", "/ca.pem"}, Map.of()))
+                .hasMessageContaining("contradicts");
+        ControlPlaneSettings plaintext = Main.parse(new String[]{"--insecure-plaintext", "--port", "0"}, Map.of());
+        assertThat(plaintext.tls()).isEmpty();
+        assertThat(plaintext.toString()).contains("INSECURE PLAINTEXT");
     }
 
     @Test
     void flagsOverrideEnvironmentVariables() {
         ControlPlaneSettings settings = Main.parse(new String[]{
-                "--db-url", "jdbc:postgresql://flag/db", "--port=7171", "--replica-id", "from-flag", "--http-port", "0"},
-                Map.of("GATEHOUSE_DB_URL", "jdbc:postgresql://env/db", "GATEHOUSE_CP_PORT", "9999",
-                        "GATEHOUSE_DB_USER", "env-user"));
+                "--db-url", "jdbc:postgresql://flag/db", "--port=7171", "--replica-id", "from-flag", "--http-port", "0",
+                "--tls-cert", "/flag/cp.pem", "--http-bind", "0.0.0.0"},
+                withTls(Map.of("GATEHOUSE_DB_URL", "jdbc:postgresql://env/db", "GATEHOUSE_CP_PORT", "9999",
+                        "GATEHOUSE_DB_USER", "env-user")));
 
         assertThat(settings.jdbcUrl()).isEqualTo("jdbc:postgresql://flag/db");
         assertThat(settings.grpcPort()).isEqualTo(7171);
         assertThat(settings.httpPort()).isZero();
         assertThat(settings.replicaId()).isEqualTo("from-flag");
         assertThat(settings.dbUser()).isEqualTo("env-user");
+        assertThat(settings.tls().orElseThrow().certificate()).isEqualTo(Path.of("/flag/cp.pem"));
+        assertThat(settings.tls().orElseThrow().trustedCa()).isEqualTo(Path.of("/pki/ca.pem"));
+        assertThat(settings.httpBindHost()).isEqualTo("0.0.0.0");
     }
 
     @Test
@@ -58,10 +107,14 @@ class ControlPlaneSettingsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--nope");
         assertThatThrownBy(() -> Main.parse(new String[]{"--port"}, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a value");
-        assertThatThrownBy(() -> Main.parse(new String[]{"--port", "70000"}, Map.of()))
+        assertThatThrownBy(() -> Main.parse(new String[]{"--port", "70000"}, TLS))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0..65535");
-        assertThatThrownBy(() -> ControlPlaneSettings.fromEnvironment(Map.of("GATEHOUSE_CP_PORT", "http")))
+        assertThatThrownBy(() -> ControlPlaneSettings.fromEnvironment(withTls(Map.of("GATEHOUSE_CP_PORT", "http"))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("GATEHOUSE_CP_PORT");
         assertThat(Main.parse(new String[]{"--help"}, Map.of())).isNull();
+        assertThatThrownBy(() -> ControlPlaneSettings.fromEnvironment(withTls(Map.of("GATEHOUSE_ADMIN_AUTH", "maybe"))))
+                .hasMessageContaining("client-cert or none");
+        assertThatThrownBy(() -> ControlPlaneSettings.fromEnvironment(withTls(Map.of("GATEHOUSE_DP_RETENTION", "soon"))))
+                .hasMessageContaining("GATEHOUSE_DP_RETENTION");
     }
 }

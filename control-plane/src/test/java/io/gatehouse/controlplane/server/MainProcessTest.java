@@ -1,5 +1,7 @@
 package io.gatehouse.controlplane.server;
 
+import io.gatehouse.pki.TlsFiles;
+import io.gatehouse.pki.testing.TestPki;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -37,11 +39,23 @@ class MainProcessTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        Result result = run("--db-url", "jdbc:postgresql://127.0.0.1:" + closedPort + "/gatehouse", "--port", "0");
+        TlsFiles tls = TestPki.shared().controlPlane();
+        Result result = run("--db-url", "jdbc:postgresql://127.0.0.1:" + closedPort + "/gatehouse", "--port", "0",
+                "--tls-cert", tls.certificate().toString(), "--tls-key", tls.privateKey().toString(),
+                "--tls-ca", tls.trustedCa().toString());
 
         assertThat(result.exitCode()).isEqualTo(1);
         assertThat(result.stderr()).contains("gatehouse-control-plane: cannot connect to the database at "
                 + "jdbc:postgresql://127.0.0.1:" + closedPort + "/gatehouse");
+    }
+
+    @Test
+    void refusesToStartWithoutTlsFilesUnlessPlaintextIsAskedFor() throws Exception {
+        Result result = run("--port", "0");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.stderr()).contains("mutual TLS needs --tls-cert, --tls-key and --tls-ca")
+                .contains("--insecure-plaintext");
     }
 
     @Test

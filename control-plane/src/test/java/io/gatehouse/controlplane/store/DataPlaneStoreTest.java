@@ -55,6 +55,48 @@ class DataPlaneStoreTest {
     }
 
     @Test
+    void identityAndCertificateExpiryOfTheLatestStreamAreKept() {
+        String id = newId();
+        java.time.Instant notAfter = java.time.Instant.parse("2030-01-02T03:04:05Z");
+        dataPlanes.connected(id, "us", "1.0", "cp-a", "s1", "spiffe://gatehouse/dp/us/" + id,
+                java.util.Optional.of(notAfter));
+
+        assertThat(find(id).identity()).isEqualTo("spiffe://gatehouse/dp/us/" + id);
+        assertThat(find(id).certNotAfter()).contains(notAfter);
+
+        dataPlanes.connected(id, "us", "1.0", "cp-a", "s2"); // reconnected to a plaintext replica
+        assertThat(find(id).identity()).isEmpty();
+        assertThat(find(id).certNotAfter()).isEmpty();
+    }
+
+    @Test
+    void pruneRemovesOnlyDataPlanesDisconnectedLongerThanTheThreshold() throws Exception {
+        String gone = newId();
+        String recent = newId();
+        String quietButConnected = newId();
+        String deadReplica = newId();
+        dataPlanes.connected(gone, "us", "1.0", "cp-a", "s-gone");
+        dataPlanes.disconnected(gone, "s-gone");
+        dataPlanes.connected(recent, "us", "1.0", "cp-a", "s-recent");
+        dataPlanes.disconnected(recent, "s-recent");
+        dataPlanes.connected(quietButConnected, "us", "1.0", "cp-a", "s-quiet");
+        dataPlanes.connected(deadReplica, "us", "1.0", "cp-crashed", "s-dead");
+        try (var c = db.connect(); var st = c.createStatement()) {
+            st.executeUpdate("UPDATE data_planes SET last_seen = now() - interval '2 days' WHERE id IN ('"
+                    + gone + "', '" + quietButConnected + "', '" + deadReplica + "')");
+        }
+
+        assertThat(dataPlanes.prune(Duration.ofHours(24), true)).contains(gone, deadReplica)
+                .doesNotContain(recent, quietButConnected);
+        assertThat(find(gone).id()).isEqualTo(gone); // a dry run removes nothing
+
+        assertThat(dataPlanes.prune(Duration.ofHours(24), false)).contains(gone, deadReplica)
+                .doesNotContain(recent, quietButConnected);
+        assertThat(dataPlanes.list()).extracting(DataPlaneRecord::id).doesNotContain(gone, deadReplica)
+                .contains(recent, quietButConnected);
+    }
+
+    @Test
     void dataPlaneOnAReplicaWithoutHeartbeatShowsDisconnected() {
         String id = newId();
         dataPlanes.connected(id, "eu", "1.0", "cp-gone", "s1");

@@ -20,8 +20,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class MigrationsTest {
 
-    /** Number of scripts in migrations/ (V1 config versions and data planes, V2 API keys, V3 data plane drift). */
-    private static final int MIGRATIONS = 3;
+    /** Number of scripts in migrations/ (V1 config versions and data planes, V2 API keys, V3 data plane drift,
+     * V4 data plane identity). */
+    private static final int MIGRATIONS = 4;
 
     private TestDatabase db;
 

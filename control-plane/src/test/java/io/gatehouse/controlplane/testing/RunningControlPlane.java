@@ -2,28 +2,48 @@ package io.gatehouse.controlplane.testing;
 
 import io.gatehouse.controlplane.server.ControlPlane;
 import io.gatehouse.controlplane.server.ControlPlaneSettings;
+import io.gatehouse.pki.HandshakeRefusal;
+import io.gatehouse.pki.ReloadingCredentials;
+import io.gatehouse.pki.SpiffeId;
+import io.gatehouse.pki.TlsFiles;
+import io.gatehouse.pki.testing.TestPki;
 import io.gatehouse.proto.admin.v1.AdminServiceGrpc;
 import io.gatehouse.proto.discovery.v1.DiscoveryServiceGrpc;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A real control plane replica for tests: on {@code 127.0.0.1}, an ephemeral port, the given
- * {@link TestDatabase}, plus a plaintext channel to it owned by the fixture. Several may share
- * one database (replicas). {@link #close()} stops the replica and the channel; the database is
- * the caller's.
+ * {@link TestDatabase}, serving mutual TLS with the {@link TestPki#shared() test CA} (like every
+ * deployment must), plus channels to it owned by the fixture: one presenting an admin certificate
+ * ({@link #admin()}) and one per data plane identity ({@link #discoveryAs}). {@link #startPlaintext}
+ * is the explicit {@code --insecure-plaintext} mode. Several may share one database (replicas).
+ * {@link #close()} stops the replica and the channels; the database is the caller's.
  */
 public final class RunningControlPlane implements AutoCloseable {
 
     private final ControlPlane controlPlane;
+    private final boolean tls;
     private final ManagedChannel channel;
+    /** Channels presenting a data plane certificate, by identity URI. */
+    private final Map<String, ManagedChannel> identityChannels = new ConcurrentHashMap<>();
 
     private RunningControlPlane(ControlPlane controlPlane) {
         this.controlPlane = controlPlane;
-        this.channel = ManagedChannelBuilder.forTarget(target()).usePlaintext().build();
+        this.tls = controlPlane.settings().tls().isPresent();
+        this.channel = tls ? channelWith(TestPki.shared().admin())
+                : Grpc.newChannelBuilder(target(), InsecureChannelCredentials.create()).build();
     }
 
     /** Starts a replica with a random id ({@code cp-test-<random>}). */
@@ -40,9 +60,24 @@ public final class RunningControlPlane implements AutoCloseable {
         return new RunningControlPlane(ControlPlane.start(settings(db, replicaId), timings));
     }
 
-    /** Settings that {@link #start} uses, for tests that start {@link ControlPlane} themselves. */
+    /** With other settings (e.g. from {@link #settings} with another certificate or admin mode). */
+    public static RunningControlPlane start(ControlPlaneSettings settings) {
+        return new RunningControlPlane(ControlPlane.start(settings));
+    }
+
+    /** A replica serving plaintext gRPC ({@code --insecure-plaintext}), with plaintext channels. */
+    public static RunningControlPlane startPlaintext(TestDatabase db) {
+        return new RunningControlPlane(ControlPlane.start(settings(db, "cp-plain-" + UUID.randomUUID().toString()
+                .substring(0, 8)).withInsecurePlaintext()));
+    }
+
+    /**
+     * Settings that {@link #start} uses, for tests that start {@link ControlPlane} themselves:
+     * mutual TLS with the shared test CA's control plane certificate.
+     */
     public static ControlPlaneSettings settings(TestDatabase db, String replicaId) {
-        return new ControlPlaneSettings(db.jdbcUrl(), db.user(), db.password(), "127.0.0.1", 0, replicaId);
+        return new ControlPlaneSettings(db.jdbcUrl(), db.user(), db.password(), "127.0.0.1", 0, replicaId)
+                .withTls(TestPki.shared().controlPlane());
     }
 
     public ControlPlane controlPlane() {
@@ -62,29 +97,69 @@ public final class RunningControlPlane implements AutoCloseable {
         return controlPlane.replicaId();
     }
 
-    /** Blocking admin stub on the fixture's channel. */
+    /** Blocking admin stub on the fixture's admin channel. */
     public AdminServiceGrpc.AdminServiceBlockingStub admin() {
         return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
-    /** Async discovery stub on the fixture's channel, for tests acting as a data plane. */
-    public DiscoveryServiceGrpc.DiscoveryServiceStub discovery() {
-        return DiscoveryServiceGrpc.newStub(channel);
+    /**
+     * Async discovery stub on a channel presenting the test CA's certificate for data plane
+     * {@code nodeId} in {@code region} (plaintext on a plaintext replica), for tests acting as that
+     * data plane.
+     */
+    public DiscoveryServiceGrpc.DiscoveryServiceStub discoveryAs(String nodeId, String region) {
+        return discoveryAs(SpiffeId.dataPlane(region, nodeId));
     }
 
-    /** The fixture's channel. */
+    /** As {@link #discoveryAs(String, String)} for any identity (e.g. a region-wide one, or an admin's). */
+    public DiscoveryServiceGrpc.DiscoveryServiceStub discoveryAs(SpiffeId identity) {
+        if (!tls) {
+            return DiscoveryServiceGrpc.newStub(channel);
+        }
+        return DiscoveryServiceGrpc.newStub(identityChannels.computeIfAbsent(identity.uri(),
+                k -> channelWith(TestPki.shared().files(identity))));
+    }
+
+    /** A new channel to this replica presenting {@code files}' certificate; the caller closes it. */
+    public ManagedChannel newChannel(TlsFiles files) {
+        return Grpc.newChannelBuilder(target(), credentials(files)).build();
+    }
+
+    /** A new plaintext channel to this replica (for a plaintext replica, or to see a TLS one refuse it); the caller closes it. */
+    public ManagedChannel newPlaintextChannel() {
+        return Grpc.newChannelBuilder(target(), InsecureChannelCredentials.create()).build();
+    }
+
+    /** The fixture's admin channel. */
     public ManagedChannel channel() {
         return channel;
     }
 
-    /** Stops the replica and closes the channel. Idempotent. */
+    private ManagedChannel channelWith(TlsFiles files) {
+        return Grpc.newChannelBuilder(target(), credentials(files)).build();
+    }
+
+    private static ChannelCredentials credentials(TlsFiles files) {
+        try {
+            // Loaded once, not watched: nothing to close.
+            return ReloadingCredentials.load(files).channelCredentials(HandshakeRefusal.Listener.NONE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops the replica and closes the channels. Idempotent. */
     @Override
     public void close() {
-        channel.shutdownNow();
-        try {
-            channel.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        List<ManagedChannel> all = new ArrayList<>(identityChannels.values());
+        all.add(channel);
+        all.forEach(ManagedChannel::shutdownNow);
+        for (ManagedChannel c : all) {
+            try {
+                c.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         controlPlane.close();
     }

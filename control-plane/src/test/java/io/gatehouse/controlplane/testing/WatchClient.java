@@ -31,7 +31,16 @@ public final class WatchClient implements AutoCloseable {
         this.node = node;
     }
 
-    /** Opens a stream and sends the first request with {@code versionInfo} ("" = none). */
+    /**
+     * Opens a stream to {@code cp} as data plane {@code nodeId} of {@code region} (with that data
+     * plane's certificate from the test CA) and sends the first request with {@code versionInfo}
+     * ("" = none).
+     */
+    public static WatchClient open(RunningControlPlane cp, String nodeId, String region, String versionInfo) {
+        return open(cp.discoveryAs(nodeId, region), nodeId, region, versionInfo);
+    }
+
+    /** Opens a stream on {@code stub}'s channel and sends the first request with {@code versionInfo} ("" = none). */
     public static WatchClient open(DiscoveryServiceGrpc.DiscoveryServiceStub stub, String nodeId, String region,
                                    String versionInfo) {
         WatchClient client = new WatchClient(Node.newBuilder().setId(nodeId).setRegion(region)

@@ -23,12 +23,14 @@ final class AdminEndpoints {
 
     private final Supplier<CompiledSnapshot> snapshots;
     private final BooleanSupplier controlPlaneConnected;
+    private final Supplier<java.util.Optional<String>> controlPlaneError;
     private final DataPlaneSettings settings;
     private final Metrics metrics;
     private volatile BooleanSupplier draining = () -> false;
 
     AdminEndpoints(Supplier<CompiledSnapshot> snapshots, BooleanSupplier controlPlaneConnected,
-                   DataPlaneSettings settings, Metrics metrics) {
+                   Supplier<java.util.Optional<String>> controlPlaneError, DataPlaneSettings settings, Metrics metrics) {
+        this.controlPlaneError = controlPlaneError;
         this.metrics = metrics;
         this.snapshots = snapshots;
         this.controlPlaneConnected = controlPlaneConnected;
@@ -64,9 +66,14 @@ final class AdminEndpoints {
                                 .put("source", snapshot.source().label())
                                 .put("routes", snapshot.routes().size());
                     }
+                    boolean connected = controlPlaneConnected.getAsBoolean();
                     body.put("nodeId", settings.nodeId())
                             .put("region", settings.region())
-                            .put("controlPlaneConnected", controlPlaneConnected.getAsBoolean());
+                            .put("controlPlaneConnected", connected);
+                    if (!connected) {
+                        // Why the config in force may be stale: e.g. the control plane's certificate was refused.
+                        controlPlaneError.get().ifPresent(error -> body.put("controlPlaneError", error));
+                    }
                     if (snapshot != null) {
                         body.put("appliedAt", snapshot.appliedAt().toString());
                     }

@@ -22,19 +22,27 @@ import io.gatehouse.dataplane.redis.RedisConnections;
 import io.gatehouse.dataplane.routing.RouteLookup;
 import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
 import io.gatehouse.dataplane.snapshot.Backoff;
+import io.gatehouse.dataplane.snapshot.ControlPlaneTransport;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
 import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
 import io.gatehouse.dataplane.snapshot.WatchClient;
 import io.gatehouse.dataplane.telemetry.Metrics;
+import io.gatehouse.dataplane.telemetry.SecurityLog;
 import io.gatehouse.dataplane.telemetry.Telemetry;
 import io.gatehouse.dataplane.telemetry.TracingPolicy;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.upstream.UpstreamRuntime;
+import io.gatehouse.pki.HandshakeRefusal;
+import io.gatehouse.pki.ReloadingCredentials;
+import io.gatehouse.pki.SpiffeId;
 import io.gatehouse.proto.discovery.v1.Node;
+
 import io.helidon.webserver.WebServer;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
@@ -71,11 +79,14 @@ public final class DataPlane implements AutoCloseable {
     private final UpstreamRuntime upstreams;
     /** Upstream HTTP clients and keep-alive pools; idle connections closed after the listeners stop. */
     private final UpstreamClients clients;
+    /** Mutual-TLS material for the control plane connection, reloaded on change; empty = plaintext. */
+    private final Optional<ReloadingCredentials> tls;
 
     private DataPlane(DataPlaneSettings settings, ActiveSnapshot active, WatchClient watch, WebServer server,
                       RedisConnections redis, Telemetry telemetry, UpstreamRuntime upstreams, UpstreamClients clients,
-                      Drain drain) {
+                      Drain drain, Optional<ReloadingCredentials> tls) {
         this.settings = settings;
+        this.tls = tls;
         this.clients = clients;
         this.drain = drain;
         this.upstreams = upstreams;
@@ -86,13 +97,24 @@ public final class DataPlane implements AutoCloseable {
         this.server = server;
     }
 
-    /** Starts both listeners and the watch stream; see the class comment for the order. */
+    /**
+     * Starts both listeners and the watch stream; see the class comment for the order.
+     *
+     * @throws DataPlaneStartException when the TLS files cannot be used or name another node or region
+     */
     public static DataPlane start(DataPlaneSettings settings) {
         return start(settings, Telemetry.fromEnvironment());
     }
 
     /** As {@link #start(DataPlaneSettings)} with the given telemetry, which the data plane owns and closes. */
     public static DataPlane start(DataPlaneSettings settings, Telemetry telemetry) {
+        Optional<ReloadingCredentials> tls;
+        try {
+            tls = openTls(settings);
+        } catch (RuntimeException e) {
+            telemetry.close();
+            throw e;
+        }
         UpstreamRuntime upstreams = new UpstreamRuntime(settings.region(), true); // health checks obey the SSRF rules
         ActiveSnapshot active = new ActiveSnapshot(
                 new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams),
@@ -103,11 +125,13 @@ public final class DataPlane implements AutoCloseable {
                 .setRegion(settings.region())
                 .setBuildVersion(buildVersion())
                 .build();
-        WatchClient watch = new WatchClient(settings.controlPlaneTarget(), node, active,
-                new Backoff(RECONNECT_INITIAL, RECONNECT_MAX));
+        registerTransportMetrics(telemetry.metrics(), tls);
+        WatchClient watch = new WatchClient(settings.controlPlaneTarget(), transport(tls, telemetry.metrics()), node,
+                active, new Backoff(RECONNECT_INITIAL, RECONNECT_MAX));
         UpstreamClients clients = new UpstreamClients();
         RedisConnections redis = RedisConnections.create(settings.redisUrl());
-        AdminEndpoints admin = new AdminEndpoints(active::get, watch::connected, settings, telemetry.metrics());
+        AdminEndpoints admin = new AdminEndpoints(active::get, watch::connected, watch::lastError, settings,
+                telemetry.metrics());
         Drain drain = new Drain();
         admin.drainingWhen(drain::draining);
         telemetry.registerDataPlaneGauges(active::get, watch::connected);
@@ -122,7 +146,7 @@ public final class DataPlane implements AutoCloseable {
                     .writeBufferSize(RESPONSE_WRITE_BUFFER)
                     .routing(routing -> routing.any(drain.track(
                             new ProxyHandler(active::get, chain(clients, redis, telemetry, active)))))
-                    .putSocket(ADMIN_SOCKET, socket -> socket.host(settings.bindHost()).port(settings.adminPort()))
+                    .putSocket(ADMIN_SOCKET, socket -> socket.host(settings.adminBindHost()).port(settings.adminPort()))
                     .routing(ADMIN_SOCKET, admin::register)
                     .build()
                     .start();
@@ -131,19 +155,84 @@ public final class DataPlane implements AutoCloseable {
             clients.close();
             upstreams.close();
             redis.close();
+            tls.ifPresent(ReloadingCredentials::close);
             telemetry.close();
             throw e;
         }
         // The admin port is known only now (0 = ephemeral): tell the control plane where /metrics is.
         watch.node(node.toBuilder().setAdminAddress(
-                Telemetry.advertisedAddress(settings.bindHost(), server.port(ADMIN_SOCKET))).build());
+                Telemetry.advertisedAddress(settings.adminBindHost(), server.port(ADMIN_SOCKET))).build());
         watch.start();
         DataPlane dataPlane = new DataPlane(settings, active, watch, server, redis, telemetry, upstreams, clients,
-                drain);
-        LOG.info(() -> "data plane " + settings.nodeId() + " listening on " + settings.bindHost() + ":"
-                + dataPlane.port() + " (admin " + dataPlane.adminPort() + "), control plane "
-                + settings.controlPlaneTarget());
+                drain, tls);
+        LOG.info(() -> "data plane " + settings.nodeId() + " (region '" + settings.region() + "') listening on "
+                + settings.bindHost() + ":" + dataPlane.port() + " (admin " + settings.adminBindHost() + ":"
+                + dataPlane.adminPort() + "), control plane " + settings.controlPlaneTarget()
+                + tls.map(t -> " over mutual TLS as " + ReloadingCredentials.describe(t.certificate())).orElse(""));
+        if (tls.isEmpty()) {
+            LOG.warning("""
+                    INSECURE PLAINTEXT (--insecure-plaintext): the connection to the control plane has no TLS. \
+                    Whoever answers at that address is taken for the control plane and its config is served; \
+                    the config (including API key hashes) crosses the network in the clear. For local experiments \
+                    only: start with --tls-cert/--tls-key/--tls-ca (gatehouse certs issue data-plane).""");
+        }
         return dataPlane;
+    }
+
+    /**
+     * Loads the TLS files and checks that the certificate is a data plane's and allows this node id
+     * and region (the control plane would refuse anything else, forever; better to say so now).
+     */
+    private static Optional<ReloadingCredentials> openTls(DataPlaneSettings settings) {
+        if (settings.controlPlaneTls().isEmpty()) {
+            return Optional.empty();
+        }
+        ReloadingCredentials credentials;
+        try {
+            credentials = ReloadingCredentials.open(settings.controlPlaneTls().get());
+        } catch (IOException e) {
+            throw new DataPlaneStartException("cannot use the TLS files: " + e.getMessage(), e);
+        }
+        Optional<SpiffeId> identity = credentials.identity();
+        if (identity.isEmpty() || identity.get().kind() != SpiffeId.Kind.DATA_PLANE
+                || !identity.get().admits(settings.nodeId(), settings.region())) {
+            credentials.close();
+            throw new DataPlaneStartException("the TLS certificate " + settings.controlPlaneTls().get().certificate()
+                    + " is for " + identity.map(SpiffeId::uri).orElse("no Gatehouse identity") + ", not data plane '"
+                    + settings.nodeId() + "' in region '" + settings.region() + "'", null);
+        }
+        return Optional.of(credentials);
+    }
+
+    /** How to reach the control plane; refused control plane certificates are counted and logged. */
+    private static ControlPlaneTransport transport(Optional<ReloadingCredentials> tls, Metrics metrics) {
+        if (tls.isEmpty()) {
+            return ControlPlaneTransport.plaintext();
+        }
+        var refused = metrics.counter("gatehouse_control_plane_tls_refused_total",
+                "Control plane certificates this data plane refused (untrusted, expired, not a control plane)", "reason");
+        for (HandshakeRefusal.Reason reason : HandshakeRefusal.Reason.values()) {
+            refused.labels(reason.label()); // exported as 0 from the start
+        }
+        return ControlPlaneTransport.mutualTls(tls.get(), refusal -> {
+            refused.labels(refusal.reason().label()).inc();
+            SecurityLog.controlPlaneRefused(refusal.reason().label(), refusal.subject(), refusal.detail());
+        }, java.time.Clock.systemUTC());
+    }
+
+    private static void registerTransportMetrics(Metrics metrics, Optional<ReloadingCredentials> tls) {
+        metrics.gauge("gatehouse_insecure_plaintext",
+                "1 when the connection to the control plane is plaintext (--insecure-plaintext)", () -> tls.isEmpty() ? 1 : 0);
+        tls.ifPresent(t -> {
+            metrics.gauge("gatehouse_tls_cert_expiry_seconds",
+                    "When this data plane's certificate for the control plane expires (Unix time, seconds)",
+                    () -> t.notAfter().getEpochSecond());
+            metrics.counterFrom("gatehouse_tls_reloads_total",
+                    "Times new TLS certificate/key or CA files were loaded without a restart", t::reloads);
+            metrics.counterFrom("gatehouse_tls_reload_failures_total",
+                    "Checks that found changed TLS files which could not be used (the previous ones stay)",
+                    t::reloadFailures);
+        });
     }
 
     /**
@@ -237,6 +326,21 @@ public final class DataPlane implements AutoCloseable {
         return watch.connected();
     }
 
+    /** Why the watch stream last failed (e.g. an untrusted control plane certificate); empty before any failure. */
+    public Optional<String> controlPlaneError() {
+        return watch.lastError();
+    }
+
+    /** Watch streams opened so far: 1 plus the reconnects. */
+    public long watchStreamsOpened() {
+        return watch.streamsOpened();
+    }
+
+    /** The TLS material for the control plane connection; empty when plaintext. */
+    public Optional<ReloadingCredentials> tls() {
+        return tls;
+    }
+
     /**
      * Whether the Redis connection used by rate limiting is up (it is opened in the background at
      * start; until then, and while Redis is away, limits are decided locally).
@@ -260,6 +364,7 @@ public final class DataPlane implements AutoCloseable {
         clients.close();
         upstreams.close();
         redis.close();
+        tls.ifPresent(ReloadingCredentials::close);
         telemetry.close();
         LOG.info(() -> "data plane " + settings.nodeId() + " stopped");
     }

@@ -1,18 +1,29 @@
 package io.gatehouse.dataplane.server;
 
+import io.gatehouse.pki.PemFiles;
+import io.gatehouse.pki.SpiffeId;
+import io.gatehouse.pki.TlsFiles;
+
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Settings of one data plane instance.
  *
- * @param nodeId             stable, unique id reported to the control plane
- * @param region             region served ("" when none)
+ * <p>{@link #fromEnvironment} (and so {@code Main}) only yields a plaintext connection to the
+ * control plane when GATEHOUSE_INSECURE_PLAINTEXT / {@code --insecure-plaintext} says so; the short
+ * constructors (embedding, tests) are plaintext until {@link #withControlPlaneTls} is applied.
+ *
+ * @param nodeId             stable, unique id reported to the control plane; with TLS it must be the
+ *                           one the certificate names (if it names one)
+ * @param region             region served ("" when none); with TLS the certificate's
  * @param controlPlaneTarget control plane gRPC address "host:port"
- * @param bindHost           address both listeners bind to
+ * @param bindHost           address the client (traffic) listener binds to
  * @param port               client traffic port (0 = ephemeral)
  * @param adminPort          admin port for /healthz, /readyz, /config (0 = ephemeral)
  * @param stateDir           directory for the last-known-good snapshot
@@ -20,10 +31,17 @@ import java.util.Objects;
  * @param redisUrl           Redis for rate limits, the response cache and shared breaker state
  *                           ("redis://host:port[/db]"); used lazily, the data plane runs without it
  * @param drainTimeout       on SIGTERM, how long in-flight requests may take to finish before exit
+ * @param adminBindHost      address the admin listener binds to; loopback by default (it has no
+ *                           authentication: /config and /metrics describe the deployment)
+ * @param controlPlaneTls    this data plane's certificate and key, and the CA the control plane's
+ *                           certificate must chain to; empty = plaintext (explicit opt-in)
  */
 public record DataPlaneSettings(String nodeId, String region, String controlPlaneTarget, String bindHost,
                                 int port, int adminPort, Path stateDir, int maxRoutes, String redisUrl,
-                                java.time.Duration drainTimeout) {
+                                java.time.Duration drainTimeout, String adminBindHost,
+                                Optional<TlsFiles> controlPlaneTls) {
+
+    public static final String DEFAULT_ADMIN_BIND = "127.0.0.1";
 
     public static final java.time.Duration DEFAULT_DRAIN_TIMEOUT = java.time.Duration.ofSeconds(20);
 
@@ -52,6 +70,16 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
         if (drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout must be >= 0: " + drainTimeout);
         }
+        Objects.requireNonNull(adminBindHost, "adminBindHost");
+        Objects.requireNonNull(controlPlaneTls, "controlPlaneTls");
+    }
+
+    /** Plaintext settings with an admin listener on loopback (programmatic use; add {@link #withControlPlaneTls}). */
+    public DataPlaneSettings(String nodeId, String region, String controlPlaneTarget, String bindHost,
+                             int port, int adminPort, Path stateDir, int maxRoutes, String redisUrl,
+                             java.time.Duration drainTimeout) {
+        this(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes, redisUrl,
+                drainTimeout, DEFAULT_ADMIN_BIND, Optional.empty());
     }
 
     /** Settings with the default drain timeout ({@link #DEFAULT_DRAIN_TIMEOUT}). */
@@ -61,24 +89,50 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
                 DEFAULT_DRAIN_TIMEOUT);
     }
 
+    /** Mutual TLS to the control plane with {@code files}. */
+    public DataPlaneSettings withControlPlaneTls(TlsFiles files) {
+        return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes,
+                redisUrl, drainTimeout, adminBindHost, Optional.of(files));
+    }
+
+    public DataPlaneSettings withAdminBindHost(String host) {
+        return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes,
+                redisUrl, drainTimeout, host, controlPlaneTls);
+    }
+
     /** Settings with the default Redis URL ({@value #DEFAULT_REDIS_URL}). */
     public DataPlaneSettings(String nodeId, String region, String controlPlaneTarget, String bindHost,
                              int port, int adminPort, Path stateDir, int maxRoutes) {
         this(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes, DEFAULT_REDIS_URL);
     }
 
-    /** Reads the GATEHOUSE_* environment variables, with the documented defaults. */
+    /**
+     * Reads the GATEHOUSE_* environment variables, with the documented defaults. With TLS files the
+     * node id and region default to the ones the certificate names (read once here), and must
+     * agree with it when given.
+     *
+     * @throws IllegalArgumentException on a malformed value, without TLS files and without
+     *                                  GATEHOUSE_INSECURE_PLAINTEXT, or when the node id or region
+     *                                  disagrees with the certificate
+     */
     public static DataPlaneSettings fromEnvironment() {
         return fromEnvironment(System.getenv());
     }
 
     /** Same as {@link #fromEnvironment()} with an explicit environment (for tests and Main). */
     public static DataPlaneSettings fromEnvironment(Map<String, String> env) {
-        String nodeId = env.getOrDefault("GATEHOUSE_NODE_ID", hostname());
+        Optional<TlsFiles> tls = TlsFiles.fromEnvironment(env,
+                "gatehouse certs issue data-plane --node ID --region REGION");
+        Optional<SpiffeId> identity = tls.map(files -> identity(files.certificate()));
+        String nodeId = nonBlank(env.get("GATEHOUSE_NODE_ID"))
+                .or(() -> identity.flatMap(SpiffeId::nodeId)).orElseGet(DataPlaneSettings::hostname);
+        String region = nonBlank(env.get("GATEHOUSE_REGION"))
+                .or(() -> identity.map(SpiffeId::region)).orElse("");
+        identity.ifPresent(id -> checkAgrees(id, nodeId, region));
         String state = env.get("GATEHOUSE_STATE_DIR");
         return new DataPlaneSettings(
                 nodeId,
-                env.getOrDefault("GATEHOUSE_REGION", ""),
+                region,
                 env.getOrDefault("GATEHOUSE_CP_ADDRESS", "localhost:7070"),
                 env.getOrDefault("GATEHOUSE_BIND", "0.0.0.0"),
                 intValue(env, "GATEHOUSE_PORT", DEFAULT_PORT),
@@ -86,7 +140,40 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
                 state == null ? defaultStateDir(nodeId) : Path.of(state),
                 intValue(env, "GATEHOUSE_MAX_ROUTES", DEFAULT_MAX_ROUTES),
                 env.getOrDefault("GATEHOUSE_REDIS_URL", DEFAULT_REDIS_URL),
-                durationValue(env, "GATEHOUSE_DRAIN_TIMEOUT", DEFAULT_DRAIN_TIMEOUT));
+                durationValue(env, "GATEHOUSE_DRAIN_TIMEOUT", DEFAULT_DRAIN_TIMEOUT),
+                env.getOrDefault("GATEHOUSE_ADMIN_BIND", DEFAULT_ADMIN_BIND),
+                tls);
+    }
+
+    /** The data plane identity in {@code certificate}. */
+    static SpiffeId identity(Path certificate) {
+        try {
+            SpiffeId id = SpiffeId.of(PemFiles.certificates(certificate)[0]).orElseThrow(() ->
+                    new IllegalArgumentException(certificate + " names no Gatehouse identity (issue it with"
+                            + " `gatehouse certs issue data-plane`)"));
+            if (id.kind() != SpiffeId.Kind.DATA_PLANE) {
+                throw new IllegalArgumentException(certificate + " is not a data plane certificate: " + id);
+            }
+            return id;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read the TLS certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses a node id or region the certificate does not allow (the control plane would refuse it too). */
+    static void checkAgrees(SpiffeId identity, String nodeId, String region) {
+        if (!identity.region().equals(region)) {
+            throw new IllegalArgumentException("--region '" + region + "' disagrees with the certificate, which is for "
+                    + identity + "; leave --region out to take it from the certificate");
+        }
+        if (!identity.admits(nodeId, region)) {
+            throw new IllegalArgumentException("--node-id '" + nodeId + "' disagrees with the certificate, which is for "
+                    + identity + "; leave --node-id out to take it from the certificate");
+        }
+    }
+
+    private static Optional<String> nonBlank(String value) {
+        return Optional.ofNullable(value).map(String::strip).filter(v -> !v.isEmpty());
     }
 
     /** {@code ./.gatehouse/<nodeId>}. */

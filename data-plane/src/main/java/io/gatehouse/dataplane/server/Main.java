@@ -14,17 +14,26 @@ import java.util.concurrent.CountDownLatch;
 public final class Main {
 
     /** Flag name to environment variable. */
-    static final Map<String, String> FLAGS = Map.of(
-            "--node-id", "GATEHOUSE_NODE_ID",
-            "--region", "GATEHOUSE_REGION",
-            "--control-plane", "GATEHOUSE_CP_ADDRESS",
-            "--bind", "GATEHOUSE_BIND",
-            "--port", "GATEHOUSE_PORT",
-            "--admin-port", "GATEHOUSE_ADMIN_PORT",
-            "--state-dir", "GATEHOUSE_STATE_DIR",
-            "--max-routes", "GATEHOUSE_MAX_ROUTES",
-            "--redis-url", "GATEHOUSE_REDIS_URL",
-            "--drain-timeout", "GATEHOUSE_DRAIN_TIMEOUT");
+    static final Map<String, String> FLAGS = Map.ofEntries(
+            Map.entry("--node-id", "GATEHOUSE_NODE_ID"),
+            Map.entry("--region", "GATEHOUSE_REGION"),
+            Map.entry("--control-plane", "GATEHOUSE_CP_ADDRESS"),
+            Map.entry("--bind", "GATEHOUSE_BIND"),
+            Map.entry("--port", "GATEHOUSE_PORT"),
+            Map.entry("--admin-bind", "GATEHOUSE_ADMIN_BIND"),
+            Map.entry("--admin-port", "GATEHOUSE_ADMIN_PORT"),
+            Map.entry("--state-dir", "GATEHOUSE_STATE_DIR"),
+            Map.entry("--max-routes", "GATEHOUSE_MAX_ROUTES"),
+            Map.entry("--redis-url", "GATEHOUSE_REDIS_URL"),
+            Map.entry("--drain-timeout", "GATEHOUSE_DRAIN_TIMEOUT"),
+            Map.entry("--tls-cert", "GATEHOUSE_TLS_CERT"),
+            Map.entry("--tls-key", "GATEHOUSE_TLS_KEY"),
+            Map.entry("--tls-ca", "GATEHOUSE_TLS_CA"),
+            Map.entry("--tls-reload-interval", "GATEHOUSE_TLS_RELOAD_INTERVAL"));
+
+    /** Flags without a value: they set their variable to "true". */
+    static final Map<String, String> SWITCHES = Map.of(
+            "--insecure-plaintext", "GATEHOUSE_INSECURE_PLAINTEXT");
 
     private Main() {
     }
@@ -43,7 +52,14 @@ public final class Main {
             System.exit(2);
             return;
         }
-        DataPlane dataPlane = DataPlane.start(settings);
+        DataPlane dataPlane;
+        try {
+            dataPlane = DataPlane.start(settings);
+        } catch (DataPlaneStartException e) {
+            System.err.println("gatehouse-data-plane: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             dataPlane.drain(); // readyz 503, stop accepting, let in-flight requests finish (bounded)
@@ -58,6 +74,10 @@ public final class Main {
         Map<String, String> merged = new HashMap<>(env);
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
+            if (SWITCHES.containsKey(arg)) {
+                merged.put(SWITCHES.get(arg), "true");
+                continue;
+            }
             String name = arg;
             String value;
             int eq = arg.indexOf('=');
@@ -80,12 +100,20 @@ public final class Main {
 
     private static void usage(PrintStream out) {
         out.println("""
-                usage: gatehouse-data-plane [options]   (flags override environment variables)
-                  --node-id ID          GATEHOUSE_NODE_ID     (hostname)
-                  --region REGION       GATEHOUSE_REGION      ("")
+                usage: gatehouse-data-plane --tls-cert FILE --tls-key FILE --tls-ca FILE [options]
+                       gatehouse-data-plane --insecure-plaintext [options]   (local experiments only)
+                  (flags override environment variables)
+                  --tls-cert FILE       GATEHOUSE_TLS_CERT    this data plane's certificate (gatehouse certs issue data-plane)
+                  --tls-key FILE        GATEHOUSE_TLS_KEY     its PKCS#8 private key
+                  --tls-ca FILE         GATEHOUSE_TLS_CA      CA the control plane's certificate must chain to
+                  --tls-reload-interval D  GATEHOUSE_TLS_RELOAD_INTERVAL (10s; the three files are re-read this often)
+                  --insecure-plaintext  GATEHOUSE_INSECURE_PLAINTEXT=true: no TLS to the control plane
+                  --node-id ID          GATEHOUSE_NODE_ID     (the certificate's, else hostname)
+                  --region REGION       GATEHOUSE_REGION      (the certificate's, else "")
                   --control-plane H:P   GATEHOUSE_CP_ADDRESS  (localhost:7070)
-                  --bind HOST           GATEHOUSE_BIND        (0.0.0.0)
+                  --bind HOST           GATEHOUSE_BIND        (0.0.0.0; client traffic)
                   --port N              GATEHOUSE_PORT        (8080)
+                  --admin-bind HOST     GATEHOUSE_ADMIN_BIND  (127.0.0.1; /healthz, /readyz, /config, /metrics)
                   --admin-port N        GATEHOUSE_ADMIN_PORT  (9901)
                   --state-dir DIR       GATEHOUSE_STATE_DIR   (./.gatehouse/<node-id>)
                   --max-routes N        GATEHOUSE_MAX_ROUTES  (100000)

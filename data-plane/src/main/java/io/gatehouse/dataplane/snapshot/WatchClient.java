@@ -5,15 +5,16 @@ import io.gatehouse.proto.discovery.v1.ErrorDetail;
 import io.gatehouse.proto.discovery.v1.Node;
 import io.gatehouse.proto.discovery.v1.WatchRequest;
 import io.gatehouse.proto.discovery.v1.WatchResponse;
+import io.gatehouse.pki.HandshakeRefusal;
 import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -29,6 +30,10 @@ import java.util.logging.Logger;
  * capped exponential backoff with full jitter ({@link Backoff}), reset once a response arrives.
  * Nothing here blocks request handling: traffic keeps using whatever snapshot is in force.
  *
+ * <p>Transport: mutual TLS (or plaintext, when so configured) through the credentials it is given.
+ * A control plane whose certificate this data plane does not trust is never talked to: the stream
+ * fails, the snapshot in force keeps serving, and {@link #lastError()} says why (for /config).
+ *
  * <p>Threading: gRPC callbacks and reconnects all run on one private single thread, which owns
  * the stream state and the backoff; {@link #connected()} may be called from any thread.
  */
@@ -39,6 +44,7 @@ public final class WatchClient implements AutoCloseable {
     private static final int MAX_SNAPSHOT_BYTES = 256 << 20;
 
     private final ManagedChannel channel;
+    private final ControlPlaneTransport transport;
     /** Sent on every (re)connect; replaced once by {@link #node(Node)} before start. */
     private volatile Node node;
     private final ActiveSnapshot active;
@@ -50,11 +56,11 @@ public final class WatchClient implements AutoCloseable {
     private long streamId;
     private volatile boolean streamOpen;
     private volatile boolean closed;
+    /** Why the latest stream ended or failed to open; empty until one did. */
+    private volatile Optional<String> lastError = Optional.empty();
+    /** The control plane certificate refused during the latest handshake, until the stream fails. */
+    private volatile HandshakeRefusal refusal;
 
-    /**
-     * @param target  control plane address "host:port"
-     * @param backoff reconnect policy (e.g. 200 ms .. 10 s)
-     */
     /**
      * Replaces the node description sent on connect (e.g. to add the admin address once the
      * admin listener is bound). Call before {@code start()}.
@@ -63,7 +69,14 @@ public final class WatchClient implements AutoCloseable {
         this.node = java.util.Objects.requireNonNull(node, "node");
     }
 
-    public WatchClient(String target, Node node, ActiveSnapshot active, Backoff backoff) {
+    /**
+     * @param target    control plane address "host:port"
+     * @param transport mutual TLS or plaintext
+     * @param backoff   reconnect policy (e.g. 200 ms .. 10 s)
+     */
+    public WatchClient(String target, ControlPlaneTransport transport, Node node, ActiveSnapshot active,
+                       Backoff backoff) {
+        this.transport = transport;
         this.node = node;
         this.active = active;
         this.backoff = backoff;
@@ -75,7 +88,7 @@ public final class WatchClient implements AutoCloseable {
         // A pending reconnect must not delay close().
         single.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.executor = single;
-        this.channel = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
+        this.channel = Grpc.newChannelBuilder(target, transport.credentials(r -> refusal = r))
                 .executor(executor)
                 // Detects a control plane that vanished without closing the connection (the CP
                 // permits pings every 5 s; a faster client would be sent GOAWAY "too_many_pings").
@@ -98,6 +111,20 @@ public final class WatchClient implements AutoCloseable {
      */
     public boolean connected() {
         return streamOpen && !closed && channel.getState(false) == ConnectivityState.READY;
+    }
+
+    /**
+     * Why the watch stream last ended or could not be opened (e.g. "control plane certificate refused
+     * (untrusted_certificate) ..."), for operators; empty before the first failure. Stays set while
+     * connected again, so read it together with {@link #connected()}.
+     */
+    public Optional<String> lastError() {
+        return lastError;
+    }
+
+    /** Streams opened so far (1 + reconnects), for tests and diagnostics. */
+    public long streamsOpened() {
+        return streamId;
     }
 
     private void openStream() {
@@ -166,8 +193,29 @@ public final class WatchClient implements AutoCloseable {
         if (closed) {
             return;
         }
+        HandshakeRefusal refused = refusal;
+        refusal = null;
         Duration delay = backoff.nextDelay();
-        LOG.info("watch stream to the control plane ended (" + why + "); retrying in " + delay.toMillis() + " ms");
+        if (refused != null) {
+            // Never talk to a control plane we cannot authenticate; the snapshot in force keeps serving.
+            String reason = refused.describe();
+            if (!lastError.equals(Optional.of(reason))) {
+                LOG.warning("not connecting to the control plane: " + reason + "; keeping the config in force,"
+                        + " retrying in " + delay.toMillis() + " ms");
+            }
+            lastError = Optional.of(reason);
+        } else if (why.startsWith("UNAVAILABLE") && transport.ownProblem().isPresent()) {
+            // The control plane refused our handshake; its alert rarely says why, but we may know.
+            String reason = why + "; " + transport.ownProblem().get();
+            if (!lastError.equals(Optional.of(reason))) {
+                LOG.warning("the control plane refused this data plane's TLS handshake: " + reason
+                        + "; keeping the config in force, retrying in " + delay.toMillis() + " ms");
+            }
+            lastError = Optional.of(reason);
+        } else {
+            lastError = Optional.of(why);
+            LOG.info("watch stream to the control plane ended (" + why + "); retrying in " + delay.toMillis() + " ms");
+        }
         executor.schedule(this::openStream, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 

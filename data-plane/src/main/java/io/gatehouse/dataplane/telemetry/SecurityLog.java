@@ -25,6 +25,12 @@ public final class SecurityLog {
                 .toString());
     }
 
+    /** Logs a control plane certificate this data plane refused (untrusted, expired, not a control plane). */
+    public static void controlPlaneRefused(String reason, String subject, String detail) {
+        LOG.warning(new Json().put("time", Instant.now().toString()).put("event", "control_plane_refused")
+                .put("reason", reason).put("subject", subject).put("detail", detail).toString());
+    }
+
     /** Logs a snapshot this data plane rejected (NACK). */
     public static void snapshotRejected(String nodeId, long version, String reason) {
         LOG.warning(new Json().put("time", Instant.now().toString()).put("event", "snapshot_nack")

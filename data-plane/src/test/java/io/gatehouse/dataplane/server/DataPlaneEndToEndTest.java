@@ -14,8 +14,8 @@ import io.gatehouse.proto.admin.v1.ApplyResponse;
 import io.gatehouse.proto.admin.v1.DataPlaneStatus;
 import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.gatehouse.dataplane.testing.DataPlaneTls;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -213,7 +213,7 @@ class DataPlaneEndToEndTest {
     }
 
     private DataPlaneSettings settings(String nodeId, String cpTarget, Path stateDir, int maxRoutes) {
-        return new DataPlaneSettings(nodeId, "test", cpTarget, "127.0.0.1", 0, 0, stateDir, maxRoutes);
+        return DataPlaneTls.secure(new DataPlaneSettings(nodeId, "test", cpTarget, "127.0.0.1", 0, 0, stateDir, maxRoutes));
     }
 
     private DataPlane startDataPlane(String nodeId, String cpTarget, int maxRoutes) {
@@ -252,7 +252,7 @@ class DataPlaneEndToEndTest {
         private final ManagedChannel channel;
 
         AdminClient(int port) {
-            channel = ManagedChannelBuilder.forTarget("127.0.0.1:" + port).usePlaintext().build();
+            channel = DataPlaneTls.adminChannel("127.0.0.1:" + port);
         }
 
         AdminServiceGrpc.AdminServiceBlockingStub stub() {

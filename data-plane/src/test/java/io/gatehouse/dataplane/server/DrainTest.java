@@ -57,8 +57,9 @@ class DrainTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             unusedPort = socket.getLocalPort(); // no control plane: the snapshot comes from disk
         }
-        return DataPlane.start(new DataPlaneSettings("dp-drain", "", "127.0.0.1:" + unusedPort, "127.0.0.1", 0, 0,
-                stateDir, 100, DataPlaneSettings.DEFAULT_REDIS_URL, drainTimeout));
+        return DataPlane.start(io.gatehouse.dataplane.testing.DataPlaneTls.secure(new DataPlaneSettings("dp-drain",
+                "test", "127.0.0.1:" + unusedPort, "127.0.0.1", 0, 0, stateDir, 100, DataPlaneSettings.DEFAULT_REDIS_URL,
+                drainTimeout)));
     }
 
     @Test
@@ -99,10 +100,11 @@ class DrainTest {
 
     @Test
     void drainTimeoutComesFromTheEnvironmentOrTheFlag() {
-        assertEquals(Duration.ofSeconds(20), Main.parse(new String[0], Map.of()).drainTimeout());
-        assertEquals(Duration.ofSeconds(5), Main.parse(new String[0], Map.of("GATEHOUSE_DRAIN_TIMEOUT", "5s"))
+        String[] plaintext = {"--insecure-plaintext"};
+        assertEquals(Duration.ofSeconds(20), Main.parse(plaintext, Map.of()).drainTimeout());
+        assertEquals(Duration.ofSeconds(5), Main.parse(plaintext, Map.of("GATEHOUSE_DRAIN_TIMEOUT", "5s"))
                 .drainTimeout());
-        assertEquals(Duration.ofMillis(500), Main.parse(new String[] {"--drain-timeout", "500ms"},
+        assertEquals(Duration.ofMillis(500), Main.parse(new String[] {"--drain-timeout", "500ms", "--insecure-plaintext"},
                 Map.of("GATEHOUSE_DRAIN_TIMEOUT", "5s")).drainTimeout());
     }
 

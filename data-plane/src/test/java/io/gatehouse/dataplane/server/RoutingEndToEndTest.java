@@ -2,6 +2,7 @@ package io.gatehouse.dataplane.server;
 
 import io.gatehouse.config.ConfigDocuments;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
+import io.gatehouse.dataplane.testing.DataPlaneTls;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.RawHttp;
@@ -31,8 +32,8 @@ class RoutingEndToEndTest {
              TestUpstream blue = TestUpstream.start("blue");
              TestUpstream green = TestUpstream.start("green");
              RunningControlPlane cp = RunningControlPlane.start(db);
-             DataPlane dp = DataPlane.start(new DataPlaneSettings("dp-routing", "test", cp.target(), "127.0.0.1", 0, 0,
-                     stateDir, 100))) {
+             DataPlane dp = DataPlane.start(DataPlaneTls.secure(new DataPlaneSettings("dp-routing", "test",
+                     cp.target(), "127.0.0.1", 0, 0, stateDir, 100)))) {
             String yaml = """
                     upstreams:
                       - {name: blue, targets: [{url: "%s"}]}

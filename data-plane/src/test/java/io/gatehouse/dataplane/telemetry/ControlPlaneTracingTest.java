@@ -15,7 +15,7 @@ import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.ApplyResponse;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.gatehouse.dataplane.testing.DataPlaneTls;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
@@ -61,13 +61,15 @@ class ControlPlaneTracingTest {
                         "otel.exporter.otlp.endpoint", receiver.endpoint(),
                         "otel.bsp.schedule.delay", "20ms"))));
         TestUpstream upstream = track(TestUpstream.start("cp-traced"));
-        DataPlane dp = track(DataPlane.start(DataPlaneSettings.fromEnvironment(Map.of(
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
                 "GATEHOUSE_NODE_ID", "dp-traced",
                 "GATEHOUSE_CP_ADDRESS", "127.0.0.1:" + cp.port(),
                 "GATEHOUSE_BIND", "127.0.0.1",
                 "GATEHOUSE_PORT", "0",
                 "GATEHOUSE_ADMIN_PORT", "0",
-                "GATEHOUSE_STATE_DIR", dir.resolve("state").toString()))));
+                "GATEHOUSE_STATE_DIR", dir.resolve("state").toString()));
+        env.putAll(DataPlaneTls.env("dp-traced", "test")); // region from the certificate
+        DataPlane dp = track(DataPlane.start(DataPlaneSettings.fromEnvironment(env)));
         Await.until("data plane connected", () -> cp.openWatchStreams() == 1);
 
         String traceId = OtlpReceiver.randomId(16);
@@ -75,7 +77,7 @@ class ControlPlaneTracingTest {
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
                 "00-" + traceId + "-" + callerSpanId + "-01");
-        ManagedChannel channel = ManagedChannelBuilder.forTarget("127.0.0.1:" + cp.port()).usePlaintext().build();
+        ManagedChannel channel = DataPlaneTls.adminChannel("127.0.0.1:" + cp.port());
         toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
         ApplyResponse applied = AdminServiceGrpc.newBlockingStub(
                         ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)))

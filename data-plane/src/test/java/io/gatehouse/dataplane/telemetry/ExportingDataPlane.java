@@ -28,13 +28,15 @@ final class ExportingDataPlane {
                            Map<String, String> telemetry) throws IOException {
         Path state = dir.resolve("state");
         new LastKnownGoodStore(state).write(Snapshots.snapshot(version, config));
-        DataPlaneSettings settings = DataPlaneSettings.fromEnvironment(Map.of(
+        Map<String, String> env = new HashMap<>(Map.of(
                 "GATEHOUSE_NODE_ID", nodeId,
                 "GATEHOUSE_CP_ADDRESS", "127.0.0.1:" + unusedPort(),
                 "GATEHOUSE_BIND", "127.0.0.1",
                 "GATEHOUSE_PORT", "0",
                 "GATEHOUSE_ADMIN_PORT", "0",
                 "GATEHOUSE_STATE_DIR", state.toString()));
+        env.putAll(io.gatehouse.dataplane.testing.DataPlaneTls.env(nodeId, "test"));
+        DataPlaneSettings settings = DataPlaneSettings.fromEnvironment(env);
         Map<String, String> overrides = new HashMap<>(Map.of(
                 "otel.traces.exporter", "otlp",
                 "otel.exporter.otlp.protocol", "grpc",

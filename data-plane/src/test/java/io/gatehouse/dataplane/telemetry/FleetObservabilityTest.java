@@ -63,14 +63,16 @@ class FleetObservabilityTest {
                 .setConfig(Snapshots.config(upstream.url(), "/svc")).setAuthor("test").setMessage("fleet").build());
         assertThat(applied.getOutcome()).isEqualTo(ApplyOutcome.APPLIED);
         version = applied.getVersion().getVersion();
-        dp = DataPlane.start(DataPlaneSettings.fromEnvironment(Map.of(
+        Map<String, String> env = new java.util.HashMap<>(Map.of(
                 "GATEHOUSE_NODE_ID", "dp-fleet-1",
                 "GATEHOUSE_REGION", "eu",
                 "GATEHOUSE_CP_ADDRESS", cp.target(),
                 "GATEHOUSE_BIND", "127.0.0.1",
                 "GATEHOUSE_PORT", "0",
                 "GATEHOUSE_ADMIN_PORT", "0",
-                "GATEHOUSE_STATE_DIR", dir.resolve("state").toString())));
+                "GATEHOUSE_STATE_DIR", dir.resolve("state").toString()));
+        env.putAll(io.gatehouse.dataplane.testing.DataPlaneTls.env("dp-fleet-1", "eu"));
+        dp = DataPlane.start(DataPlaneSettings.fromEnvironment(env));
         Await.until("data plane runs version " + version, () -> dp.configVersion() == version);
         for (int i = 0; i < 5; i++) {
             get(dp.port(), "/svc/ok");

@@ -58,8 +58,9 @@ class AuthChainOrderTest {
                                     .setKey(RateLimitKey.newBuilder().setClientIp(true)))))
                     .build();
             new LastKnownGoodStore(stateDir).write(Snapshots.snapshot(1, config));
-            try (DataPlane dp = DataPlane.start(new DataPlaneSettings("dp-order-" + unique, "", "127.0.0.1:" + freePort(),
-                    "127.0.0.1", 0, 0, stateDir, DataPlaneSettings.DEFAULT_MAX_ROUTES))) {
+            try (DataPlane dp = DataPlane.start(io.gatehouse.dataplane.testing.DataPlaneTls.secure(new DataPlaneSettings(
+                    "dp-order-" + unique, "test", "127.0.0.1:" + freePort(), "127.0.0.1", 0, 0, stateDir,
+                    DataPlaneSettings.DEFAULT_MAX_ROUTES)))) {
                 // Redis connects in the background; a request decided locally before that would
                 // count in a different counter than the later ones.
                 Await.until("the data plane is connected to Redis", dp::redisConnected);

@@ -1,0 +1,110 @@
+package io.gatehouse.cli;
+
+import io.gatehouse.controlplane.testing.RunningControlPlane;
+import io.gatehouse.controlplane.testing.TestDatabase;
+import io.gatehouse.pki.SpiffeId;
+import io.gatehouse.pki.TlsFiles;
+import io.gatehouse.pki.testing.TestPki;
+import io.gatehouse.proto.admin.v1.ApplyRequest;
+import io.gatehouse.proto.admin.v1.DataPlaneStatus;
+import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
+import io.gatehouse.proto.discovery.v1.DiscoveryServiceGrpc;
+import io.grpc.ManagedChannel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code gatehouse dataplanes} and {@code dataplanes prune} on the trust side: certificate expiry as
+ * the control plane read it from each data plane's TLS session, and forgetting data planes gone
+ * for longer than a threshold.
+ */
+class DataPlanesTrustTest {
+
+    private TestDatabase db;
+    private RunningControlPlane cp;
+    private CliRunner cli;
+
+    @BeforeEach
+    void startControlPlane() {
+        db = TestDatabase.create();
+        cp = RunningControlPlane.start(db);
+        cli = CliRunner.against(cp.target());
+        cp.admin().apply(ApplyRequest.newBuilder().setConfig(ConfigFiles.parse(ConfigFiles.valid("trust")))
+                .setAuthor("test").setMessage("trust").build());
+    }
+
+    @AfterEach
+    void stopControlPlane() {
+        cp.close();
+        db.close();
+    }
+
+    @Test
+    void warnsAboutADataPlaneCertificateExpiringWithinTwoWeeks() throws Exception {
+        Instant now = Instant.now();
+        TlsFiles soon = TestPki.shared().fresh(SpiffeId.dataPlane("us", "dp-soon"), now.minus(Duration.ofDays(80)),
+                now.plus(Duration.ofDays(9)).plus(Duration.ofHours(1)));
+        ManagedChannel channel = cp.newChannel(soon);
+        try (FakeDataPlane dp = new FakeDataPlane(DiscoveryServiceGrpc.newStub(channel), "dp-soon", "us");
+             FakeDataPlane fine = new FakeDataPlane(cp.discoveryAs("dp-fine", "us"), "dp-fine", "us")) {
+            dp.ack(dp.nextSnapshot());
+            fine.ack(fine.nextSnapshot());
+            Await.until("both listed", Duration.ofSeconds(10), () -> find("dp-soon").isPresent() && find("dp-fine").isPresent());
+
+            CliRunner.Result result = cli.run("dataplanes");
+
+            assertThat(result.exitCode()).as(result.toString()).isZero();
+            assertThat(result.out()).containsPattern("dp-soon .* in 9 days");
+            assertThat(result.err()).contains("warning: the certificate of data plane dp-soon"
+                    + " (spiffe://gatehouse/dp/us/dp-soon) expires").contains("in 9 days")
+                    .contains("gatehouse certs issue data-plane").doesNotContain("dp-fine");
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
+    void pruneForgetsDataPlanesDisconnectedLongerThanTheThresholdButNotConnectedOnes() throws Exception {
+        try (FakeDataPlane stays = new FakeDataPlane(cp.discoveryAs("dp-stays", "us"), "dp-stays", "us")) {
+            stays.ack(stays.nextSnapshot());
+            try (FakeDataPlane gone = new FakeDataPlane(cp.discoveryAs("dp-gone", "eu"), "dp-gone", "eu")) {
+                gone.ack(gone.nextSnapshot());
+                Await.until("connected", Duration.ofSeconds(10), () -> find("dp-gone").map(DataPlaneStatus::getConnected)
+                        .orElse(false));
+            }
+            Await.until("disconnected", Duration.ofSeconds(10), () -> find("dp-gone").map(s -> !s.getConnected())
+                    .orElse(false));
+
+            CliRunner.Result keep = cli.run("dataplanes", "prune");
+            assertThat(keep.exitCode()).as(keep.toString()).isZero();
+            assertThat(keep.out()).contains("no data plane disconnected for longer than 24h");
+
+            AtomicReference<CliRunner.Result> dryRun = new AtomicReference<>();
+            Await.until("dp-gone is older than 200ms", Duration.ofSeconds(10), () -> {
+                dryRun.set(cli.run("dataplanes", "prune", "--older-than", "200ms", "--dry-run"));
+                return dryRun.get().out().contains("dp-gone");
+            });
+            assertThat(dryRun.get().out()).startsWith("would remove 1 data plane(s)").doesNotContain("dp-stays");
+            assertThat(find("dp-gone")).isPresent();
+
+            CliRunner.Result pruned = cli.run("dataplanes", "prune", "--older-than", "200ms");
+
+            assertThat(pruned.out()).contains("removed 1 data plane(s)").contains("dp-gone");
+            assertThat(find("dp-gone")).isEmpty();
+            assertThat(find("dp-stays")).isPresent();
+        }
+    }
+
+    private Optional<DataPlaneStatus> find(String id) {
+        return cp.admin().listDataPlanes(ListDataPlanesRequest.getDefaultInstance()).getDataPlanesList().stream()
+                .filter(s -> s.getId().equals(id)).findFirst();
+    }
+}
