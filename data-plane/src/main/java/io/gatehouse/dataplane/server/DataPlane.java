@@ -25,9 +25,12 @@ import io.gatehouse.dataplane.snapshot.Backoff;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
 import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
 import io.gatehouse.dataplane.snapshot.WatchClient;
+import io.gatehouse.dataplane.telemetry.Counter;
+import io.gatehouse.dataplane.telemetry.Family;
 import io.gatehouse.dataplane.telemetry.Metrics;
 import io.gatehouse.dataplane.telemetry.Telemetry;
 import io.gatehouse.dataplane.telemetry.TracingPolicy;
+import io.gatehouse.dataplane.upstream.DiscardReason;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.upstream.UpstreamRuntime;
 import io.gatehouse.proto.discovery.v1.Node;
@@ -107,6 +110,7 @@ public final class DataPlane implements AutoCloseable {
         WatchClient watch = new WatchClient(settings.controlPlaneTarget(), node, active,
                 new Backoff(RECONNECT_INITIAL, RECONNECT_MAX));
         UpstreamClients clients = new UpstreamClients();
+        registerConnectionMetrics(telemetry.metrics(), clients);
         RedisConnections redis = RedisConnections.create(settings.redisUrl());
         AdminEndpoints admin = new AdminEndpoints(active::get, watch::connected, settings, telemetry.metrics());
         Drain drain = new Drain();
@@ -206,6 +210,17 @@ public final class DataPlane implements AutoCloseable {
                 () -> cache.misses().sum());
         metrics.counterFrom("gatehouse_cache_redis_failures_total", "Response cache Redis calls that failed",
                 () -> cache.redisFailures().sum());
+    }
+
+    /** Upstream keep-alive connections closed instead of reused, one series per reason (all from the start). */
+    private static void registerConnectionMetrics(Metrics metrics, UpstreamClients clients) {
+        Family<Counter> discarded = metrics.counter("gatehouse_upstream_connections_discarded_total",
+                "Upstream HTTP/1.1 connections closed instead of reused because bytes beyond a response, an early"
+                        + " or interim response, Connection: close or an incomplete request made reuse unsafe",
+                "reason");
+        for (DiscardReason reason : DiscardReason.values()) {
+            discarded.countFrom(() -> clients.discards().count(reason), reason.label());
+        }
     }
 
     /**
