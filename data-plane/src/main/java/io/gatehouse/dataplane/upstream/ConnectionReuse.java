@@ -1,7 +1,8 @@
 package io.gatehouse.dataplane.upstream;
 
+import io.helidon.http.Header;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.http.Method;
 
@@ -33,15 +34,60 @@ final class ConnectionReuse {
         if (status < 200) {
             return Optional.of(DiscardReason.INTERIM_RESPONSE);
         }
-        if (headers.containsToken(HeaderValues.CONNECTION_CLOSE)
-                || http10 && !headers.containsToken(HeaderValues.CONNECTION_KEEP_ALIVE)) {
+        if (hasToken(headers, HeaderNames.CONNECTION, "close")
+                || http10 && !hasToken(headers, HeaderNames.CONNECTION, "keep-alive")) {
             return Optional.of(DiscardReason.CONNECTION_CLOSE);
         }
         boolean bodiless = method == Method.HEAD || status == 204 || status == 304;
         if (!bodiless && !headers.contains(HeaderNames.CONTENT_LENGTH)
-                && !headers.containsToken(HeaderValues.TRANSFER_ENCODING_CHUNKED)) {
+                && !hasToken(headers, HeaderNames.TRANSFER_ENCODING, "chunked")) {
             return Optional.of(DiscardReason.CONNECTION_CLOSE);
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether a comma-separated header lists {@code token} (case-insensitive). Helidon's
+     * {@code Headers.containsToken} splits the values through a stream on every call; this runs on
+     * every proxied response (most carry {@code Connection: keep-alive}) and allocates nothing.
+     */
+    static boolean hasToken(Headers headers, HeaderName name, String token) {
+        if (!headers.contains(name)) {
+            return false;
+        }
+        Header header = headers.get(name);
+        if (header.valueCount() == 1) {
+            return listsToken(header.get(), token);
+        }
+        for (String value : header.allValues()) {
+            if (listsToken(value, token)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean listsToken(String value, String token) {
+        for (int start = 0; start <= value.length(); ) {
+            int comma = value.indexOf(',', start);
+            int end = comma < 0 ? value.length() : comma;
+            int from = start;
+            int to = end;
+            while (from < to && isSpace(value.charAt(from))) {
+                from++;
+            }
+            while (to > from && isSpace(value.charAt(to - 1))) {
+                to--;
+            }
+            if (to - from == token.length() && value.regionMatches(true, from, token, 0, token.length())) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t';
     }
 }
