@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.testing;
 
+import javax.net.ssl.SSLServerSocket;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
@@ -114,7 +115,7 @@ public final class RecordingUpstream implements AutoCloseable {
             out.flush();
         }
 
-        /** Closes the connection (FIN). */
+        /** Closes the connection (FIN; with TLS, close_notify first). */
         public void close() throws IOException {
             closedHere = true;
             socket.close();
@@ -126,8 +127,16 @@ public final class RecordingUpstream implements AutoCloseable {
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
 
     public RecordingUpstream(Script script) throws IOException {
+        this(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), script);
+    }
+
+    /**
+     * On {@code server}, e.g. an {@link SSLServerSocket} for an https upstream (then the bytes recorded
+     * are the decrypted ones, and {@link Connection#close()} sends TLS close_notify).
+     */
+    public RecordingUpstream(ServerSocket server, Script script) {
         this.script = script;
-        this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this.server = server;
         Thread.ofVirtual().name("recording-upstream-accept").start(this::acceptLoop);
     }
 
@@ -142,7 +151,7 @@ public final class RecordingUpstream implements AutoCloseable {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + server.getLocalPort();
+        return (server instanceof SSLServerSocket ? "https" : "http") + "://127.0.0.1:" + server.getLocalPort();
     }
 
     /** Connections accepted so far, in order. */
