@@ -193,6 +193,25 @@ class ResponseQueuePoisoningTest {
     }
 
     @Test
+    void requestBodyBrokenOffMidwayEndsTheConnection() throws Exception {
+        // The upstream waits for the rest of A's body; reused, the connection would carry B's request
+        // into A's body.
+        answersToA.put("/a/incomplete", (request, connection) -> connection.readBody(request));
+        try (Socket client = client(proxy.port())) {
+            send(client, request("POST /a/incomplete", "user-a", 100) + "only ten.."); // 10 of 100 bytes
+            Await.until("A's head and first bytes reach the upstream",
+                    () -> !upstream.connections().isEmpty() && upstream.connection(1).received().endsWith("only ten.."));
+        } // A goes away
+
+        assertExactlyB(exchange("GET /b/next", "user-b", ""), "/b/next");
+        Await.until("the proxy closes the first connection", () -> upstream.connection(1).closedByClient());
+        RecordingUpstream.Connection first = upstream.connection(1);
+        assertThat(first.received()).isEqualTo(first.requests().getFirst().head() + "only ten..");
+        assertThat(upstream.connection(2).targets()).containsExactly("/b/next");
+        assertDiscarded(DiscardReason.REQUEST_INCOMPLETE);
+    }
+
+    @Test
     void wellBehavedUpstreamConnectionIsReusedByTheNextClients() throws Exception {
         assertExactlyB(exchange("GET /b/1", "user-a", ""), "/b/1");
         assertExactlyB(exchange("POST /b/2", "user-b", "order=2"), "/b/2");
