@@ -285,9 +285,10 @@ public final class Forwarder implements Policy.Next {
     /**
      * Sends the request with its body (none, buffered, or streamed from the client) and returns once
      * the response headers arrived. Helidon writes the whole request before it reads, so an early
-     * response can only show as bytes already waiting when a streamed body's last byte went out
-     * ({@link PooledConnection#requestSent}); a buffered body is one write, after which nothing tells
-     * whether the upstream read it (data-plane/README.md, "Upstream connection reuse").
+     * response can only show as bytes waiting before a write of a streamed body
+     * ({@link PooledConnection#streamingBody}); a buffered body goes out with the head in one write,
+     * after which nothing tells whether the upstream read it (data-plane/README.md, "Upstream
+     * connection reuse").
      */
     private static HttpClientResponse send(ClientRequest<?> upstreamRequest, RequestBody body, AttemptGuard guard,
                                            PooledConnection pooled) {
@@ -297,12 +298,12 @@ public final class Forwarder implements Policy.Next {
         if (body.isBuffered()) {
             return upstreamRequest.submit(body.bytes());
         }
+        if (pooled != null) {
+            pooled.streamingBody();
+        }
         return upstreamRequest.outputStream(out -> {
             body.streamTo(out);
             out.close();
-            if (pooled != null) {
-                pooled.requestSent();
-            }
             guard.awaitingHeaders();
         });
     }

@@ -14,7 +14,7 @@ public enum DiscardReason {
      * after a chunked body's last chunk), or arrived on the connection while it sat idle.
      */
     UNREAD_BYTES("unread_bytes"),
-    /** The response was already arriving when the last byte of a streamed request body went out. */
+    /** The response began to arrive before the last write of a streamed request body. */
     EARLY_RESPONSE("early_response"),
     /**
      * The response ends the connection: {@code Connection: close}, HTTP/1.0 without

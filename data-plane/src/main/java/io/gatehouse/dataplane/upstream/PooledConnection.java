@@ -7,7 +7,7 @@ import io.helidon.webclient.api.ClientConnection;
 /**
  * An HTTP/1.1 connection handed to one upstream attempt by the keep-alive pool, and what the
  * forwarder tells the pool about the exchange on it so the connection goes back to the pool only at
- * a clean message boundary. The forwarder calls, as they happen: {@link #requestSent()} after a
+ * a clean message boundary. The forwarder calls, as they happen: {@link #streamingBody()} before a
  * streamed body, {@link #responseStarted} when the headers arrived, {@link #responseHadNoBody()}
  * when it relays no body, {@link #abandon} when the attempt failed. Helidon then releases the
  * connection (or closes it) when the response is done. Owned by the attempt's thread.
@@ -37,15 +37,15 @@ public final class PooledConnection {
     }
 
     /**
-     * The whole request, streamed body included, has been handed to the socket. A response already
-     * arriving was sent before the upstream had the whole request (an early response): it may not
-     * have read the rest of the body, which it would then parse as the next request. Helidon's client
-     * writes everything before it reads, so this is the only moment the race shows.
+     * The request body is about to be streamed. A response that arrives before the body's last write
+     * was sent before the upstream had the whole request (an early response): it may not read the
+     * rest of the body, and would then parse it as the next request. Helidon's client writes the
+     * whole request before it reads the response, so the connection looks for response bytes before
+     * each write ({@link UpstreamConnection#watchForEarlyResponse}). Looking only after the last write
+     * would also catch a fast upstream answering the complete request.
      */
-    public void requestSent() {
-        if (connection.responseWaiting()) {
-            connection.discard(DiscardReason.EARLY_RESPONSE);
-        }
+    public void streamingBody() {
+        connection.watchForEarlyResponse();
     }
 
     /** The response's status line and headers arrived (see {@link ConnectionReuse#afterHeaders}). */

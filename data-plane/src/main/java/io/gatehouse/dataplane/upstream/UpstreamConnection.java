@@ -88,6 +88,7 @@ final class UpstreamConnection implements ClientConnection {
     private final byte[] statusStart = new byte[HTTP_1_0.length];
     private int statusStartLength = statusStart.length;
     private DiscardReason discard;
+    private boolean watchEarlyResponse;
     private boolean allowExpectContinue = true;
     private volatile boolean closed;
 
@@ -144,6 +145,17 @@ final class UpstreamConnection implements ClientConnection {
     /** A new request goes out: the next bytes read start its response's status line. */
     void exchangeStarted() {
         statusStartLength = 0;
+        watchEarlyResponse = false;
+    }
+
+    /**
+     * From now on, until the next exchange, every write first looks for response bytes (without
+     * consuming them): any that arrived before a write of the request were sent before the upstream
+     * had the whole request ({@link DiscardReason#EARLY_RESPONSE}). One system call per write, so
+     * only for streamed bodies; a request without a body or with a buffered one is a single write.
+     */
+    void watchForEarlyResponse() {
+        watchEarlyResponse = true;
     }
 
     /** Whether the status line of the response being read said HTTP/1.0. */
@@ -311,17 +323,25 @@ final class UpstreamConnection implements ClientConnection {
         }
     }
 
+    private void beforeWrite() {
+        if (watchEarlyResponse && responseWaiting()) {
+            discard(DiscardReason.EARLY_RESPONSE);
+            watchEarlyResponse = false; // decided: no more look-ups
+        }
+    }
+
     /** Every write goes straight to the socket (no buffer to copy through). */
     private final class Writer implements DataWriter {
         @Override
         public void write(BufferData... buffers) {
             for (BufferData buffer : buffers) {
-                helidonSocket.write(buffer);
+                write(buffer);
             }
         }
 
         @Override
         public void write(BufferData buffer) {
+            beforeWrite();
             helidonSocket.write(buffer);
         }
 
@@ -332,7 +352,7 @@ final class UpstreamConnection implements ClientConnection {
 
         @Override
         public void writeNow(BufferData buffer) {
-            helidonSocket.write(buffer);
+            write(buffer);
         }
     }
 }
