@@ -47,7 +47,8 @@ import java.util.logging.Logger;
  * </ul>
  * It also carries the reason, if any, it must not be reused ({@link #discard}); closing it counts
  * that reason once in {@link ConnectionDiscards}. Writes are unbuffered (the clients are built with
- * {@code writeBufferSize(0)}, see {@link UpstreamClients}).
+ * {@code writeBufferSize(0)}, see {@link UpstreamClients}). Always direct (the clients use no
+ * forward proxy); the client's {@code ConnectionListener} is not called (none is configured).
  *
  * <p>Owned by one thread at a time: the request thread from checkout until release or close, or the
  * pool's reaper while it probes an idle connection; the pool's idle queue hands it over.
