@@ -178,7 +178,7 @@ public final class RecordingUpstream implements AutoCloseable {
     }
 
     private void serve(Connection connection) {
-        try (Socket ignored = connection.socket) {
+        try {
             while (!connection.closedHere) {
                 Request request = readHead(connection.in);
                 if (request == null) {
@@ -190,6 +190,16 @@ public final class RecordingUpstream implements AutoCloseable {
             }
         } catch (Exception e) {
             connection.closedByClient = !connection.closedHere; // reset by the client, or the script closed it
+        } finally {
+            closeQuietly(connection.socket);
+        }
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing a test socket: nothing to do
         }
     }
 
