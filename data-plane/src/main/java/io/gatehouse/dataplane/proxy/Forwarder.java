@@ -48,6 +48,11 @@ import java.util.logging.Logger;
  * winning attempt's response is then relayed by {@link #relay}. {@link UpstreamSelection#pick} chooses the
  * target of each attempt and {@link #upstreamPathAndQuery} the request target sent upstream.
  *
+ * <p>Connection reuse: an HTTP/1.1 attempt's {@link PooledConnection} is told how the exchange went
+ * (request sent, response headers, no body relayed, failure), so the connection goes back to the
+ * keep-alive pool only at a clean message boundary; responses that cannot be relayed as final (1xx,
+ * 101) get 502 ({@link UpstreamResponseCheck}).
+ *
  * <p>Header rules: see {@link ProxyHeaders}; {@code Host} becomes the target's host:port (the
  * original goes to {@code X-Forwarded-Host}), {@code X-Forwarded-For} gets the peer appended (the
  * client's value is kept only when it came through a trusted proxy), {@code X-Forwarded-Proto}
@@ -251,25 +256,21 @@ public final class Forwarder implements Policy.Next {
             if (pooled != null) {
                 upstreamRequest.connection(pooled.connection());
             }
-            HttpClientResponse response;
-            if (!body.isPresent()) {
-                response = upstreamRequest.request();
-            } else if (body.isBuffered()) {
-                response = upstreamRequest.submit(body.bytes());
-            } else {
-                response = upstreamRequest.outputStream(out -> {
-                    body.streamTo(out);
-                    out.close();
-                    guard.awaitingHeaders();
-                });
-            }
+            HttpClientResponse response = send(upstreamRequest, body, guard, pooled);
             guard.relayingBody();
             call.responded(response.status().code());
-            return new Attempt(response, guard);
+            if (pooled != null) { // whether the response lets the connection carry another request
+                pooled.responseStarted(request.prologue().method(), response.status().code(), response.headers());
+            }
+            return new Attempt(response, guard, pooled);
         } catch (RuntimeException e) {
             guard.close();
             GatewayException failure = classify(e, guard, route, target);
             call.failed(failure);
+            if (pooled != null) { // never back to the pool: Helidon may have left it mid-message
+                pooled.abandon(failure.error() == GatewayError.BAD_REQUEST
+                        || failure.error() == GatewayError.PAYLOAD_TOO_LARGE);
+            }
             if (closedWhileIdle(failure, pooled, request.prologue().method(), body)) {
                 // Not the upstream failing and not a retry: the same attempt again, on a new connection.
                 LOG.fine(() -> "request " + exchange.requestId() + ": reused upstream connection was closed ("
@@ -278,6 +279,32 @@ public final class Forwarder implements Policy.Next {
             }
             throw failure;
         }
+    }
+
+    /**
+     * Sends the request with its body (none, buffered, or streamed from the client) and returns once
+     * the response headers arrived. Helidon writes the whole request before it reads, so an early
+     * response can only show as bytes waiting before a write of a streamed body
+     * ({@link PooledConnection#streamingBody}); a buffered body goes out with the head in one write,
+     * after which nothing tells whether the upstream read it (data-plane/README.md, "Upstream
+     * connection reuse").
+     */
+    private static HttpClientResponse send(ClientRequest<?> upstreamRequest, RequestBody body, AttemptGuard guard,
+                                           PooledConnection pooled) {
+        if (!body.isPresent()) {
+            return upstreamRequest.request();
+        }
+        if (body.isBuffered()) {
+            return upstreamRequest.submit(body.bytes());
+        }
+        if (pooled != null) {
+            pooled.streamingBody();
+        }
+        return upstreamRequest.outputStream(out -> {
+            body.streamTo(out);
+            out.close();
+            guard.awaitingHeaders();
+        });
     }
 
     /**
@@ -378,17 +405,8 @@ public final class Forwarder implements Policy.Next {
         HttpClientResponse upstream = attempt.response();
         ServerResponse response = exchange.response();
         Status status = upstream.status();
-        boolean bodiless = method == Method.HEAD || status.code() == 204 || status.code() == 304
-                || status.code() < 200;
-        if (!bodiless && !upstream.entity().hasEntity() && upstream.headers().contentLength().orElse(0) > 0) {
-            // Helidon's client treats a non-101 response carrying "Upgrade" (and not chunked) as bodiless
-            // even when it declares a Content-Length. Relaying it would send a truncated body (or hang
-            // the client on the declared length), so fail loudly instead.
-            LOG.warning(() -> "upstream response " + status.code() + " has an Upgrade header and a Content-Length;"
-                    + " the HTTP client cannot read its body; answering 502");
-            throw GatewayError.UPSTREAM_ERROR.exception("the upstream response could not be relayed"
-                    + " (Upgrade header on a " + status.code() + " response)");
-        }
+        boolean bodiless = method == Method.HEAD || status.code() == 204 || status.code() == 304;
+        UpstreamResponseCheck.requireRelayable(upstream, bodiless);
         response.status(status);
         Set<String> skip = ProxyHeaders.notForwarded(upstream.headers());
         for (Header header : upstream.headers()) {
@@ -401,6 +419,7 @@ public final class Forwarder implements Policy.Next {
         response.header(ProxyHeaders.X_REQUEST_ID, exchange.requestId());
         exchange.runResponseHeaderHooks(new ResponseHeaders(response, status.code()));
         if (bodiless || !upstream.entity().hasEntity()) {
+            attempt.relayedNoBody();
             response.send();
             return;
         }
@@ -460,21 +479,6 @@ public final class Forwarder implements Policy.Next {
             case UPSTREAM_ERROR -> RetryCondition.RESET;
             default -> null; // a timed-out request may have been processed: never retried
         };
-    }
-
-    /**
-     * One upstream attempt that got its response headers: the response, and the guard that keeps
-     * enforcing the idle timeout while its body is relayed. Closing it releases both.
-     */
-    record Attempt(HttpClientResponse response, AttemptGuard guard) implements AutoCloseable {
-        @Override
-        public void close() {
-            try {
-                response.close();
-            } finally {
-                guard.close();
-            }
-        }
     }
 
     /** The response body broke after the status line went out; only aborting the connection is left. */

@@ -26,10 +26,13 @@ import io.gatehouse.dataplane.snapshot.ControlPlaneTransport;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
 import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
 import io.gatehouse.dataplane.snapshot.WatchClient;
+import io.gatehouse.dataplane.telemetry.Counter;
+import io.gatehouse.dataplane.telemetry.Family;
 import io.gatehouse.dataplane.telemetry.Metrics;
 import io.gatehouse.dataplane.telemetry.SecurityLog;
 import io.gatehouse.dataplane.telemetry.Telemetry;
 import io.gatehouse.dataplane.telemetry.TracingPolicy;
+import io.gatehouse.dataplane.upstream.DiscardReason;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.upstream.UpstreamRuntime;
 import io.gatehouse.pki.HandshakeRefusal;
@@ -129,6 +132,7 @@ public final class DataPlane implements AutoCloseable {
         WatchClient watch = new WatchClient(settings.controlPlaneTarget(), transport(tls, telemetry.metrics()), node,
                 active, new Backoff(RECONNECT_INITIAL, RECONNECT_MAX));
         UpstreamClients clients = new UpstreamClients();
+        registerConnectionMetrics(telemetry.metrics(), clients);
         RedisConnections redis = RedisConnections.create(settings.redisUrl());
         AdminEndpoints admin = new AdminEndpoints(active::get, watch::connected, watch::lastError, settings,
                 telemetry.metrics());
@@ -287,6 +291,17 @@ public final class DataPlane implements AutoCloseable {
         metrics.counterFrom("gatehouse_cache_set_cookie_not_stored_total",
                 "Cacheable responses not stored because they carried Set-Cookie",
                 () -> cache.setCookieNotStored().sum());
+    }
+
+    /** Upstream keep-alive connections closed instead of reused, one series per reason (all from the start). */
+    private static void registerConnectionMetrics(Metrics metrics, UpstreamClients clients) {
+        Family<Counter> discarded = metrics.counter("gatehouse_upstream_connections_discarded_total",
+                "Upstream HTTP/1.1 connections closed instead of reused because bytes beyond a response, an early"
+                        + " or interim response, Connection: close or an incomplete request made reuse unsafe",
+                "reason");
+        for (DiscardReason reason : DiscardReason.values()) {
+            discarded.countFrom(() -> clients.discards().count(reason), reason.label());
+        }
     }
 
     /**

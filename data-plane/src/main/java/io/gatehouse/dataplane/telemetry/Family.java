@@ -80,6 +80,22 @@ public final class Family<C extends Family.Child> {
         children.put(List.of(values), gauge);
     }
 
+    /**
+     * Sets the child for these label values to a counter read from {@code value} at each scrape
+     * (replacing any child there); counter families only. For counts kept elsewhere, e.g. per reason.
+     */
+    public void countFrom(java.util.function.LongSupplier value, String... values) {
+        if (type != Type.COUNTER) {
+            throw new IllegalStateException(name + " is a " + type.text + ", not a counter");
+        }
+        if (values.length != labelNames.size()) {
+            throw new IllegalArgumentException(name + " takes labels " + labelNames + ", got " + values.length);
+        }
+        @SuppressWarnings("unchecked")
+        C counter = (C) new Counter(java.util.Objects.requireNonNull(value, "value"));
+        children.put(List.of(values), counter);
+    }
+
     /** Forgets a child (e.g. a route removed by a new snapshot). */
     public void remove(String... values) {
         children.remove(List.of(values));

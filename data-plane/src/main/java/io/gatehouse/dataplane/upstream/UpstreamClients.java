@@ -26,23 +26,25 @@ import java.util.logging.Logger;
  * Helidon sets those per client, not per request, and the HTTP/1.1 keep-alive pools, one per
  * distinct {@link ClientSettings}. HTTP/1.1 requests get their connection from the pool
  * ({@link #keepAliveConnection}), so connections to a target are reused across requests, routes
- * and snapshot swaps, and closed once idle for the upstream's idle timeout; HTTP/2 clients
- * multiplex requests over one connection per target in Helidon's own cache.
+ * and snapshot swaps, go back to the pool only at a clean message boundary (see
+ * {@link KeepAlivePool}) and are closed once idle for the upstream's idle timeout; HTTP/2 clients
+ * multiplex requests over one connection per target in Helidon's own cache. Connections closed
+ * instead of reused are counted in {@link #discards()}.
  *
  * <p>Clients never follow redirects (the proxy passes 3xx through), never send
  * {@code Expect: 100-continue} on their own and never use a forward proxy. (Helidon still adds a
  * {@code User-Agent} when the client sent none.) One virtual thread (the reaper) closes expired
- * idle connections. Thread-safe.
+ * idle connections and probes long-idle ones. Thread-safe.
  */
 public final class UpstreamClients implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(UpstreamClients.class.getName());
     /**
      * Bounds of the reaper's period per pool: a quarter of its idle timeout, but often enough to
-     * start close monitors soon after {@link KeepAlivePool#MONITOR_AFTER}.
+     * probe idle connections soon after {@link KeepAlivePool#PROBE_AFTER}.
      */
     private static final long MIN_REAP_MILLIS = 10;
-    private static final long MAX_REAP_MILLIS = KeepAlivePool.MONITOR_AFTER.toMillis() / 2;
+    private static final long MAX_REAP_MILLIS = KeepAlivePool.PROBE_AFTER.toMillis() / 2;
 
     private record Key(ClientSettings settings, Duration connectTimeout) {
     }
@@ -53,6 +55,7 @@ public final class UpstreamClients implements AutoCloseable {
 
     private final Map<Key, Clients> clients = new ConcurrentHashMap<>();
     private final Map<ClientSettings, KeepAlivePool> pools = new ConcurrentHashMap<>();
+    private final ConnectionDiscards discards = new ConnectionDiscards();
     private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("gatehouse-keepalive-reaper").factory());
 
@@ -99,6 +102,11 @@ public final class UpstreamClients implements AutoCloseable {
         return Optional.of(pool(settings).checkout(client(settings, connectTimeout), target, fresh));
     }
 
+    /** HTTP/1.1 connections closed instead of reused, by reason, across all pools. */
+    public ConnectionDiscards discards() {
+        return discards;
+    }
+
     /** Stops the reaper and closes the idle connections (requests in flight finish, then close theirs). */
     @Override
     public void close() {
@@ -108,7 +116,7 @@ public final class UpstreamClients implements AutoCloseable {
 
     private KeepAlivePool pool(ClientSettings settings) {
         return pools.computeIfAbsent(settings, s -> {
-            KeepAlivePool pool = new KeepAlivePool(s.idleTimeout());
+            KeepAlivePool pool = new KeepAlivePool(s.idleTimeout(), discards);
             long period = Math.clamp(s.idleTimeout().toMillis() / 4, MIN_REAP_MILLIS, MAX_REAP_MILLIS);
             if (!reaper.isShutdown()) {
                 reaper.scheduleWithFixedDelay(() -> reap(pool), period, period, TimeUnit.MILLISECONDS);
@@ -140,6 +148,7 @@ public final class UpstreamClients implements AutoCloseable {
                 // large as the buffer's free space (4 KiB of garbage per request). Unbuffered, a
                 // request's head and a buffered body still go out in one write; a streamed body's
                 // first chunk now gets a write of its own instead of sharing one with the head.
+                // (HTTP/1.1 connections are the pool's UpstreamConnection, which never buffers.)
                 .writeBufferSize(0);
         ClientSettings settings = key.settings();
         if (settings.protocol() == UpstreamProtocol.HTTP1) {

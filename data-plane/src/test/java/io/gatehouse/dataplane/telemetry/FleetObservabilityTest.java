@@ -105,7 +105,9 @@ class FleetObservabilityTest {
                 "gatehouse_requests_total{route=\"(none)\",method=\"GET\",status_class=\"4xx\"} 1",
                 "gatehouse_config_version " + version, "gatehouse_control_plane_connected 1",
                 "gatehouse_load_shed_total 0",
-                "gatehouse_cache_hits_total 0");
+                "gatehouse_cache_hits_total 0",
+                "gatehouse_upstream_connections_discarded_total{reason=\"unread_bytes\"} 0",
+                "gatehouse_upstream_connections_discarded_total{reason=\"interim_response\"} 0");
         assertThat(cpMetrics).contains("gatehouse_cp_active_version " + version,
                 "gatehouse_cp_data_planes_connected 1", "gatehouse_cp_data_planes_behind 0",
                 "gatehouse_cp_data_plane_acked_version{node=\"dp-fleet-1\",region=\"eu\",connected=\"true\"} " + version,

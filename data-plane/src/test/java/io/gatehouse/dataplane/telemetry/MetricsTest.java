@@ -36,6 +36,26 @@ class MetricsTest {
     }
 
     @Test
+    void labelledCounterChildrenCanBeReadFromCountsKeptElsewhere() {
+        AtomicLong unread = new AtomicLong(3);
+        Family<Counter> discarded = metrics.counter("gatehouse_discarded_total", "Discarded", "reason");
+        discarded.countFrom(unread::get, "unread_bytes");
+        discarded.countFrom(() -> 0, "early_response");
+        unread.incrementAndGet();
+
+        assertThat(metrics.scrape()).isEqualTo("""
+                # HELP gatehouse_discarded_total Discarded
+                # TYPE gatehouse_discarded_total counter
+                gatehouse_discarded_total{reason="early_response"} 0
+                gatehouse_discarded_total{reason="unread_bytes"} 4
+                """);
+        assertThatThrownBy(() -> metrics.gauge("gatehouse_g", "G", "reason").countFrom(() -> 1, "x"))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> discarded.countFrom(() -> 1))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void histogramBucketsAreCumulativeWithSumAndCount() {
         Histogram latency = metrics.histogram("gatehouse_x_seconds", "X", new double[] {0.1, 1}, "route")
                 .labels("r");
