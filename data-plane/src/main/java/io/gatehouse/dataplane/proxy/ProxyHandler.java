@@ -9,6 +9,7 @@ import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
@@ -75,7 +76,12 @@ public final class ProxyHandler implements Handler {
                 || response.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
             // RFC 9112 §9.6: after "Connection: close" no further request on this connection is read.
             // Helidon says close on the response but would go on reading pipelined requests; this
-            // exception ends its connection loop once the response is out.
+            // exception ends its connection loop once the response is out. Helidon writes the end of a
+            // streamed response (the last chunk) only when it commits after the handler returned, which
+            // the exception skips: commit first.
+            if (response instanceof RoutingResponse routing) {
+                routing.commit();
+            }
             throw new CloseConnectionException("Connection: close");
         }
     }

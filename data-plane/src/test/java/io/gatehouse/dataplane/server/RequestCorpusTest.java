@@ -217,7 +217,11 @@ class RequestCorpusTest {
     static void start() throws Exception {
         upstream = new ScriptedUpstream((request, connection) -> {
             RECEIVED.add(request);
-            connection.respond(200, "ok");
+            if (request.target().startsWith("/svc/chunked")) {
+                connection.write("HTTP/1.1 200 X\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+            } else {
+                connection.respond(200, "ok");
+            }
             return true;
         });
         stateDir = Files.createTempDirectory("corpus");
@@ -299,6 +303,15 @@ class RequestCorpusTest {
         assertThat(response.closed()).as("the gateway closed the connection").isTrue();
         assertThat(response.all()).as("exactly one response").containsOnlyOnce("HTTP/1.1 ");
         assertThat(RECEIVED).extracting(ScriptedUpstream.Request::target).containsExactly("/svc/first");
+    }
+
+    @Test
+    void connectionCloseStillEndsAStreamedResponseProperly() throws Exception {
+        // The end of a chunked response (the last chunk) must be written before the connection closes.
+        Exchanged response = exchange("GET /svc/chunked HTTP/1.1\r\nHost: gw.test\r\nConnection: close\r\n\r\n");
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.closed()).isTrue();
+        assertThat(response.body()).isEqualTo("5\r\nhello\r\n0\r\n\r\n");
     }
 
     @Test
