@@ -4,7 +4,7 @@ package io.gatehouse.dataplane.chain;
  * One step of the data plane's request chain (like an Envoy HTTP filter or an Armeria decorator).
  *
  * <p>A policy either rejects the request, by throwing a
- * {@link io.gatehouse.dataplane.proxy.GatewayException} (the chain turns it into a JSON error
+ * {@link io.gatehouse.dataplane.chain.GatewayException} (the chain turns it into a JSON error
  * response), or calls {@code next.proceed(exchange)} exactly once to continue; it may do work
  * after {@code proceed} returns (the response has been sent by then). Policies are long-lived
  * and shared by all requests: they must be thread-safe and keep per-request state in the

@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.proxy;
 
+import io.gatehouse.dataplane.chain.GatewayError;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.HeaderNames;

@@ -1,5 +1,7 @@
 package io.gatehouse.dataplane.proxy;
 
+import io.gatehouse.dataplane.chain.GatewayError;
+import io.gatehouse.dataplane.chain.GatewayException;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.PolicyChain;
 import io.gatehouse.dataplane.chain.ResponseHeaders;

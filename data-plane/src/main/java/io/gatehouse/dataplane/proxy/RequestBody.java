@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.proxy;
 
+import io.gatehouse.dataplane.chain.GatewayError;
 import io.helidon.webserver.http.ServerRequest;
 
 import java.io.IOException;

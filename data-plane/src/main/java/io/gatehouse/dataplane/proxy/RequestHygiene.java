@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.proxy;
 
+import io.gatehouse.dataplane.chain.GatewayError;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.request.HeaderRules;

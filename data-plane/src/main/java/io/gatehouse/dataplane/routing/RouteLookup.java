@@ -2,7 +2,7 @@ package io.gatehouse.dataplane.routing;
 
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
-import io.gatehouse.dataplane.proxy.GatewayError;
+import io.gatehouse.dataplane.chain.GatewayError;
 import io.gatehouse.dataplane.request.BadRequestTargetException;
 import io.gatehouse.dataplane.request.CanonicalPath;
 import io.gatehouse.dataplane.request.PathRules;

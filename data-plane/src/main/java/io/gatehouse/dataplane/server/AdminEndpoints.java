@@ -3,7 +3,7 @@ package io.gatehouse.dataplane.server;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
-import io.gatehouse.dataplane.telemetry.Metrics;
+import io.gatehouse.observability.metrics.Metrics;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerResponse;

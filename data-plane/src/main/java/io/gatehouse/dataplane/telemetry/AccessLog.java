@@ -1,5 +1,7 @@
 package io.gatehouse.dataplane.telemetry;
 
+import io.gatehouse.observability.metrics.Metrics;
+import io.gatehouse.observability.metrics.Counter;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;

@@ -1,5 +1,10 @@
 package io.gatehouse.dataplane.telemetry;
 
+import io.gatehouse.observability.metrics.Metrics;
+import io.gatehouse.observability.metrics.Family;
+import io.gatehouse.observability.metrics.Counter;
+import io.gatehouse.observability.metrics.Gauge;
+import io.gatehouse.observability.metrics.Histogram;
 import io.helidon.http.Method;
 
 import java.util.Map;

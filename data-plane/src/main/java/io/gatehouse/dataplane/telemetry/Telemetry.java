@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.telemetry;
 
+import io.gatehouse.observability.metrics.Metrics;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;

@@ -4,7 +4,7 @@ import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.policy.SnapshotMemo;
 import io.gatehouse.dataplane.policy.auth.Identity;
-import io.gatehouse.dataplane.proxy.GatewayException;
+import io.gatehouse.dataplane.chain.GatewayException;
 import io.gatehouse.dataplane.routing.CompiledRoute;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;

@@ -1,7 +1,7 @@
 package io.gatehouse.dataplane.telemetry;
 
 import io.gatehouse.dataplane.chain.Exchange;
-import io.gatehouse.dataplane.proxy.GatewayException;
+import io.gatehouse.dataplane.chain.GatewayException;
 import io.gatehouse.dataplane.upstream.UpstreamTarget;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;

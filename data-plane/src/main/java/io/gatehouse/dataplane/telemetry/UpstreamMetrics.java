@@ -1,5 +1,9 @@
 package io.gatehouse.dataplane.telemetry;
 
+import io.gatehouse.observability.metrics.Metrics;
+import io.gatehouse.observability.metrics.Family;
+import io.gatehouse.observability.metrics.Counter;
+import io.gatehouse.observability.metrics.Histogram;
 import io.gatehouse.dataplane.upstream.UpstreamTarget;
 
 import java.util.Map;

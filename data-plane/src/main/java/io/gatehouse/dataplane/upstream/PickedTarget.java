@@ -1,6 +1,6 @@
 package io.gatehouse.dataplane.upstream;
 
-import io.gatehouse.dataplane.proxy.GatewayError;
+import io.gatehouse.dataplane.chain.GatewayError;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +44,7 @@ public final class PickedTarget {
      * Takes a connection permit (waiting up to the pool wait when all of the target's connections are
      * busy, as one of at most {@code max_pending} waiters of the upstream) and counts the request in flight.
      *
-     * @throws io.gatehouse.dataplane.proxy.GatewayException {@link GatewayError#UPSTREAM_OVERLOADED}
+     * @throws io.gatehouse.dataplane.chain.GatewayException {@link GatewayError#UPSTREAM_OVERLOADED}
      *         when too many requests already wait or no permit came in time
      */
     public void begin() {
@@ -84,7 +84,7 @@ public final class PickedTarget {
         cluster.record(endpoint, outcome);
     }
 
-    private io.gatehouse.dataplane.proxy.GatewayException overloaded(String why) {
+    private io.gatehouse.dataplane.chain.GatewayException overloaded(String why) {
         return GatewayError.UPSTREAM_OVERLOADED.exception("upstream '" + cluster.name() + "' is overloaded: " + why);
     }
 }

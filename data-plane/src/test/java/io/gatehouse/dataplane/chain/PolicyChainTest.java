@@ -1,6 +1,5 @@
 package io.gatehouse.dataplane.chain;
 
-import io.gatehouse.dataplane.proxy.GatewayError;
 import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.ProxyServer;

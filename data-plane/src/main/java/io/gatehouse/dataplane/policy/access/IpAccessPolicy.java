@@ -4,7 +4,7 @@ import io.gatehouse.config.CidrSet;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.policy.SnapshotMemo;
-import io.gatehouse.dataplane.proxy.GatewayError;
+import io.gatehouse.dataplane.chain.GatewayError;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.proto.config.v1.AccessControl;
 import io.gatehouse.proto.config.v1.Route;

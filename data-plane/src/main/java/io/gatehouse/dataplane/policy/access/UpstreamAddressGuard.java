@@ -2,7 +2,7 @@ package io.gatehouse.dataplane.policy.access;
 
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
-import io.gatehouse.dataplane.proxy.GatewayError;
+import io.gatehouse.dataplane.chain.GatewayError;
 
 /**
  * Turns on the upstream address check ({@link io.gatehouse.dataplane.upstream.AddressPolicy}, SSRF and
@@ -27,7 +27,7 @@ public final class UpstreamAddressGuard implements Policy {
      * Called by the forwarder before it connects to {@code host}; does nothing when the guard is not
      * in the chain.
      *
-     * @throws io.gatehouse.dataplane.proxy.GatewayException 502 upstream_forbidden
+     * @throws io.gatehouse.dataplane.chain.GatewayException 502 upstream_forbidden
      */
     public static void checkBeforeConnect(Exchange exchange, String host) {
         if (exchange.snapshot() == null || exchange.attribute(KEY).isEmpty()) {

@@ -2,8 +2,8 @@ package io.gatehouse.dataplane.policy.auth;
 
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
-import io.gatehouse.dataplane.proxy.GatewayError;
-import io.gatehouse.dataplane.proxy.GatewayException;
+import io.gatehouse.dataplane.chain.GatewayError;
+import io.gatehouse.dataplane.chain.GatewayException;
 import io.gatehouse.dataplane.routing.CompiledRoute;
 
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.gatehouse.dataplane.policy.auth;
 
-import io.gatehouse.dataplane.proxy.GatewayError;
-import io.gatehouse.dataplane.proxy.GatewayException;
+import io.gatehouse.dataplane.chain.GatewayError;
+import io.gatehouse.dataplane.chain.GatewayException;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 

@@ -1,9 +1,9 @@
 package io.gatehouse.dataplane.policy.breaker;
 
-import io.gatehouse.dataplane.telemetry.Counter;
-import io.gatehouse.dataplane.telemetry.Family;
-import io.gatehouse.dataplane.telemetry.Gauge;
-import io.gatehouse.dataplane.telemetry.Metrics;
+import io.gatehouse.observability.metrics.Counter;
+import io.gatehouse.observability.metrics.Family;
+import io.gatehouse.observability.metrics.Gauge;
+import io.gatehouse.observability.metrics.Metrics;
 
 import java.util.Locale;
 import java.util.function.Consumer;

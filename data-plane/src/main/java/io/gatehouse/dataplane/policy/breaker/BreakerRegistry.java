@@ -3,7 +3,7 @@ package io.gatehouse.dataplane.policy.breaker;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.proxy.AttemptListener;
 import io.gatehouse.dataplane.redis.RedisConnections;
-import io.gatehouse.dataplane.telemetry.Metrics;
+import io.gatehouse.observability.metrics.Metrics;
 import io.gatehouse.dataplane.upstream.UpstreamTarget;
 
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.gatehouse.dataplane.policy.breaker;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.policy.SnapshotMemo;
-import io.gatehouse.dataplane.proxy.GatewayError;
+import io.gatehouse.dataplane.chain.GatewayError;
 import io.gatehouse.dataplane.upstream.UpstreamSelection;
 
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.gatehouse.dataplane.policy.ratelimit;
 
-import io.gatehouse.dataplane.telemetry.Counter;
-import io.gatehouse.dataplane.telemetry.Family;
-import io.gatehouse.dataplane.telemetry.Metrics;
+import io.gatehouse.observability.metrics.Counter;
+import io.gatehouse.observability.metrics.Family;
+import io.gatehouse.observability.metrics.Metrics;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

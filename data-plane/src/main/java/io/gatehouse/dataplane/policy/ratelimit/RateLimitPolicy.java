@@ -6,8 +6,8 @@ import io.gatehouse.dataplane.chain.ResponseHeaders;
 import io.gatehouse.dataplane.policy.KeyParts;
 import io.gatehouse.dataplane.policy.SnapshotMemo;
 import io.gatehouse.dataplane.policy.auth.Identity;
-import io.gatehouse.dataplane.proxy.GatewayError;
-import io.gatehouse.dataplane.proxy.GatewayException;
+import io.gatehouse.dataplane.chain.GatewayError;
+import io.gatehouse.dataplane.chain.GatewayException;
 import io.helidon.http.HeaderNames;
 
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package io.gatehouse.dataplane.policy.ratelimit;
 
 import io.gatehouse.dataplane.redis.RedisCircuitBreaker;
 import io.gatehouse.dataplane.redis.RedisConnections;
-import io.gatehouse.dataplane.telemetry.Metrics;
+import io.gatehouse.observability.metrics.Metrics;
 import io.gatehouse.dataplane.telemetry.StageSpan;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;

@@ -2,7 +2,7 @@ package io.gatehouse.dataplane.policy.shedding;
 
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
-import io.gatehouse.dataplane.proxy.GatewayError;
+import io.gatehouse.dataplane.chain.GatewayError;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

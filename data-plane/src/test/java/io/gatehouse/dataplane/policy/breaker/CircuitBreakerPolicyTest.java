@@ -3,7 +3,7 @@ package io.gatehouse.dataplane.policy.breaker;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.dataplane.proxy.Forwarder;
 import io.gatehouse.dataplane.proxy.RetryBudget;
-import io.gatehouse.dataplane.telemetry.Metrics;
+import io.gatehouse.observability.metrics.Metrics;
 import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RawHttp;

@@ -261,7 +261,7 @@ class RateLimitTest {
         // The stand-in authentication rejects every request carrying "Authorization: Bearer bad".
         Policy rejectingAuth = (exchange, next) -> {
             if (exchange.request().headers().first(HeaderNames.AUTHORIZATION).orElse("").equals("Bearer bad")) {
-                throw io.gatehouse.dataplane.proxy.GatewayError.IP_DENIED.exception("stand-in authentication failure");
+                throw io.gatehouse.dataplane.chain.GatewayError.IP_DENIED.exception("stand-in authentication failure");
             }
             next.proceed(exchange);
         };

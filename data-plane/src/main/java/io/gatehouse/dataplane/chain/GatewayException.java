@@ -1,4 +1,4 @@
-package io.gatehouse.dataplane.proxy;
+package io.gatehouse.dataplane.chain;
 
 import java.util.ArrayList;
 import java.util.List;

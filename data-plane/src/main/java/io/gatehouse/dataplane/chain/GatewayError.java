@@ -1,4 +1,4 @@
-package io.gatehouse.dataplane.proxy;
+package io.gatehouse.dataplane.chain;
 
 /**
  * The failures the gateway itself answers (as opposed to responses relayed from an upstream),

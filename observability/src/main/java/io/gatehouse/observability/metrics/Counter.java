@@ -1,4 +1,4 @@
-package io.gatehouse.dataplane.telemetry;
+package io.gatehouse.observability.metrics;
 
 import java.io.IOException;
 import java.io.Writer;
