@@ -5,6 +5,7 @@ import com.google.protobuf.util.Durations;
 import io.gatehouse.config.Cidr;
 import io.gatehouse.config.CidrSet;
 import io.gatehouse.config.IpLiterals;
+import io.gatehouse.config.Origins;
 import io.gatehouse.config.UpstreamAddresses;
 import io.gatehouse.proto.config.v1.AccessControl;
 import io.gatehouse.proto.config.v1.CachePolicy;
@@ -210,7 +211,7 @@ final class EdgePolicyRules {
                     problems.add(new ValidationProblem(path + ".allowOrigins[" + o + "]",
                             "\"*\" cannot be used with allowCredentials (list the origins)"));
                 }
-            } else if (!isOrigin(origin)) {
+            } else if (!Origins.isOrigin(origin)) {
                 problems.add(new ValidationProblem(path + ".allowOrigins[" + o + "]",
                         "'" + origin + "' is not an origin (scheme://host[:port], no path)"));
             }
@@ -227,18 +228,6 @@ final class EdgePolicyRules {
             if (!HEADER.matcher(names.get(h)).matches()) {
                 problems.add(new ValidationProblem(path + "[" + h + "]", "'" + names.get(h) + "' is not a valid header name"));
             }
-        }
-    }
-
-    static boolean isOrigin(String origin) {
-        try {
-            URI uri = new URI(origin);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            return (scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null
-                    && (uri.getRawPath() == null || uri.getRawPath().isEmpty()) && uri.getRawQuery() == null
-                    && uri.getRawFragment() == null && uri.getRawUserInfo() == null;
-        } catch (URISyntaxException e) {
-            return false;
         }
     }
 

@@ -1,6 +1,5 @@
 package io.gatehouse.dataplane.routing;
 
-import io.gatehouse.dataplane.policy.transform.RouteTransforms;
 import io.gatehouse.dataplane.upstream.UpstreamCluster;
 import io.gatehouse.dataplane.upstream.UpstreamTarget;
 import io.gatehouse.proto.config.v1.HeaderMatch;
@@ -75,7 +74,7 @@ public class RouteLookupBenchmark {
                 default -> match.setPathPrefix("/svc" + service).addHosts("*.tenant" + service + ".example.com");
             }
             RouteMatchSpec spec = RouteMatchSpec.fromConfig(match.build());
-            compiled.add(new CompiledRoute("r" + i, spec, upstream, timeouts, RouteTransforms.NONE));
+            compiled.add(new CompiledRoute("r" + i, spec, upstream, timeouts));
         }
         table = RouteTable.of(compiled);
 

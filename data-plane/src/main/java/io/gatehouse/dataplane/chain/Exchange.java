@@ -1,7 +1,5 @@
 package io.gatehouse.dataplane.chain;
 
-import io.gatehouse.dataplane.routing.CompiledRoute;
-import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.helidon.http.HeaderName;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -16,16 +14,22 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * One client request on its way through the policy chain: the request and response, the
- * snapshot in force when it arrived (read once, so a swap never affects a request in flight),
- * and what earlier policies learned about it (route, client address, identity, ...).
+ * One client request on its way through the policy chain: the request and response, what the
+ * chain compiled from the snapshot in force when it arrived ({@link #config()}, read once, so a
+ * swap never affects a request in flight), and what earlier steps learned about it (canonical
+ * target, client address, and in typed slots the route, the identity, ...).
  *
  * <p>Owned by the request's virtual thread: not thread-safe, never shared.
  */
 public final class Exchange {
 
-    /** A typed slot for state one policy leaves for later ones (e.g. the authenticated identity). */
+    /**
+     * A typed slot for state one step leaves for later ones (the route, the authenticated identity).
+     * Keys are numbered as they are created (all static), so a slot is an array index, not a hash.
+     */
     public static final class Key<T> {
+        private static final java.util.concurrent.atomic.AtomicInteger NEXT = new java.util.concurrent.atomic.AtomicInteger();
+        private final int index = NEXT.getAndIncrement();
         private final String name;
 
         private Key(String name) {
@@ -44,14 +48,15 @@ public final class Exchange {
 
     private final ServerRequest request;
     private final ServerResponse response;
-    private final CompiledSnapshot snapshot;
+    /** The gateway-wide parts of the snapshot in force; null when the data plane has none. */
+    private final Parts config;
     private final String requestId;
     private final long startNanos;
     private final InetAddress peerAddress;
     private InetAddress clientAddress;
     private boolean peerTrusted;
-    private CompiledRoute route;
-    private Map<Key<?>, Object> attributes;
+    private boolean routed;
+    private Object[] attributes;
     private List<Consumer<ResponseHeaders>> responseHeaderHooks;
     private java.util.function.UnaryOperator<java.io.OutputStream> responseBodyWrapper;
     private final Map<HeaderName, List<String>> upstreamHeaderEdits = new HashMap<>();
@@ -61,11 +66,15 @@ public final class Exchange {
     private String upstreamPath;
     private String upstreamQuery;
 
-    public Exchange(ServerRequest request, ServerResponse response, CompiledSnapshot snapshot, String requestId,
+    /**
+     * @param config the gateway-wide parts of the snapshot in force, read once (a swap never affects a
+     *               request in flight); null when the data plane has no snapshot yet
+     */
+    public Exchange(ServerRequest request, ServerResponse response, Parts config, String requestId,
                     long startNanos, InetAddress peerAddress) {
         this.request = Objects.requireNonNull(request, "request");
         this.response = Objects.requireNonNull(response, "response");
-        this.snapshot = snapshot;
+        this.config = config;
         this.requestId = Objects.requireNonNull(requestId, "requestId");
         this.startNanos = startNanos;
         this.peerAddress = peerAddress;
@@ -80,9 +89,17 @@ public final class Exchange {
         return response;
     }
 
-    /** The snapshot in force when the request arrived; null when the data plane has none yet. */
-    public CompiledSnapshot snapshot() {
-        return snapshot;
+    /** Whether a snapshot was in force when the request arrived. */
+    public boolean configured() {
+        return config != null;
+    }
+
+    /**
+     * What the chain steps compiled from the snapshot in force when the request arrived (gateway-wide
+     * parts; a route's own are on the route); {@link Parts#EMPTY} when the data plane has none yet.
+     */
+    public Parts config() {
+        return config == null ? Parts.EMPTY : config;
     }
 
     /** Kept from the client's {@code x-request-id} when usable, else generated. */
@@ -142,7 +159,7 @@ public final class Exchange {
      * and the upstream must see the path the route was chosen for.
      */
     public void canonicalTarget(String path, String host, String authority) {
-        if (this.route != null) {
+        if (routed) {
             throw new IllegalStateException("the canonical request target cannot change after routing");
         }
         this.path = Objects.requireNonNull(path, "path");
@@ -150,29 +167,33 @@ public final class Exchange {
         this.authority = Objects.requireNonNull(authority, "authority");
     }
 
-    /** The matched route; null before route lookup ran. */
-    public CompiledRoute route() {
-        return route;
+    /** Whether route lookup chose a route (it then freezes the canonical target). */
+    public boolean routed() {
+        return routed;
     }
 
-    public void route(CompiledRoute route) {
-        this.route = Objects.requireNonNull(route, "route");
+    /** Route lookup chose a route: from now on the canonical target stays as it is. */
+    public void markRouted() {
+        this.routed = true;
     }
 
     public <T> Optional<T> attribute(Key<T> key) {
-        if (attributes == null) {
-            return Optional.empty();
-        }
-        @SuppressWarnings("unchecked")
-        T value = (T) attributes.get(key);
-        return Optional.ofNullable(value);
+        return Optional.ofNullable(get(key));
+    }
+
+    /** The value in {@code key}'s slot, or null. */
+    @SuppressWarnings("unchecked")
+    public <T> T get(Key<T> key) {
+        Object[] slots = attributes;
+        return slots == null || key.index >= slots.length ? null : (T) slots[key.index];
     }
 
     public <T> void attribute(Key<T> key, T value) {
-        if (attributes == null) {
-            attributes = new HashMap<>(4);
+        if (attributes == null || key.index >= attributes.length) {
+            attributes = java.util.Arrays.copyOf(attributes == null ? new Object[0] : attributes,
+                    Math.max(key.index + 1, 16));
         }
-        attributes.put(key, value);
+        attributes[key.index] = value;
     }
 
     /**

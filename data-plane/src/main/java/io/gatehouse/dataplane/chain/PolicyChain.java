@@ -16,6 +16,23 @@ public final class PolicyChain {
         this.terminal = terminal;
     }
 
+    /**
+     * The compilers of the steps that compile a slice of each snapshot ({@link Policy#compiler()}), in
+     * chain order: what the snapshot compiler must run for this chain.
+     */
+    public List<PolicyCompiler> compilers() {
+        // A step in two positions (rate limits before and after authentication) gives equal
+        // compilers: its slice is compiled once.
+        java.util.Set<PolicyCompiler> compilers = new java.util.LinkedHashSet<>();
+        for (Policy policy : policies) {
+            PolicyCompiler compiler = policy.compiler();
+            if (compiler != null) {
+                compilers.add(compiler);
+            }
+        }
+        return List.copyOf(compilers);
+    }
+
     /** Runs the whole chain for one request. */
     public void run(Exchange exchange) {
         new Cursor().proceed(exchange);

@@ -13,7 +13,7 @@ import io.gatehouse.dataplane.upstream.ClientSettings;
 import io.gatehouse.dataplane.upstream.PickedTarget;
 import io.gatehouse.dataplane.upstream.PooledConnection;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
-import io.gatehouse.dataplane.upstream.UpstreamSelection;
+import io.gatehouse.dataplane.routing.UpstreamSelection;
 import io.gatehouse.dataplane.upstream.UpstreamTarget;
 import io.gatehouse.dataplane.policy.access.UpstreamAddressGuard;
 import io.gatehouse.proto.config.v1.RetryCondition;
@@ -113,7 +113,7 @@ public final class Forwarder implements Policy.Next {
     }
 
     private void forward(Exchange exchange) {
-        CompiledRoute route = exchange.route();
+        CompiledRoute route = CompiledRoute.of(exchange);
         RetrySettings retry = route.retry();
         Method method = exchange.request().prologue().method();
         boolean retryable = retry.allowsMethod(method);
@@ -229,7 +229,7 @@ public final class Forwarder implements Policy.Next {
 
     private Attempt attempt(Exchange exchange, UpstreamTarget target, int attemptNumber, boolean freshConnection) {
         ServerRequest request = exchange.request();
-        CompiledRoute route = exchange.route();
+        CompiledRoute route = CompiledRoute.of(exchange);
         RequestBody body = exchange.attribute(BODY).orElseGet(RequestBody::empty);
         UpstreamAddressGuard.checkBeforeConnect(exchange, target.host()); // SSRF: re-check resolved addresses
         // One CLIENT span per attempt (retries visible), its context injected as traceparent.
@@ -431,7 +431,7 @@ public final class Forwarder implements Policy.Next {
             copyBody(in, out, declared, guard);
         } catch (IOException | RuntimeException e) {
             // Status and headers are gone; the only honest signal left is an aborted connection.
-            String why = guard.fired() ? "idle timeout of " + exchange.route().timeouts().idle().toMillis()
+            String why = guard.fired() ? "idle timeout of " + CompiledRoute.of(exchange).timeouts().idle().toMillis()
                     + " ms between upstream body bytes exceeded" : e.toString();
             LOG.log(Level.INFO, "relaying a response body failed midway; aborting the client connection: " + why);
             throw new BodyRelayException(e);
@@ -484,7 +484,7 @@ public final class Forwarder implements Policy.Next {
     }
 
     /** The response body broke after the status line went out; only aborting the connection is left. */
-    static final class BodyRelayException extends RuntimeException {
+    public static final class BodyRelayException extends RuntimeException {
         BodyRelayException(Throwable cause) {
             super(cause);
         }

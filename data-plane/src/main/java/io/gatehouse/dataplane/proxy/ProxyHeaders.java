@@ -71,8 +71,7 @@ public final class ProxyHeaders {
      */
     public static void setForwarding(Exchange exchange, ClientRequestHeaders headers) {
         Headers client = exchange.request().headers();
-        RequestRules.ClientAddressHeader believed = exchange.snapshot() == null
-                ? RequestRules.ClientAddressHeader.X_FORWARDED_FOR : exchange.snapshot().requests().clientAddressHeader();
+        RequestRules.ClientAddressHeader believed = exchange.config().get(RequestRules.PART).clientAddressHeader();
         boolean trusted = exchange.peerTrusted();
         String peer = exchange.peerAddress().getHostAddress();
         String proto = exchange.request().isSecure() ? "https" : "http";

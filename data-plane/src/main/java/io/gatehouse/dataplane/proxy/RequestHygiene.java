@@ -66,7 +66,7 @@ public final class RequestHygiene implements Policy {
                 throw GatewayError.BAD_REQUEST.exception("both Content-Length and Transfer-Encoding");
             }
         }
-        RequestRules rules = exchange.snapshot() == null ? RequestRules.DEFAULTS : exchange.snapshot().requests();
+        RequestRules rules = exchange.config().get(RequestRules.PART);
         int limit = rules.maxHeaderBytes();
         long requestLine = requestLineBytes(request);
         if (requestLine > limit) {

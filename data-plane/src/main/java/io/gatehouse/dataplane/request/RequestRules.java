@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.request;
 
+import io.gatehouse.dataplane.chain.Parts;
 import io.gatehouse.config.ConfigDefaults;
 import io.gatehouse.config.CidrSet;
 import io.gatehouse.proto.config.v1.GatewaySettings;
@@ -20,14 +21,16 @@ import java.util.Objects;
 public record RequestRules(PathRules paths, HeaderRules headers, int maxHeaderBytes, CidrSet trustedProxies,
                            ClientAddressHeader clientAddressHeader) {
 
+
     /** Where trusted proxies put the client address. */
     public enum ClientAddressHeader { X_FORWARDED_FOR, FORWARDED }
-
-    /** Built-in header size limit when the config sets none. */
 
     /** The rules of a data plane without a snapshot, and of an empty {@code settings}. */
     public static final RequestRules DEFAULTS = new RequestRules(PathRules.DEFAULTS, HeaderRules.DEFAULTS,
             ConfigDefaults.MAX_REQUEST_HEADER_BYTES, CidrSet.EMPTY, ClientAddressHeader.X_FORWARDED_FOR);
+
+    /** The snapshot's request rules, among its gateway-wide parts; the defaults without a snapshot. */
+    public static final Parts.Key<RequestRules> PART = Parts.Key.of("request.rules", DEFAULTS);
 
     public RequestRules {
         Objects.requireNonNull(paths, "paths");

@@ -1,6 +1,7 @@
 package io.gatehouse.dataplane.routing;
 
-import io.gatehouse.dataplane.policy.transform.RouteTransforms;
+import io.gatehouse.dataplane.chain.Exchange;
+import io.gatehouse.dataplane.chain.Parts;
 import io.gatehouse.dataplane.request.PathRules;
 import io.gatehouse.dataplane.upstream.UpstreamCluster;
 import io.gatehouse.dataplane.upstream.UpstreamSplit;
@@ -9,6 +10,7 @@ import java.util.Objects;
 
 /**
  * One route after compilation: everything the proxy needs for a request, resolved once per snapshot.
+ * Route lookup puts the chosen route on the exchange ({@link #of(Exchange)}).
  *
  * @param id         the route id from the config
  * @param pathPrefix the path prefix, normalized on construction ("/" or "/a/b", no trailing slash)
@@ -19,47 +21,34 @@ import java.util.Objects;
  * @param match      the match conditions (path kind and value, hosts, methods, headers); the route
  *                   table is built from these. {@code pathPrefix} is the configured path of any kind,
  *                   kept for messages
- * @param transforms path rewrite and header edits, applied by the transform policy
  * @param split      which upstream serves a request: {@code upstream} alone, or a weighted split
- *                   (then {@code upstream} is the split's first upstream); see
- *                   {@link io.gatehouse.dataplane.upstream.UpstreamSelection}
+ *                   (then {@code upstream} is the split's first upstream)
  * @param pathRules  the route's own path normalization, or null when it uses the gateway's (see
- *                   {@link RouteLookup})
+ *                   route lookup)
+ * @param parts      what the chain steps compiled from this route's config (auth, limits, CORS,
+ *                   transforms, ...), each step reading its own keys
  */
 public record CompiledRoute(String id, String pathPrefix, UpstreamCluster upstream, RouteTimeouts timeouts,
-                            RetrySettings retry, RouteLimits limits, RouteMatchSpec match,
-                            RouteTransforms transforms, UpstreamSplit split, PathRules pathRules) {
+                            RetrySettings retry, RouteLimits limits, RouteMatchSpec match, UpstreamSplit split,
+                            PathRules pathRules, Parts parts) {
 
-    /** A route normalizing paths by the gateway's rules. */
-    public CompiledRoute(String id, String pathPrefix, UpstreamCluster upstream, RouteTimeouts timeouts,
-                         RetrySettings retry, RouteLimits limits, RouteMatchSpec match,
-                         RouteTransforms transforms, UpstreamSplit split) {
-        this(id, pathPrefix, upstream, timeouts, retry, limits, match, transforms, split, null);
+    /** The route chosen for a request; set by route lookup. */
+    public static final Exchange.Key<CompiledRoute> KEY = Exchange.Key.named("route");
+
+    /** The route chosen for {@code exchange}; null before route lookup ran (or when it found none). */
+    public static CompiledRoute of(Exchange exchange) {
+        return exchange.get(KEY);
     }
 
-    /** A route sending all its traffic to {@code upstream} (no weighted split). */
-    public CompiledRoute(String id, String pathPrefix, UpstreamCluster upstream, RouteTimeouts timeouts,
-                         RetrySettings retry, RouteLimits limits, RouteMatchSpec match,
-                         RouteTransforms transforms) {
-        this(id, pathPrefix, upstream, timeouts, retry, limits, match, transforms, UpstreamSplit.single(upstream));
+    /** A route sending all its traffic to {@code upstream}, without parts (tests, benchmarks). */
+    public CompiledRoute(String id, RouteMatchSpec match, UpstreamCluster upstream, RouteTimeouts timeouts) {
+        this(id, match.path(), upstream, timeouts, RetrySettings.NONE, RouteLimits.DEFAULTS, match,
+                UpstreamSplit.single(upstream), null, Parts.EMPTY);
     }
 
-    /** A route with match conditions and transforms, without retries and with the default limits (tests). */
-    public CompiledRoute(String id, RouteMatchSpec match, UpstreamCluster upstream, RouteTimeouts timeouts,
-                         RouteTransforms transforms) {
-        this(id, match.path(), upstream, timeouts, RetrySettings.NONE, RouteLimits.DEFAULTS, match, transforms);
-    }
-
-    /** A plain path-prefix route without transforms. */
-    public CompiledRoute(String id, String pathPrefix, UpstreamCluster upstream, RouteTimeouts timeouts,
-                         RetrySettings retry, RouteLimits limits) {
-        this(id, pathPrefix, upstream, timeouts, retry, limits, RouteMatchSpec.prefix(pathPrefix),
-                RouteTransforms.NONE);
-    }
-
-    /** A route without retries and with the default limits. */
+    /** A plain path-prefix route (tests). */
     public CompiledRoute(String id, String pathPrefix, UpstreamCluster upstream, RouteTimeouts timeouts) {
-        this(id, pathPrefix, upstream, timeouts, RetrySettings.NONE, RouteLimits.DEFAULTS);
+        this(id, RouteMatchSpec.prefix(pathPrefix), upstream, timeouts);
     }
 
     public CompiledRoute {
@@ -70,7 +59,7 @@ public record CompiledRoute(String id, String pathPrefix, UpstreamCluster upstre
         Objects.requireNonNull(retry, "retry");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(match, "match");
-        Objects.requireNonNull(transforms, "transforms");
         Objects.requireNonNull(split, "split");
+        Objects.requireNonNull(parts, "parts");
     }
 }

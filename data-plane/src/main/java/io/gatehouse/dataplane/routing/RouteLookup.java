@@ -7,7 +7,7 @@ import io.gatehouse.dataplane.request.BadRequestTargetException;
 import io.gatehouse.dataplane.request.CanonicalPath;
 import io.gatehouse.dataplane.request.PathRules;
 import io.gatehouse.dataplane.request.RequestTarget;
-import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
+import io.gatehouse.dataplane.request.RequestRules;
 
 /**
  * Reads the request target once ({@link RequestTarget}: canonical path and host) and finds its route
@@ -32,21 +32,21 @@ public final class RouteLookup implements Policy {
 
     @Override
     public void handle(Exchange exchange, Next next) {
-        CompiledSnapshot snapshot = exchange.snapshot();
-        if (snapshot == null) {
+        if (!exchange.configured()) {
             throw GatewayError.NOT_READY.exception("the gateway has no configuration yet");
         }
-        PathRules gateway = snapshot.requests().paths();
+        RouteTable table = exchange.config().get(RouteTable.PART);
+        PathRules gateway = exchange.config().get(RequestRules.PART).paths();
         RequestTarget target;
         CompiledRoute route;
         try {
             target = RequestTarget.of(exchange.request(), gateway);
-            route = match(exchange, snapshot, target);
+            route = match(exchange, table, target);
         } catch (BadRequestTargetException refused) {
-            if (!refused.byRule() || !snapshot.routes().hasPathRules()) {
+            if (!refused.byRule() || !table.hasPathRules()) {
                 throw GatewayError.BAD_REQUEST.exception(refused.getMessage());
             }
-            route = match(exchange, snapshot, read(exchange, CanonicalPath.LENIENT));
+            route = match(exchange, table, read(exchange, CanonicalPath.LENIENT));
             if (route.pathRules() == null) {
                 throw GatewayError.BAD_REQUEST.exception(refused.getMessage());
             }
@@ -54,19 +54,20 @@ public final class RouteLookup implements Policy {
         }
         if (route.pathRules() != null) {
             RequestTarget own = read(exchange, route.pathRules());
-            if ((target == null || !own.path().equals(target.path())) && find(exchange, snapshot, own) != route) {
+            if ((target == null || !own.path().equals(target.path())) && find(exchange, table, own) != route) {
                 throw GatewayError.BAD_REQUEST.exception("the path is ambiguous: route '" + route.id()
                         + "' reads it as " + own.path() + ", which selects another route");
             }
             target = own;
         }
         exchange.canonicalTarget(target.path(), target.authority().host(), target.authority().toString());
-        exchange.route(route);
+        exchange.attribute(CompiledRoute.KEY, route);
+        exchange.markRouted();
         next.proceed(exchange);
     }
 
-    private static CompiledRoute match(Exchange exchange, CompiledSnapshot snapshot, RequestTarget target) {
-        CompiledRoute route = find(exchange, snapshot, target);
+    private static CompiledRoute match(Exchange exchange, RouteTable table, RequestTarget target) {
+        CompiledRoute route = find(exchange, table, target);
         if (route == null) {
             throw GatewayError.NO_ROUTE.exception("no route matches path " + target.path());
         }
@@ -74,8 +75,8 @@ public final class RouteLookup implements Policy {
     }
 
     /** The route for {@code target}, or null. */
-    private static CompiledRoute find(Exchange exchange, CompiledSnapshot snapshot, RequestTarget target) {
-        return snapshot.routes().match(target.authority().host(), exchange.request().prologue().method(),
+    private static CompiledRoute find(Exchange exchange, RouteTable table, RequestTarget target) {
+        return table.match(target.authority().host(), exchange.request().prologue().method(),
                 target.path(), exchange.request().headers()).orElse(null);
     }
 

@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.routing;
 
+import io.gatehouse.dataplane.chain.Parts;
 import io.gatehouse.dataplane.routing.SegmentTrie.Candidate;
 import io.helidon.http.Headers;
 import io.helidon.http.Method;
@@ -36,6 +37,10 @@ import java.util.Optional;
  * upper-case host. Thread-safe (immutable).
  */
 public final class RouteTable {
+
+    /** The snapshot's route table, among its gateway-wide parts (route lookup reads it). */
+    public static final Parts.Key<RouteTable> PART = Parts.Key.of("routing.table", null);
+
 
     private static final int HOST_EXACT = 0;
     private static final int HOST_WILDCARD = 1;

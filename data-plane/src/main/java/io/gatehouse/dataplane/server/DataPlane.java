@@ -6,16 +6,16 @@ import io.gatehouse.dataplane.policy.transform.TransformPolicy;
 import io.gatehouse.dataplane.policy.breaker.BreakerRegistry;
 import io.gatehouse.dataplane.policy.breaker.BreakerSettings;
 import io.gatehouse.dataplane.policy.breaker.CircuitBreakerPolicy;
-import io.gatehouse.dataplane.policy.shedding.LoadShedder;
+import io.gatehouse.dataplane.policy.shedding.LoadSheddingPolicy;
 import io.gatehouse.dataplane.proxy.Forwarder;
 import io.gatehouse.dataplane.proxy.RequestHygiene;
 import io.gatehouse.dataplane.proxy.RetryBudget;
-import io.gatehouse.dataplane.proxy.ProxyHandler;
+
 import io.gatehouse.dataplane.policy.access.ClientAddressPolicy;
 import io.gatehouse.dataplane.policy.access.IpAccessPolicy;
 import io.gatehouse.dataplane.policy.cache.ResponseCachePolicy;
 import io.gatehouse.dataplane.policy.access.UpstreamAddressGuard;
-import io.gatehouse.dataplane.policy.cors.CorsHandler;
+import io.gatehouse.dataplane.policy.cors.CorsPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimitPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimiter;
 import io.gatehouse.dataplane.redis.RedisConnections;
@@ -118,10 +118,17 @@ public final class DataPlane implements AutoCloseable {
             telemetry.close();
             throw e;
         }
+        UpstreamClients clients = new UpstreamClients();
+        registerConnectionMetrics(telemetry.metrics(), clients);
+        RedisConnections redis = RedisConnections.create(settings.redisUrl());
+        BreakerRegistry breakers = new BreakerRegistry(redis, telemetry.metrics()); // lives across snapshots
+        PolicyChain chain = chain(clients, redis, telemetry, breakers);
         UpstreamRuntime upstreams = new UpstreamRuntime(settings.region(), true); // health checks obey the SSRF rules
+        // One compile step for the whole snapshot: routes, upstreams and every chain step's own slice.
         ActiveSnapshot active = new ActiveSnapshot(
-                new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams),
+                new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams, chain.compilers()),
                 new LastKnownGoodStore(settings.stateDir()));
+        active.onSwap(snapshot -> breakers.sync(snapshot.parts().get(BreakerSettings.BY_UPSTREAM))); // drops removed upstreams
         active.loadFromDisk();
         Node node = Node.newBuilder()
                 .setId(settings.nodeId())
@@ -131,9 +138,6 @@ public final class DataPlane implements AutoCloseable {
         registerTransportMetrics(telemetry.metrics(), tls);
         WatchClient watch = new WatchClient(settings.controlPlaneTarget(), transport(tls, telemetry.metrics()), node,
                 active, new Backoff(RECONNECT_INITIAL, RECONNECT_MAX));
-        UpstreamClients clients = new UpstreamClients();
-        registerConnectionMetrics(telemetry.metrics(), clients);
-        RedisConnections redis = RedisConnections.create(settings.redisUrl());
         AdminEndpoints admin = new AdminEndpoints(active::get, watch::connected, watch::lastError, settings,
                 telemetry.metrics());
         Drain drain = new Drain();
@@ -149,7 +153,7 @@ public final class DataPlane implements AutoCloseable {
                     // flushes every chunk it relays, so a large buffer only adds garbage per request.
                     .writeBufferSize(RESPONSE_WRITE_BUFFER)
                     .routing(routing -> routing.any(drain.track(
-                            new ProxyHandler(active::get, chain(clients, redis, telemetry, active)))))
+                            new ProxyHandler(active::get, chain))))
                     .putSocket(ADMIN_SOCKET, socket -> socket.host(settings.adminBindHost()).port(settings.adminPort()))
                     .routing(ADMIN_SOCKET, admin::register)
                     .build()
@@ -244,12 +248,10 @@ public final class DataPlane implements AutoCloseable {
      * one line here (cheap rejections first).
      */
     private static PolicyChain chain(UpstreamClients clients, RedisConnections redis, Telemetry telemetry,
-                                     ActiveSnapshot active) {
-        BreakerRegistry breakers = new BreakerRegistry(redis, telemetry.metrics()); // lives across snapshots
-        active.onSwap(snapshot -> breakers.sync(BreakerSettings.byUpstream(snapshot))); // drops removed upstreams
+                                     BreakerRegistry breakers) {
         RateLimiter limiter = new RateLimiter(redis, telemetry.metrics()); // Redis + local fallback, both positions
         AuthPolicies auth = new AuthPolicies(); // JWKS caches live across snapshots (keyed by URL)
-        LoadShedder shedder = new LoadShedder();
+        LoadSheddingPolicy shedder = new LoadSheddingPolicy();
         ResponseCachePolicy cache = new ResponseCachePolicy(redis);
         registerPolicyMetrics(telemetry.metrics(), limiter, shedder, cache);
         return new PolicyChain(List.of(
@@ -259,7 +261,7 @@ public final class DataPlane implements AutoCloseable {
                 new RouteLookup(),
                 new IpAccessPolicy(), // 403 forbidden by settings.access / routes[].access
                 new UpstreamAddressGuard(), // lets the forwarder re-check resolved upstream addresses (SSRF)
-                new CorsHandler(), // preflights answered here (204), CORS headers on actual responses
+                new CorsPolicy(), // preflights answered here (204), CORS headers on actual responses
                 new RateLimitPolicy(RateLimitPolicy.Position.BEFORE_AUTHENTICATION, limiter), // IP/header/route keys
                 auth.authentication(), // 401 without valid JWT/API key; puts the Identity in the exchange
                 new RateLimitPolicy(RateLimitPolicy.Position.AFTER_AUTHENTICATION, limiter), // identity keys, plans
@@ -275,7 +277,7 @@ public final class DataPlane implements AutoCloseable {
      * Counts kept by the policies themselves, read at each scrape of /metrics (the rate limiter's
      * decisions by route and the breakers' series register themselves in their constructors).
      */
-    private static void registerPolicyMetrics(Metrics metrics, RateLimiter limiter, LoadShedder shedder,
+    private static void registerPolicyMetrics(Metrics metrics, RateLimiter limiter, LoadSheddingPolicy shedder,
                                               ResponseCachePolicy cache) {
         metrics.counterFrom("gatehouse_ratelimit_redis_failures_total",
                 "Rate-limit Redis calls that failed or timed out", () -> limiter.redisFailures().sum());

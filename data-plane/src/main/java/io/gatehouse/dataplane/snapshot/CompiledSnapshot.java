@@ -1,8 +1,7 @@
 package io.gatehouse.dataplane.snapshot;
 
-import io.gatehouse.dataplane.request.RequestRules;
+import io.gatehouse.dataplane.chain.Parts;
 import io.gatehouse.dataplane.routing.RouteTable;
-import io.gatehouse.dataplane.upstream.AddressPolicy;
 import io.gatehouse.dataplane.upstream.UpstreamCluster;
 import io.gatehouse.proto.discovery.v1.Snapshot;
 
@@ -16,18 +15,18 @@ import java.util.Objects;
  *
  * @param version   config version (at least 1)
  * @param sha256    hex SHA-256 of the config document
- * @param routes    the compiled route table
+ * @param routes    the compiled route table (also among {@code parts}, where route lookup reads it)
  * @param upstreams upstream clusters by name
  * @param source    where the snapshot came from
  * @param appliedAt when this data plane put it in force
  * @param snapshot  the original message, kept to persist it as last-known-good
- * @param requests  gateway-wide request rules (path normalization, header hygiene, size limit)
- * @param upstreamAddresses which addresses upstream connections and health checks may reach
+ * @param parts     what every chain step compiled from the snapshot's gateway-wide config (request
+ *                  rules, upstream address rules, IP lists, auth providers, ...); each route's own are
+ *                  on the route
  */
 public record CompiledSnapshot(long version, String sha256, RouteTable routes,
                                Map<String, UpstreamCluster> upstreams, SnapshotSource source,
-                               Instant appliedAt, Snapshot snapshot, RequestRules requests,
-                               AddressPolicy upstreamAddresses) {
+                               Instant appliedAt, Snapshot snapshot, Parts parts) {
 
     public CompiledSnapshot {
         Objects.requireNonNull(sha256, "sha256");
@@ -36,7 +35,6 @@ public record CompiledSnapshot(long version, String sha256, RouteTable routes,
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(appliedAt, "appliedAt");
         Objects.requireNonNull(snapshot, "snapshot");
-        Objects.requireNonNull(requests, "requests");
-        Objects.requireNonNull(upstreamAddresses, "upstreamAddresses");
+        Objects.requireNonNull(parts, "parts");
     }
 }

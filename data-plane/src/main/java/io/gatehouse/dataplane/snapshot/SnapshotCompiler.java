@@ -1,6 +1,7 @@
 package io.gatehouse.dataplane.snapshot;
 
-import io.gatehouse.dataplane.policy.transform.RouteTransforms;
+import io.gatehouse.dataplane.chain.Parts;
+import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.request.PathRules;
 import io.gatehouse.dataplane.request.RequestRules;
 import io.gatehouse.dataplane.routing.CompiledRoute;
@@ -9,7 +10,7 @@ import io.gatehouse.dataplane.routing.RouteLimits;
 import io.gatehouse.dataplane.routing.RouteMatchSpec;
 import io.gatehouse.dataplane.routing.RouteTable;
 import io.gatehouse.dataplane.routing.RouteTimeouts;
-import io.gatehouse.dataplane.upstream.AddressPolicy;
+import io.gatehouse.dataplane.upstream.AddressRules;
 import io.gatehouse.dataplane.upstream.UpstreamCluster;
 import io.gatehouse.dataplane.upstream.UpstreamCompiler;
 import io.gatehouse.dataplane.upstream.UpstreamRuntime;
@@ -27,7 +28,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a {@link Snapshot} into a {@link CompiledSnapshot}, or explains why it cannot.
+ * Turns a {@link Snapshot} into a {@link CompiledSnapshot}, or explains why it cannot: the one place
+ * a snapshot is compiled. It compiles the routes, upstreams and request rules itself and runs every
+ * chain step's {@link PolicyCompiler}; any failure refuses the whole snapshot (the data plane NACKs
+ * it and keeps the one in force), so nothing is compiled lazily or leniently on a request.
  *
  * <p>The control plane validates configs before storing them; the data plane still refuses what it
  * cannot run (the reason ends up in a NACK): more routes than {@code maxRoutes}, a route naming an
@@ -39,18 +43,27 @@ public final class SnapshotCompiler {
     private final int maxRoutes;
     private final Clock clock;
     private final UpstreamRuntime upstreamRuntime;
+    private final List<PolicyCompiler> compilers;
 
     /**
      * @param maxRoutes       the most routes this data plane accepts (at least 1)
      * @param upstreamRuntime target health and health checks across snapshots, and the region
+     * @param compilers       the chain steps' compilers ({@code PolicyChain.compilers()}), run in order
      */
-    public SnapshotCompiler(int maxRoutes, Clock clock, UpstreamRuntime upstreamRuntime) {
+    public SnapshotCompiler(int maxRoutes, Clock clock, UpstreamRuntime upstreamRuntime,
+                            List<PolicyCompiler> compilers) {
         if (maxRoutes < 1) {
             throw new IllegalArgumentException("maxRoutes must be >= 1: " + maxRoutes);
         }
         this.maxRoutes = maxRoutes;
         this.clock = clock;
         this.upstreamRuntime = upstreamRuntime;
+        this.compilers = List.copyOf(compilers);
+    }
+
+    /** Routes, upstreams and request rules only: no chain step's own slice (tests of those parts). */
+    public SnapshotCompiler(int maxRoutes, Clock clock, UpstreamRuntime upstreamRuntime) {
+        this(maxRoutes, clock, upstreamRuntime, List.of());
     }
 
     /** Without a region; its own upstream runtime (health checks run until the JVM exits). */
@@ -82,11 +95,23 @@ public final class SnapshotCompiler {
         } catch (IllegalArgumentException e) {
             throw new SnapshotCompileException("settings: " + e.getMessage(), e);
         }
-        AddressPolicy addresses;
+        AddressRules addresses;
         try {
-            addresses = AddressPolicy.fromConfig(config.getSettings().getUpstreamPolicy());
+            addresses = AddressRules.fromConfig(config.getSettings().getUpstreamPolicy());
         } catch (IllegalArgumentException e) {
             throw new SnapshotCompileException("settings." + e.getMessage(), e);
+        }
+        Parts.Builder gateway = Parts.builder().put(RequestRules.PART, requests).put(AddressRules.PART, addresses);
+        List<Parts.Builder> routeParts = new ArrayList<>(config.getRoutesCount());
+        for (int i = 0; i < config.getRoutesCount(); i++) {
+            routeParts.add(Parts.builder());
+        }
+        for (PolicyCompiler compiler : compilers) {
+            try {
+                compiler.compile(snapshot, gateway, routeParts);
+            } catch (IllegalArgumentException e) {
+                throw new SnapshotCompileException(e.getMessage(), e);
+            }
         }
         UpstreamCompiler upstreamCompiler = new UpstreamCompiler(upstreamRuntime, addresses);
         Map<String, UpstreamCluster> upstreams = compileUpstreams(config, upstreamCompiler);
@@ -105,8 +130,7 @@ public final class SnapshotCompiler {
                                 config.getDefaults().getRetry()),
                         RouteLimits.resolve(route.getMaxConcurrentRequests(), route.getMaxRequestBodyBytes(),
                                 config.getDefaults().getMaxRequestBodyBytes()),
-                        match, RouteTransforms.fromConfig(route, match), split,
-                        routePathRules(route, requests.paths())));
+                        match, split, routePathRules(route, requests.paths()), routeParts.get(i).build()));
             } catch (IllegalArgumentException e) {
                 throw new SnapshotCompileException(path + ": " + e.getMessage(), e);
             }
@@ -118,8 +142,9 @@ public final class SnapshotCompiler {
             throw new SnapshotCompileException(e.getMessage(), e);
         }
         upstreamCompiler.commit();
+        gateway.put(RouteTable.PART, table);
         return new CompiledSnapshot(snapshot.getVersion(), snapshot.getSha256(), table, upstreams, source,
-                clock.instant(), snapshot, requests, addresses);
+                clock.instant(), snapshot, gateway.build());
     }
 
     /** The route's own path rules, or null when it has none or they equal the gateway's. */

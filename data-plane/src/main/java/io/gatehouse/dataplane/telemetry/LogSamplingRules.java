@@ -1,7 +1,8 @@
 package io.gatehouse.dataplane.telemetry;
 
 import io.gatehouse.config.ConfigDefaults;
-import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
+import io.gatehouse.dataplane.chain.Parts;
+import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.LogSampling;
 import io.gatehouse.proto.config.v1.Route;
@@ -12,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Access log sampling per route, compiled once per snapshot: every error (status >= 500 or a
+ * Access log sampling per route, compiled with the snapshot ({@link #COMPILER}): every error (status >= 500 or a
  * gateway-generated error) and every request slower than {@code slow_threshold} is logged, and a
  * {@code sample_rate} share of the rest. Each field falls back from the route to
  * {@code defaults.logging}, then to 1.0 and 1 s. Immutable.
@@ -40,27 +41,35 @@ final class LogSamplingRules {
         this.byRoute = byRoute;
     }
 
-    static LogSamplingRules compile(CompiledSnapshot snapshot) {
-        if (snapshot == null) {
-            return new LogSamplingRules(DEFAULT, Map.of());
-        }
-        GatewayConfig config = snapshot.snapshot().getConfig();
+    /** The rules of a data plane without a snapshot. */
+    static final LogSamplingRules NONE = new LogSamplingRules(DEFAULT, Map.of());
+
+    /** The snapshot's sampling rules, among its gateway-wide parts. */
+    static final Parts.Key<LogSamplingRules> PART = Parts.Key.of("logging.sampling", NONE);
+
+    /** Compiles {@code defaults.logging} and every {@code routes[].logging}; strict on the rate's range. */
+    static final PolicyCompiler COMPILER = (snapshot, gateway, routes) -> {
+        GatewayConfig config = snapshot.getConfig();
         LogSampling defaults = config.getDefaults().getLogging();
-        Rule fallback = merge(LogSampling.getDefaultInstance(), defaults);
+        Rule fallback = merge(LogSampling.getDefaultInstance(), defaults, "defaults.logging");
         Map<String, Rule> byRoute = new HashMap<>();
-        for (Route route : config.getRoutesList()) {
-            byRoute.put(route.getId(), merge(route.getLogging(), defaults));
+        for (int i = 0; i < config.getRoutesCount(); i++) {
+            Route route = config.getRoutes(i);
+            byRoute.put(route.getId(), merge(route.getLogging(), defaults, "routes[" + i + "].logging"));
         }
-        return new LogSamplingRules(fallback, Map.copyOf(byRoute));
-    }
+        gateway.put(PART, new LogSamplingRules(fallback, Map.copyOf(byRoute)));
+    };
 
     Rule forRoute(String routeId) {
         return routeId == null ? fallback : byRoute.getOrDefault(routeId, fallback);
     }
 
-    private static Rule merge(LogSampling route, LogSampling defaults) {
+    private static Rule merge(LogSampling route, LogSampling defaults, String path) {
         double rate = route.hasSampleRate() ? route.getSampleRate()
                 : defaults.hasSampleRate() ? defaults.getSampleRate() : ConfigDefaults.LOG_SAMPLE_RATE;
+        if (!(rate >= 0 && rate <= 1)) {
+            throw new IllegalArgumentException(path + ".sampleRate: must be between 0 and 1, not " + rate);
+        }
         long slow = route.hasSlowThreshold() ? nanos(route.getSlowThreshold())
                 : defaults.hasSlowThreshold() ? nanos(defaults.getSlowThreshold()) : ConfigDefaults.LOG_SLOW_THRESHOLD.toNanos();
         return new Rule(rate, slow);

@@ -2,7 +2,7 @@ package io.gatehouse.dataplane.telemetry;
 
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
-import io.gatehouse.dataplane.policy.SnapshotMemo;
+import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.policy.auth.Identity;
 import io.gatehouse.dataplane.chain.GatewayException;
 import io.gatehouse.dataplane.routing.CompiledRoute;
@@ -63,7 +63,6 @@ public final class TracingPolicy implements Policy {
     private static final HeaderName BAGGAGE = HeaderNames.create("baggage");
 
     private final Telemetry telemetry;
-    private final SnapshotMemo<LogSamplingRules> sampling = new SnapshotMemo<>(LogSamplingRules::compile);
 
     public TracingPolicy(Telemetry telemetry) {
         this.telemetry = telemetry;
@@ -124,7 +123,7 @@ public final class TracingPolicy implements Policy {
         // The canonical path once request hygiene set it; a request refused before that is logged with
         // the path as it came (JSON-escaped), which is what an operator investigating it needs.
         String path = exchange.path() != null ? exchange.path() : exchange.request().prologue().uriPath().rawPath();
-        CompiledRoute route = exchange.route();
+        CompiledRoute route = CompiledRoute.of(exchange);
         String routeId = route == null ? null : route.id();
         int status = state.status == 0 ? 500 : state.status;
         Span span = state.serverSpan();
@@ -153,7 +152,7 @@ public final class TracingPolicy implements Policy {
                     clientIp, consumer);
         }
         AccessLog log = telemetry.accessLog();
-        if (!log.enabled() || !sampling.get(exchange.snapshot()).forRoute(routeId)
+        if (!log.enabled() || !exchange.config().get(LogSamplingRules.PART).forRoute(routeId)
                 .shouldLog(status, state.gatewayError != null, nanos)) {
             return;
         }
@@ -177,6 +176,11 @@ public final class TracingPolicy implements Policy {
                 .put("client_ip", clientIp)
                 .put("consumer", consumer);
         log.offer(line.toString());
+    }
+
+    @Override
+    public PolicyCompiler compiler() {
+        return LogSamplingRules.COMPILER;
     }
 
     private static long parseLength(String value) {

@@ -14,7 +14,7 @@ import java.util.Objects;
  *                  null = not checked
  */
 public record HealthCheckSpec(String path, Duration interval, Duration timeout, int healthyThreshold,
-                              int unhealthyThreshold, ClientSettings client, AddressPolicy addresses) {
+                              int unhealthyThreshold, ClientSettings client, AddressRules addresses) {
 
     /** A check whose target addresses are not checked. */
     public HealthCheckSpec(String path, Duration interval, Duration timeout, int healthyThreshold,

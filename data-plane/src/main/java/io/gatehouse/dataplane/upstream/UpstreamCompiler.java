@@ -31,12 +31,12 @@ public final class UpstreamCompiler {
 
 
     private final UpstreamRuntime runtime;
-    private final AddressPolicy addresses;
+    private final AddressRules addresses;
     private final List<HealthChecker.Key> targets = new ArrayList<>();
     private final Map<HealthChecker.Key, HealthCheckSpec> checks = new HashMap<>();
 
     /** @param addresses the snapshot's upstream address rules, which health checks obey too */
-    public UpstreamCompiler(UpstreamRuntime runtime, AddressPolicy addresses) {
+    public UpstreamCompiler(UpstreamRuntime runtime, AddressRules addresses) {
         this.runtime = runtime;
         this.addresses = addresses;
     }
@@ -110,7 +110,7 @@ public final class UpstreamCompiler {
                 o.getMaxEjectionPercent() == 0 ? ConfigDefaults.MAX_EJECTION_PERCENT : Math.min(100, o.getMaxEjectionPercent()));
     }
 
-    private static HealthCheckSpec healthCheck(HealthCheck h, ClientSettings client, AddressPolicy addresses) {
+    private static HealthCheckSpec healthCheck(HealthCheck h, ClientSettings client, AddressRules addresses) {
         try {
             return new HealthCheckSpec(h.getPath(),
                     h.hasInterval() ? duration(h.getInterval()) : ConfigDefaults.HEALTH_CHECK_INTERVAL,

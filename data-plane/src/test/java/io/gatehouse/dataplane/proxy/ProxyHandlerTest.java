@@ -335,7 +335,7 @@ class ProxyHandlerTest {
     void generatedRequestIdsAreDistinctVersion4Uuids() {
         java.util.Set<String> ids = new java.util.HashSet<>();
         for (int i = 0; i < 1000; i++) {
-            String id = ProxyHandler.newRequestId();
+            String id = io.gatehouse.dataplane.server.ProxyHandler.newRequestId();
             java.util.UUID uuid = java.util.UUID.fromString(id);
             assertThat(uuid.version()).isEqualTo(4);
             assertThat(uuid.variant()).isEqualTo(2);

@@ -2,7 +2,6 @@ package io.gatehouse.dataplane.routing;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
-import io.gatehouse.dataplane.policy.transform.RouteTransforms;
 import io.gatehouse.dataplane.upstream.UpstreamCluster;
 import io.gatehouse.dataplane.upstream.UpstreamTarget;
 import io.gatehouse.proto.config.v1.RouteMatch;
@@ -31,8 +30,7 @@ class RouteMatchingTest {
         List<CompiledRoute> compiled = new ArrayList<>();
         for (String route : routes) {
             int eq = route.indexOf('=');
-            compiled.add(new CompiledRoute(route.substring(0, eq), spec(route.substring(eq + 1)), UPSTREAM, TIMEOUTS,
-                    RouteTransforms.NONE));
+            compiled.add(new CompiledRoute(route.substring(0, eq), spec(route.substring(eq + 1)), UPSTREAM, TIMEOUTS));
         }
         return RouteTable.of(compiled);
     }

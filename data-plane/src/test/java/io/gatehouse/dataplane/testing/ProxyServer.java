@@ -3,7 +3,7 @@ package io.gatehouse.dataplane.testing;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.chain.PolicyChain;
 import io.gatehouse.dataplane.proxy.Forwarder;
-import io.gatehouse.dataplane.proxy.ProxyHandler;
+import io.gatehouse.dataplane.server.ProxyHandler;
 import io.gatehouse.dataplane.routing.RouteLookup;
 import io.gatehouse.dataplane.server.ClientListener;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ProxyServer implements AutoCloseable {
 
     private final AtomicReference<CompiledSnapshot> snapshot = new AtomicReference<>();
+    /** The compilers of the chain's steps: snapshots are compiled as a data plane with this chain would. */
+    private final List<io.gatehouse.dataplane.chain.PolicyCompiler> compilers;
     private final WebServer server;
     /** Health state and checks across served snapshots, as in a data plane; closed with the server. */
     private UpstreamRuntime upstreams = new UpstreamRuntime("");
@@ -41,7 +43,9 @@ public final class ProxyServer implements AutoCloseable {
         List<Policy> chain = new ArrayList<>();
         chain.add(new RouteLookup());
         chain.addAll(policies);
-        ProxyHandler handler = new ProxyHandler(snapshot::get, new PolicyChain(chain, terminal));
+        PolicyChain steps = new PolicyChain(chain, terminal);
+        this.compilers = steps.compilers();
+        ProxyHandler handler = new ProxyHandler(snapshot::get, steps);
         server = ClientListener.configure(WebServer.builder())
                 .host("127.0.0.1")
                 .port(0)
@@ -52,13 +56,13 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public ProxyServer serve(long version, GatewayConfig config) throws SnapshotCompileException {
-        snapshot.set(new SnapshotCompiler(1000, java.time.Clock.systemUTC(), upstreams).compile(Snapshots.snapshot(version, config), SnapshotSource.CONTROL_PLANE));
+        snapshot.set(new SnapshotCompiler(1000, java.time.Clock.systemUTC(), upstreams, compilers).compile(Snapshots.snapshot(version, config), SnapshotSource.CONTROL_PLANE));
         return this;
     }
 
     /** Serves a whole snapshot message (e.g. one carrying API keys). */
     public ProxyServer serve(io.gatehouse.proto.discovery.v1.Snapshot message) throws SnapshotCompileException {
-        snapshot.set(new SnapshotCompiler(1000, java.time.Clock.systemUTC(), upstreams)
+        snapshot.set(new SnapshotCompiler(1000, java.time.Clock.systemUTC(), upstreams, compilers)
                 .compile(message, SnapshotSource.CONTROL_PLANE));
         return this;
     }

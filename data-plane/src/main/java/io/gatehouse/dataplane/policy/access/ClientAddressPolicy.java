@@ -38,8 +38,8 @@ public final class ClientAddressPolicy implements Policy {
 
     @Override
     public void handle(Exchange exchange, Next next) {
-        if (exchange.snapshot() != null) {
-            RequestRules rules = exchange.snapshot().requests();
+        if (exchange.configured()) {
+            RequestRules rules = exchange.config().get(RequestRules.PART);
             if (!rules.trustedProxies().isEmpty() && exchange.peerAddress() != null
                     && rules.trustedProxies().contains(exchange.peerAddress())) {
                 exchange.peerTrusted(true);

@@ -2,10 +2,11 @@ package io.gatehouse.dataplane.policy.access;
 
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.upstream.AddressRules;
 import io.gatehouse.dataplane.chain.GatewayError;
 
 /**
- * Turns on the upstream address check ({@link io.gatehouse.dataplane.upstream.AddressPolicy}, SSRF and
+ * Turns on the upstream address check ({@link io.gatehouse.dataplane.upstream.AddressRules}, SSRF and
  * DNS rebinding) for proxied requests: the forwarder calls {@link #checkBeforeConnect} with the target
  * host right before connecting, and if any address the host resolves to is forbidden the request fails
  * with 502 {@code upstream_forbidden}. The rules come compiled with the snapshot.
@@ -30,10 +31,11 @@ public final class UpstreamAddressGuard implements Policy {
      * @throws io.gatehouse.dataplane.chain.GatewayException 502 upstream_forbidden
      */
     public static void checkBeforeConnect(Exchange exchange, String host) {
-        if (exchange.snapshot() == null || exchange.attribute(KEY).isEmpty()) {
+        AddressRules rules = exchange.config().get(AddressRules.PART);
+        if (rules == null || exchange.get(KEY) == null) {
             return;
         }
-        exchange.snapshot().upstreamAddresses().check(host).ifPresent(reason -> {
+        rules.check(host).ifPresent(reason -> {
             throw GatewayError.UPSTREAM_FORBIDDEN.exception("the upstream address is not allowed: " + reason);
         });
     }

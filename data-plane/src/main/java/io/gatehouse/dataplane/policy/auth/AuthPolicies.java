@@ -3,8 +3,8 @@ package io.gatehouse.dataplane.policy.auth;
 import java.time.Clock;
 
 /**
- * The authentication and authorization policies of one data plane, sharing the per-snapshot auth
- * state and the JWKS caches (which live across snapshots, keyed by URL). Create one in
+ * The authentication and authorization policies of one data plane, sharing the snapshot's compiled
+ * auth ({@link AuthCompiler}) and the JWKS caches (which live across snapshots, keyed by URL). Create one in
  * {@code DataPlane.chain} and put {@link #authentication()} before the identity rate limits and
  * {@link #authorization()} after them.
  */
@@ -20,9 +20,9 @@ public final class AuthPolicies {
 
     public AuthPolicies(JwksCache jwks, Clock clock) {
         this.jwks = jwks;
-        AuthSnapshots snapshots = new AuthSnapshots(jwks, clock);
-        this.authentication = new AuthenticationPolicy(snapshots);
-        this.authorization = new AuthorizationPolicy(snapshots);
+        AuthCompiler compiler = new AuthCompiler(jwks, clock);
+        this.authentication = new AuthenticationPolicy(compiler);
+        this.authorization = new AuthorizationPolicy(compiler);
     }
 
     public AuthenticationPolicy authentication() {

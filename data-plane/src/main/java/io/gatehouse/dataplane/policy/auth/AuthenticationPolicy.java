@@ -3,6 +3,7 @@ package io.gatehouse.dataplane.policy.auth;
 import com.nimbusds.jwt.JWTClaimsSet;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.chain.GatewayError;
 import io.gatehouse.dataplane.chain.GatewayException;
 import io.gatehouse.dataplane.routing.CompiledRoute;
@@ -45,20 +46,20 @@ public final class AuthenticationPolicy implements Policy {
     private static final Logger LOG = Logger.getLogger(AuthenticationPolicy.class.getName());
     private static final int MAX_API_KEY_LENGTH = 256;
 
-    private final AuthSnapshots snapshots;
+    private final AuthCompiler compiler;
 
-    AuthenticationPolicy(AuthSnapshots snapshots) {
-        this.snapshots = snapshots;
+    AuthenticationPolicy(AuthCompiler compiler) {
+        this.compiler = compiler;
     }
 
     @Override
     public void handle(Exchange exchange, Next next) {
-        CompiledRoute route = exchange.route();
+        CompiledRoute route = CompiledRoute.of(exchange);
         if (route == null) {
             next.proceed(exchange);
             return;
         }
-        CompiledAuth auth = snapshots.of(exchange.snapshot());
+        CompiledAuth auth = exchange.config().get(CompiledAuth.PART);
         Optional<RouteAuth> routeAuth = auth.route(route.id());
         if (routeAuth.isEmpty()) {
             next.proceed(exchange);
@@ -220,5 +221,10 @@ public final class AuthenticationPolicy implements Policy {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every JVM", e);
         }
+    }
+
+    @Override
+    public PolicyCompiler compiler() {
+        return compiler;
     }
 }

@@ -2,6 +2,7 @@ package io.gatehouse.dataplane.policy.auth;
 
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.chain.GatewayError;
 import io.gatehouse.dataplane.chain.GatewayException;
 import io.gatehouse.dataplane.routing.CompiledRoute;
@@ -17,17 +18,17 @@ import java.util.Optional;
  */
 public final class AuthorizationPolicy implements Policy {
 
-    private final AuthSnapshots snapshots;
+    private final AuthCompiler compiler;
 
-    AuthorizationPolicy(AuthSnapshots snapshots) {
-        this.snapshots = snapshots;
+    AuthorizationPolicy(AuthCompiler compiler) {
+        this.compiler = compiler;
     }
 
     @Override
     public void handle(Exchange exchange, Next next) {
-        CompiledRoute route = exchange.route();
+        CompiledRoute route = CompiledRoute.of(exchange);
         if (route != null) {
-            snapshots.of(exchange.snapshot()).route(route.id()).ifPresent(auth -> authorize(exchange, auth));
+            exchange.config().get(CompiledAuth.PART).route(route.id()).ifPresent(auth -> authorize(exchange, auth));
         }
         next.proceed(exchange);
     }
@@ -60,5 +61,10 @@ public final class AuthorizationPolicy implements Policy {
                     + String.join(" ", new java.util.TreeSet<>(auth.requiredScopes())) + "\"");
         }
         return e;
+    }
+
+    @Override
+    public PolicyCompiler compiler() {
+        return compiler;
     }
 }

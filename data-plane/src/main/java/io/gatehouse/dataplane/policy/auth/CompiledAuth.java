@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.policy.auth;
 
+import io.gatehouse.dataplane.chain.Parts;
 import io.gatehouse.proto.config.v1.Consumer;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.JwtProvider;
@@ -11,8 +12,6 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Everything authentication needs from one snapshot: route auth blocks by route id, JWT verifiers,
@@ -25,8 +24,10 @@ import java.util.logging.Logger;
  */
 final class CompiledAuth {
 
-    private static final Logger LOG = Logger.getLogger(CompiledAuth.class.getName());
     static final CompiledAuth EMPTY = new CompiledAuth(Map.of(), Map.of(), Map.of(), null);
+
+    /** The snapshot's compiled auth, among its gateway-wide parts; shared by authentication and authorization. */
+    static final Parts.Key<CompiledAuth> PART = Parts.Key.of("auth", EMPTY);
 
     private final Map<String, RouteAuth> routes;
     private final Map<String, ApiKey> keysBySha256;
@@ -42,21 +43,31 @@ final class CompiledAuth {
         this.onlyProvider = onlyProvider;
     }
 
+    /**
+     * Compiles every JWT provider, route auth policy, API key and consumer, strictly: a provider whose
+     * keys do not parse or fit its algorithms, or a route naming an unknown provider, refuses the
+     * whole snapshot (never a route that then rejects or admits in a way nobody approved).
+     *
+     * @throws IllegalArgumentException "path: reason"
+     */
     static CompiledAuth compile(Snapshot snapshot, JwksCache jwks, Clock clock) {
         GatewayConfig config = snapshot.getConfig();
         Map<String, JwtVerifier> verifiers = new HashMap<>();
-        for (JwtProvider provider : config.getJwtProvidersList()) {
+        for (int i = 0; i < config.getJwtProvidersCount(); i++) {
+            JwtProvider provider = config.getJwtProviders(i);
             try {
-                verifiers.put(provider.getName(), new JwtVerifier(provider, jwks, clock));
+                if (verifiers.put(provider.getName(), new JwtVerifier(provider, jwks, clock)) != null) {
+                    throw new IllegalArgumentException("duplicate JWT provider name '" + provider.getName() + "'");
+                }
             } catch (IllegalArgumentException e) {
-                // Validated by the control plane; if it still happens, tokens of it are rejected.
-                LOG.log(Level.WARNING, e.getMessage());
+                throw new IllegalArgumentException("jwtProviders[" + i + "]: " + e.getMessage(), e);
             }
         }
         Map<String, RouteAuth> routes = new HashMap<>();
-        for (Route route : config.getRoutesList()) {
+        for (int i = 0; i < config.getRoutesCount(); i++) {
+            Route route = config.getRoutes(i);
             if (route.hasAuth()) {
-                routes.put(route.getId(), RouteAuth.compile(route.getAuth(), verifiers));
+                routes.put(route.getId(), RouteAuth.compile(route.getAuth(), verifiers, "routes[" + i + "].auth"));
             }
         }
         Map<String, ApiKey> keys = new HashMap<>();

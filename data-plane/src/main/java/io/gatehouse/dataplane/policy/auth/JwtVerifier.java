@@ -67,28 +67,45 @@ final class JwtVerifier {
     private final Clock clock;
 
     /**
-     * @throws IllegalArgumentException if the inline JWKS does not parse (the control plane
-     *                                  validates it, so this means a defect or a hand-made snapshot)
+     * @throws IllegalArgumentException "field: reason" (relative to the provider) when the provider
+     *                                  cannot be run as configured: unknown or no algorithms, no
+     *                                  issuer, an inline JWKS that does not parse or has no key for an
+     *                                  algorithm, no keys at all, an unknown claim header encoding
      */
     JwtVerifier(JwtProvider provider, JwksCache jwks, Clock clock) {
         this.name = provider.getName();
         this.issuer = provider.getIssuer();
         this.audiences = Set.copyOf(provider.getAudiencesList());
         EnumSet<JwsAlgorithm> configured = EnumSet.noneOf(JwsAlgorithm.class);
-        provider.getAlgorithmsList().forEach(a -> {
-            if (a != JwsAlgorithm.UNRECOGNIZED && a != JwsAlgorithm.JWS_ALGORITHM_UNSPECIFIED) {
-                configured.add(a);
+        for (int i = 0; i < provider.getAlgorithmsCount(); i++) {
+            JwsAlgorithm a = provider.getAlgorithms(i);
+            if (a == JwsAlgorithm.UNRECOGNIZED || a == JwsAlgorithm.JWS_ALGORITHM_UNSPECIFIED) {
+                throw new IllegalArgumentException("algorithms[" + i + "]: unknown algorithm");
             }
-        });
+            configured.add(a);
+        }
+        if (configured.isEmpty()) {
+            throw new IllegalArgumentException("algorithms: at least one is required");
+        }
+        if (provider.getIssuer().isEmpty()) {
+            throw new IllegalArgumentException("issuer: is required");
+        }
         this.algorithms = configured.stream().map(a -> JWSAlgorithm.parse(a.name())).collect(Collectors.toUnmodifiableSet());
         if (provider.getKeysCase() == JwtProvider.KeysCase.JWKS_JSON) {
             try {
                 this.inlineKeys = JWKSet.parse(provider.getJwksJson());
             } catch (ParseException e) {
-                throw new IllegalArgumentException("JWT provider " + name + ": jwks_json does not parse: "
-                        + e.getMessage(), e);
+                throw new IllegalArgumentException("jwksJson: does not parse: " + e.getMessage(), e);
+            }
+            for (JWSAlgorithm alg : algorithms) {
+                if (inlineKeys.getKeys().stream().noneMatch(key -> familyMatches(alg, key))) {
+                    // every token of that algorithm would fail: refuse rather than run a provider nobody can pass
+                    throw new IllegalArgumentException("jwksJson: has no key usable with " + alg.getName());
+                }
             }
             this.jwksUrl = null;
+        } else if (provider.getJwksUrl().isEmpty()) {
+            throw new IllegalArgumentException("jwksUrl or jwksJson: one is required");
         } else {
             this.inlineKeys = null;
             this.jwksUrl = provider.getJwksUrl();
@@ -98,8 +115,10 @@ final class JwtVerifier {
         this.requiredClaims = List.copyOf(provider.getRequiredClaimsList());
         this.claimsToHeaders = Map.copyOf(provider.getClaimsToHeadersMap());
         this.stripToken = provider.getStripToken();
-        this.claimHeaderEncoding = provider.getClaimHeaderEncoding() == ClaimHeaderEncoding.UNRECOGNIZED
-                ? ClaimHeaderEncoding.REJECT_UNSAFE : provider.getClaimHeaderEncoding();
+        if (provider.getClaimHeaderEncoding() == ClaimHeaderEncoding.UNRECOGNIZED) {
+            throw new IllegalArgumentException("claimHeaderEncoding: unknown value " + provider.getClaimHeaderEncodingValue());
+        }
+        this.claimHeaderEncoding = provider.getClaimHeaderEncoding();
         this.jwks = jwks;
         this.clock = clock;
     }

@@ -26,11 +26,23 @@ record RouteAuth(List<JwtVerifier> providers, Optional<String> apiKeyHeader, Opt
 
     static final String DEFAULT_API_KEY_HEADER = "x-api-key";
 
-    static RouteAuth compile(AuthPolicy auth, Map<String, JwtVerifier> verifiers) {
-        List<JwtVerifier> providers = auth.getJwtProvidersList().stream()
-                .map(verifiers::get)
-                .filter(java.util.Objects::nonNull)
-                .toList();
+    /**
+     * @param path where the policy is ({@code routes[2].auth})
+     * @throws IllegalArgumentException for an unknown provider, or a policy that accepts no credential
+     */
+    static RouteAuth compile(AuthPolicy auth, Map<String, JwtVerifier> verifiers, String path) {
+        List<JwtVerifier> providers = new java.util.ArrayList<>();
+        for (int p = 0; p < auth.getJwtProvidersCount(); p++) {
+            JwtVerifier verifier = verifiers.get(auth.getJwtProviders(p));
+            if (verifier == null) {
+                throw new IllegalArgumentException(path + ".jwtProviders[" + p + "]: unknown JWT provider '"
+                        + auth.getJwtProviders(p) + "'");
+            }
+            providers.add(verifier);
+        }
+        if (providers.isEmpty() && !auth.hasApiKey()) {
+            throw new IllegalArgumentException(path + ": must accept JWTs (jwtProviders) or API keys (apiKey)");
+        }
         Optional<String> header = Optional.empty();
         Optional<String> param = Optional.empty();
         if (auth.hasApiKey()) {
@@ -42,7 +54,7 @@ record RouteAuth(List<JwtVerifier> providers, Optional<String> apiKeyHeader, Opt
         }
         Set<String> mapped = new java.util.TreeSet<>();
         providers.forEach(p -> mapped.addAll(p.claimsToHeaders().values()));
-        return new RouteAuth(providers, header, param, Set.copyOf(auth.getRequiredScopesList()),
+        return new RouteAuth(List.copyOf(providers), header, param, Set.copyOf(auth.getRequiredScopesList()),
                 Map.copyOf(auth.getRequiredClaimsMap()), auth.getOptional(), Set.copyOf(mapped));
     }
 

@@ -2,12 +2,10 @@ package io.gatehouse.dataplane.policy.breaker;
 
 import io.gatehouse.config.ConfigDefaults;
 import com.google.protobuf.util.Durations;
-import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
+import io.gatehouse.dataplane.chain.Parts;
 import io.gatehouse.proto.config.v1.CircuitBreaker;
-import io.gatehouse.proto.config.v1.Upstream;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -24,6 +22,9 @@ import java.util.Objects;
  */
 public record BreakerSettings(int consecutiveFailures, int failureRatePercent, Duration window, int minimumRequests,
                               Duration openDuration, int halfOpenProbes, boolean shared) {
+
+    /** The settings of every upstream that has a circuit breaker, by upstream name: a gateway-wide part. */
+    public static final Parts.Key<Map<String, BreakerSettings>> BY_UPSTREAM = Parts.Key.of("breaker.byUpstream", Map.of());
 
 
     public BreakerSettings {
@@ -50,17 +51,6 @@ public record BreakerSettings(int consecutiveFailures, int failureRatePercent, D
                 config.hasOpenDuration() ? toDuration(config.getOpenDuration()) : ConfigDefaults.BREAKER_OPEN_DURATION,
                 config.getHalfOpenProbes() == 0 ? ConfigDefaults.BREAKER_HALF_OPEN_PROBES : config.getHalfOpenProbes(),
                 config.getShared());
-    }
-
-    /** The settings of every upstream of {@code snapshot} that has a circuit breaker, by upstream name. */
-    public static Map<String, BreakerSettings> byUpstream(CompiledSnapshot snapshot) {
-        Map<String, BreakerSettings> byUpstream = new HashMap<>();
-        for (Upstream upstream : snapshot.snapshot().getConfig().getUpstreamsList()) {
-            if (upstream.hasCircuitBreaker()) {
-                byUpstream.put(upstream.getName(), of(upstream.getCircuitBreaker()));
-            }
-        }
-        return Map.copyOf(byUpstream);
     }
 
     private static Duration toDuration(com.google.protobuf.Duration d) {

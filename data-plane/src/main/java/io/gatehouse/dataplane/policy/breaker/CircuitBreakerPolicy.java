@@ -2,11 +2,10 @@ package io.gatehouse.dataplane.policy.breaker;
 
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
-import io.gatehouse.dataplane.policy.SnapshotMemo;
+import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.chain.GatewayError;
-import io.gatehouse.dataplane.upstream.UpstreamSelection;
+import io.gatehouse.dataplane.routing.UpstreamSelection;
 
-import java.util.Map;
 
 /**
  * Rejects calls to an upstream whose circuit breaker is open: 503 {@code circuit_open} with
@@ -17,8 +16,6 @@ import java.util.Map;
 public final class CircuitBreakerPolicy implements Policy {
 
     private final BreakerRegistry registry;
-    private final SnapshotMemo<Map<String, BreakerSettings>> settings =
-            new SnapshotMemo<>(BreakerSettings::byUpstream);
 
     public CircuitBreakerPolicy(BreakerRegistry registry) {
         this.registry = registry;
@@ -27,7 +24,7 @@ public final class CircuitBreakerPolicy implements Policy {
     @Override
     public void handle(Exchange exchange, Next next) {
         String upstream = UpstreamSelection.upstream(exchange).name(); // the split's choice, made once
-        BreakerSettings breaker = settings.get(exchange.snapshot()).get(upstream);
+        BreakerSettings breaker = exchange.config().get(BreakerSettings.BY_UPSTREAM).get(upstream);
         if (breaker != null) {
             long wait = registry.tryAcquire(upstream, breaker, System.nanoTime());
             if (wait > 0) {
@@ -37,5 +34,10 @@ public final class CircuitBreakerPolicy implements Policy {
             }
         }
         next.proceed(exchange);
+    }
+
+    @Override
+    public PolicyCompiler compiler() {
+        return new BreakerCompiler();
     }
 }

@@ -1,16 +1,14 @@
 package io.gatehouse.dataplane.policy.cache;
 
-import io.gatehouse.config.ConfigDefaults;
+import io.gatehouse.dataplane.routing.CompiledRoute;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.chain.ResponseHeaders;
-import io.gatehouse.dataplane.policy.SnapshotMemo;
 import io.gatehouse.dataplane.redis.RedisCircuitBreaker;
 import io.gatehouse.dataplane.redis.RedisConnections;
-import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.telemetry.StageSpan;
-import io.gatehouse.proto.config.v1.Route;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -75,7 +73,6 @@ public final class ResponseCachePolicy implements Policy {
 
     private final RedisConnections redis;
     private final RedisCircuitBreaker breaker;
-    private final SnapshotMemo<Map<String, Rules>> rules = new SnapshotMemo<>(ResponseCachePolicy::compile);
     private final ConcurrentHashMap<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
@@ -87,27 +84,10 @@ public final class ResponseCachePolicy implements Policy {
         this.breaker = new RedisCircuitBreaker();
     }
 
-    static Map<String, Rules> compile(CompiledSnapshot snapshot) {
-        Map<String, Rules> out = new HashMap<>();
-        for (Route route : snapshot.snapshot().getConfig().getRoutesList()) {
-            if (!route.hasCache()) {
-                continue;
-            }
-            var cache = route.getCache();
-            long ttl = cache.hasTtl() ? Durations.toMillis(cache.getTtl()) : 60_000;
-            long max = cache.getMaxObjectBytes() == 0 ? ConfigDefaults.CACHE_MAX_OBJECT_BYTES : cache.getMaxObjectBytes();
-            out.put(route.getId(), new Rules(route.getId(), Math.max(1000, ttl),
-                    cache.getKeyHeadersList().stream().map(h -> h.toLowerCase(Locale.ROOT)).toList(),
-                    (int) Math.min(Integer.MAX_VALUE - 8, max), route.hasAuth(), cache.getShareAcrossIdentities(),
-                    cache.getStoreResponsesWithSetCookie()));
-        }
-        return Map.copyOf(out);
-    }
-
     @Override
     public void handle(Exchange exchange, Next next) {
-        Rules route = exchange.route() == null || exchange.snapshot() == null ? null
-                : rules.get(exchange.snapshot()).get(exchange.route().id());
+        CompiledRoute compiled = CompiledRoute.of(exchange);
+        Rules route = compiled == null ? null : compiled.parts().get(CacheCompiler.ROUTE);
         Method method = exchange.request().prologue().method();
         if (route == null || (method != Method.GET && method != Method.HEAD)) {
             next.proceed(exchange);
@@ -142,7 +122,7 @@ public final class ResponseCachePolicy implements Policy {
         CompletableFuture<Void> leader = inFlight.putIfAbsent(baseRedisKey, mine);
         if (leader != null) {
             try {
-                leader.get(exchange.route().timeouts().request().toMillis(), TimeUnit.MILLISECONDS);
+                leader.get(CompiledRoute.of(exchange).timeouts().request().toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {
@@ -346,6 +326,11 @@ public final class ResponseCachePolicy implements Policy {
         breaker.onFailure();
         redisFailures.increment();
         LOG.log(Level.FINE, "cache " + what + " in Redis failed; serving without the cache", e);
+    }
+
+    @Override
+    public PolicyCompiler compiler() {
+        return new CacheCompiler();
     }
 
     /** Responses served from the cache; for metrics. */

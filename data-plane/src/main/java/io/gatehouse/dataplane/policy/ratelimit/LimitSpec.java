@@ -1,9 +1,9 @@
 package io.gatehouse.dataplane.policy.ratelimit;
 
+import com.google.protobuf.util.Durations;
 import io.gatehouse.proto.config.v1.RateLimit;
 import io.gatehouse.proto.config.v1.RateLimitKey;
 
-import java.time.Duration;
 import java.util.Set;
 
 /**
@@ -55,39 +55,65 @@ public record LimitSpec(String name, Algorithm algorithm, long limit, long perio
         return key.needsIdentity || !plans.isEmpty();
     }
 
-    static LimitSpec compile(RateLimit limit) {
-        long period = Math.max(1, com.google.protobuf.util.Durations.toMillis(limit.getPeriod()));
-        if (!limit.hasPeriod()) {
-            period = Duration.ofSeconds(1).toMillis();
+    /**
+     * Compiles one configured limit, strictly: what the control plane would refuse refuses the
+     * snapshot here too, instead of a guessed meaning (no key is not "per client IP", 0 is not 1).
+     *
+     * @param path where the limit is in the config ({@code routes[2].rateLimiting.limits[0]})
+     * @throws IllegalArgumentException "path.field: reason"
+     */
+    static LimitSpec compile(RateLimit limit, String path) {
+        if (limit.getName().isEmpty()) {
+            throw new IllegalArgumentException(path + ".name: is required");
         }
-        long max = Math.max(1, limit.getLimit());
-        long burst = Math.max(max, limit.getBurst());
+        if (limit.getLimit() < 1) {
+            throw new IllegalArgumentException(path + ".limit: must be >= 1");
+        }
+        if (!limit.hasPeriod() || Durations.toMillis(limit.getPeriod()) < 1) {
+            throw new IllegalArgumentException(path + ".period: is required and positive");
+        }
+        long max = limit.getLimit();
+        long burst = limit.getBurst() == 0 ? max : limit.getBurst();
+        if (burst < max) {
+            throw new IllegalArgumentException(path + ".burst: must be >= limit or unset");
+        }
         long fallback = limit.getFallbackLimit() > 0 ? limit.getFallbackLimit() : max;
         Algorithm algorithm = switch (limit.getAlgorithm()) {
+            case TOKEN_BUCKET -> Algorithm.TOKEN_BUCKET;
             case SLIDING_WINDOW -> Algorithm.SLIDING_WINDOW;
             case FIXED_WINDOW -> Algorithm.FIXED_WINDOW;
-            default -> Algorithm.TOKEN_BUCKET;
+            case UNRECOGNIZED -> throw new IllegalArgumentException(path + ".algorithm: unknown value "
+                    + limit.getAlgorithmValue());
         };
         RateLimitKey key = limit.getKey();
         KeySource source;
         String argument = "";
         switch (key.getSourceCase()) {
+            case CLIENT_IP -> source = KeySource.CLIENT_IP;
             case API_KEY -> source = KeySource.API_KEY;
             case CONSUMER -> source = KeySource.CONSUMER;
             case TENANT -> source = KeySource.TENANT;
             case JWT_SUBJECT -> source = KeySource.JWT_SUBJECT;
+            case ROUTE -> source = KeySource.ROUTE;
             case JWT_CLAIM -> {
                 source = KeySource.JWT_CLAIM;
-                argument = key.getJwtClaim();
+                argument = require(key.getJwtClaim(), path + ".key.jwtClaim");
             }
             case HEADER -> {
                 source = KeySource.HEADER;
-                argument = key.getHeader();
+                argument = require(key.getHeader(), path + ".key.header");
             }
-            case ROUTE -> source = KeySource.ROUTE;
-            default -> source = KeySource.CLIENT_IP; // client_ip, or unset (the CP requires a key)
+            default -> throw new IllegalArgumentException(path + ".key: is required (clientIp, apiKey, consumer,"
+                    + " tenant, jwtSubject, jwtClaim, header or route)");
         }
-        return new LimitSpec(limit.getName(), algorithm, max, period, burst, source, argument, fallback,
-                Set.copyOf(limit.getPlansList()));
+        return new LimitSpec(limit.getName(), algorithm, max, Durations.toMillis(limit.getPeriod()), burst, source,
+                argument, fallback, Set.copyOf(limit.getPlansList()));
+    }
+
+    private static String require(String value, String path) {
+        if (value.isBlank()) {
+            throw new IllegalArgumentException(path + ": must name a header or claim");
+        }
+        return value;
     }
 }

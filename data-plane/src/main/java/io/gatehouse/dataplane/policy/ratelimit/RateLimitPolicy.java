@@ -1,10 +1,11 @@
 package io.gatehouse.dataplane.policy.ratelimit;
 
+import io.gatehouse.dataplane.routing.CompiledRoute;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.chain.ResponseHeaders;
 import io.gatehouse.dataplane.policy.KeyParts;
-import io.gatehouse.dataplane.policy.SnapshotMemo;
 import io.gatehouse.dataplane.policy.auth.Identity;
 import io.gatehouse.dataplane.chain.GatewayError;
 import io.gatehouse.dataplane.chain.GatewayException;
@@ -46,7 +47,6 @@ public final class RateLimitPolicy implements Policy {
 
     private final Position position;
     private final RateLimiter limiter;
-    private final SnapshotMemo<Map<String, RouteLimits>> limits = new SnapshotMemo<>(RouteLimits::compile);
 
     public RateLimitPolicy(Position position, RateLimiter limiter) {
         this.position = position;
@@ -55,11 +55,12 @@ public final class RateLimitPolicy implements Policy {
 
     @Override
     public void handle(Exchange exchange, Next next) {
-        if (exchange.route() == null || exchange.snapshot() == null) {
+        CompiledRoute compiled = CompiledRoute.of(exchange);
+        if (compiled == null) {
             next.proceed(exchange);
             return;
         }
-        RouteLimits route = limits.get(exchange.snapshot()).getOrDefault(exchange.route().id(), RouteLimits.NONE);
+        RouteLimits route = compiled.parts().get(RateLimitCompiler.ROUTE);
         List<LimitSpec> specs = route.at(position);
         if (specs.isEmpty()) {
             next.proceed(exchange);
@@ -72,13 +73,13 @@ public final class RateLimitPolicy implements Policy {
                 continue;
             }
             keyValue(spec, exchange, identity).ifPresent(value -> checks.add(new LimitCheck(spec,
-                    "gh:rl:{" + exchange.route().id() + "}:" + spec.name() + ":" + hash(value))));
+                    "gh:rl:{" + compiled.id() + "}:" + spec.name() + ":" + hash(value))));
         }
         if (checks.isEmpty()) {
             next.proceed(exchange);
             return;
         }
-        Decision decision = limiter.decide(exchange.route().id(), checks);
+        Decision decision = limiter.decide(compiled.id(), checks);
         Decision.LimitState headline = decision.headline();
         if (!decision.allowed()) {
             GatewayException rejection = GatewayError.RATE_LIMITED.exception("rate limit exceeded")
@@ -96,6 +97,11 @@ public final class RateLimitPolicy implements Policy {
             }
         }
         next.proceed(exchange);
+    }
+
+    @Override
+    public PolicyCompiler compiler() {
+        return new RateLimitCompiler();
     }
 
     private static void setHeaders(ResponseHeaders response, Exchange exchange) {

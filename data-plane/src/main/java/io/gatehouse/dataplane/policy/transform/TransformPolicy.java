@@ -1,7 +1,11 @@
 package io.gatehouse.dataplane.policy.transform;
 
 import io.gatehouse.dataplane.chain.Exchange;
+import io.gatehouse.dataplane.chain.Parts;
 import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.chain.PolicyCompiler;
+import io.gatehouse.dataplane.routing.RouteMatchSpec;
+import io.gatehouse.proto.config.v1.Route;
 import io.gatehouse.dataplane.routing.CompiledRoute;
 
 /**
@@ -13,10 +17,13 @@ import io.gatehouse.dataplane.routing.CompiledRoute;
  */
 public final class TransformPolicy implements Policy {
 
+    /** A route's transforms, compiled with the snapshot. */
+    static final Parts.Key<RouteTransforms> ROUTE = Parts.Key.of("transform.route", RouteTransforms.NONE);
+
     @Override
     public void handle(Exchange exchange, Next next) {
-        CompiledRoute route = exchange.route();
-        RouteTransforms transforms = route == null ? RouteTransforms.NONE : route.transforms();
+        CompiledRoute route = CompiledRoute.of(exchange);
+        RouteTransforms transforms = route == null ? RouteTransforms.NONE : route.parts().get(ROUTE);
         if (!transforms.isEmpty()) {
             transforms.rewrite().ifPresent(
                     rewrite -> exchange.upstreamPath(rewrite.apply(exchange.path())));
@@ -26,5 +33,22 @@ public final class TransformPolicy implements Policy {
             }
         }
         next.proceed(exchange);
+    }
+
+    @Override
+    public PolicyCompiler compiler() {
+        return (snapshot, gateway, routes) -> {
+            for (int i = 0; i < snapshot.getConfig().getRoutesCount(); i++) {
+                Route route = snapshot.getConfig().getRoutes(i);
+                try {
+                    RouteTransforms transforms = RouteTransforms.fromConfig(route, RouteMatchSpec.fromConfig(route.getMatch()));
+                    if (!transforms.isEmpty()) {
+                        routes.get(i).put(ROUTE, transforms);
+                    }
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("routes[" + i + "]: " + e.getMessage(), e);
+                }
+            }
+        };
     }
 }

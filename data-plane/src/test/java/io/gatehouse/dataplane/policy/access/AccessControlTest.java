@@ -2,7 +2,7 @@ package io.gatehouse.dataplane.policy.access;
 
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.dataplane.testing.ProxyServer;
-import io.gatehouse.dataplane.upstream.AddressPolicy;
+import io.gatehouse.dataplane.upstream.AddressRules;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.config.v1.AccessControl;
@@ -156,13 +156,13 @@ class AccessControlTest {
 
     @Test
     void linkLocalAndMetadataAddressesAreAlwaysForbidden() {
-        AddressPolicy open = AddressPolicy.fromConfig(UpstreamPolicy.newBuilder().setAllowLoopback(true).build());
+        AddressRules open = AddressRules.fromConfig(UpstreamPolicy.newBuilder().setAllowLoopback(true).build());
         for (String forbidden : List.of("169.254.169.254", "fe80::1", "fd00:ec2::254", "0.0.0.0", "224.0.0.1", "ff02::1",
                 "::ffff:169.254.169.254")) {
             assertThat(open.check(forbidden)).as(forbidden).isPresent();
         }
         assertThat(open.check("127.0.0.1")).isEmpty();
-        AddressPolicy noPolicy = AddressPolicy.fromConfig(UpstreamPolicy.getDefaultInstance());
+        AddressRules noPolicy = AddressRules.fromConfig(UpstreamPolicy.getDefaultInstance());
         assertThat(noPolicy.check("::1")).get().asString().contains("loopback");
         assertThat(noPolicy.check("127.0.0.1")).get().asString().contains("loopback");
         assertThat(open.check("10.1.2.3")).isEmpty();

@@ -97,7 +97,7 @@ class CircuitBreakerPolicyTest {
     @Test
     void stateSeriesFollowClosedOpenHalfOpenClosedWithTransitionsAndRejectionsCounted() throws Exception {
         serveFlakyUpstream();
-        registry.sync(BreakerSettings.byUpstream(proxy.snapshot())); // as the data plane does on every swap
+        registry.sync(proxy.snapshot().parts().get(BreakerSettings.BY_UPSTREAM)); // as the data plane does on every swap
         assertThat(states()).containsExactly(1, 0, 0);
 
         for (int i = 0; i < 3; i++) {

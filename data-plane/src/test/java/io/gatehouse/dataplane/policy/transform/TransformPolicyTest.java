@@ -154,8 +154,9 @@ class TransformPolicyTest {
                 routes:
                   - {id: r, upstream: b, match: {pathExact: /x}, rewrite: {prefix: /y}}
                 """);
-        assertThatThrownBy(() -> new SnapshotCompiler(10).compile(Snapshots.snapshot(1, config),
-                SnapshotSource.CONTROL_PLANE))
+        assertThatThrownBy(() -> new SnapshotCompiler(10, java.time.Clock.systemUTC(),
+                new io.gatehouse.dataplane.upstream.UpstreamRuntime(""), java.util.List.of(new TransformPolicy().compiler()))
+                .compile(Snapshots.snapshot(1, config), SnapshotSource.CONTROL_PLANE))
                 .isInstanceOf(SnapshotCompileException.class)
                 .hasMessageContaining("routes[0]").hasMessageContaining("rewrite.prefix");
     }

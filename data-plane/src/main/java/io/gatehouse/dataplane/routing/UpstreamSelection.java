@@ -1,5 +1,8 @@
-package io.gatehouse.dataplane.upstream;
+package io.gatehouse.dataplane.routing;
 
+import io.gatehouse.dataplane.upstream.PickedTarget;
+import io.gatehouse.dataplane.upstream.UpstreamCluster;
+import io.gatehouse.dataplane.upstream.UpstreamTarget;
 import io.gatehouse.dataplane.chain.Exchange;
 
 /**
@@ -20,7 +23,7 @@ public final class UpstreamSelection {
         if (chosen.isPresent()) {
             return chosen.get();
         }
-        UpstreamCluster upstream = exchange.route().split().choose(exchange.requestId());
+        UpstreamCluster upstream = CompiledRoute.of(exchange).split().choose(exchange.requestId());
         exchange.attribute(UPSTREAM, upstream);
         return upstream;
     }
@@ -31,6 +34,6 @@ public final class UpstreamSelection {
      * for at most the route's connect timeout.
      */
     public static PickedTarget pick(Exchange exchange, UpstreamTarget failed) {
-        return upstream(exchange).pick(exchange, exchange.route().timeouts().connect(), failed);
+        return upstream(exchange).pick(exchange, CompiledRoute.of(exchange).timeouts().connect(), failed);
     }
 }

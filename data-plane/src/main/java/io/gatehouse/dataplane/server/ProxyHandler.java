@@ -1,13 +1,14 @@
-package io.gatehouse.dataplane.proxy;
+package io.gatehouse.dataplane.server;
 
 import io.gatehouse.dataplane.chain.GatewayError;
 import io.gatehouse.dataplane.chain.GatewayException;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.PolicyChain;
 import io.gatehouse.dataplane.chain.ResponseHeaders;
-import io.gatehouse.dataplane.routing.RouteLookup;
+import io.gatehouse.dataplane.proxy.ErrorResponses;
+import io.gatehouse.dataplane.proxy.Forwarder;
+import io.gatehouse.dataplane.proxy.ProxyHeaders;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
-import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
@@ -17,7 +18,6 @@ import io.helidon.webserver.http.ServerResponse;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,11 +40,6 @@ public final class ProxyHandler implements Handler {
     private final Supplier<CompiledSnapshot> snapshots;
     private final PolicyChain chain;
 
-    /** The foundation chain: route lookup, then forwarding. */
-    public ProxyHandler(Supplier<CompiledSnapshot> snapshots, UpstreamClients clients) {
-        this(snapshots, new PolicyChain(List.of(new RouteLookup()), new Forwarder(clients)));
-    }
-
     /** @param snapshots returns the snapshot in force, or null when there is none yet */
     public ProxyHandler(Supplier<CompiledSnapshot> snapshots, PolicyChain chain) {
         this.snapshots = snapshots;
@@ -56,8 +51,9 @@ public final class ProxyHandler implements Handler {
         long start = System.nanoTime();
         String clientId = request.headers().first(ProxyHeaders.X_REQUEST_ID).orElse(null);
         String requestId = ProxyHeaders.isUsableRequestId(clientId) ? clientId : newRequestId();
-        Exchange exchange = new Exchange(request, response, snapshots.get(), requestId, start,
-                peerAddress(request));
+        CompiledSnapshot snapshot = snapshots.get();
+        Exchange exchange = new Exchange(request, response, snapshot == null ? null : snapshot.parts(), requestId,
+                start, peerAddress(request));
         try {
             chain.run(exchange);
         } catch (GatewayException e) {
@@ -109,7 +105,7 @@ public final class ProxyHandler implements Handler {
      * A random version-4 UUID from {@link ThreadLocalRandom}: request ids need to be unique, not
      * unpredictable, and {@code UUID.randomUUID()} takes a lock around SecureRandom on every request.
      */
-    static String newRequestId() {
+    public static String newRequestId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         long high = (random.nextLong() & ~0xF000L) | 0x4000L; // version 4
         long low = (random.nextLong() & ~(0xC000L << 48)) | (0x8000L << 48); // IETF variant

@@ -1,25 +1,17 @@
 package io.gatehouse.dataplane.policy.cors;
 
-import com.google.protobuf.util.Durations;
+import io.gatehouse.dataplane.routing.CompiledRoute;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.chain.ResponseHeaders;
-import io.gatehouse.dataplane.policy.SnapshotMemo;
-import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
-import io.gatehouse.proto.config.v1.CorsPolicy;
-import io.gatehouse.proto.config.v1.HttpMethod;
-import io.gatehouse.proto.config.v1.Route;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.ServerResponse;
 
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * CORS per route ({@code routes[].cors}). A preflight ({@code OPTIONS} with {@code Origin} and
@@ -29,63 +21,17 @@ import java.util.Set;
  * (the origin echoed; {@code *} only when "*" is configured without credentials),
  * {@code Access-Control-Allow-Credentials}, {@code Access-Control-Expose-Headers}; every response of
  * a CORS route gets {@code Vary: Origin}. Runs after IP access, before rate limiting and
- * authentication (preflights carry no credentials). Thread-safe; compiled once per snapshot.
+ * authentication (preflights carry no credentials). Thread-safe; the settings are compiled with the
+ * snapshot ({@link CorsCompiler}).
  */
-public final class CorsHandler implements Policy {
+public final class CorsPolicy implements Policy {
 
     static final HeaderName REQUEST_METHOD = HeaderNames.create("Access-Control-Request-Method");
 
-    /** A route's CORS settings, compiled. */
-    record Rules(Set<String> origins, boolean anyOrigin, Set<String> methods, String allowMethods,
-                 String allowHeaders, String exposeHeaders, boolean credentials, long maxAgeSeconds) {
-
-        static Rules of(CorsPolicy cors) {
-            Set<String> origins = new LinkedHashSet<>();
-            boolean any = false;
-            for (String origin : cors.getAllowOriginsList()) {
-                if (origin.equals("*")) {
-                    any = true;
-                } else {
-                    origins.add(normalize(origin));
-                }
-            }
-            Set<String> methods = new LinkedHashSet<>();
-            for (HttpMethod method : cors.getAllowMethodsList()) {
-                methods.add(method.name());
-            }
-            if (methods.isEmpty()) {
-                methods.addAll(Set.of("GET", "HEAD", "POST")); // CORS "simple" methods
-            }
-            return new Rules(Set.copyOf(origins), any, Set.copyOf(methods), String.join(", ", methods),
-                    String.join(", ", cors.getAllowHeadersList()), String.join(", ", cors.getExposeHeadersList()),
-                    cors.getAllowCredentials(), cors.hasMaxAge() ? Durations.toSeconds(cors.getMaxAge()) : -1);
-        }
-
-        boolean allows(String origin) {
-            return anyOrigin || origins.contains(normalize(origin));
-        }
-
-        String allowOriginValue(String origin) {
-            return anyOrigin && !credentials ? "*" : origin;
-        }
-    }
-
-    private final SnapshotMemo<Map<String, Rules>> rules = new SnapshotMemo<>(CorsHandler::compile);
-
-    static Map<String, Rules> compile(CompiledSnapshot snapshot) {
-        Map<String, Rules> out = new HashMap<>();
-        for (Route route : snapshot.snapshot().getConfig().getRoutesList()) {
-            if (route.hasCors()) {
-                out.put(route.getId(), Rules.of(route.getCors()));
-            }
-        }
-        return Map.copyOf(out);
-    }
-
     @Override
     public void handle(Exchange exchange, Next next) {
-        Rules route = exchange.route() == null || exchange.snapshot() == null ? null
-                : rules.get(exchange.snapshot()).get(exchange.route().id());
+        CompiledRoute compiled = CompiledRoute.of(exchange);
+        CorsRules route = compiled == null ? null : compiled.parts().get(CorsCompiler.ROUTE);
         if (route == null) {
             next.proceed(exchange);
             return;
@@ -100,7 +46,7 @@ public final class CorsHandler implements Policy {
         next.proceed(exchange);
     }
 
-    private static void preflight(Exchange exchange, Rules route, String origin) {
+    private static void preflight(Exchange exchange, CorsRules route, String origin) {
         ServerResponse response = exchange.response();
         response.status(204);
         ResponseHeaders headers = new ResponseHeaders(response, 204);
@@ -125,7 +71,7 @@ public final class CorsHandler implements Policy {
         response.send();
     }
 
-    private static void actual(ResponseHeaders response, Rules route, Optional<String> origin) {
+    private static void actual(ResponseHeaders response, CorsRules route, Optional<String> origin) {
         response.add("Vary", "Origin");
         if (origin.isEmpty() || !route.allows(origin.get())) {
             return;
@@ -139,9 +85,8 @@ public final class CorsHandler implements Policy {
         }
     }
 
-    /** Origins compare case-insensitively on scheme and host; a trailing slash is ignored. */
-    static String normalize(String origin) {
-        String s = origin.strip().toLowerCase(Locale.ROOT);
-        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    @Override
+    public PolicyCompiler compiler() {
+        return new CorsCompiler();
     }
 }

@@ -1,7 +1,10 @@
 package io.gatehouse.dataplane.policy.shedding;
 
+import io.gatehouse.dataplane.routing.CompiledRoute;
 import io.gatehouse.dataplane.chain.Exchange;
+import io.gatehouse.dataplane.chain.Parts;
 import io.gatehouse.dataplane.chain.Policy;
+import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.chain.GatewayError;
 
 import java.util.Map;
@@ -16,7 +19,10 @@ import java.util.concurrent.atomic.LongAdder;
  * Counters are atomics held by this (long-lived) policy, so they survive snapshot swaps; a request
  * is counted from admission until the rest of the chain returns. Thread-safe and lock-free.
  */
-public final class LoadShedder implements Policy {
+public final class LoadSheddingPolicy implements Policy {
+
+    /** {@code settings.max_concurrent_requests} (0 = unlimited): a gateway-wide part. */
+    static final Parts.Key<Integer> GLOBAL_LIMIT = Parts.Key.of("shedding.global", 0);
 
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Map<String, AtomicInteger> perRoute = new ConcurrentHashMap<>();
@@ -24,8 +30,8 @@ public final class LoadShedder implements Policy {
 
     @Override
     public void handle(Exchange exchange, Next next) {
-        int globalLimit = exchange.snapshot().snapshot().getConfig().getSettings().getMaxConcurrentRequests();
-        int routeLimit = exchange.route().limits().maxConcurrentRequests();
+        int globalLimit = exchange.config().get(GLOBAL_LIMIT);
+        int routeLimit = CompiledRoute.of(exchange).limits().maxConcurrentRequests();
         if (globalLimit == 0 && routeLimit == 0) {
             next.proceed(exchange);
             return;
@@ -38,12 +44,12 @@ public final class LoadShedder implements Policy {
         AtomicInteger routeCounter = null;
         try {
             if (routeLimit > 0) {
-                routeCounter = perRoute.computeIfAbsent(exchange.route().id(), id -> new AtomicInteger());
+                routeCounter = perRoute.computeIfAbsent(CompiledRoute.of(exchange).id(), id -> new AtomicInteger());
                 if (routeCounter.incrementAndGet() > routeLimit) {
                     routeCounter.decrementAndGet();
                     routeCounter = null;
                     shed.increment();
-                    throw GatewayError.OVERLOADED.exception("route '" + exchange.route().id()
+                    throw GatewayError.OVERLOADED.exception("route '" + CompiledRoute.of(exchange).id()
                             + "' is at its concurrency limit; retry later");
                 }
             }
@@ -66,5 +72,16 @@ public final class LoadShedder implements Policy {
     /** Requests currently admitted under the data plane limit (only counted while one is set). */
     public int inFlight() {
         return inFlight.get();
+    }
+
+    @Override
+    public PolicyCompiler compiler() {
+        return (snapshot, gateway, routes) -> {
+            int limit = snapshot.getConfig().getSettings().getMaxConcurrentRequests();
+            if (limit < 0) {
+                throw new IllegalArgumentException("settings.maxConcurrentRequests: must be 0 (unlimited) or more");
+            }
+            gateway.put(GLOBAL_LIMIT, limit);
+        };
     }
 }

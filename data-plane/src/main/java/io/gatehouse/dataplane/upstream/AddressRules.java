@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.upstream;
 
+import io.gatehouse.dataplane.chain.Parts;
 import io.gatehouse.config.CidrSet;
 import io.gatehouse.config.UpstreamAddresses;
 import io.gatehouse.proto.config.v1.UpstreamPolicy;
@@ -32,7 +33,11 @@ import java.util.function.LongSupplier;
  * cache (30 s by default), so a rebinding DNS server cannot answer the two lookups differently within
  * that time. Thread-safe.
  */
-public final class AddressPolicy {
+public final class AddressRules {
+
+    /** The snapshot's upstream address rules, among its gateway-wide parts. */
+    public static final Parts.Key<AddressRules> PART = Parts.Key.of("upstream.addresses", null);
+
 
     static final long RESOLVE_TTL_MILLIS = 5_000;
 
@@ -45,7 +50,7 @@ public final class AddressPolicy {
     private final LongSupplier millisClock;
     private final Map<String, Resolved> cache = new ConcurrentHashMap<>();
 
-    AddressPolicy(boolean enforceLoopback, CidrSet allowedCidrs, List<String> allowedHosts, LongSupplier millisClock) {
+    AddressRules(boolean enforceLoopback, CidrSet allowedCidrs, List<String> allowedHosts, LongSupplier millisClock) {
         this.enforceLoopback = enforceLoopback;
         this.allowedCidrs = allowedCidrs;
         this.allowedHosts = allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
@@ -56,17 +61,17 @@ public final class AddressPolicy {
      * @param policy the config's upstream policy (the default instance when absent: loopback refused)
      * @throws IllegalArgumentException naming an allowed CIDR that does not parse
      */
-    public static AddressPolicy fromConfig(UpstreamPolicy policy, LongSupplier millisClock) {
+    public static AddressRules fromConfig(UpstreamPolicy policy, LongSupplier millisClock) {
         CidrSet cidrs;
         try {
             cidrs = CidrSet.parse(policy.getAllowedCidrsList());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("upstreamPolicy.allowedCidrs: " + e.getMessage(), e);
         }
-        return new AddressPolicy(!policy.getAllowLoopback(), cidrs, policy.getAllowedHostsList(), millisClock);
+        return new AddressRules(!policy.getAllowLoopback(), cidrs, policy.getAllowedHostsList(), millisClock);
     }
 
-    public static AddressPolicy fromConfig(UpstreamPolicy policy) {
+    public static AddressRules fromConfig(UpstreamPolicy policy) {
         return fromConfig(policy, System::currentTimeMillis);
     }
 

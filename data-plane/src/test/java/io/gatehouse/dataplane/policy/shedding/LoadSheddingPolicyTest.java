@@ -24,10 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Concurrency limits: requests held at a gated upstream fill the limit; the next one is shed at once. */
-class LoadShedderTest {
+class LoadSheddingPolicyTest {
 
     private final CountDownLatch release = new CountDownLatch(1);
-    private final LoadShedder shedder = new LoadShedder();
+    private final LoadSheddingPolicy shedder = new LoadSheddingPolicy();
     private final ProxyServer proxy = new ProxyServer(List.of(shedder));
     private ScriptedUpstream upstream;
 

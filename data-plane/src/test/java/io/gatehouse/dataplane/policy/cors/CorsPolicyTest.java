@@ -20,7 +20,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** CORS preflight answered at the gateway, headers on actual responses. */
-class CorsHandlerTest {
+class CorsPolicyTest {
 
     private static TestUpstream upstream;
     private static ProxyServer proxy;
@@ -30,7 +30,7 @@ class CorsHandlerTest {
     static void start() throws Exception {
         System.setProperty("jdk.httpclient.allowRestrictedHeaders", "origin");
         upstream = TestUpstream.start("backend");
-        proxy = new ProxyServer(List.of(new CorsHandler()));
+        proxy = new ProxyServer(List.of(new io.gatehouse.dataplane.policy.cors.CorsPolicy()));
         GatewayConfig base = Snapshots.config(upstream.url(), "/creds", "/open");
         proxy.serve(1, base.toBuilder()
                 .setRoutes(0, base.getRoutes(0).toBuilder().setCors(CorsPolicy.newBuilder()
