@@ -15,7 +15,7 @@ import io.gatehouse.dataplane.upstream.PooledConnection;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.routing.UpstreamSelection;
 import io.gatehouse.dataplane.upstream.UpstreamTarget;
-import io.gatehouse.dataplane.policy.access.UpstreamAddressGuard;
+import io.gatehouse.dataplane.policy.access.UpstreamAddressPolicy;
 import io.gatehouse.proto.config.v1.RetryCondition;
 import io.gatehouse.proto.config.v1.UpstreamProtocol;
 import io.helidon.http.Header;
@@ -231,7 +231,7 @@ public final class Forwarder implements Policy.Next {
         ServerRequest request = exchange.request();
         CompiledRoute route = CompiledRoute.of(exchange);
         RequestBody body = exchange.attribute(BODY).orElseGet(RequestBody::empty);
-        UpstreamAddressGuard.checkBeforeConnect(exchange, target.host()); // SSRF: re-check resolved addresses
+        UpstreamAddressPolicy.checkBeforeConnect(exchange, target.host()); // SSRF: re-check resolved addresses
         // One CLIENT span per attempt (retries visible), its context injected as traceparent.
         UpstreamCall call = UpstreamCall.start(exchange, UpstreamSelection.upstream(exchange).name(), target, attemptNumber + 1,
                 request.prologue().method().text());

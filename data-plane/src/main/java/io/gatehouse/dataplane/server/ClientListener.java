@@ -1,6 +1,6 @@
 package io.gatehouse.dataplane.server;
 
-import io.gatehouse.dataplane.proxy.RequestHygiene;
+import io.gatehouse.dataplane.policy.hygiene.RequestHygienePolicy;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServerConfig;
@@ -19,8 +19,8 @@ import java.nio.charset.StandardCharsets;
  *       so non-HTTP garbage would hang until the idle timeout instead of getting a 400 and a close, and
  *       an over-long request line would be closed silently instead of getting a 414.</li>
  *   <li>Request lines up to {@link #MAX_REQUEST_LINE_BYTES} (longer ones: 414), header sections up to
- *       {@link RequestHygiene#LISTENER_MAX_HEADER_BYTES} (the configured, smaller limit is checked per
- *       request by {@link RequestHygiene}).</li>
+ *       {@link RequestHygienePolicy#LISTENER_MAX_HEADER_BYTES} (the configured, smaller limit is checked per
+ *       request by {@link RequestHygienePolicy}).</li>
  *   <li>Errors Helidon answers before our handler sees a request (malformed request line or headers,
  *       duplicate Host, HTTP/1.0) get the same JSON body as the gateway's own errors, and a close.</li>
  * </ul>
@@ -39,7 +39,7 @@ public final class ClientListener {
                 .protocolsDiscoverServices(false)
                 .addProtocol(Http1Config.builder()
                         .maxPrologueLength(MAX_REQUEST_LINE_BYTES)
-                        .maxHeadersSize(RequestHygiene.LISTENER_MAX_HEADER_BYTES)
+                        .maxHeadersSize(RequestHygienePolicy.LISTENER_MAX_HEADER_BYTES)
                         // Request headers are validated as they are parsed (the default, kept on).
                         // Response headers are not validated again on the way out: they come from
                         // the upstream (validated when the upstream client parsed them), from config

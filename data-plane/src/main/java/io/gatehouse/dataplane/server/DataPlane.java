@@ -8,19 +8,20 @@ import io.gatehouse.dataplane.policy.breaker.BreakerSettings;
 import io.gatehouse.dataplane.policy.breaker.CircuitBreakerPolicy;
 import io.gatehouse.dataplane.policy.shedding.LoadSheddingPolicy;
 import io.gatehouse.dataplane.proxy.Forwarder;
-import io.gatehouse.dataplane.proxy.RequestHygiene;
+import io.gatehouse.dataplane.policy.hygiene.RequestHygienePolicy;
 import io.gatehouse.dataplane.proxy.RetryBudget;
 
 import io.gatehouse.dataplane.policy.access.ClientAddressPolicy;
 import io.gatehouse.dataplane.policy.access.IpAccessPolicy;
 import io.gatehouse.dataplane.policy.cache.ResponseCachePolicy;
-import io.gatehouse.dataplane.policy.access.UpstreamAddressGuard;
+import io.gatehouse.dataplane.policy.access.UpstreamAddressPolicy;
 import io.gatehouse.dataplane.policy.cors.CorsPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimitPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimiter;
 import io.gatehouse.dataplane.redis.RedisConnections;
-import io.gatehouse.dataplane.routing.RouteLookup;
+import io.gatehouse.dataplane.policy.route.RouteLookupPolicy;
 import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
+import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.snapshot.Backoff;
 import io.gatehouse.dataplane.snapshot.ControlPlaneTransport;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
@@ -31,7 +32,7 @@ import io.gatehouse.observability.metrics.Family;
 import io.gatehouse.observability.metrics.Metrics;
 import io.gatehouse.dataplane.telemetry.SecurityLog;
 import io.gatehouse.dataplane.telemetry.Telemetry;
-import io.gatehouse.dataplane.telemetry.TracingPolicy;
+import io.gatehouse.dataplane.policy.tracing.TracingPolicy;
 import io.gatehouse.dataplane.upstream.DiscardReason;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.upstream.UpstreamRuntime;
@@ -47,6 +48,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -142,7 +145,7 @@ public final class DataPlane implements AutoCloseable {
                 telemetry.metrics());
         Drain drain = new Drain();
         admin.drainingWhen(drain::draining);
-        telemetry.registerDataPlaneGauges(active::get, watch::connected);
+        registerDataPlaneGauges(telemetry.metrics(), active::get, watch::connected);
         WebServer server;
         try {
             server = ClientListener.configure(WebServer.builder())
@@ -256,11 +259,11 @@ public final class DataPlane implements AutoCloseable {
         registerPolicyMetrics(telemetry.metrics(), limiter, shedder, cache);
         return new PolicyChain(List.of(
                 new TracingPolicy(telemetry), // server span, x-trace-id, request metrics, access log: sees everything
-                new RequestHygiene(), // 400 on CL+TE / duplicate Content-Length (smuggling), 431 on big headers
+                new RequestHygienePolicy(), // 400 on CL+TE / duplicate Content-Length (smuggling), 431 on big headers
                 new ClientAddressPolicy(), // client IP from X-Forwarded-For/Forwarded via trusted proxies only
-                new RouteLookup(),
+                new RouteLookupPolicy(),
                 new IpAccessPolicy(), // 403 forbidden by settings.access / routes[].access
-                new UpstreamAddressGuard(), // lets the forwarder re-check resolved upstream addresses (SSRF)
+                new UpstreamAddressPolicy(), // lets the forwarder re-check resolved upstream addresses (SSRF)
                 new CorsPolicy(), // preflights answered here (204), CORS headers on actual responses
                 new RateLimitPolicy(RateLimitPolicy.Position.BEFORE_AUTHENTICATION, limiter), // IP/header/route keys
                 auth.authentication(), // 401 without valid JWT/API key; puts the Identity in the exchange
@@ -271,6 +274,26 @@ public final class DataPlane implements AutoCloseable {
                 cache, // GET responses from Redis (X-Cache: HIT), else tee + store
                 new TransformPolicy()), // request transforms (path rewrite, header edits)
                 new Forwarder(clients, new RetryBudget(), breakers));
+    }
+
+    /**
+     * Registers the data plane's state gauges: config version in force, seconds since it was put in
+     * force, and whether the control plane stream is up.
+     */
+    private static void registerDataPlaneGauges(Metrics metrics, Supplier<CompiledSnapshot> snapshots,
+                                                BooleanSupplier controlPlaneConnected) {
+        metrics.gauge("gatehouse_config_version", "Config version in force (0 = none)", () -> {
+            CompiledSnapshot snapshot = snapshots.get();
+            return snapshot == null ? 0 : snapshot.version();
+        });
+        metrics.gauge("gatehouse_config_age_seconds", "Seconds since the config in force was applied (-1 = none)",
+                () -> {
+                    CompiledSnapshot snapshot = snapshots.get();
+                    return snapshot == null ? -1
+                            : java.time.Duration.between(snapshot.appliedAt(), java.time.Instant.now()).toMillis() / 1000.0;
+                });
+        metrics.gauge("gatehouse_control_plane_connected", "1 while the watch stream to the control plane is up",
+                () -> controlPlaneConnected.getAsBoolean() ? 1 : 0);
     }
 
     /**

@@ -5,7 +5,7 @@ import io.opentelemetry.context.Context;
 
 /**
  * What telemetry learns about one request while it runs: its server span and trace context, the
- * final status, and the upstream attempts. Created by {@link TracingPolicy}, read by the access
+ * final status, and the upstream attempts. Created by {@link RequestRecorder}, read by the access
  * log and metrics when the request ends. Owned by the request's thread; not thread-safe.
  */
 public final class RequestTelemetry {
@@ -52,5 +52,27 @@ public final class RequestTelemetry {
 
     long startNanos() {
         return startNanos;
+    }
+
+    /** The context to make current around the rest of the chain: with the stage-span tracer when sampled. */
+    public Context scopeContext() {
+        // Stage spans (StageSpan) find their tracer in the context only when the request is sampled,
+        // so unsampled requests pay one thread-local lookup per stage and nothing else.
+        return serverSpan.isRecording() ? context.with(StageSpan.TRACER, telemetry.tracer()) : context;
+    }
+
+    /** The final status (500 when the request ended without one). */
+    public int status() {
+        return status == 0 ? 500 : status;
+    }
+
+    /** The machine code of the gateway error that answered the request, or null. */
+    public String gatewayError() {
+        return gatewayError;
+    }
+
+    /** Nanoseconds since the request arrived. */
+    public long elapsedNanos() {
+        return System.nanoTime() - startNanos;
     }
 }

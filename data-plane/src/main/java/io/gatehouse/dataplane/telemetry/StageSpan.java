@@ -18,16 +18,16 @@ import io.opentelemetry.context.ContextKey;
  * finally { span.end(); }
  * }</pre>
  *
- * <p>The parent is found in the current OpenTelemetry {@link Context}, which {@link TracingPolicy}
+ * <p>The parent is found in the current OpenTelemetry {@link Context}, which {@link RequestRecorder}
  * makes current on the request's thread for the rest of the chain, so stages deep in a policy (the
- * JWKS cache) need no exchange. {@link TracingPolicy} puts the tracer there only for a
+ * JWKS cache) need no exchange. {@link RequestRecorder} puts the tracer there only for a
  * <em>sampled</em> request; otherwise (tracing off, unsampled, per-request telemetry off, outside
  * a request) {@link #start} returns a shared no-op after one thread-local lookup and allocates
  * nothing, and the setters do nothing. Owned by the thread that started it; not thread-safe.
  */
 public final class StageSpan {
 
-    /** The tracer of a sampled request, in the context {@link TracingPolicy} makes current. */
+    /** The tracer of a sampled request, in the context {@link RequestRecorder} makes current. */
     static final ContextKey<Tracer> TRACER = ContextKey.named("gatehouse.stage-tracer");
     private static final StageSpan NONE = new StageSpan(null);
 

@@ -13,7 +13,6 @@ import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 
-import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -46,7 +45,7 @@ public final class Telemetry implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Telemetry.class.getName());
     static final String INSTRUMENTATION = "io.gatehouse.dataplane";
 
-    /** Per-request telemetry state, set by {@link TracingPolicy}. */
+    /** Per-request telemetry state, set by {@link RequestRecorder}. */
     public static final Exchange.Key<RequestTelemetry> REQUEST = Exchange.Key.named("telemetry.request");
 
     private final Metrics metrics;
@@ -134,7 +133,7 @@ public final class Telemetry implements AutoCloseable {
         return exporting;
     }
 
-    /** False when GATEHOUSE_REQUEST_TELEMETRY=off: {@link TracingPolicy} then only passes requests on. */
+    /** False when GATEHOUSE_REQUEST_TELEMETRY=off: {@link RequestRecorder} then only passes requests on. */
     boolean perRequest() {
         return perRequest;
     }
@@ -157,25 +156,6 @@ public final class Telemetry implements AutoCloseable {
 
     UpstreamMetrics upstreamMetrics() {
         return upstreamMetrics;
-    }
-
-    /**
-     * Registers the data plane's state gauges: config version in force, seconds since it was put in
-     * force, and whether the control plane stream is up.
-     */
-    public void registerDataPlaneGauges(Supplier<CompiledSnapshot> snapshots, BooleanSupplier controlPlaneConnected) {
-        metrics.gauge("gatehouse_config_version", "Config version in force (0 = none)", () -> {
-            CompiledSnapshot snapshot = snapshots.get();
-            return snapshot == null ? 0 : snapshot.version();
-        });
-        metrics.gauge("gatehouse_config_age_seconds", "Seconds since the config in force was applied (-1 = none)",
-                () -> {
-                    CompiledSnapshot snapshot = snapshots.get();
-                    return snapshot == null ? -1
-                            : Duration.between(snapshot.appliedAt(), Instant.now()).toMillis() / 1000.0;
-                });
-        metrics.gauge("gatehouse_control_plane_connected", "1 while the watch stream to the control plane is up",
-                () -> controlPlaneConnected.getAsBoolean() ? 1 : 0);
     }
 
     /** Flushes pending spans and access log lines, then stops exporting. Idempotent. */

@@ -61,7 +61,7 @@ public final class UpstreamCall {
     }
 
     /**
-     * Starts an attempt. Without telemetry on the exchange (a chain without {@link TracingPolicy})
+     * Starts an attempt. Without telemetry on the exchange (a chain without {@link RequestRecorder})
      * returns a call that does nothing.
      *
      * @param attempt 1 for the first attempt, 2 for the first retry, ...

@@ -17,7 +17,7 @@ import java.util.function.LongSupplier;
 /**
  * Which addresses the data plane may connect to for an upstream, checked on resolved addresses right
  * before connecting (SSRF, DNS rebinding): the control plane validated target host names at apply, but
- * a name can resolve to something else later. Proxied requests ({@code policy.access.UpstreamAddressGuard})
+ * a name can resolve to something else later. Proxied requests ({@code policy.access.UpstreamAddressPolicy})
  * and active health checks ({@link HealthChecker}) obey the same rules.
  *
  * <p>Always forbidden: link-local (169.254.0.0/16, fe80::/10, incl. the cloud metadata address),

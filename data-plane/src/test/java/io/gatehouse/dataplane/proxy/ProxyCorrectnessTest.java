@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.proxy;
 
+import io.gatehouse.dataplane.policy.hygiene.RequestHygienePolicy;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RawHttp;
@@ -60,7 +61,7 @@ class ProxyCorrectnessTest {
             }
             next.proceed(exchange);
         };
-        proxy = new ProxyServer(List.of(new RequestHygiene(), trustedProxy));
+        proxy = new ProxyServer(List.of(new RequestHygienePolicy(), trustedProxy));
         proxy.serve(1, GatewayConfig.newBuilder()
                 .setSettings(GatewaySettings.newBuilder().setMaxRequestHeaderBytes(2048))
                 .addUpstreams(Snapshots.upstream("echo", upstream.url()))

@@ -4,7 +4,7 @@ import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.chain.PolicyChain;
 import io.gatehouse.dataplane.proxy.Forwarder;
 import io.gatehouse.dataplane.server.ProxyHandler;
-import io.gatehouse.dataplane.routing.RouteLookup;
+import io.gatehouse.dataplane.policy.route.RouteLookupPolicy;
 import io.gatehouse.dataplane.server.ClientListener;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.snapshot.SnapshotCompileException;
@@ -41,7 +41,7 @@ public final class ProxyServer implements AutoCloseable {
     /** With {@code policies} after route lookup and {@code terminal} (e.g. a configured Forwarder) last. */
     public ProxyServer(List<Policy> policies, Policy.Next terminal) {
         List<Policy> chain = new ArrayList<>();
-        chain.add(new RouteLookup());
+        chain.add(new RouteLookupPolicy());
         chain.addAll(policies);
         PolicyChain steps = new PolicyChain(chain, terminal);
         this.compilers = steps.compilers();

@@ -47,7 +47,7 @@ class AccessControlTest {
     }
 
     static ProxyServer proxy() {
-        return new ProxyServer(List.of(new ClientAddressPolicy(), new IpAccessPolicy(), new UpstreamAddressGuard()));
+        return new ProxyServer(List.of(new ClientAddressPolicy(), new IpAccessPolicy(), new UpstreamAddressPolicy()));
     }
 
     static GatewayConfig config(GatewaySettings settings, AccessControl routeAccess) {

@@ -1,4 +1,4 @@
-package io.gatehouse.dataplane.proxy;
+package io.gatehouse.dataplane.policy.hygiene;
 
 import io.gatehouse.dataplane.chain.GatewayError;
 import io.gatehouse.dataplane.chain.Exchange;
@@ -17,7 +17,7 @@ import java.util.List;
 /**
  * First look at a request, before any other work: refuses what is malformed or ambiguous in ways
  * that matter to a proxy, and marks client headers that must not reach the upstream. (The request
- * target is read, once, by route lookup: {@code routing.RouteLookup}.)
+ * target is read, once, by route lookup: {@code routing.RouteLookupPolicy}.)
  *
  * <ul>
  *   <li>400 {@code bad_request} for a method that is not upper-case letters, '-' and '_' (as nginx).
@@ -40,7 +40,7 @@ import java.util.List;
  * </ul>
  * Stateless and thread-safe; the rules come compiled with the snapshot.
  */
-public final class RequestHygiene implements Policy {
+public final class RequestHygienePolicy implements Policy {
 
     /** The listener's own header cap (the validation maximum of max_request_header_bytes). */
     public static final int LISTENER_MAX_HEADER_BYTES = 1024 * 1024;

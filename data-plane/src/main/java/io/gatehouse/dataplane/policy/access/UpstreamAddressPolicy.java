@@ -14,7 +14,7 @@ import io.gatehouse.dataplane.chain.GatewayError;
  * <p>Installed as a policy (it marks the exchange); a no-op when absent, so test chains can reach
  * upstreams on loopback. Thread-safe.
  */
-public final class UpstreamAddressGuard implements Policy {
+public final class UpstreamAddressPolicy implements Policy {
 
     private static final Exchange.Key<Boolean> KEY = Exchange.Key.named("upstream-address-guard");
 

@@ -1,11 +1,7 @@
 package io.gatehouse.dataplane.telemetry;
 
 import io.gatehouse.dataplane.chain.Exchange;
-import io.gatehouse.dataplane.chain.Policy;
-import io.gatehouse.dataplane.chain.PolicyCompiler;
-import io.gatehouse.dataplane.policy.auth.Identity;
 import io.gatehouse.dataplane.chain.GatewayException;
-import io.gatehouse.dataplane.routing.CompiledRoute;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -14,7 +10,6 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
-import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.TextMapGetter;
 
 import java.time.Instant;
@@ -22,20 +17,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * First step of the chain: observes the whole request. It extracts the client's W3C trace context
- * and baggage, runs the rest of the chain inside a SERVER span (HTTP semantic conventions;
- * {@code http.route} is the route id), returns the trace id in {@code x-trace-id}, and when the
- * request ends records the request metrics and the access log line (sampled per route; 401/403 also
- * go to the synchronous {@link SecurityLog}).
- *
- * <p>Per-request state is a {@link RequestTelemetry} on the exchange ({@link Telemetry#REQUEST});
- * {@link StageSpan} and {@link UpstreamCall} hang their spans under it. Thread-safe.
+ * Records one request: {@link #begin} extracts the client's W3C trace context and baggage, starts the
+ * SERVER span (HTTP semantic conventions) and sets up {@code x-trace-id}; {@link #finish} ends the span
+ * ({@code http.route} is the route id), records the request metrics, writes 401/403 to the synchronous
+ * {@link SecurityLog} and, when asked, the access log line. The chain step that calls it
+ * ({@code policy.tracing.TracingPolicy}) decides what to log; this class knows no policy. Thread-safe.
  */
-public final class TracingPolicy implements Policy {
+public final class RequestRecorder {
 
     /** Response header carrying the request's trace id. */
     public static final String TRACE_ID_HEADER = "x-trace-id";
 
+    private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+    private static final HeaderName TRACESTATE = HeaderNames.create("tracestate");
+    private static final HeaderName BAGGAGE = HeaderNames.create("baggage");
     private static final TextMapGetter<ServerRequest> GETTER = new TextMapGetter<>() {
         @Override
         public Iterable<String> keys(ServerRequest request) {
@@ -58,21 +53,20 @@ public final class TracingPolicy implements Policy {
             return request.headers().first(name).orElse(null);
         }
     };
-    private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
-    private static final HeaderName TRACESTATE = HeaderNames.create("tracestate");
-    private static final HeaderName BAGGAGE = HeaderNames.create("baggage");
 
     private final Telemetry telemetry;
 
-    public TracingPolicy(Telemetry telemetry) {
+    public RequestRecorder(Telemetry telemetry) {
         this.telemetry = telemetry;
     }
 
-    @Override
-    public void handle(Exchange exchange, Next next) {
+    /**
+     * Starts recording {@code exchange}; null when per-request telemetry is off. The returned state's
+     * context ({@link RequestTelemetry#scopeContext()}) is made current around the rest of the chain.
+     */
+    public RequestTelemetry begin(Exchange exchange) {
         if (!telemetry.perRequest()) {
-            next.proceed(exchange);
-            return;
+            return null;
         }
         ServerRequest request = exchange.request();
         Method method = request.prologue().method();
@@ -92,40 +86,41 @@ public final class TracingPolicy implements Policy {
         exchange.onResponseHeaders(headers -> {
             headers.set(TRACE_ID_HEADER, traceId);
             state.status = headers.status();
-            state.bytesOut = headers.first("content-length").map(TracingPolicy::parseLength).orElse(-1L);
+            state.bytesOut = headers.first("content-length").map(RequestRecorder::parseLength).orElse(-1L);
         });
         state.bytesIn = request.headers().contentLength().orElse(-1L);
         telemetry.requestMetrics().started();
-        // Stage spans (StageSpan) find their tracer in the context only when the request is sampled,
-        // so unsampled requests pay one thread-local lookup per stage and nothing else.
-        Context current = span.isRecording() ? state.context().with(StageSpan.TRACER, telemetry.tracer())
-                : state.context();
-        try (Scope ignored = current.makeCurrent()) {
-            next.proceed(exchange);
-        } catch (GatewayException e) {
-            state.status = e.error().status();
-            state.gatewayError = e.error().code();
-            throw e;
-        } catch (RuntimeException | Error e) {
-            if (state.status == 0) {
-                state.status = 500;
-            }
-            state.gatewayError = state.gatewayError == null ? "internal_error" : state.gatewayError;
-            span.recordException(e);
-            throw e;
-        } finally {
-            finish(exchange, state, method);
-        }
+        return state;
     }
 
-    private void finish(Exchange exchange, RequestTelemetry state, Method method) {
-        long nanos = System.nanoTime() - state.startNanos();
-        // The canonical path once request hygiene set it; a request refused before that is logged with
-        // the path as it came (JSON-escaped), which is what an operator investigating it needs.
-        String path = exchange.path() != null ? exchange.path() : exchange.request().prologue().uriPath().rawPath();
-        CompiledRoute route = CompiledRoute.of(exchange);
-        String routeId = route == null ? null : route.id();
-        int status = state.status == 0 ? 500 : state.status;
+    /** The gateway answered the request with {@code e}. */
+    public static void failed(RequestTelemetry state, GatewayException e) {
+        state.status = e.error().status();
+        state.gatewayError = e.error().code();
+    }
+
+    /** The request failed inside the gateway. */
+    public static void failed(RequestTelemetry state, Throwable e) {
+        if (state.status == 0) {
+            state.status = 500;
+        }
+        state.gatewayError = state.gatewayError == null ? "internal_error" : state.gatewayError;
+        state.serverSpan().recordException(e);
+    }
+
+    /**
+     * Ends the request's span, records its metrics and security log entry, and writes its access log
+     * line if {@code log}.
+     *
+     * @param routeId  the route that served it, or null
+     * @param consumer the authenticated consumer, or null
+     * @param path     the path to show (the canonical one once read; as it came otherwise)
+     */
+    public void finish(Exchange exchange, RequestTelemetry state, String routeId, String consumer, String path,
+                       boolean log) {
+        Method method = exchange.request().prologue().method();
+        long nanos = state.elapsedNanos();
+        int status = state.status();
         Span span = state.serverSpan();
         if (routeId != null) {
             span.setAttribute("http.route", routeId);
@@ -144,16 +139,13 @@ public final class TracingPolicy implements Policy {
         }
         span.end();
         telemetry.requestMetrics().finished(routeId == null ? RequestMetrics.NO_ROUTE : routeId, method, status, nanos);
-
-        String consumer = Identity.of(exchange).map(Identity::consumer).filter(c -> !c.isEmpty()).orElse(null);
         String clientIp = exchange.clientAddress().getHostAddress();
         if (status == 401 || status == 403) {
             SecurityLog.denied(exchange.requestId(), state.traceId(), routeId, method.text(), path, status,
                     clientIp, consumer);
         }
-        AccessLog log = telemetry.accessLog();
-        if (!log.enabled() || !exchange.config().get(LogSamplingRules.PART).forRoute(routeId)
-                .shouldLog(status, state.gatewayError != null, nanos)) {
+        AccessLog accessLog = telemetry.accessLog();
+        if (!log || !accessLog.enabled()) {
             return;
         }
         // The path without its query: queries may carry tokens. Headers are never logged.
@@ -175,12 +167,7 @@ public final class TracingPolicy implements Policy {
                 .put("bytes_out", state.bytesOut)
                 .put("client_ip", clientIp)
                 .put("consumer", consumer);
-        log.offer(line.toString());
-    }
-
-    @Override
-    public PolicyCompiler compiler() {
-        return LogSamplingRules.COMPILER;
+        accessLog.offer(line.toString());
     }
 
     private static long parseLength(String value) {

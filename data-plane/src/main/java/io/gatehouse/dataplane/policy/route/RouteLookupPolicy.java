@@ -1,5 +1,7 @@
-package io.gatehouse.dataplane.routing;
+package io.gatehouse.dataplane.policy.route;
 
+import io.gatehouse.dataplane.routing.CompiledRoute;
+import io.gatehouse.dataplane.routing.RouteTable;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.chain.GatewayError;
@@ -28,7 +30,7 @@ import io.gatehouse.dataplane.request.RequestRules;
  * </ul>
  * One request, one route, one path, whichever rules produced it. Stateless and thread-safe.
  */
-public final class RouteLookup implements Policy {
+public final class RouteLookupPolicy implements Policy {
 
     @Override
     public void handle(Exchange exchange, Next next) {

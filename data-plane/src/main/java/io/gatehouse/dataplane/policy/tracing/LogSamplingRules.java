@@ -1,4 +1,4 @@
-package io.gatehouse.dataplane.telemetry;
+package io.gatehouse.dataplane.policy.tracing;
 
 import io.gatehouse.config.ConfigDefaults;
 import io.gatehouse.dataplane.chain.Parts;
