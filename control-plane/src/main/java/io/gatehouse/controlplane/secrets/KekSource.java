@@ -89,6 +89,22 @@ public final class KekSource {
         }
     }
 
+    /** Equal when they read the same file or hold the same keyset (settings compare by value). */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof KekSource k && k.file.equals(file) && k.inline.equals(inline);
+    }
+
+    @Override
+    public int hashCode() {
+        return file.hashCode() * 31 + inline.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "KekSource[" + describe() + "]";
+    }
+
     private static io.grpc.StatusRuntimeException failed(String message) {
         return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
     }

@@ -59,6 +59,16 @@ public final class CertificateRoles {
     }
 
     @Override
+    public boolean equals(Object other) {
+        return other instanceof CertificateRoles r && r.byName.equals(byName) && r.fallback.equals(fallback);
+    }
+
+    @Override
+    public int hashCode() {
+        return byName.hashCode() * 31 + fallback.hashCode();
+    }
+
+    @Override
     public String toString() {
         StringBuilder out = new StringBuilder();
         byName.forEach((n, r) -> out.append(out.isEmpty() ? "" : ",").append(n).append('=').append(r.label()));

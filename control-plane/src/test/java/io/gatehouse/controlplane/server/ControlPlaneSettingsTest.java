@@ -34,7 +34,7 @@ class ControlPlaneSettingsTest {
         assertThat(settings.grpcPort()).isEqualTo(7070);
         assertThat(settings.httpPort()).isEqualTo(7071);
         assertThat(settings.replicaId()).endsWith("-" + ProcessHandle.current().pid());
-        assertThat(settings.adminAuth()).isEqualTo(AdminAuth.CLIENT_CERTIFICATE);
+        assertThat(settings.adminAuth()).isEqualTo(AdminAuth.CERT_OR_TOKEN);
         assertThat(settings.dataPlaneRetention()).isEqualTo(Duration.ofHours(24));
     }
 
@@ -113,7 +113,7 @@ class ControlPlaneSettingsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("GATEHOUSE_CP_PORT");
         assertThat(Main.parse(new String[]{"--help"}, Map.of())).isNull();
         assertThatThrownBy(() -> ControlPlaneSettings.fromEnvironment(withTls(Map.of("GATEHOUSE_ADMIN_AUTH", "maybe"))))
-                .hasMessageContaining("client-cert or none");
+                .hasMessageContaining("cert-or-token, client-cert, token or none");
         assertThatThrownBy(() -> ControlPlaneSettings.fromEnvironment(withTls(Map.of("GATEHOUSE_DP_RETENTION", "soon"))))
                 .hasMessageContaining("GATEHOUSE_DP_RETENTION");
     }
