@@ -18,6 +18,7 @@ import io.gatehouse.dataplane.policy.access.UpstreamAddressGuard;
 import io.gatehouse.dataplane.policy.cors.CorsHandler;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimitPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimiter;
+import io.gatehouse.dataplane.redis.RedisAuth;
 import io.gatehouse.dataplane.redis.RedisConnections;
 import io.gatehouse.dataplane.routing.RouteLookup;
 import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
@@ -109,8 +110,13 @@ public final class DataPlane implements AutoCloseable {
     /** As {@link #start(DataPlaneSettings)} with the given telemetry, which the data plane owns and closes. */
     public static DataPlane start(DataPlaneSettings settings, Telemetry telemetry) {
         Optional<ReloadingCredentials> tls;
+        RedisAuth redisAuth;
         try {
+            redisAuth = RedisAuth.fromEnvironment(System.getenv());
             tls = openTls(settings);
+        } catch (IllegalArgumentException e) {
+            telemetry.close();
+            throw new DataPlaneStartException(e.getMessage(), e);
         } catch (RuntimeException e) {
             telemetry.close();
             throw e;
@@ -129,7 +135,9 @@ public final class DataPlane implements AutoCloseable {
         WatchClient watch = new WatchClient(settings.controlPlaneTarget(), transport(tls, telemetry.metrics()), node,
                 active, new Backoff(RECONNECT_INITIAL, RECONNECT_MAX));
         UpstreamClients clients = new UpstreamClients();
-        RedisConnections redis = RedisConnections.create(settings.redisUrl());
+        // Credentials from the environment only (GATEHOUSE_REDIS_USER/_PASSWORD_FILE/_CA): never flags.
+        RedisConnections redis = RedisConnections.create(settings.redisUrl(), RedisConnections.DEFAULT_COMMAND_TIMEOUT,
+                redisAuth);
         AdminEndpoints admin = new AdminEndpoints(active::get, watch::connected, watch::lastError, settings,
                 telemetry.metrics());
         Drain drain = new Drain();

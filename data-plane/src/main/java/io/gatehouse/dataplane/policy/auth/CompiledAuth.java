@@ -47,7 +47,7 @@ final class CompiledAuth {
         Map<String, JwtVerifier> verifiers = new HashMap<>();
         for (JwtProvider provider : config.getJwtProvidersList()) {
             try {
-                verifiers.put(provider.getName(), new JwtVerifier(provider, jwks, clock));
+                verifiers.put(provider.getName(), new JwtVerifier(provider, snapshot.getSecretsMap(), jwks, clock));
             } catch (IllegalArgumentException e) {
                 // Validated by the control plane; if it still happens, tokens of it are rejected.
                 LOG.log(Level.WARNING, e.getMessage());

@@ -71,6 +71,15 @@ final class JwtVerifier {
      *                                  validates it, so this means a defect or a hand-made snapshot)
      */
     JwtVerifier(JwtProvider provider, JwksCache jwks, Clock clock) {
+        this(provider, Map.of(), jwks, clock);
+    }
+
+    /**
+     * @param secrets the snapshot's secret values by name ({@code Snapshot.secrets}), where a
+     *                {@code jwks_secret} provider finds its JWKS document
+     * @throws IllegalArgumentException also if the named secret is not in the snapshot
+     */
+    JwtVerifier(JwtProvider provider, Map<String, com.google.protobuf.ByteString> secrets, JwksCache jwks, Clock clock) {
         this.name = provider.getName();
         this.issuer = provider.getIssuer();
         this.audiences = Set.copyOf(provider.getAudiencesList());
@@ -87,6 +96,20 @@ final class JwtVerifier {
             } catch (ParseException e) {
                 throw new IllegalArgumentException("JWT provider " + name + ": jwks_json does not parse: "
                         + e.getMessage(), e);
+            }
+            this.jwksUrl = null;
+        } else if (provider.getKeysCase() == JwtProvider.KeysCase.JWKS_SECRET) {
+            com.google.protobuf.ByteString value = secrets.get(provider.getJwksSecret());
+            if (value == null) {
+                throw new IllegalArgumentException("JWT provider " + name + ": secret '" + provider.getJwksSecret()
+                        + "' is not in the snapshot");
+            }
+            try {
+                this.inlineKeys = JWKSet.parse(value.toStringUtf8());
+            } catch (ParseException e) {
+                // Never the parser's message: it may quote the secret.
+                throw new IllegalArgumentException("JWT provider " + name + ": secret '" + provider.getJwksSecret()
+                        + "' does not hold a JWKS document");
             }
             this.jwksUrl = null;
         } else {
