@@ -133,6 +133,7 @@ class SecretsEndToEndTest {
             assertThat(Http.get(dp.adminPort(), "/metrics").body()).doesNotContain(marker);
             assertThat(String.join("\n", logs)).doesNotContain(marker);
         }
+        assertThat(String.join("\n", logs)).as("the logs were captured").contains("secret jwt-hs-main set to version 2");
         Path lkg = state.resolve("last-known-good.pb");
         Await.until("the last-known-good file holds the secret", () -> {
             try {
