@@ -130,7 +130,7 @@ class ConfigCommandsTest {
         assertThat(cells[5]).isEqualTo(m.group(2));
         assertThat(cells[6]).isEqualTo("-");
         // Columns are aligned: each cell starts under its header.
-        assertThat(row.indexOf("tester@testhost")).isEqualTo(header.indexOf("AUTHOR"));
+        assertThat(row.indexOf("spiffe://gatehouse/admin/test-admin")).isEqualTo(header.indexOf("AUTHOR"));
         assertThat(row.indexOf(m.group(2))).isEqualTo(header.indexOf("SHA"));
     }
 

@@ -113,8 +113,35 @@ class StatusAuthTest {
         }
     }
 
+    @Test
+    void trafficIsNotReadFromADataPlaneThatWasNotAuthenticated() throws Exception {
+        HttpServer metrics = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        metrics.createContext("/metrics", exchange -> {
+            byte[] ok = "gatehouse_requests_total{route=\"r\",method=\"GET\",status_class=\"2xx\"} 1\n".getBytes();
+            exchange.sendResponseHeaders(200, ok.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(ok);
+            }
+        });
+        metrics.start();
+        String address = "127.0.0.1:" + metrics.getAddress().getPort();
+        // A plaintext replica on the same database believes whatever a caller says it is.
+        try (RunningControlPlane plain = RunningControlPlane.startPlaintext(db);
+             WatchClient unauthenticated = report(plain, "dp-claimed", address);
+             WatchClient authenticated = report(cp, "dp-real", address)) {
+            assertThat(get("/api/traffic?node=dp-real", "Bearer " + cp.viewerToken(), null).statusCode()).isEqualTo(200);
+            assertThat(get("/api/traffic?node=dp-claimed", "Bearer " + cp.viewerToken(), null).statusCode()).isEqualTo(403);
+        } finally {
+            metrics.stop(0);
+        }
+    }
+
     private static WatchClient report(String node, String adminAddress) {
-        WatchClient client = WatchClient.openSilent(cp.discoveryAs(node, "us"));
+        return report(cp, node, adminAddress);
+    }
+
+    private static WatchClient report(RunningControlPlane via, String node, String adminAddress) {
+        WatchClient client = WatchClient.openSilent(via.discoveryAs(node, "us"));
         client.send(WatchRequest.newBuilder().setNode(Node.newBuilder().setId(node).setRegion("us")
                 .setAdminAddress(adminAddress)).build());
         client.ack(client.next());
