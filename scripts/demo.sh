@@ -157,7 +157,9 @@ step "Secrets: an HS256 key for partner tokens, encrypted at rest, sent to data 
   "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" > "$work/partner-jwks.json")
 run bin/gatehouse secrets set partner-hs --from-file "$work/partner-jwks.json" -m "partner HS key"
 printf '  - name: partner\n    issuer: https://partner.example\n    algorithms: [HS256]\n    jwksSecret: partner-hs\n' > "$work/partner-provider.yaml"
-sed '/^jwtProviders:/r '"$work/partner-provider.yaml" deploy/examples/gateway.yaml > "$work/gateway-partner.yaml"
+# A second JWT provider, after corp-idp (before the consumers' comment block).
+awk -v extra="$work/partner-provider.yaml" '/^# Consumers/ && !done { while ((getline l < extra) > 0) print l; print ""; done=1 } { print }' \
+  deploy/examples/gateway.yaml > "$work/gateway-partner.yaml"
 sed -e 's/jwksSecret: partner-hs/jwksSecret: no-such-secret/' "$work/gateway-partner.yaml" > "$work/gateway-missing.yaml"
 run bin/gatehouse apply "$work/gateway-missing.yaml" -m "refers to a missing secret" || echo "(exit code $?)"
 run bin/gatehouse apply "$work/gateway-partner.yaml" -m "partner tokens"
@@ -166,12 +168,14 @@ run bin/gatehouse diff --from 3 --to 4
 echo "\$ bin/gatehouse show | grep -B3 jwksSecret"; bin/gatehouse show | grep -B3 jwksSecret
 run curl -sS "http://127.0.0.1:$dp_eu_admin/config"; echo
 key=$(sed 's/.*"k":"\([^"]*\)".*/\1/' "$work/partner-jwks.json")
-echo "the key in config versions, audit trail, CLI output and logs (expect 0):"
+echo "occurrences of the key material (expect 0 each):"
 printf '  version table: '; psql -qtA -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$db" \
   -c "SELECT count(*) FROM config_versions WHERE document::text LIKE '%$key%'"
 printf '  secrets table (ciphertext): '; psql -qtA -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$db" \
   -c "SELECT count(*) FROM secrets WHERE encode(ciphertext, 'escape') LIKE '%$key%'"
-printf '  logs: '; cat "$work"/*.log | grep -c -- "$key" || true
+printf '  audit trail: '; psql -qtA -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$db" \
+  -c "SELECT count(*) FROM audit_log WHERE (principal || action || target || reason) LIKE '%$key%'"
+printf '  control plane and data plane logs: '; cat "$work"/*.log | grep -c -- "$key" || true
 (umask 077; printf '{"keys":[{"kty":"oct","kid":"partner-2","alg":"HS256","k":"%s"}]}' \
   "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" > "$work/partner-jwks.json")
 run bin/gatehouse secrets set partner-hs --from-file "$work/partner-jwks.json" -m "rotate partner key"
