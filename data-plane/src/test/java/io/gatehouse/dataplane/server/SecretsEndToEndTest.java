@@ -122,7 +122,9 @@ class SecretsEndToEndTest {
         assertThat(get("/api/x", "not.a.token")).isEqualTo(401);
 
         setSecret(second);
-        Await.until("the rotated key is in force without a config change", () -> get("/api/x", tokenTwo) == 200);
+        java.time.Duration inForce = Await.until("the rotated key is in force without a config change",
+                () -> get("/api/x", tokenTwo) == 200);
+        System.out.printf("[measure] secrets set -> data plane verifies with the new key: %d ms%n", inForce.toMillis());
         assertThat(get("/api/x", tokenOne)).isEqualTo(401);
 
         String configBody = Http.get(dp.adminPort(), "/config").body();
