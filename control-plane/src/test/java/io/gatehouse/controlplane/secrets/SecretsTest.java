@@ -141,6 +141,19 @@ class SecretsTest {
     }
 
     @Test
+    void aPlaintextStreamNeverGetsSecretValues() throws Exception {
+        set("jwt-hs-main", new JWKSet(hmacKey()).toString(false));
+        cp.admin().apply(ApplyRequest.newBuilder().setConfig(withHsProvider(1, "jwt-hs-main")).setMessage("x").build());
+        try (RunningControlPlane plain = RunningControlPlane.start(RunningControlPlane.settings(db, "cp-plain-secrets")
+                .withInsecurePlaintext().withSecurity(ControlPlaneSettings.Security.DEFAULT.withKek(KekSource.file(kekFile))));
+             WatchClient dp = WatchClient.open(plain, "dp-plain", "us", "")) {
+            WatchResponse pushed = dp.next();
+            assertThat(pushed.getSnapshot().getConfig().getJwtProviders(0).getJwksSecret()).isEqualTo("jwt-hs-main");
+            assertThat(pushed.getSnapshot().getSecretsMap()).isEmpty();
+        }
+    }
+
+    @Test
     void changingASecretPushesANewSnapshotOfTheSameConfigVersion() throws Exception {
         String first = new JWKSet(hmacKey()).toString(false);
         String second = new JWKSet(hmacKey()).toString(false);
