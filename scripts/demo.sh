@@ -3,7 +3,9 @@
 # upstreams on this machine. Applies deploy/examples/gateway.yaml with the CLI, sends a request
 # through each data plane, applies a change, rolls it back, and shows versions and data planes.
 # Everything talks mutual TLS: on first run the CLI creates a CA and the certificates of the
-# control plane, both data planes and an admin in .gatehouse/demo-pki (kept across runs).
+# control plane and both data planes, the key-encryption key of secrets and a bootstrap admin token
+# in .gatehouse/demo-pki (kept across runs, keys and tokens 0600). The CLI authenticates with tokens:
+# an operator token applies, a viewer token reads, and the admin API refuses everyone else.
 #
 #   scripts/demo.sh           run it and clean up
 #   scripts/demo.sh --keep    leave everything running (Ctrl-C stops it)
@@ -24,8 +26,10 @@ cp_port=${CP_PORT:-7070}
 dp_us_port=${DP_US_PORT:-8080} dp_us_admin=${DP_US_ADMIN_PORT:-9901}
 dp_eu_port=${DP_EU_PORT:-8081} dp_eu_admin=${DP_EU_ADMIN_PORT:-9902}
 export GATEHOUSE_CP_ADDRESS="127.0.0.1:$cp_port"
-# The CLI finds ca.pem and the only admin-*.pem here: every call is TLS with a client certificate.
+# The CLI finds ca.pem here (TLS, verifying the control plane); it authenticates with the token in
+# $GATEHOUSE_TOKEN_FILE (set below), never with a token on the command line.
 export GATEHOUSE_PKI_DIR="$pki"
+cp_http_port=${CP_HTTP_PORT:-7071}
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
@@ -55,19 +59,25 @@ if [[ ! -f admin-cli/target/gatehouse-admin-cli-0.1.0-SNAPSHOT.jar || ! -f data-
       || ! -f control-plane/target/gatehouse-control-plane-0.1.0-SNAPSHOT.jar ]]; then
   PATH="$JAVA_HOME/bin:$PATH" mvn -B -q -ntp package -DskipTests
 fi
-for port in "$cp_port" "$dp_us_port" "$dp_us_admin" "$dp_eu_port" "$dp_eu_admin" 8091 8092; do
+for port in "$cp_port" "$cp_http_port" "$dp_us_port" "$dp_us_admin" "$dp_eu_port" "$dp_eu_admin" 8091 8092; do
   if port_open "$port"; then echo "port $port is in use; stop what holds it or set the *_PORT variables" >&2; exit 1; fi
 done
 
-step "Certificates (mutual TLS between the planes and for the CLI) in $pki"
+step "Certificates (mutual TLS between the planes), the secrets' KEK and a bootstrap admin token in $pki"
 if [[ ! -f "$pki/ca.pem" ]]; then
   run bin/gatehouse certs init
   run bin/gatehouse certs issue control-plane --dns localhost --ip 127.0.0.1
   run bin/gatehouse certs issue data-plane --node dp-us-1 --region us
   run bin/gatehouse certs issue data-plane --node dp-eu-1 --region eu
-  run bin/gatehouse certs issue admin --name demo
 else
   echo "reusing the CA and certificates from an earlier run (rm -r $pki to start over)"
+fi
+# An admin certificate from an older demo run would also authenticate the CLI; tokens decide here.
+rm -f "$pki"/admin-*.pem
+[[ -f "$pki/kek.json" ]] || run bin/gatehouse kek create "$pki/kek.json"
+if [[ ! -f "$pki/bootstrap.token" ]]; then
+  (umask 077; bin/gatehouse tokens generate > "$pki/bootstrap.token")
+  echo "\$ bin/gatehouse tokens generate > $pki/bootstrap.token   # made an admin token on the control plane's first start"
 fi
 
 step "Fresh demo database '$db' and work directory $work"
@@ -81,12 +91,25 @@ step "Sample upstreams: catalog-v1 on :8091, catalog-v2 on :8092 (the JDK's jweb
 "$JAVA_HOME/bin/jwebserver" -b 127.0.0.1 -p 8091 -d "$work/www-v1" >"$work/upstream-v1.log" 2>&1 & pids+=($!)
 "$JAVA_HOME/bin/jwebserver" -b 127.0.0.1 -p 8092 -d "$work/www-v2" >"$work/upstream-v2.log" 2>&1 & pids+=($!)
 
-step "Control plane on :$cp_port"
+step "Control plane on :$cp_port (status page on 127.0.0.1:$cp_http_port, behind tokens)"
+GATEHOUSE_KEK_FILE="$pki/kek.json" GATEHOUSE_BOOTSTRAP_TOKEN_FILE="$pki/bootstrap.token" \
 "$java" -jar control-plane/target/gatehouse-control-plane-0.1.0-SNAPSHOT.jar \
   --db-url "jdbc:postgresql://$pg_host:$pg_port/$db" --db-user "$pg_user" --port "$cp_port" --replica-id cp-1 \
+  --http-port "$cp_http_port" \
   --tls-cert "$pki/control-plane.pem" --tls-key "$pki/control-plane-key.pem" --tls-ca "$pki/ca.pem" \
   >"$work/control-plane.log" 2>&1 & pids+=($!)
 await "control plane" 60 port_open "$cp_port"
+
+step "Tokens: the bootstrap admin token makes an operator token (applies) and a viewer token (reads)"
+export GATEHOUSE_TOKEN_FILE="$pki/bootstrap.token"
+run bin/gatehouse whoami
+(umask 077
+ echo '$ bin/gatehouse tokens create --name demo-operator --role operator -m "demo applies" > operator.token'
+ bin/gatehouse tokens create --name demo-operator --role operator -m "demo applies" > "$work/operator.token"
+ echo '$ bin/gatehouse tokens create --name demo-viewer --role viewer --expires 1d -m "demo reads" > viewer.token'
+ bin/gatehouse tokens create --name demo-viewer --role viewer --expires 1d -m "demo reads" > "$work/viewer.token")
+run bin/gatehouse tokens list
+export GATEHOUSE_TOKEN_FILE="$work/operator.token"
 
 step "Data planes: dp-us-1 (region us) on :$dp_us_port, dp-eu-1 (region eu) on :$dp_eu_port"
 # Node id and region come from each data plane's certificate (spiffe://gatehouse/dp/<region>/<node>).
@@ -125,14 +148,52 @@ run bin/gatehouse rollback 1 -m "catalog-v2 misbehaves"
 await "both data planes on version 3" 30 both_at 3
 for port in "$dp_us_port" "$dp_eu_port"; do run curl -sS "http://127.0.0.1:$port/catalog/items.json"; done
 
-step "History and fleet (identities and certificate expiry as the control plane read them from TLS)"
-run bin/gatehouse versions
-run bin/gatehouse dataplanes
-run curl -sS "http://127.0.0.1:$dp_eu_admin/config"; echo
+step "History and fleet (authors are the authenticated tokens; identities and expiry read from TLS)"
+run env GATEHOUSE_TOKEN_FILE="$work/viewer.token" bin/gatehouse versions
+run env GATEHOUSE_TOKEN_FILE="$work/viewer.token" bin/gatehouse dataplanes
 
-step "Trust: the admin API refuses a caller without an admin certificate"
-mkdir -p "$work/no-admin-cert"
-run env GATEHOUSE_CA="$pki/ca.pem" GATEHOUSE_PKI_DIR="$work/no-admin-cert" bin/gatehouse versions || echo "(exit code $?)"
+step "Secrets: an HS256 key for partner tokens, encrypted at rest, sent to data planes only over mutual TLS"
+(umask 077; printf '{"keys":[{"kty":"oct","kid":"partner-1","alg":"HS256","k":"%s"}]}' \
+  "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" > "$work/partner-jwks.json")
+run bin/gatehouse secrets set partner-hs --from-file "$work/partner-jwks.json" -m "partner HS key"
+printf '  - name: partner\n    issuer: https://partner.example\n    algorithms: [HS256]\n    jwksSecret: partner-hs\n' > "$work/partner-provider.yaml"
+# A second JWT provider, after corp-idp (before the consumers' comment block).
+awk -v extra="$work/partner-provider.yaml" '/^# Consumers/ && !done { while ((getline l < extra) > 0) print l; print ""; done=1 } { print }' \
+  deploy/examples/gateway.yaml > "$work/gateway-partner.yaml"
+sed -e 's/jwksSecret: partner-hs/jwksSecret: no-such-secret/' "$work/gateway-partner.yaml" > "$work/gateway-missing.yaml"
+run bin/gatehouse apply "$work/gateway-missing.yaml" -m "refers to a missing secret" || echo "(exit code $?)"
+run bin/gatehouse apply "$work/gateway-partner.yaml" -m "partner tokens"
+await "both data planes on version 4" 30 both_at 4
+run bin/gatehouse diff --from 3 --to 4
+echo "\$ bin/gatehouse show | grep -B3 jwksSecret"; bin/gatehouse show | grep -B3 jwksSecret
+run curl -sS "http://127.0.0.1:$dp_eu_admin/config"; echo
+key=$(sed 's/.*"k":"\([^"]*\)".*/\1/' "$work/partner-jwks.json")
+echo "occurrences of the key material (expect 0 each):"
+printf '  version table: '; psql -qtA -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$db" \
+  -c "SELECT count(*) FROM config_versions WHERE document::text LIKE '%$key%'"
+printf '  secrets table (ciphertext): '; psql -qtA -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$db" \
+  -c "SELECT count(*) FROM secrets WHERE encode(ciphertext, 'escape') LIKE '%$key%'"
+printf '  audit trail: '; psql -qtA -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$db" \
+  -c "SELECT count(*) FROM audit_log WHERE (principal || action || target || reason) LIKE '%$key%'"
+printf '  control plane and data plane logs: '; cat "$work"/*.log | grep -c -- "$key" || true
+(umask 077; printf '{"keys":[{"kty":"oct","kid":"partner-2","alg":"HS256","k":"%s"}]}' \
+  "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" > "$work/partner-jwks.json")
+run bin/gatehouse secrets set partner-hs --from-file "$work/partner-jwks.json" -m "rotate partner key"
+run bin/gatehouse secrets list
+echo "(data planes got a new snapshot of version 4 with the new key; no new config version)"
+
+step "Trust: roles, refusals, revocation and the audit trail"
+run env GATEHOUSE_TOKEN_FILE="$work/viewer.token" bin/gatehouse apply deploy/examples/gateway-v2.yaml -m "viewer tries" \
+  || echo "(exit code $?: permission denied)"
+run env -u GATEHOUSE_TOKEN_FILE bin/gatehouse versions || echo "(exit code $?: not authenticated)"
+run env GATEHOUSE_TOKEN_FILE="$pki/bootstrap.token" bin/gatehouse tokens revoke demo-viewer -m "demo over"
+run env GATEHOUSE_TOKEN_FILE="$work/viewer.token" bin/gatehouse versions || echo "(exit code $?: revoked)"
+run bin/gatehouse audit --limit 12
+echo "\$ curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$cp_http_port/api/status   # anonymous"
+curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$cp_http_port/api/status"
+echo "\$ curl -s -o /dev/null -w '%{http_code}' -H \"Authorization: Bearer \$(cat operator.token)\" .../api/status"
+curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $(cat "$work/operator.token")" \
+  "http://127.0.0.1:$cp_http_port/api/status"
 
 if (( keep )); then
   step "Everything keeps running (logs in $work). Ctrl-C to stop."

@@ -25,16 +25,17 @@ final class ApplyCommand extends ControlPlaneCommand {
             description = "Why this change is made; kept in the version history.")
     String message;
 
-    @Option(names = "--author", paramLabel = "A", description = "Recorded author (default: $USER@hostname).")
+    @Option(names = "--author", paramLabel = "A", hidden = true,
+            description = "Ignored: the control plane records who authenticated (token name or certificate).")
     String author;
 
     @Override
     protected int run(Output output) {
+        warnAuthorIgnored(author, output);
         requireMessage(message);
         GatewayConfig config = ConfigFile.read(file);
         ApplyResponse response = client().admin().apply(ApplyRequest.newBuilder()
                 .setConfig(config)
-                .setAuthor(author(author))
                 .setMessage(message)
                 .build());
         return report(response, file.toString(), "applied version", output);

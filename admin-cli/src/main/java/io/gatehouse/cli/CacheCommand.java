@@ -38,10 +38,12 @@ final class CacheCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: purge");
     }
 
-    @Command(name = "purge", description = "Delete cached responses of a route and/or under a path prefix.")
+    @Command(name = "purge", description = "Delete cached responses of a route and/or under a path prefix. Redis"
+            + " credentials come from GATEHOUSE_REDIS_USER, GATEHOUSE_REDIS_PASSWORD_FILE and, for rediss://,"
+            + " GATEHOUSE_REDIS_CA.")
     int purge(@Option(names = "--route", paramLabel = "ROUTE", description = "Route id whose entries to delete.") String route,
               @Option(names = "--prefix", paramLabel = "PATH", description = "Request path prefix, e.g. /api/users.") String prefix,
-              @Option(names = "--redis", paramLabel = "URL", description = "Redis of the cache (redis://host:port[/db]);"
+              @Option(names = "--redis", paramLabel = "URL", description = "Redis of the cache (redis:// or rediss://host:port[/db], no credentials);"
                       + " default $GATEHOUSE_REDIS_URL, then " + DEFAULT_REDIS) String redisUrl) {
         GatehouseCommand root = (GatehouseCommand) spec.root().userObject();
         Output output = root.output();
@@ -53,10 +55,23 @@ final class CacheCommand implements Runnable {
             output.error("--route '" + route + "' is not a route id");
             return ExitCodes.USAGE;
         }
+        if (redisUrl != null && hasUserInfo(redisUrl)) {
+            output.error("--redis must not carry credentials (ps shows them): use GATEHOUSE_REDIS_USER and"
+                    + " GATEHOUSE_REDIS_PASSWORD_FILE");
+            return ExitCodes.USAGE;
+        }
         String url = redisUrl != null ? redisUrl
                 : root.environment().variable("GATEHOUSE_REDIS_URL").orElse(DEFAULT_REDIS);
+        Credentials credentials;
+        try {
+            credentials = Credentials.fromEnvironment(root.environment());
+        } catch (IOException e) {
+            output.error(e.getMessage());
+            return ExitCodes.USAGE;
+        }
+        String shown = redact(url);
         String match = route != null ? "gh:cache:{" + route + "}:*" : "gh:cache:*";
-        try (Resp redis = Resp.connect(url)) {
+        try (Resp redis = Resp.connect(url, credentials)) {
             long deleted = 0;
             String cursor = "0";
             do {
@@ -79,8 +94,40 @@ final class CacheCommand implements Runnable {
                     + (route != null ? " of route " + route : "") + (prefix != null ? " under " + prefix : ""));
             return ExitCodes.OK;
         } catch (IOException | RuntimeException e) {
-            output.error("cannot purge the cache in Redis at " + url + ": " + e.getMessage());
+            output.error("cannot purge the cache in Redis at " + shown + ": " + redact(String.valueOf(e.getMessage())));
             return ExitCodes.UNREACHABLE;
+        }
+    }
+
+    static boolean hasUserInfo(String url) {
+        try {
+            return URI.create(url).getRawUserInfo() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** {@code url} without its user info, for messages. */
+    static String redact(String url) {
+        return url.replaceAll("(?<=://)[^@/\\s]*@", "<redacted>@");
+    }
+
+    /**
+     * Redis AUTH and TLS trust, from the environment only: GATEHOUSE_REDIS_USER,
+     * GATEHOUSE_REDIS_PASSWORD_FILE (or GATEHOUSE_REDIS_PASSWORD), GATEHOUSE_REDIS_CA (PEM CA for
+     * rediss://; default: the JVM's trust store). The same variables as the data plane's.
+     */
+    record Credentials(java.util.Optional<String> user, java.util.Optional<String> password,
+                       java.util.Optional<java.nio.file.Path> ca) {
+        static Credentials fromEnvironment(CliEnvironment env) throws IOException {
+            return new Credentials(env.variable("GATEHOUSE_REDIS_USER").filter(u -> !u.isBlank()),
+                    io.gatehouse.pki.OwnerOnlyFiles.secretFromEnvironment(env.variables(), "GATEHOUSE_REDIS_PASSWORD"),
+                    env.variable("GATEHOUSE_REDIS_CA").filter(c -> !c.isBlank()).map(java.nio.file.Path::of));
+        }
+
+        @Override
+        public String toString() {
+            return "Credentials[user=" + user.orElse("default") + ", password=<redacted>]";
         }
     }
 
@@ -103,20 +150,34 @@ final class CacheCommand implements Runnable {
             this.out = socket.getOutputStream();
         }
 
-        static Resp connect(String url) throws IOException {
+        static Resp connect(String url, Credentials credentials) throws IOException {
             URI uri = URI.create(url);
-            if (!"redis".equals(uri.getScheme())) {
-                throw new IOException("only redis:// URLs are supported: " + url);
+            boolean tls = "rediss".equals(uri.getScheme());
+            if (!tls && !"redis".equals(uri.getScheme())) {
+                throw new IOException("only redis:// and rediss:// URLs are supported");
             }
-            Socket socket = new Socket();
-            socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort()), 5000);
+            Socket plain = new Socket();
+            plain.connect(new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort()), 5000);
+            Socket socket = tls ? tls(plain, uri.getHost(), credentials) : plain;
             socket.setSoTimeout(10_000);
             Resp resp = new Resp(socket);
+            java.util.Optional<String> user = credentials.user();
+            java.util.Optional<String> password = credentials.password();
             if (uri.getUserInfo() != null) {
+                // Only from $GATEHOUSE_REDIS_URL (the flag refuses credentials).
                 String[] auth = uri.getUserInfo().split(":", 2);
-                resp.send(auth.length == 2 && !auth[0].isEmpty() ? new String[] {"AUTH", auth[0], auth[1]}
-                        : new String[] {"AUTH", auth[auth.length - 1]});
-                resp.read();
+                user = auth.length == 2 && !auth[0].isEmpty() ? java.util.Optional.of(auth[0]) : user;
+                password = java.util.Optional.of(auth[auth.length - 1]);
+            }
+            if (password.isPresent()) {
+                resp.send(user.isPresent() ? new String[] {"AUTH", user.get(), password.get()}
+                        : new String[] {"AUTH", password.get()});
+                try {
+                    resp.read();
+                } catch (IOException e) {
+                    // Redis's own words ("WRONGPASS invalid username-password pair"), never ours with the password.
+                    throw new IOException("AUTH refused: " + e.getMessage());
+                }
             }
             String db = uri.getPath() == null ? "" : uri.getPath().replace("/", "");
             if (!db.isEmpty()) {
@@ -124,6 +185,41 @@ final class CacheCommand implements Runnable {
                 resp.read();
             }
             return resp;
+        }
+
+        /** TLS over {@code plain}, verifying the server's certificate chain and host name. */
+        private static Socket tls(Socket plain, String host, Credentials credentials) throws IOException {
+            try {
+                javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+                javax.net.ssl.TrustManager[] trust = null;
+                if (credentials.ca().isPresent()) {
+                    java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+                    store.load(null, null);
+                    int i = 0;
+                    for (java.security.cert.X509Certificate ca : io.gatehouse.pki.PemFiles.certificates(
+                            credentials.ca().get())) {
+                        store.setCertificateEntry("ca-" + i++, ca);
+                    }
+                    javax.net.ssl.TrustManagerFactory factory = javax.net.ssl.TrustManagerFactory.getInstance(
+                            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+                    factory.init(store);
+                    trust = factory.getTrustManagers();
+                }
+                context.init(null, trust, null);
+                javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory()
+                        .createSocket(plain, host, plain.getPort(), true);
+                javax.net.ssl.SSLParameters parameters = socket.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                socket.setSSLParameters(parameters);
+                socket.startHandshake();
+                return socket;
+            } catch (java.security.GeneralSecurityException e) {
+                plain.close();
+                throw new IOException("TLS setup failed: " + e.getMessage(), e);
+            } catch (IOException e) {
+                plain.close();
+                throw new IOException("TLS handshake with Redis failed: " + e.getMessage(), e);
+            }
         }
 
         @SuppressWarnings("unchecked")

@@ -24,9 +24,13 @@ public final class ControlPlaneClient implements AutoCloseable {
     private final CliTracing tracing = CliTracing.fromEnvironment();
     private final io.grpc.Channel traced;
 
-    ControlPlaneClient(ServerAddress address, Duration timeout, ClientTransport transport) {
+    /** Sends the admin token with every call; null = none. */
+    private final io.grpc.CallCredentials token;
+
+    ControlPlaneClient(ServerAddress address, Duration timeout, ClientTransport transport, java.util.Optional<String> token) {
         this.address = address;
         this.timeout = timeout;
+        this.token = token.map(BearerToken::new).orElse(null);
         this.channel = Grpc.newChannelBuilder(address.target(), transport.credentials())
                 .userAgent("gatehouse-cli")
                 .build();
@@ -40,8 +44,9 @@ public final class ControlPlaneClient implements AutoCloseable {
 
     /** A stub whose next call must finish within the configured timeout; take a fresh one per call. */
     public AdminServiceGrpc.AdminServiceBlockingStub admin() {
-        return AdminServiceGrpc.newBlockingStub(traced)
+        AdminServiceGrpc.AdminServiceBlockingStub stub = AdminServiceGrpc.newBlockingStub(traced)
                 .withDeadlineAfter(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        return token == null ? stub : stub.withCallCredentials(token);
     }
 
     @Override

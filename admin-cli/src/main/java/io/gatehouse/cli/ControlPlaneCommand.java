@@ -46,14 +46,18 @@ abstract class ControlPlaneCommand implements Callable<Integer> {
     /** The client for this run, connected on first use. */
     protected ControlPlaneClient client() {
         if (client == null) {
-            client = new ControlPlaneClient(root().serverAddress(), root().timeout(), root().transport());
+            client = new ControlPlaneClient(root().serverAddress(), root().timeout(), root().transport(),
+                    root().token());
         }
         return client;
     }
 
-    /** {@code --author}, else {@code $USER@hostname}. */
-    protected String author(String option) {
-        return option != null && !option.isBlank() ? option : root().environment().defaultAuthor();
+    /** {@code --author} is accepted for old scripts but means nothing any more: say so once. */
+    protected static void warnAuthorIgnored(String author, Output output) {
+        if (author != null) {
+            output.error("warning: --author is ignored: the control plane records the authenticated caller"
+                    + " (token name or certificate identity)");
+        }
     }
 
     /** Rejects a version number below 1 as a usage error. */

@@ -46,10 +46,15 @@ final class ErrorHandlers {
                         + format(timeout) + " (see --timeout)");
                 return ExitCodes.UNREACHABLE;
             }
-            case UNAUTHENTICATED, PERMISSION_DENIED -> {
-                // The control plane's message says which certificate the call needs (gatehouse certs issue admin).
-                output.error("control plane at " + server + " refused the call: " + description);
-                return ExitCodes.FAILED;
+            case UNAUTHENTICATED -> {
+                // The control plane's message says what the call needs (a token or an admin certificate).
+                output.error("control plane at " + server + " refused the call (not authenticated): " + description
+                        + "; set GATEHOUSE_TOKEN_FILE (or --token-file) to an admin token");
+                return ExitCodes.UNAUTHENTICATED;
+            }
+            case PERMISSION_DENIED -> {
+                output.error("control plane at " + server + " refused the call (permission denied): " + description);
+                return ExitCodes.PERMISSION_DENIED;
             }
             case NOT_FOUND, INVALID_ARGUMENT, FAILED_PRECONDITION, ALREADY_EXISTS, OUT_OF_RANGE -> {
                 output.error("error: " + description);

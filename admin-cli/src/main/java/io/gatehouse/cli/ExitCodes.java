@@ -17,6 +17,13 @@ public final class ExitCodes {
      * for longer than {@code --max-drift}.
      */
     public static final int DRIFT = 4;
+    /**
+     * The control plane did not accept the caller's credentials (gRPC UNAUTHENTICATED): no token or
+     * certificate, or a token that is malformed, unknown, expired or revoked.
+     */
+    public static final int UNAUTHENTICATED = 5;
+    /** The caller is known but its role may not do this (gRPC PERMISSION_DENIED), e.g. a viewer applying. */
+    public static final int PERMISSION_DENIED = 6;
 
     private ExitCodes() {
     }

@@ -40,7 +40,8 @@ import java.util.Optional;
         description = "Operate the Gatehouse control plane: validate, apply, diff and roll back gateway"
                 + " configs, and see which data planes run which version.",
         footer = {"", "Exit codes: 0 ok, 1 validation/operation error, 2 usage error,"
-                + " 3 control plane unreachable."},
+                + " 3 control plane unreachable, 4 drift (dataplanes --check), 5 not authenticated,"
+                + " 6 permission denied (role too low)."},
         subcommands = {
                 ValidateCommand.class,
                 ApplyCommand.class,
@@ -50,8 +51,13 @@ import java.util.Optional;
                 RollbackCommand.class,
                 DataPlanesCommand.class,
                 KeysCommand.class,
+                TokensCommand.class,
+                SecretsCommand.class,
+                AuditCommand.class,
+                WhoAmICommand.class,
                 CacheCommand.class,
                 CertsCommand.class,
+                KekCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class GatehouseCommand implements Runnable {
@@ -72,6 +78,7 @@ public final class GatehouseCommand implements Runnable {
     private Path key;
     private Path pkiDir;
     private boolean insecurePlaintext;
+    private Path tokenFile;
 
     public GatehouseCommand(CliEnvironment environment) {
         this.environment = Objects.requireNonNull(environment);
@@ -135,6 +142,14 @@ public final class GatehouseCommand implements Runnable {
         this.key = key;
     }
 
+    @Option(names = "--token-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "File holding the admin API token to authenticate with (default: $GATEHOUSE_TOKEN_FILE,"
+                    + " else the token in $GATEHOUSE_TOKEN). There is no option taking the token itself: ps shows"
+                    + " command lines to every user.")
+    void setTokenFile(Path file) {
+        this.tokenFile = file;
+    }
+
     @Option(names = "--insecure-plaintext", scope = ScopeType.INHERIT,
             description = "Talk plaintext gRPC to a control plane started with --insecure-plaintext"
                     + " (also $GATEHOUSE_INSECURE_PLAINTEXT=true).")
@@ -189,6 +204,40 @@ public final class GatehouseCommand implements Runnable {
             keyFile = Optional.of(Pki.keyFileOf(certFile.get()));
         }
         return ClientTransport.tls(caFile, certFile, keyFile);
+    }
+
+    /**
+     * The admin token to send: {@code --token-file}, else $GATEHOUSE_TOKEN_FILE, else $GATEHOUSE_TOKEN;
+     * empty = none (an admin certificate may still authenticate the call).
+     *
+     * @throws CliException (exit 2) when the file cannot be read or does not hold a token
+     */
+    Optional<String> token() {
+        String text;
+        String source;
+        try {
+            if (tokenFile != null) {
+                source = tokenFile.toString();
+                text = Files.readString(tokenFile);
+            } else {
+                Optional<String> file = environment.variable("GATEHOUSE_TOKEN_FILE");
+                if (file.isPresent()) {
+                    source = file.get();
+                    text = Files.readString(Path.of(file.get()));
+                } else {
+                    Optional<String> inline = environment.variable("GATEHOUSE_TOKEN");
+                    if (inline.isEmpty()) {
+                        return Optional.empty();
+                    }
+                    source = "$GATEHOUSE_TOKEN";
+                    text = inline.get();
+                }
+            }
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.USAGE, "cannot read the token file: " + e.getMessage());
+        }
+        return Optional.of(io.gatehouse.pki.AdminToken.parse(text).orElseThrow(() -> new CliException(ExitCodes.USAGE,
+                source + " does not hold a Gatehouse admin token (ght_...)")).token());
     }
 
     private static Optional<Path> onlyAdminCertificate(Path dir) {

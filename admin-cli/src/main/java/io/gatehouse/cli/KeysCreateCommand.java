@@ -32,6 +32,9 @@ final class KeysCreateCommand extends ControlPlaneCommand {
     @Option(names = "--name", paramLabel = "TEXT", description = "Label shown by `keys list`.")
     String name = "";
 
+    @Option(names = {"-m", "--reason"}, paramLabel = "WHY", description = "Why; kept in the audit trail.")
+    String reason = "";
+
     @Override
     protected int run(Output output) {
         CreateApiKeyResponse response = client().admin().createApiKey(CreateApiKeyRequest.newBuilder()
@@ -39,6 +42,7 @@ final class KeysCreateCommand extends ControlPlaneCommand {
                 .addAllScopes(scopes)
                 .addAllRoutes(routes)
                 .setName(name)
+                .setReason(reason)
                 .build());
         if (output.isJson()) {
             output.json(response);

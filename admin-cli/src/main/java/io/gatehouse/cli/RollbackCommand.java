@@ -22,16 +22,17 @@ final class RollbackCommand extends ControlPlaneCommand {
             description = "Why the rollback is made; kept in the version history.")
     String message;
 
-    @Option(names = "--author", paramLabel = "A", description = "Recorded author (default: $USER@hostname).")
+    @Option(names = "--author", paramLabel = "A", hidden = true,
+            description = "Ignored: the control plane records who authenticated (token name or certificate).")
     String author;
 
     @Override
     protected int run(Output output) {
+        warnAuthorIgnored(author, output);
         requireVersion(version, "VERSION");
         requireMessage(message);
         ApplyResponse response = client().admin().rollback(RollbackRequest.newBuilder()
                 .setToVersion(version)
-                .setAuthor(author(author))
                 .setMessage(message)
                 .build());
         return ApplyCommand.report(response, "rollback to version " + version,

@@ -13,6 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CacheCommandTest {
 
     private static final String REDIS = "redis://127.0.0.1:6379";
+    static final CacheCommand.Credentials NO_CREDENTIALS = new CacheCommand.Credentials(java.util.Optional.empty(),
+            java.util.Optional.empty(), java.util.Optional.empty());
     private final String run = "cli" + Long.toString(System.nanoTime(), 36);
     private final List<String> created = new ArrayList<>();
 
@@ -22,7 +24,7 @@ class CacheCommandTest {
 
     @BeforeEach
     void seed() throws Exception {
-        try (CacheCommand.Resp redis = CacheCommand.Resp.connect(REDIS)) {
+        try (CacheCommand.Resp redis = CacheCommand.Resp.connect(REDIS, NO_CREDENTIALS)) {
             for (String k : List.of(key("-a", "/api/users/1"), key("-a", "/api/users/2"), key("-a", "/api/orders"),
                     key("-b", "/api/users/3"), key("-b", "/other"))) {
                 created.add(k);
@@ -33,7 +35,7 @@ class CacheCommandTest {
 
     @AfterEach
     void cleanUp() throws Exception {
-        try (CacheCommand.Resp redis = CacheCommand.Resp.connect(REDIS)) {
+        try (CacheCommand.Resp redis = CacheCommand.Resp.connect(REDIS, NO_CREDENTIALS)) {
             List<String> command = new ArrayList<>(List.of("UNLINK"));
             command.addAll(created);
             redis.integer(command.toArray(String[]::new));
@@ -41,7 +43,7 @@ class CacheCommandTest {
     }
 
     private long exists(String... keys) throws Exception {
-        try (CacheCommand.Resp redis = CacheCommand.Resp.connect(REDIS)) {
+        try (CacheCommand.Resp redis = CacheCommand.Resp.connect(REDIS, NO_CREDENTIALS)) {
             List<String> command = new ArrayList<>(List.of("EXISTS"));
             command.addAll(List.of(keys));
             return redis.integer(command.toArray(String[]::new));

@@ -60,6 +60,12 @@ public final class CliRunner {
         return new CliRunner(copy, clock);
     }
 
+    /** TLS with the test CA but no client certificate, authenticating with {@code token} ($GATEHOUSE_TOKEN). */
+    public CliRunner withToken(String token) {
+        CliRunner anonymous = withoutTlsEnvironment().withEnv("GATEHOUSE_CA", TestPki.shared().admin().trustedCa().toString());
+        return token == null ? anonymous : anonymous.withEnv("GATEHOUSE_TOKEN", token);
+    }
+
     public CliRunner withEnv(String name, String value) {
         Map<String, String> copy = new HashMap<>(env);
         copy.put(name, value);

@@ -67,8 +67,9 @@ class ClientTlsTest {
                 .withEnv("GATEHOUSE_PKI_DIR", pki.resolve("elsewhere").toString())
                 .run("versions");
 
-        assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCodes.FAILED);
-        assertThat(result.err()).contains("refused the call").contains("gatehouse certs issue admin --name NAME");
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCodes.UNAUTHENTICATED);
+        assertThat(result.err()).contains("refused the call (not authenticated)")
+                .contains("gatehouse certs issue admin --name NAME").contains("GATEHOUSE_TOKEN_FILE");
     }
 
     @Test

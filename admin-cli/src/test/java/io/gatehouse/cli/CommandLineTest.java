@@ -117,7 +117,7 @@ class CommandLineTest {
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("validate", "apply", "diff", "versions", "show", "rollback", "dataplanes");
         assertThat(subcommandHelp.exitCode()).isZero();
-        assertThat(subcommandHelp.out()).contains("--message=MSG", "--author=A", "--server=HOST:PORT");
+        assertThat(subcommandHelp.out()).contains("--message=MSG", "--server=HOST:PORT", "--token-file=FILE").doesNotContain("--author");
         assertThat(version.exitCode()).isZero();
         assertThat(version.out()).startsWith("gatehouse ");
     }

@@ -125,12 +125,12 @@ class ConfigCommandsTest {
         assertThat(cells[0]).isEqualTo(m.group(1));
         assertThat(cells[1]).isEqualTo("*");
         assertThat(cells[2]).matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ");
-        assertThat(cells[3]).isEqualTo("tester@testhost");
+        assertThat(cells[3]).as("the authenticated caller, not $USER@host").isEqualTo("spiffe://gatehouse/admin/test-admin");
         assertThat(cells[4]).isEqualTo("add apply-new route");
         assertThat(cells[5]).isEqualTo(m.group(2));
         assertThat(cells[6]).isEqualTo("-");
         // Columns are aligned: each cell starts under its header.
-        assertThat(row.indexOf("tester@testhost")).isEqualTo(header.indexOf("AUTHOR"));
+        assertThat(row.indexOf("spiffe://gatehouse/admin/test-admin")).isEqualTo(header.indexOf("AUTHOR"));
         assertThat(row.indexOf(m.group(2))).isEqualTo(header.indexOf("SHA"));
     }
 
@@ -169,13 +169,13 @@ class ConfigCommandsTest {
     void showPrintsYamlThatReadsBackToTheAppliedConfig() throws Exception {
         String yaml = ConfigFiles.valid("show-yaml");
         long version = appliedVersion(cli.run("apply", ConfigFiles.write(dir, "g.yaml", yaml).toString(),
-                "-m", "for show", "--author", "alice"));
+                "-m", "for show"));
 
         CliRunner.Result result = cli.run("show", Long.toString(version));
 
         assertThat(result.exitCode()).as(result.toString()).isZero();
         assertThat(result.out()).startsWith("# version " + version + " (active), sha256 ")
-                .contains("by alice: for show");
+                .contains("by spiffe://gatehouse/admin/test-admin: for show");
         assertThat(ConfigDocuments.fromYaml(result.out())).isEqualTo(ConfigFiles.parse(yaml));
     }
 

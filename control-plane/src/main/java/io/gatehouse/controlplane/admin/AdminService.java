@@ -1,6 +1,30 @@
 package io.gatehouse.controlplane.admin;
 
+import io.gatehouse.controlplane.audit.AuditLog;
 import io.gatehouse.controlplane.keys.KeyAdmin;
+import io.gatehouse.controlplane.secrets.SecretAdmin;
+import io.gatehouse.controlplane.tokens.TokenAdmin;
+import io.gatehouse.controlplane.trust.Principal;
+import io.gatehouse.controlplane.validate.SecretLookup;
+import io.gatehouse.proto.admin.v1.AuditEntry;
+import io.gatehouse.proto.admin.v1.CreateTokenRequest;
+import io.gatehouse.proto.admin.v1.CreateTokenResponse;
+import io.gatehouse.proto.admin.v1.DeleteSecretRequest;
+import io.gatehouse.proto.admin.v1.DeleteSecretResponse;
+import io.gatehouse.proto.admin.v1.ListAuditRequest;
+import io.gatehouse.proto.admin.v1.ListAuditResponse;
+import io.gatehouse.proto.admin.v1.ListSecretsRequest;
+import io.gatehouse.proto.admin.v1.ListSecretsResponse;
+import io.gatehouse.proto.admin.v1.ListTokensRequest;
+import io.gatehouse.proto.admin.v1.ListTokensResponse;
+import io.gatehouse.proto.admin.v1.RevokeTokenRequest;
+import io.gatehouse.proto.admin.v1.RevokeTokenResponse;
+import io.gatehouse.proto.admin.v1.RotateKekRequest;
+import io.gatehouse.proto.admin.v1.RotateKekResponse;
+import io.gatehouse.proto.admin.v1.SetSecretRequest;
+import io.gatehouse.proto.admin.v1.SetSecretResponse;
+import io.gatehouse.proto.admin.v1.WhoAmIRequest;
+import io.gatehouse.proto.admin.v1.WhoAmIResponse;
 import io.gatehouse.controlplane.store.ApplyResult;
 import io.gatehouse.controlplane.store.ConfigStore;
 import io.gatehouse.controlplane.store.DataPlaneStore;
@@ -46,7 +70,9 @@ import java.util.logging.Logger;
 
 /**
  * The operator API (admin.proto): validate, apply, inspect, diff and roll back config versions,
- * and list data plane status. Validation failures are answers (outcome REJECTED with every
+ * list data plane status, and manage API keys, admin tokens, secrets and the audit trail. Who may
+ * call what is decided before a handler runs (AdminAuthInterceptor); handlers record the
+ * {@link Principal} as the author of what they change. Validation failures are answers (outcome REJECTED with every
  * problem), not gRPC errors; unknown versions are NOT_FOUND; database trouble is UNAVAILABLE.
  * Thread-safe.
  */
@@ -63,23 +89,48 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
     private final KeyAdmin keys;
     /** {@code PruneDataPlanes} without {@code older_than} removes data planes disconnected longer than this. */
     private final Duration defaultRetention;
+    /** Null when built without them (the RPCs are then UNIMPLEMENTED). */
+    private final TokenAdmin tokens;
+    private final SecretAdmin secrets;
+    private final AuditLog audit;
+    private final SecretLookup secretLookup;
 
-    public AdminService(ConfigStore configs, DataPlaneStore dataPlanes, ConfigValidator validator) {
-        this(configs, dataPlanes, validator, null, Duration.ofHours(24));
+    /**
+     * The optional parts of the admin API; null members make their RPCs UNIMPLEMENTED.
+     *
+     * @param secretLookup what validation of secret references sees ({@link SecretLookup#NONE}: none exist)
+     */
+    public record Extensions(KeyAdmin keys, TokenAdmin tokens, SecretAdmin secrets, AuditLog audit,
+                             SecretLookup secretLookup) {
+        public static final Extensions NONE = new Extensions(null, null, null, null, SecretLookup.NONE);
     }
 
-    public AdminService(ConfigStore configs, DataPlaneStore dataPlanes, ConfigValidator validator, KeyAdmin keys,
-                        Duration defaultRetention) {
+    public AdminService(ConfigStore configs, DataPlaneStore dataPlanes, ConfigValidator validator) {
+        this(configs, dataPlanes, validator, Extensions.NONE, Duration.ofHours(24));
+    }
+
+    public AdminService(ConfigStore configs, DataPlaneStore dataPlanes, ConfigValidator validator,
+                        Extensions extensions, Duration defaultRetention) {
         this.configs = configs;
         this.dataPlanes = dataPlanes;
         this.validator = validator;
-        this.keys = keys;
+        this.keys = extensions.keys();
+        this.tokens = extensions.tokens();
+        this.secrets = extensions.secrets();
+        this.audit = extensions.audit();
+        this.secretLookup = extensions.secretLookup();
         this.defaultRetention = defaultRetention;
     }
 
     @Override
     public void validate(ValidateRequest request, StreamObserver<ValidateResponse> out) {
-        List<ValidationProblem> problems = validator.validate(request.getConfig());
+        List<ValidationProblem> problems;
+        try {
+            problems = validator.validate(request.getConfig(), secretLookup);
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+            return;
+        }
         respond(out, ValidateResponse.newBuilder()
                 .setValid(problems.isEmpty())
                 .addAllErrors(problems.stream().map(AdminMessages::validationError).toList())
@@ -89,8 +140,9 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
     @Override
     public void apply(ApplyRequest request, StreamObserver<ApplyResponse> out) {
         call(out, () -> {
-            String author = authorOf(request.getAuthor());
-            List<ValidationProblem> problems = validator.validate(request.getConfig());
+            // The authenticated principal, never the request's author field (a client's claim).
+            String author = Principal.current().name();
+            List<ValidationProblem> problems = validator.validate(request.getConfig(), secretLookup);
             if (!problems.isEmpty()) {
                 LOG.info(() -> "apply by " + author + " rejected: " + problems.size() + " problem(s), first: "
                         + problems.getFirst());
@@ -116,7 +168,17 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
                 throw Status.INVALID_ARGUMENT.withDescription("to_version must be a version number >= 1")
                         .asRuntimeException();
             }
-            String author = authorOf(request.getAuthor());
+            String author = Principal.current().name();
+            // The old version passed the rules of its day; what may have changed since is its secrets.
+            List<ValidationProblem> problems = new java.util.ArrayList<>();
+            io.gatehouse.controlplane.validate.ConfigValidator.checkSecrets(
+                    configs.getVersion(request.getToVersion()).config(), secretLookup, problems);
+            if (!problems.isEmpty()) {
+                ApplyResponse.Builder rejected = ApplyResponse.newBuilder().setOutcome(ApplyOutcome.REJECTED)
+                        .addAllErrors(problems.stream().map(AdminMessages::validationError).toList());
+                configs.activeVersion().ifPresent(v -> rejected.setVersion(activeInfoUnchecked(v)));
+                return rejected.build();
+            }
             ApplyResult result = configs.rollback(request.getToVersion(), author, request.getMessage());
             logWrite("rollback to " + request.getToVersion(), author, request.getMessage(), result);
             return applyResponse(result);
@@ -215,6 +277,80 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
         call(out, () -> keyAdmin().revoke(request));
     }
 
+    @Override
+    public void whoAmI(WhoAmIRequest request, StreamObserver<WhoAmIResponse> out) {
+        Principal principal = Principal.current();
+        respond(out, WhoAmIResponse.newBuilder().setPrincipal(principal.name()).setRole(principal.role().toProto())
+                .setMethod(principal.methodLabel()).build());
+    }
+
+    @Override
+    public void createToken(CreateTokenRequest request, StreamObserver<CreateTokenResponse> out) {
+        call(out, () -> enabled(tokens, "admin tokens").create(request));
+    }
+
+    @Override
+    public void listTokens(ListTokensRequest request, StreamObserver<ListTokensResponse> out) {
+        call(out, () -> enabled(tokens, "admin tokens").list(request));
+    }
+
+    @Override
+    public void revokeToken(RevokeTokenRequest request, StreamObserver<RevokeTokenResponse> out) {
+        call(out, () -> enabled(tokens, "admin tokens").revoke(request));
+    }
+
+    @Override
+    public void listAudit(ListAuditRequest request, StreamObserver<ListAuditResponse> out) {
+        call(out, () -> {
+            if (request.getLimit() < 0) {
+                throw Status.INVALID_ARGUMENT.withDescription("limit must not be negative").asRuntimeException();
+            }
+            int limit = request.getLimit() == 0 ? DEFAULT_LIMIT : Math.min(request.getLimit(), MAX_LIMIT);
+            ListAuditResponse.Builder response = ListAuditResponse.newBuilder();
+            for (AuditLog.Entry e : enabled(audit, "the audit trail").list(limit)) {
+                response.addEntries(AuditEntry.newBuilder().setId(e.id()).setAt(AdminMessages.timestamp(e.at()))
+                        .setPrincipal(e.principal()).setAction(e.action()).setTarget(e.target()).setReason(e.reason()));
+            }
+            return response.build();
+        });
+    }
+
+    @Override
+    public void setSecret(SetSecretRequest request, StreamObserver<SetSecretResponse> out) {
+        call(out, () -> enabled(secrets, "secrets").set(request));
+    }
+
+    @Override
+    public void listSecrets(ListSecretsRequest request, StreamObserver<ListSecretsResponse> out) {
+        call(out, () -> enabled(secrets, "secrets").list());
+    }
+
+    @Override
+    public void deleteSecret(DeleteSecretRequest request, StreamObserver<DeleteSecretResponse> out) {
+        call(out, () -> enabled(secrets, "secrets").delete(request));
+    }
+
+    @Override
+    public void rotateKek(RotateKekRequest request, StreamObserver<RotateKekResponse> out) {
+        call(out, () -> enabled(secrets, "secrets").rotateKek(request));
+    }
+
+    private static <T> T enabled(T part, String what) {
+        if (part == null) {
+            throw Status.UNIMPLEMENTED.withDescription(what + " are not enabled on this control plane")
+                    .asRuntimeException();
+        }
+        return part;
+    }
+
+    private io.gatehouse.proto.admin.v1.VersionInfo activeInfoUnchecked(long active) {
+        try {
+            return activeInfo(active);
+        } catch (VersionNotFoundException e) {
+            throw new StoreException("active version " + active + " vanished", e);
+        }
+    }
+
     private KeyAdmin keyAdmin() {
         if (keys == null) {
             throw Status.UNIMPLEMENTED.withDescription("API keys are not enabled on this control plane")
@@ -255,10 +391,6 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
             LOG.info(() -> what + " by " + author + ": unchanged, version " + result.active().version()
                     + " already has this content");
         }
-    }
-
-    private static String authorOf(String author) {
-        return author.isBlank() ? "unknown" : author.strip();
     }
 
     @FunctionalInterface

@@ -2,6 +2,10 @@ package io.gatehouse.controlplane.discovery;
 
 import io.gatehouse.controlplane.keys.KeySet;
 import io.gatehouse.controlplane.keys.KeyStore;
+import io.gatehouse.controlplane.secrets.SecretReferences;
+import io.gatehouse.controlplane.secrets.SecretStore;
+import com.google.protobuf.ByteString;
+import java.util.Map;
 import io.gatehouse.controlplane.store.ConfigStore;
 import io.gatehouse.controlplane.store.DataPlaneStore;
 import io.gatehouse.controlplane.store.VersionNotFoundException;
@@ -43,6 +47,10 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
     private final String replicaId;
     /** Null = no API keys (snapshots carry none, keys_revision 0). */
     private final KeyStore keys;
+    /** Null = no secrets (a config referring to one cannot have been applied). */
+    private final SecretStore secrets;
+    /** The secret values last resolved, with the revision and names they were read for. */
+    private volatile ResolvedSecrets resolved = new ResolvedSecrets(-1, java.util.Set.of(), Map.of());
     private final Set<WatchSession> sessions = ConcurrentHashMap.newKeySet();
     private volatile WatchEvents events = WatchEvents.NONE;
     private volatile TrustEvents trustEvents = TrustEvents.NONE;
@@ -57,6 +65,12 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
 
     public DiscoveryService(ConfigStore configs, DataPlaneStore dataPlanes, SnapshotCache snapshots,
                             String replicaId, KeyStore keys) {
+        this(configs, dataPlanes, snapshots, replicaId, keys, null);
+    }
+
+    public DiscoveryService(ConfigStore configs, DataPlaneStore dataPlanes, SnapshotCache snapshots,
+                            String replicaId, KeyStore keys, SecretStore secrets) {
+        this.secrets = secrets;
         this.configs = configs;
         this.dataPlanes = dataPlanes;
         this.snapshots = snapshots;
@@ -144,18 +158,56 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
         } catch (VersionNotFoundException e) {
             LOG.log(Level.WARNING, "active version " + active.getAsLong() + " vanished", e);
             return Optional.empty();
+        } catch (RuntimeException e) {
+            // E.g. a secret it names cannot be decrypted: the data plane keeps what it runs; the
+            // listener's next pass retries.
+            LOG.log(Level.WARNING, "cannot build the snapshot of version " + active.getAsLong() + ": " + e.getMessage());
+            return Optional.empty();
         }
     }
 
-    /** The cached config snapshot plus the key set in force (read fresh: it changes independently). */
+    /**
+     * The cached config snapshot plus the key set in force and the values of the secrets the config
+     * names (both read fresh: they change independently of the config, each change bumping the
+     * revision). The values exist in the clear only here and on the TLS stream.
+     */
     private Snapshot withKeys(Snapshot config) {
         if (keys == null) {
             return config;
         }
         KeySet current = keys.current();
-        if (current.revision() == 0) {
+        java.util.Set<String> names = SecretReferences.names(config.getConfig());
+        if (current.revision() == 0 && names.isEmpty()) {
             return config;
         }
-        return config.toBuilder().addAllApiKeys(current.keys()).setKeysRevision(current.revision()).build();
+        Snapshot.Builder snapshot = config.toBuilder().addAllApiKeys(current.keys()).setKeysRevision(current.revision());
+        if (!names.isEmpty()) {
+            secretValues(names, current.revision()).forEach((name, value) ->
+                    snapshot.putSecrets(name, ByteString.copyFrom(value)));
+        }
+        return snapshot.build();
+    }
+
+    private record ResolvedSecrets(long revision, java.util.Set<String> names, Map<String, byte[]> values) {
+    }
+
+    /** Decrypts once per (revision, names): every stream of a push shares one read. */
+    private Map<String, byte[]> secretValues(java.util.Set<String> names, long revision) {
+        ResolvedSecrets last = resolved;
+        if (last.revision() == revision && last.names().equals(names)) {
+            return last.values();
+        }
+        if (secrets == null) {
+            throw new IllegalStateException("the active config refers to secrets " + names
+                    + " but this control plane has no secret store");
+        }
+        Map<String, byte[]> values = secrets.values(names);
+        if (!values.keySet().containsAll(names)) {
+            java.util.Set<String> missing = new java.util.TreeSet<>(names);
+            missing.removeAll(values.keySet());
+            throw new IllegalStateException("the active config refers to missing secrets " + missing);
+        }
+        resolved = new ResolvedSecrets(revision, java.util.Set.copyOf(names), Map.copyOf(values));
+        return values;
     }
 }

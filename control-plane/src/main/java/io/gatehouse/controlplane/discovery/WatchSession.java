@@ -244,7 +244,7 @@ final class WatchSession implements StreamObserver<WatchRequest> {
             responses.onNext(WatchResponse.newBuilder()
                     .setVersionInfo(version.versionInfo())
                     .setNonce(nonce)
-                    .setSnapshot(snapshot)
+                    .setSnapshot(forThisStream(snapshot))
                     .build());
             latestNonce = nonce;
             latestSent = version;
@@ -256,6 +256,19 @@ final class WatchSession implements StreamObserver<WatchRequest> {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Secret values travel over mutual TLS only: a plaintext stream (--insecure-plaintext) gets the
+     * snapshot without them (its secret-backed providers then refuse every token) and a warning.
+     */
+    private Snapshot forThisStream(Snapshot snapshot) {
+        if (caller.tls() || snapshot.getSecretsCount() == 0) {
+            return snapshot;
+        }
+        LOG.warning(() -> "not sending secrets " + snapshot.getSecretsMap().keySet() + " to " + describe()
+                + " over a plaintext stream; configure mutual TLS");
+        return snapshot.toBuilder().clearSecrets().build();
     }
 
     @Override

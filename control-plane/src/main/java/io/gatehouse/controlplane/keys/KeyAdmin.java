@@ -3,6 +3,7 @@ package io.gatehouse.controlplane.keys;
 import com.google.protobuf.Timestamp;
 import io.gatehouse.controlplane.store.ConfigStore;
 import io.gatehouse.controlplane.store.VersionNotFoundException;
+import io.gatehouse.controlplane.trust.Principal;
 import io.gatehouse.proto.admin.v1.ApiKeyInfo;
 import io.gatehouse.proto.admin.v1.CreateApiKeyRequest;
 import io.gatehouse.proto.admin.v1.CreateApiKeyResponse;
@@ -73,9 +74,10 @@ public final class KeyAdmin {
             }
         }
         ApiKeyGenerator.NewKey key = generator.generate();
+        String principal = Principal.current().name();
         ApiKeyRecord created = keys.create(key.keyId(), key.sha256(), consumer, request.getName().strip(),
-                List.copyOf(scopes), List.copyOf(routes));
-        LOG.info(() -> "API key " + created.keyId() + " created for consumer " + consumer);
+                List.copyOf(scopes), List.copyOf(routes), principal, request.getReason());
+        LOG.info(() -> "API key " + created.keyId() + " created for consumer " + consumer + " by " + principal);
         return CreateApiKeyResponse.newBuilder().setKey(info(created)).setApiKey(key.key()).build();
     }
 
@@ -91,10 +93,11 @@ public final class KeyAdmin {
         if (!KEY_ID.matcher(keyId).matches()) {
             throw invalid("key_id must be the id of a key (as shown by `gatehouse keys list`), not the key");
         }
-        KeyStore.Revoked revoked = keys.revoke(keyId).orElseThrow(() ->
+        String principal = Principal.current().name();
+        KeyStore.Revoked revoked = keys.revoke(keyId, principal, request.getReason()).orElseThrow(() ->
                 Status.NOT_FOUND.withDescription("no API key with id " + keyId).asRuntimeException());
         if (!revoked.alreadyRevoked()) {
-            LOG.info(() -> "API key " + keyId + " of consumer " + revoked.key().consumer() + " revoked");
+            LOG.info(() -> "API key " + keyId + " of consumer " + revoked.key().consumer() + " revoked by " + principal);
         }
         return RevokeApiKeyResponse.newBuilder()
                 .setKey(info(revoked.key()))

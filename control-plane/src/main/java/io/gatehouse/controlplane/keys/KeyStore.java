@@ -1,5 +1,6 @@
 package io.gatehouse.controlplane.keys;
 
+import io.gatehouse.controlplane.audit.AuditLog;
 import io.gatehouse.controlplane.store.ConfigStore;
 import io.gatehouse.controlplane.store.Jdbc;
 import io.gatehouse.controlplane.store.StoreException;
@@ -41,7 +42,7 @@ public final class KeyStore {
 
     /** Stores a new active key and bumps the revision. */
     public ApiKeyRecord create(String keyId, String sha256, String consumer, String name, List<String> scopes,
-                               List<String> routes) {
+                               List<String> routes, String principal, String reason) {
         return Jdbc.inTransaction(dataSource, "key store", connection -> {
             long revision = bumpRevision(connection);
             try (PreparedStatement ps = connection.prepareStatement("INSERT INTO api_keys"
@@ -57,6 +58,8 @@ public final class KeyStore {
                     rs.next();
                     ApiKeyRecord created = toRecord(rs);
                     notifyChange(connection, revision);
+                    AuditLog.record(connection, principal, "api_key.create", "key " + keyId + " (consumer "
+                            + consumer + ")", reason);
                     return created;
                 }
             }
@@ -91,7 +94,7 @@ public final class KeyStore {
      *
      * @return empty if there is no such key
      */
-    public Optional<Revoked> revoke(String keyId) {
+    public Optional<Revoked> revoke(String keyId, String principal, String reason) {
         return Jdbc.inTransaction(dataSource, "key store", connection -> {
             long revision = bumpRevision(connection);
             try (PreparedStatement ps = connection.prepareStatement("UPDATE api_keys SET revoked_at = now()"
@@ -101,6 +104,8 @@ public final class KeyStore {
                     if (rs.next()) {
                         ApiKeyRecord revoked = toRecord(rs);
                         notifyChange(connection, revision);
+                        AuditLog.record(connection, principal, "api_key.revoke", "key " + keyId + " (consumer "
+                                + revoked.consumer() + ")", reason);
                         return Optional.of(new Revoked(revoked, false));
                     }
                 }
@@ -144,6 +149,16 @@ public final class KeyStore {
                 return new KeySet(revision, keys);
             }
         });
+    }
+
+    /**
+     * Bumps the revision of what travels beside the config (API keys, secret values) and notifies
+     * every replica on commit: their data planes get a new snapshot. For writers of secrets.
+     */
+    public static long bumpRevisionAndNotify(Connection connection) throws SQLException {
+        long revision = bumpRevision(connection);
+        notifyChange(connection, revision);
+        return revision;
     }
 
     private static long bumpRevision(Connection connection) throws SQLException {

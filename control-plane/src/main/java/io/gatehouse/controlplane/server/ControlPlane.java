@@ -5,7 +5,16 @@ import io.gatehouse.controlplane.admin.AdminService;
 import io.gatehouse.controlplane.discovery.ActiveVersionListener;
 import io.gatehouse.controlplane.discovery.DiscoveryService;
 import io.gatehouse.controlplane.discovery.SnapshotCache;
+import io.gatehouse.controlplane.audit.AuditLog;
 import io.gatehouse.controlplane.keys.KeyAdmin;
+import io.gatehouse.controlplane.secrets.SecretAdmin;
+import io.gatehouse.controlplane.secrets.SecretStore;
+import io.gatehouse.controlplane.status.StatusAuth;
+import io.gatehouse.controlplane.tokens.BootstrapToken;
+import io.gatehouse.controlplane.tokens.TokenAdmin;
+import io.gatehouse.controlplane.tokens.TokenStore;
+import io.gatehouse.controlplane.trust.AdminAuthInterceptor;
+import io.gatehouse.controlplane.validate.SecretLookup;
 import io.gatehouse.controlplane.keys.KeyStore;
 import io.gatehouse.controlplane.status.StatusServer;
 import io.gatehouse.controlplane.store.ConfigStore;
@@ -140,7 +149,7 @@ public final class ControlPlane implements AutoCloseable {
             try {
                 pool = database.openPool("gatehouse-cp-" + settings.replicaId(), POOL_SIZE);
             } catch (RuntimeException e) {
-                throw new ControlPlaneStartException("cannot connect to the database at " + settings.jdbcUrl()
+                throw new ControlPlaneStartException("cannot connect to the database at " + Database.redact(settings.jdbcUrl())
                         + " as user '" + settings.dbUser() + "': " + rootMessage(e), e);
             }
             started.push(pool);
@@ -155,8 +164,18 @@ public final class ControlPlane implements AutoCloseable {
             dataPlanes.disconnectAll(settings.replicaId());
 
             KeyStore keys = new KeyStore(pool);
+            TokenStore tokens = new TokenStore(pool);
+            settings.security().bootstrapToken().ifPresent(token -> BootstrapToken.ensure(pool, token));
+            SecretStore secrets = new SecretStore(pool, settings.security().kek());
+            if (settings.security().kek().configured()) {
+                try {
+                    secrets.kek().current(); // an unusable KEK fails the start, not the first secret
+                } catch (io.grpc.StatusRuntimeException e) {
+                    throw new ControlPlaneStartException(e.getStatus().getDescription(), e);
+                }
+            }
             DiscoveryService discovery = new DiscoveryService(configs, dataPlanes, new SnapshotCache(configs),
-                    settings.replicaId(), keys);
+                    settings.replicaId(), keys, secrets);
             discovery.events(telemetry.watchEvents()); // push spans, push/ACK/NACK metrics
             discovery.trustEvents(telemetry.trustEvents()); // refused streams: metrics, security log
             ActiveVersionListener listener = new ActiveVersionListener(database,
@@ -177,10 +196,17 @@ public final class ControlPlane implements AutoCloseable {
                     // Handlers do blocking JDBC; virtual threads make that cheap.
                     .executor(grpcExecutor)
                     // Runs first for every service: which certificate may call what (see CallerInterceptor).
-                    .intercept(new CallerInterceptor(settings.adminAuth(), telemetry.trustEvents()))
+                    .intercept(new CallerInterceptor(telemetry.trustEvents()))
                     .addService(discovery)
                     .addService(ServerInterceptors.intercept(new AdminService(configs, dataPlanes, new ConfigValidator(),
-                                    new KeyAdmin(keys, configs), settings.dataPlaneRetention()),
+                                    new AdminService.Extensions(new KeyAdmin(keys, configs), new TokenAdmin(tokens),
+                                            new SecretAdmin(secrets, configs), new AuditLog(pool),
+                                            secretLookup(secrets)),
+                                    settings.dataPlaneRetention()),
+                            // Innermost first: the span covers the refusal too; who may call what is decided
+                            // before any handler runs.
+                            new AdminAuthInterceptor(settings.adminAuth(), settings.security().certificateRoles(),
+                                    tokens, telemetry.trustEvents()),
                             telemetry.serverInterceptor())) // a span per admin RPC
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
@@ -200,7 +226,8 @@ public final class ControlPlane implements AutoCloseable {
             StatusServer status;
             try {
                 status = StatusServer.start(settings.httpBindHost(), settings.httpPort(), configs, dataPlanes,
-                        discovery::openStreams, telemetry.metrics(), settings.replicaId());
+                        discovery::openStreams, telemetry.metrics(), settings.replicaId(),
+                        settings.security().statusOpen() ? StatusAuth.OPEN : new StatusAuth(tokens, telemetry.trustEvents()));
             } catch (IOException e) {
                 throw new ControlPlaneStartException("cannot listen (HTTP) on " + settings.httpBindHost() + ":"
                         + settings.httpPort() + ": " + rootMessage(e), e);
@@ -209,7 +236,7 @@ public final class ControlPlane implements AutoCloseable {
             ControlPlane cp = new ControlPlane(settings, pool, server, grpcExecutor, discovery, dataPlanes,
                     listener, heartbeat, health, telemetry, status, tls);
             LOG.info(() -> "control plane replica " + settings.replicaId() + " serving gRPC on "
-                    + settings.bindHost() + ":" + cp.port() + " (database " + settings.jdbcUrl() + "), status page on "
+                    + settings.bindHost() + ":" + cp.port() + " (database " + Database.redact(settings.jdbcUrl()) + "), status page on "
                     + settings.httpBindHost() + ":" + cp.httpPort());
             logTransport(settings, tls);
             return cp;
@@ -218,12 +245,18 @@ public final class ControlPlane implements AutoCloseable {
             throw e;
         } catch (SQLException | StoreException | org.flywaydb.core.api.FlywayException e) {
             closeAll(started);
-            throw new ControlPlaneStartException("database setup failed at " + settings.jdbcUrl() + ": "
+            throw new ControlPlaneStartException("database setup failed at " + Database.redact(settings.jdbcUrl()) + ": "
                     + rootMessage(e), e);
         } catch (RuntimeException e) {
             closeAll(started);
             throw e;
         }
+    }
+
+    /** What validation sees of the secrets: existence from the names (no KEK needed), values decrypted on demand. */
+    private static SecretLookup secretLookup(SecretStore secrets) {
+        return name -> secrets.names().contains(name)
+                ? Optional.ofNullable(secrets.values(java.util.List.of(name)).get(name)) : Optional.empty();
     }
 
     private static Optional<ReloadingCredentials> openTls(ControlPlaneSettings settings) {
@@ -250,12 +283,22 @@ public final class ControlPlane implements AutoCloseable {
         ReloadingCredentials credentials = tls.get();
         LOG.info(() -> "gRPC port serves mutual TLS: " + ReloadingCredentials.describe(credentials.certificate())
                 + "; watch streams need a data plane certificate and admin calls "
-                + (settings.adminAuth() == AdminAuth.CLIENT_CERTIFICATE ? "an admin certificate" : "none")
+                + switch (settings.adminAuth()) {
+                    case CERT_OR_TOKEN -> "a bearer token or an admin certificate (roles "
+                            + settings.security().certificateRoles() + ")";
+                    case CLIENT_CERTIFICATE -> "an admin certificate (roles " + settings.security().certificateRoles() + ")";
+                    case TOKEN -> "a bearer token";
+                    case NONE -> "nothing";
+                }
                 + ", issued by " + credentials.trustedCas()[0].getSubjectX500Principal().getName()
                 + "; files re-read every " + credentials.files().reloadInterval().toMillis() + " ms");
         if (settings.adminAuth() == AdminAuth.NONE) {
-            LOG.warning("--admin-auth none: the admin API (apply, rollback, API keys) accepts any caller that "
-                    + "completes a TLS handshake, with or without a client certificate");
+            LOG.warning("--admin-auth none: the admin API (apply, rollback, API keys, tokens, secrets) accepts any"
+                    + " caller that completes a TLS handshake, with or without a client certificate, as an admin");
+        }
+        if (settings.security().statusOpen()) {
+            LOG.warning("--status-auth none: the status page, /api/* and /metrics answer anyone who reaches "
+                    + settings.httpBindHost() + ":" + settings.httpPort());
         }
     }
 

@@ -1,9 +1,14 @@
 package io.gatehouse.controlplane.server;
 
+import io.gatehouse.controlplane.secrets.KekSource;
 import io.gatehouse.controlplane.trust.AdminAuth;
+import io.gatehouse.controlplane.trust.CertificateRoles;
+import io.gatehouse.pki.AdminToken;
+import io.gatehouse.pki.OwnerOnlyFiles;
 import io.gatehouse.pki.TlsFiles;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
@@ -35,10 +40,13 @@ import java.util.regex.Pattern;
  * @param adminAuth          who may call the admin API over TLS
  * @param dataPlaneRetention default of {@code gatehouse dataplanes prune}: rows of data planes
  *                           disconnected longer than this are removed
+ * @param security           roles of admin certificates, the key-encryption key, the bootstrap token
+ *                           and whether the HTTP listener asks for a token
  */
 public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassword, String bindHost,
                                    int grpcPort, String replicaId, int httpPort, String httpBindHost,
-                                   Optional<TlsFiles> tls, AdminAuth adminAuth, Duration dataPlaneRetention) {
+                                   Optional<TlsFiles> tls, AdminAuth adminAuth, Duration dataPlaneRetention,
+                                   Security security) {
 
     public static final String DEFAULT_DB_URL = "jdbc:postgresql://localhost:5432/gatehouse";
     public static final int DEFAULT_PORT = 7070;
@@ -56,6 +64,7 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(adminAuth, "adminAuth");
         Objects.requireNonNull(dataPlaneRetention, "dataPlaneRetention");
+        Objects.requireNonNull(security, "security");
         if (grpcPort < 0 || grpcPort > 65535) {
             throw new IllegalArgumentException("grpcPort must be 0..65535, not " + grpcPort);
         }
@@ -74,7 +83,7 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
     public ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassword, String bindHost,
                                 int grpcPort, String replicaId, int httpPort) {
         this(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, httpPort, DEFAULT_HTTP_BIND,
-                Optional.empty(), AdminAuth.CLIENT_CERTIFICATE, DEFAULT_DATA_PLANE_RETENTION);
+                Optional.empty(), AdminAuth.CERT_OR_TOKEN, DEFAULT_DATA_PLANE_RETENTION, Security.DEFAULT);
     }
 
     /** As above with an ephemeral HTTP port (tests). */
@@ -87,7 +96,9 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
      * Reads GATEHOUSE_DB_URL, GATEHOUSE_DB_USER, GATEHOUSE_DB_PASSWORD, GATEHOUSE_CP_BIND,
      * GATEHOUSE_CP_PORT, GATEHOUSE_REPLICA_ID, GATEHOUSE_CP_HTTP_PORT, GATEHOUSE_CP_HTTP_BIND,
      * GATEHOUSE_TLS_CERT, GATEHOUSE_TLS_KEY, GATEHOUSE_TLS_CA, GATEHOUSE_TLS_RELOAD_INTERVAL,
-     * GATEHOUSE_INSECURE_PLAINTEXT, GATEHOUSE_ADMIN_AUTH and GATEHOUSE_DP_RETENTION.
+     * GATEHOUSE_INSECURE_PLAINTEXT, GATEHOUSE_ADMIN_AUTH, GATEHOUSE_DP_RETENTION, GATEHOUSE_DB_PASSWORD_FILE,
+     * GATEHOUSE_ADMIN_CERT_ROLES, GATEHOUSE_KEK_FILE / GATEHOUSE_KEK, GATEHOUSE_BOOTSTRAP_TOKEN_FILE /
+     * GATEHOUSE_BOOTSTRAP_TOKEN and GATEHOUSE_STATUS_AUTH.
      *
      * @throws IllegalArgumentException on a malformed value, or when neither TLS files nor the
      *                                  explicit plaintext flag are given (or both are)
@@ -101,7 +112,7 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
         return new ControlPlaneSettings(
                 env.getOrDefault("GATEHOUSE_DB_URL", DEFAULT_DB_URL),
                 env.getOrDefault("GATEHOUSE_DB_USER", "postgres"),
-                env.getOrDefault("GATEHOUSE_DB_PASSWORD", ""),
+                dbPassword(env),
                 env.getOrDefault("GATEHOUSE_CP_BIND", "0.0.0.0"),
                 parsePort(env.getOrDefault("GATEHOUSE_CP_PORT", Integer.toString(DEFAULT_PORT)), "GATEHOUSE_CP_PORT"),
                 env.getOrDefault("GATEHOUSE_REPLICA_ID", defaultReplicaId()),
@@ -109,45 +120,124 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
                         "GATEHOUSE_CP_HTTP_PORT"),
                 env.getOrDefault("GATEHOUSE_CP_HTTP_BIND", DEFAULT_HTTP_BIND),
                 TlsFiles.fromEnvironment(env, "gatehouse certs issue control-plane"),
-                AdminAuth.parse(env.getOrDefault("GATEHOUSE_ADMIN_AUTH", AdminAuth.CLIENT_CERTIFICATE.flag())),
-                parseDuration(env.getOrDefault("GATEHOUSE_DP_RETENTION", "24h"), "GATEHOUSE_DP_RETENTION"));
+                AdminAuth.parse(env.getOrDefault("GATEHOUSE_ADMIN_AUTH", AdminAuth.CERT_OR_TOKEN.flag())),
+                parseDuration(env.getOrDefault("GATEHOUSE_DP_RETENTION", "24h"), "GATEHOUSE_DP_RETENTION"),
+                Security.fromEnvironment(env));
+    }
+
+    /**
+     * The settings of issue 12 beyond mutual TLS.
+     *
+     * @param certificateRoles role of each admin certificate (GATEHOUSE_ADMIN_CERT_ROLES)
+     * @param kek              the key-encryption key of secrets (GATEHOUSE_KEK_FILE / GATEHOUSE_KEK)
+     * @param bootstrapToken   made an admin token on a database without any (GATEHOUSE_BOOTSTRAP_TOKEN[_FILE])
+     * @param statusOpen       the HTTP listener serves without a token (GATEHOUSE_STATUS_AUTH=none)
+     */
+    public record Security(CertificateRoles certificateRoles, KekSource kek, Optional<AdminToken> bootstrapToken,
+                           boolean statusOpen) {
+        public static final Security DEFAULT = new Security(CertificateRoles.DEFAULT, KekSource.none(),
+                Optional.empty(), false);
+
+        public Security {
+            Objects.requireNonNull(certificateRoles, "certificateRoles");
+            Objects.requireNonNull(kek, "kek");
+            Objects.requireNonNull(bootstrapToken, "bootstrapToken");
+        }
+
+        public Security withKek(KekSource source) {
+            return new Security(certificateRoles, source, bootstrapToken, statusOpen);
+        }
+
+        public Security withBootstrapToken(AdminToken token) {
+            return new Security(certificateRoles, kek, Optional.of(token), statusOpen);
+        }
+
+        public Security withStatusOpen(boolean open) {
+            return new Security(certificateRoles, kek, bootstrapToken, open);
+        }
+
+        public Security withCertificateRoles(CertificateRoles roles) {
+            return new Security(roles, kek, bootstrapToken, statusOpen);
+        }
+
+        static Security fromEnvironment(Map<String, String> env) {
+            KekSource kek = Optional.ofNullable(env.get("GATEHOUSE_KEK_FILE")).filter(f -> !f.isBlank())
+                    .map(f -> KekSource.file(Path.of(f)))
+                    .or(() -> Optional.ofNullable(env.get("GATEHOUSE_KEK")).filter(v -> !v.isBlank()).map(KekSource::inline))
+                    .orElse(KekSource.none());
+            Optional<String> bootstrap;
+            try {
+                bootstrap = OwnerOnlyFiles.secretFromEnvironment(env, "GATEHOUSE_BOOTSTRAP_TOKEN");
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(e.getMessage(), e);
+            }
+            Optional<AdminToken> token = bootstrap.map(text -> AdminToken.parse(text).orElseThrow(() ->
+                    new IllegalArgumentException("GATEHOUSE_BOOTSTRAP_TOKEN(_FILE) does not hold a Gatehouse admin"
+                            + " token (ght_<16 hex>_<43 base64url>); make one with `gatehouse tokens generate`")));
+            String statusAuth = env.getOrDefault("GATEHOUSE_STATUS_AUTH", "token").strip().toLowerCase(Locale.ROOT);
+            if (!statusAuth.equals("token") && !statusAuth.equals("none")) {
+                throw new IllegalArgumentException("GATEHOUSE_STATUS_AUTH must be token or none, not '" + statusAuth + "'");
+            }
+            return new Security(CertificateRoles.parse(env.getOrDefault("GATEHOUSE_ADMIN_CERT_ROLES", "*=admin")),
+                    kek, token, statusAuth.equals("none"));
+        }
+
+        @Override
+        public String toString() {
+            return "Security[certificateRoles=" + certificateRoles + ", kek=" + kek.describe() + ", bootstrapToken="
+                    + bootstrapToken.map(AdminToken::id).orElse("none") + ", statusOpen=" + statusOpen + "]";
+        }
+    }
+
+    /** GATEHOUSE_DB_PASSWORD_FILE, else GATEHOUSE_DB_PASSWORD, else empty (never a flag: ps shows flags). */
+    private static String dbPassword(Map<String, String> env) {
+        try {
+            return OwnerOnlyFiles.secretFromEnvironment(env, "GATEHOUSE_DB_PASSWORD").orElse("");
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    public ControlPlaneSettings withSecurity(Security s) {
+        return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, httpPort,
+                httpBindHost, tls, adminAuth, dataPlaneRetention, s);
     }
 
     public ControlPlaneSettings withGrpcPort(int port) {
         return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, port, replicaId, httpPort, httpBindHost,
-                tls, adminAuth, dataPlaneRetention);
+                tls, adminAuth, dataPlaneRetention, security);
     }
 
     public ControlPlaneSettings withReplicaId(String id) {
         return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, id, httpPort, httpBindHost,
-                tls, adminAuth, dataPlaneRetention);
+                tls, adminAuth, dataPlaneRetention, security);
     }
 
     public ControlPlaneSettings withHttpPort(int port) {
         return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, port, httpBindHost,
-                tls, adminAuth, dataPlaneRetention);
+                tls, adminAuth, dataPlaneRetention, security);
     }
 
     /** Mutual TLS with {@code files} on the gRPC port. */
     public ControlPlaneSettings withTls(TlsFiles files) {
         return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, httpPort,
-                httpBindHost, Optional.of(files), adminAuth, dataPlaneRetention);
+                httpBindHost, Optional.of(files), adminAuth, dataPlaneRetention, security);
     }
 
     /** Plaintext gRPC (local experiments and the tests of that mode). */
     public ControlPlaneSettings withInsecurePlaintext() {
         return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, httpPort,
-                httpBindHost, Optional.empty(), adminAuth, dataPlaneRetention);
+                httpBindHost, Optional.empty(), adminAuth, dataPlaneRetention, security);
     }
 
     public ControlPlaneSettings withAdminAuth(AdminAuth auth) {
         return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, httpPort,
-                httpBindHost, tls, auth, dataPlaneRetention);
+                httpBindHost, tls, auth, dataPlaneRetention, security);
     }
 
     public ControlPlaneSettings withDataPlaneRetention(Duration retention) {
         return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, grpcPort, replicaId, httpPort,
-                httpBindHost, tls, adminAuth, retention);
+                httpBindHost, tls, adminAuth, retention, security);
     }
 
     /** Hostname plus process id: unique per running replica, stable for its lifetime. */
@@ -195,9 +285,10 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
     /** The password is not printed. */
     @Override
     public String toString() {
-        return "ControlPlaneSettings[jdbcUrl=" + jdbcUrl + ", dbUser=" + dbUser + ", bindHost=" + bindHost
+        return "ControlPlaneSettings[jdbcUrl=" + io.gatehouse.controlplane.store.Database.redact(jdbcUrl) + ", dbUser=" + dbUser + ", bindHost=" + bindHost
                 + ", grpcPort=" + grpcPort + ", replicaId=" + replicaId + ", httpPort=" + httpPort
                 + ", httpBindHost=" + httpBindHost + ", tls=" + tls.map(Object::toString).orElse("INSECURE PLAINTEXT")
-                + ", adminAuth=" + adminAuth.flag() + ", dataPlaneRetention=" + dataPlaneRetention + "]";
+                + ", adminAuth=" + adminAuth.flag() + ", dataPlaneRetention=" + dataPlaneRetention
+                + ", security=" + security + "]";
     }
 }

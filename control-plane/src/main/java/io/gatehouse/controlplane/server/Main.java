@@ -16,7 +16,11 @@ public final class Main {
     private static final Map<String, String> FLAG_TO_ENV = Map.ofEntries(
             Map.entry("--db-url", "GATEHOUSE_DB_URL"),
             Map.entry("--db-user", "GATEHOUSE_DB_USER"),
-            Map.entry("--db-password", "GATEHOUSE_DB_PASSWORD"),
+            Map.entry("--db-password-file", "GATEHOUSE_DB_PASSWORD_FILE"),
+            Map.entry("--admin-cert-roles", "GATEHOUSE_ADMIN_CERT_ROLES"),
+            Map.entry("--kek-file", "GATEHOUSE_KEK_FILE"),
+            Map.entry("--bootstrap-token-file", "GATEHOUSE_BOOTSTRAP_TOKEN_FILE"),
+            Map.entry("--status-auth", "GATEHOUSE_STATUS_AUTH"),
             Map.entry("--bind", "GATEHOUSE_CP_BIND"),
             Map.entry("--port", "GATEHOUSE_CP_PORT"),
             Map.entry("--replica-id", "GATEHOUSE_REPLICA_ID"),
@@ -38,7 +42,8 @@ public final class Main {
                    gatehouse-control-plane --insecure-plaintext [options]     (local experiments only)
               --db-url       PostgreSQL JDBC URL   (env GATEHOUSE_DB_URL, default jdbc:postgresql://localhost:5432/gatehouse)
               --db-user      database user         (env GATEHOUSE_DB_USER, default postgres)
-              --db-password  database password     (env GATEHOUSE_DB_PASSWORD, default empty)
+              --db-password-file  file holding the database password (env GATEHOUSE_DB_PASSWORD_FILE,
+                             or the password itself in GATEHOUSE_DB_PASSWORD; never a flag: ps shows flags)
               --bind         gRPC bind address     (env GATEHOUSE_CP_BIND, default 0.0.0.0)
               --port         gRPC port, 0 = any    (env GATEHOUSE_CP_PORT, default 7070)
               --replica-id   id of this replica    (env GATEHOUSE_REPLICA_ID, default <hostname>-<pid>)
@@ -48,7 +53,15 @@ public final class Main {
               --tls-key      its PKCS#8 private key, PEM      (env GATEHOUSE_TLS_KEY)
               --tls-ca       CA that client certificates must chain to (env GATEHOUSE_TLS_CA)
               --tls-reload-interval  how often the three files are checked for changes (env GATEHOUSE_TLS_RELOAD_INTERVAL, default 10s)
-              --admin-auth   client-cert | none: who may call the admin API (env GATEHOUSE_ADMIN_AUTH, default client-cert)
+              --admin-auth   cert-or-token | client-cert | token | none: how admin callers authenticate
+                             (env GATEHOUSE_ADMIN_AUTH, default cert-or-token)
+              --admin-cert-roles  role of each admin certificate, e.g. ci=operator,*=admin
+                             (env GATEHOUSE_ADMIN_CERT_ROLES, default *=admin)
+              --kek-file     key-encryption key of secrets, a Tink keyset (env GATEHOUSE_KEK_FILE, or the keyset
+                             in GATEHOUSE_KEK; `gatehouse kek create FILE` makes one)
+              --bootstrap-token-file  an admin token to create on a database without tokens
+                             (env GATEHOUSE_BOOTSTRAP_TOKEN_FILE or GATEHOUSE_BOOTSTRAP_TOKEN)
+              --status-auth  token | none: the HTTP listener asks for an admin token (env GATEHOUSE_STATUS_AUTH, default token)
               --dataplane-retention  default of `gatehouse dataplanes prune` (env GATEHOUSE_DP_RETENTION, default 24h)
               --insecure-plaintext   serve gRPC without TLS: anyone who reaches the port can register as
                                      any data plane and call the admin API (env GATEHOUSE_INSECURE_PLAINTEXT=true)
@@ -117,6 +130,10 @@ public final class Main {
                 value = list.get(++i);
             } else {
                 value = null;
+            }
+            if (flag.equals("--db-password")) {
+                throw new IllegalArgumentException("--db-password is not accepted: a password on the command line is"
+                        + " visible to every user in ps; use --db-password-file FILE or GATEHOUSE_DB_PASSWORD_FILE");
             }
             String envName = FLAG_TO_ENV.get(flag);
             if (envName == null) {

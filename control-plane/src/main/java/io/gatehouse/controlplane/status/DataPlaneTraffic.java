@@ -20,25 +20,52 @@ final class DataPlaneTraffic {
     record Sample(long requests, long errors, long atMillis) {
     }
 
+    /** The most of a data plane's /metrics read (a data plane's is a few tens of KiB). */
+    static final int MAX_BYTES = 1024 * 1024;
+    /** host:port with a DNS name, an IPv4 literal or a bracketed IPv6 literal; nothing else (no path, no user info). */
+    private static final java.util.regex.Pattern HOST_PORT = java.util.regex.Pattern.compile(
+            "(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}))*|\\[[0-9A-Fa-f:.]+\\]):[0-9]{1,5}");
+
     private final HttpClient client;
     private final Duration timeout;
+    private final int maxBytes;
 
-    DataPlaneTraffic(Duration timeout) {
+    DataPlaneTraffic(Duration timeout, int maxBytes) {
         this.timeout = timeout;
-        this.client = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.maxBytes = maxBytes;
+        // Redirects are never followed (HttpClient's default NEVER, stated for the reader).
+        this.client = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    static boolean isHostPort(String address) {
+        if (!HOST_PORT.matcher(address).matches()) {
+            return false;
+        }
+        int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+        return port > 0 && port <= 65535;
     }
 
     Optional<Sample> sample(String adminAddress) {
+        if (!isHostPort(adminAddress)) {
+            return Optional.empty();
+        }
         try {
-            HttpResponse<java.util.stream.Stream<String>> response = client.send(
+            HttpResponse<java.io.InputStream> response = client.send(
                     HttpRequest.newBuilder(URI.create("http://" + adminAddress + "/metrics")).timeout(timeout).build(),
-                    HttpResponse.BodyHandlers.ofLines());
-            if (response.statusCode() != 200) {
-                response.body().close();
+                    HttpResponse.BodyHandlers.ofInputStream());
+            byte[] body;
+            try (java.io.InputStream in = response.body()) {
+                if (response.statusCode() != 200) {
+                    return Optional.empty();
+                }
+                body = in.readNBytes(maxBytes + 1);
+            }
+            if (body.length > maxBytes) {
+                LOG.warning(() -> "metrics of " + adminAddress + " exceed " + maxBytes + " bytes; not read");
                 return Optional.empty();
             }
             long[] totals = new long[2];
-            try (var lines = response.body()) {
+            try (var lines = new String(body, java.nio.charset.StandardCharsets.UTF_8).lines()) {
                 lines.filter(l -> l.startsWith("gatehouse_requests_total{")).forEach(line -> {
                     long value = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                     totals[0] += value;

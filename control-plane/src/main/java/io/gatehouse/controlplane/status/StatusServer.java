@@ -34,8 +34,11 @@ import java.util.logging.Logger;
  * plane's request and 5xx counters read from its admin {@code /metrics} (the page turns two samples
  * into rates), and {@code GET /metrics} this replica's metrics in Prometheus text format.
  *
- * <p>The traffic endpoint only contacts addresses data planes reported themselves (never a URL
- * from the query). Read-only; no secrets are served. Thread-safe.
+ * <p>Every path needs an admin token ({@link StatusAuth}) unless started with {@code --status-auth none};
+ * {@code POST /login} turns a token into a cookie for browsers. The traffic endpoint only contacts
+ * the admin address a connected data plane reported over its mutual-TLS stream (never a URL from the
+ * query), reads at most {@link DataPlaneTraffic#MAX_BYTES} within 2 s, and follows no redirect.
+ * Read-only; no secrets are served. Thread-safe.
  */
 public final class StatusServer implements AutoCloseable {
 
@@ -50,10 +53,12 @@ public final class StatusServer implements AutoCloseable {
     private final IntSupplier openStreams;
     private final CpMetrics metrics;
     private final String replicaId;
-    private final DataPlaneTraffic traffic = new DataPlaneTraffic(Duration.ofSeconds(2));
+    private final DataPlaneTraffic traffic = new DataPlaneTraffic(Duration.ofSeconds(2), DataPlaneTraffic.MAX_BYTES);
+    private final StatusAuth auth;
 
     private StatusServer(HttpServer server, ExecutorService executor, ConfigStore configs, DataPlaneStore dataPlanes,
-                         IntSupplier openStreams, CpMetrics metrics, String replicaId) {
+                         IntSupplier openStreams, CpMetrics metrics, String replicaId, StatusAuth auth) {
+        this.auth = auth;
         this.server = server;
         this.executor = executor;
         this.configs = configs;
@@ -65,11 +70,12 @@ public final class StatusServer implements AutoCloseable {
 
     /** Binds {@code bindHost:port} (0 = ephemeral) and starts serving. */
     public static StatusServer start(String bindHost, int port, ConfigStore configs, DataPlaneStore dataPlanes,
-                                     IntSupplier openStreams, CpMetrics metrics, String replicaId) throws IOException {
+                                     IntSupplier openStreams, CpMetrics metrics, String replicaId, StatusAuth auth)
+            throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(bindHost, port), 64);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         http.setExecutor(executor);
-        StatusServer status = new StatusServer(http, executor, configs, dataPlanes, openStreams, metrics, replicaId);
+        StatusServer status = new StatusServer(http, executor, configs, dataPlanes, openStreams, metrics, replicaId, auth);
         http.createContext("/", status::handle);
         http.start();
         return status;
@@ -81,11 +87,19 @@ public final class StatusServer implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            if (path.equals("/login") && exchange.getRequestMethod().equals("POST")) {
+                login(exchange);
+                return;
+            }
             if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
                 send(exchange, 405, "text/plain", "method not allowed\n");
                 return;
             }
-            String path = exchange.getRequestURI().getPath();
+            if (auth.check(exchange).isPresent()) {
+                unauthorized(exchange, path);
+                return;
+            }
             switch (path) {
                 case "/", "/index.html" -> send(exchange, 200, "text/html; charset=utf-8", page());
                 case "/api/status" -> send(exchange, 200, "application/json", status().toString());
@@ -141,6 +155,53 @@ public final class StatusServer implements AutoCloseable {
         return body;
     }
 
+    /** Browsers: the login form posts a token; a valid one is set as an HttpOnly cookie. */
+    private void login(HttpExchange exchange) throws IOException {
+        if (auth.open()) {
+            redirectHome(exchange, null);
+            return;
+        }
+        byte[] body = exchange.getRequestBody().readNBytes(2048);
+        String token = "";
+        for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
+            if (pair.startsWith("token=")) {
+                token = java.net.URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8).strip();
+            }
+        }
+        if (auth.check(token).isPresent()) {
+            send(exchange, 401, "text/html; charset=utf-8", loginPage("That token was refused."));
+            return;
+        }
+        redirectHome(exchange, StatusAuth.COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Strict");
+    }
+
+    private static void redirectHome(HttpExchange exchange, String cookie) throws IOException {
+        if (cookie != null) {
+            exchange.getResponseHeaders().add("Set-Cookie", cookie);
+        }
+        exchange.getResponseHeaders().set("Location", "/");
+        exchange.sendResponseHeaders(303, -1);
+    }
+
+    private static void unauthorized(HttpExchange exchange, String path) throws IOException {
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"gatehouse\"");
+        if (path.equals("/") || path.equals("/index.html")) {
+            send(exchange, 401, "text/html; charset=utf-8", loginPage(""));
+        } else {
+            send(exchange, 401, "application/json", "{\"error\":\"an admin token is required (Authorization: Bearer"
+                    + " ght_...; gatehouse tokens create --name NAME --role viewer)\"}");
+        }
+    }
+
+    private static String loginPage(String message) {
+        return "<!doctype html><html><head><meta charset=\"utf-8\"><title>Gatehouse</title></head><body>"
+                + "<h1>Gatehouse control plane</h1><p>" + message + "</p>"
+                + "<form method=\"post\" action=\"/login\"><label>Admin token (viewer or above): "
+                + "<input type=\"password\" name=\"token\" autocomplete=\"off\" size=\"70\"></label> "
+                + "<button type=\"submit\">Sign in</button></form>"
+                + "<p>Make one with <code>gatehouse tokens create --name me --role viewer</code>.</p></body></html>";
+    }
+
     private void traffic(HttpExchange exchange) throws IOException {
         String query = Optional.ofNullable(exchange.getRequestURI().getQuery()).orElse("");
         String nodeId = query.startsWith("node=")
@@ -148,6 +209,14 @@ public final class StatusServer implements AutoCloseable {
         Optional<DataPlaneRecord> dp = dataPlanes.list().stream().filter(d -> d.id().equals(nodeId)).findFirst();
         if (dp.isEmpty() || dp.get().adminAddress().isBlank()) {
             send(exchange, 404, "application/json", "{\"error\":\"unknown data plane or no admin address\"}");
+            return;
+        }
+        // Only an address a data plane reported over an authenticated (mutual TLS) stream, and only a
+        // plain host:port: never a URL from the query, never a plaintext control plane's claim.
+        if (dp.get().identity().isBlank() || !dp.get().connected()
+                || !DataPlaneTraffic.isHostPort(dp.get().adminAddress())) {
+            send(exchange, 403, "application/json", "{\"error\":\"this data plane is not connected over mutual TLS,"
+                    + " or reported no usable admin address\"}");
             return;
         }
         Optional<DataPlaneTraffic.Sample> sample = traffic.sample(dp.get().adminAddress());

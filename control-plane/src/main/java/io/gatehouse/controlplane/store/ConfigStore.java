@@ -1,6 +1,7 @@
 package io.gatehouse.controlplane.store;
 
 import io.gatehouse.config.ConfigDocuments;
+import io.gatehouse.controlplane.audit.AuditLog;
 import io.gatehouse.config.ConfigFormatException;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 
@@ -24,7 +25,9 @@ import java.util.OptionalLong;
  * {@code NOTIFY gatehouse_config, '<version>'} in the same transaction, so listeners only ever hear
  * about committed versions. Thread-safe; every call uses its own pooled connection.
  *
- * <p>Callers validate configs before {@link #apply}; the store does not.
+ * <p>Callers validate configs before {@link #apply}; the store does not. {@code author} is the
+ * authenticated principal; every new version is also an {@code audit_log} entry of the same
+ * transaction.
  */
 public final class ConfigStore {
 
@@ -57,6 +60,7 @@ public final class ConfigStore {
                 }
             }
             VersionRecord created = insertVersion(connection, json, sha, author, message, active, OptionalLong.empty());
+            AuditLog.record(connection, author, "config.apply", "version " + created.version(), message);
             return new ApplyResult(ApplyResult.Outcome.APPLIED, created);
         });
     }
@@ -81,6 +85,8 @@ public final class ConfigStore {
             }
             VersionRecord created = insertVersion(connection, document.get(), target.sha256(), author, message,
                     active, OptionalLong.of(targetVersion));
+            AuditLog.record(connection, author, "config.rollback", "version " + created.version()
+                    + " (content of version " + targetVersion + ")", message);
             return new ApplyResult(ApplyResult.Outcome.APPLIED, created);
         });
         if (result == null) {

@@ -40,6 +40,11 @@ public final class Database {
         return jdbcUrl;
     }
 
+    /** {@code url} with the value of any {@code password=} parameter replaced, for logs and errors. */
+    public static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&;]*", "$1<redacted>");
+    }
+
     /**
      * Opens the pool. Fails fast (one connection attempt, bounded by {@code connectTimeout}) so a
      * wrong URL or a database that is down is reported at startup, not at the first request.

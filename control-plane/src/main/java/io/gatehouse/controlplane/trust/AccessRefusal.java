@@ -12,6 +12,18 @@ public enum AccessRefusal {
     NOT_A_DATA_PLANE(Status.Code.PERMISSION_DENIED),
     /** An admin call from a certificate that is not an admin's. */
     NOT_AN_ADMIN(Status.Code.PERMISSION_DENIED),
+    /** An admin call with neither an admin certificate nor a bearer token. */
+    NO_CREDENTIALS(Status.Code.UNAUTHENTICATED),
+    /** A bearer token that is malformed, unknown or does not match its hash. */
+    INVALID_TOKEN(Status.Code.UNAUTHENTICATED),
+    /** A bearer token past its expiry. */
+    EXPIRED_TOKEN(Status.Code.UNAUTHENTICATED),
+    /** A revoked bearer token. */
+    REVOKED_TOKEN(Status.Code.UNAUTHENTICATED),
+    /** An authenticated caller whose role is below what the method needs. */
+    INSUFFICIENT_ROLE(Status.Code.PERMISSION_DENIED),
+    /** A method missing from {@link AdminMethodRoles} (refused to everyone). */
+    UNLISTED_METHOD(Status.Code.PERMISSION_DENIED),
     /** A data plane reporting a node id its certificate does not name. */
     NODE_ID_MISMATCH(Status.Code.PERMISSION_DENIED),
     /** A data plane reporting a region its certificate does not name. */

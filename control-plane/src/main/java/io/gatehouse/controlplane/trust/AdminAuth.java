@@ -3,16 +3,24 @@ package io.gatehouse.controlplane.trust;
 import java.util.Locale;
 
 /**
- * Who may call the admin API ({@code AdminService}) on a control plane that serves mutual TLS.
- * Admin tokens with roles are meant to become a third mode; until then the admin API is not left
- * open by default.
+ * How callers of the admin API ({@code AdminService}) authenticate on a control plane that serves
+ * mutual TLS. Whatever the mode, the caller's role is then checked per method
+ * ({@link AdminMethodRoles}).
  */
 public enum AdminAuth {
-    /** A client certificate naming {@code spiffe://gatehouse/admin/<name>}, from the trusted CA. The default. */
-    CLIENT_CERTIFICATE("client-cert"),
     /**
-     * Any caller that completes the TLS handshake, with or without a certificate (still encrypted,
-     * still verifying the control plane). Logged as a warning at start.
+     * A bearer token ({@code authorization: Bearer ght_...}) or an admin client certificate
+     * ({@code spiffe://gatehouse/admin/<name>}, role from {@link CertificateRoles}). A token, when
+     * sent, decides (an invalid one is refused even with a certificate). The default.
+     */
+    CERT_OR_TOKEN("cert-or-token"),
+    /** Only an admin client certificate. */
+    CLIENT_CERTIFICATE("client-cert"),
+    /** Only a bearer token; certificates do not authenticate admin calls. */
+    TOKEN("token"),
+    /**
+     * Any caller that completes the TLS handshake, as an admin (still encrypted, still verifying the
+     * control plane). Logged as a warning at start; a token, if sent, is still checked and named.
      */
     NONE("none");
 
@@ -27,6 +35,14 @@ public enum AdminAuth {
         return flag;
     }
 
+    public boolean acceptsCertificates() {
+        return this == CERT_OR_TOKEN || this == CLIENT_CERTIFICATE;
+    }
+
+    public boolean acceptsTokens() {
+        return this == CERT_OR_TOKEN || this == TOKEN || this == NONE;
+    }
+
     public static AdminAuth parse(String value) {
         String v = value.strip().toLowerCase(Locale.ROOT);
         for (AdminAuth mode : values()) {
@@ -34,6 +50,7 @@ public enum AdminAuth {
                 return mode;
             }
         }
-        throw new IllegalArgumentException("GATEHOUSE_ADMIN_AUTH must be client-cert or none, not '" + value + "'");
+        throw new IllegalArgumentException("GATEHOUSE_ADMIN_AUTH must be cert-or-token, client-cert, token or none, not '"
+                + value + "'");
     }
 }

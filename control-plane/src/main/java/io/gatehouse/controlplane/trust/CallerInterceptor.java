@@ -1,7 +1,6 @@
 package io.gatehouse.controlplane.trust;
 
 import io.gatehouse.pki.SpiffeId;
-import io.gatehouse.proto.admin.v1.AdminServiceGrpc;
 import io.gatehouse.proto.discovery.v1.DiscoveryServiceGrpc;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -19,8 +18,8 @@ import java.util.Optional;
  * <ul>
  *   <li>discovery {@code Watch}: a data plane certificate ({@code spiffe://gatehouse/dp/...}); whether
  *       it may be the node and region it reports is checked by the watch session, which sees them;</li>
- *   <li>{@code AdminService}: an admin certificate ({@code spiffe://gatehouse/admin/...}), unless
- *       {@link AdminAuth#NONE};</li>
+ *   <li>{@code AdminService}: decided by {@link AdminAuthInterceptor} (a bearer token or an admin
+ *       certificate, then the role each method needs), which runs after this;</li>
  *   <li>anything else (gRPC health, reflection): open, as they reveal nothing.</li>
  * </ul>
  *
@@ -30,11 +29,9 @@ import java.util.Optional;
  */
 public final class CallerInterceptor implements ServerInterceptor {
 
-    private final AdminAuth adminAuth;
     private final TrustEvents events;
 
-    public CallerInterceptor(AdminAuth adminAuth, TrustEvents events) {
-        this.adminAuth = adminAuth;
+    public CallerInterceptor(TrustEvents events) {
         this.events = events;
     }
 
@@ -66,10 +63,7 @@ public final class CallerInterceptor implements ServerInterceptor {
                     "a data plane certificate (gatehouse certs issue data-plane --node ID --region REGION)",
                     AccessRefusal.NOT_A_DATA_PLANE);
         }
-        if (AdminServiceGrpc.SERVICE_NAME.equals(service) && adminAuth == AdminAuth.CLIENT_CERTIFICATE) {
-            return require(TrustEvents.Service.ADMIN, caller, SpiffeId.Kind.ADMIN,
-                    "an admin certificate (gatehouse certs issue admin --name NAME)", AccessRefusal.NOT_AN_ADMIN);
-        }
+        // AdminService: AdminAuthInterceptor (token or certificate, then the role per method).
         return Optional.empty();
     }
 

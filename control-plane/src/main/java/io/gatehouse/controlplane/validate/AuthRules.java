@@ -86,9 +86,17 @@ final class AuthRules {
             Set<JwsAlgorithm> algorithms = checkAlgorithms(path, provider, problems);
             switch (provider.getKeysCase()) {
                 case JWKS_URL -> checkJwksUrl(path + ".jwksUrl", provider.getJwksUrl(), algorithms, problems);
-                case JWKS_JSON -> checkInlineKeys(path + ".jwksJson", provider.getJwksJson(), algorithms, problems);
+                case JWKS_JSON -> checkInlineKeys(path + ".jwksJson", provider.getJwksJson(), algorithms, false,
+                        problems);
+                // Whether the secret exists and what it holds is checked with the secrets at hand (SecretRules).
+                case JWKS_SECRET -> {
+                    if (!ConfigValidator.NAME.matcher(provider.getJwksSecret()).matches()) {
+                        problems.add(new ValidationProblem(path + ".jwksSecret",
+                                "must be a secret name ([a-z0-9][a-z0-9._-]{0,62})"));
+                    }
+                }
                 case KEYS_NOT_SET -> problems.add(new ValidationProblem(path,
-                        "needs its keys: set jwksUrl or jwksJson"));
+                        "needs its keys: set jwksUrl, jwksJson (public keys) or jwksSecret"));
             }
             if (provider.hasClockSkew()) {
                 Duration skew = provider.getClockSkew();
@@ -187,8 +195,8 @@ final class AuthRules {
                     "must use https (plain http is allowed only for loopback hosts)"));
         }
         if (algorithms.stream().anyMatch(AuthRules::isHmac)) {
-            problems.add(new ValidationProblem(path, "HS algorithms need shared secrets given inline in jwksJson;"
-                    + " a JWKS URL only publishes public keys"));
+            problems.add(new ValidationProblem(path, "HS algorithms need shared secrets, kept in a secret"
+                    + " (jwksSecret); a JWKS URL only publishes public keys"));
         }
     }
 
@@ -198,8 +206,12 @@ final class AuthRules {
                 || IpLiterals.parse(host).map(InetAddress::isLoopbackAddress).orElse(false);
     }
 
-    private static void checkInlineKeys(String path, String json, Set<JwsAlgorithm> algorithms,
-                                        List<ValidationProblem> problems) {
+    /**
+     * Checks a JWKS document: inline in the config ({@code secretsAllowed} false: shared "oct" keys are
+     * refused, since every config version stores the document in plain text) or the value of a secret.
+     */
+    static void checkInlineKeys(String path, String json, Set<JwsAlgorithm> algorithms, boolean secretsAllowed,
+                                List<ValidationProblem> problems) {
         JWKSet keys;
         try {
             keys = JWKSet.parse(json);
@@ -217,7 +229,11 @@ final class AuthRules {
             if (key.isPrivate() && !(key instanceof OctetSequenceKey)) {
                 problems.add(new ValidationProblem(at, "contains a private key; give only the public part"));
             }
-            if (key instanceof OctetSequenceKey oct && oct.size() < MIN_HMAC_BITS) {
+            if (key instanceof OctetSequenceKey && !secretsAllowed) {
+                problems.add(new ValidationProblem(at, "is a shared secret (\"oct\" key): inline it would be stored"
+                        + " in plain text in every config version; put the JWKS in a secret (gatehouse secrets set NAME"
+                        + " --from-file jwks.json) and refer to it with jwksSecret: NAME"));
+            } else if (key instanceof OctetSequenceKey oct && oct.size() < MIN_HMAC_BITS) {
                 problems.add(new ValidationProblem(at, "HMAC secret is " + oct.size() + " bits; at least "
                         + MIN_HMAC_BITS + " are required"));
             }

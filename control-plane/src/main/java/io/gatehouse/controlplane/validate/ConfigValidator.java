@@ -24,6 +24,22 @@ public final class ConfigValidator {
     static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9\\-_.]{0,62}");
     static final int MAX_WEIGHT = 1000;
 
+    /**
+     * Every rule, plus the secret references against {@code secrets} (they must exist and hold what
+     * their field needs): what apply and rollback run.
+     */
+    public List<ValidationProblem> validate(GatewayConfig config, SecretLookup secrets) {
+        List<ValidationProblem> problems = new ArrayList<>(validate(config));
+        SecretRules.check(config, secrets, problems);
+        return problems;
+    }
+
+    /** Only the secret references of {@code config} against {@code secrets}. */
+    public static void checkSecrets(GatewayConfig config, SecretLookup secrets, List<ValidationProblem> problems) {
+        SecretRules.check(config, secrets, problems);
+    }
+
+    /** Every rule that needs the config alone (secret references are not looked up). */
     public List<ValidationProblem> validate(GatewayConfig config) {
         List<ValidationProblem> problems = new ArrayList<>();
         SupportedFieldsRule.check(config, problems);

@@ -113,6 +113,7 @@ final class SupportedFieldsRule {
             "gatehouse.config.v1.JwtProvider.audiences",
             "gatehouse.config.v1.JwtProvider.jwks_url",
             "gatehouse.config.v1.JwtProvider.jwks_json",
+            "gatehouse.config.v1.JwtProvider.jwks_secret",
             "gatehouse.config.v1.JwtProvider.algorithms",
             "gatehouse.config.v1.JwtProvider.clock_skew",
             "gatehouse.config.v1.JwtProvider.required_claims",

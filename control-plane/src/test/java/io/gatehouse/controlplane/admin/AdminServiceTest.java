@@ -38,6 +38,9 @@ import static org.assertj.core.api.Assertions.tuple;
 /** The admin API over real gRPC against a real control plane; tests share one database, so they compare before/after. */
 class AdminServiceTest {
 
+    /** The fixture's admin certificate: the principal every version here is recorded under. */
+    private static final String ADMIN = "spiffe://gatehouse/admin/test-admin";
+
     private static TestDatabase db;
     private static RunningControlPlane cp;
     /** Distinct config contents across tests. */
@@ -143,7 +146,7 @@ class AdminServiceTest {
         VersionInfo second = response.getVersion();
         assertThat(second.getVersion()).isEqualTo(first.getVersion() + 1);
         assertThat(second.getParentVersion()).isEqualTo(first.getVersion());
-        assertThat(second.getAuthor()).isEqualTo("alice");
+        assertThat(second.getAuthor()).isEqualTo(ADMIN);
         assertThat(second.getMessage()).isEqualTo("two");
         assertThat(second.getSha256()).isEqualTo(ConfigDocuments.sha256(config));
         assertThat(second.getActive()).isTrue();
@@ -164,9 +167,9 @@ class AdminServiceTest {
     }
 
     @Test
-    void emptyAuthorIsRecordedAsUnknown() {
-        ApplyResponse response = apply(numbered(CONTENT.incrementAndGet()), "", "anonymous");
-        assertThat(response.getVersion().getAuthor()).isEqualTo("unknown");
+    void theAuthorIsTheAuthenticatedCallerNeverTheRequestField() {
+        ApplyResponse response = apply(numbered(CONTENT.incrementAndGet()), "someone-else", "claims another author");
+        assertThat(response.getVersion().getAuthor()).isEqualTo(ADMIN);
     }
 
     @Test
@@ -226,7 +229,7 @@ class AdminServiceTest {
         assertThat(created.getSha256()).isEqualTo(target.getSha256());
         assertThat(created.getRolledBackFrom()).isEqualTo(target.getVersion());
         assertThat(created.getParentVersion()).isEqualTo(bad.getVersion());
-        assertThat(created.getAuthor()).isEqualTo("carol");
+        assertThat(created.getAuthor()).isEqualTo(ADMIN);
         assertThat(versions().getVersionsCount()).isEqualTo(count + 1);
         assertThat(admin().getVersion(GetVersionRequest.getDefaultInstance()).getConfig())
                 .isEqualTo(admin().getVersion(GetVersionRequest.newBuilder().setVersion(target.getVersion()).build())

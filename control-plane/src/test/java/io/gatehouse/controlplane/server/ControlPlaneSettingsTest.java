@@ -34,7 +34,7 @@ class ControlPlaneSettingsTest {
         assertThat(settings.grpcPort()).isEqualTo(7070);
         assertThat(settings.httpPort()).isEqualTo(7071);
         assertThat(settings.replicaId()).endsWith("-" + ProcessHandle.current().pid());
-        assertThat(settings.adminAuth()).isEqualTo(AdminAuth.CLIENT_CERTIFICATE);
+        assertThat(settings.adminAuth()).isEqualTo(AdminAuth.CERT_OR_TOKEN);
         assertThat(settings.dataPlaneRetention()).isEqualTo(Duration.ofHours(24));
     }
 
@@ -113,8 +113,46 @@ class ControlPlaneSettingsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("GATEHOUSE_CP_PORT");
         assertThat(Main.parse(new String[]{"--help"}, Map.of())).isNull();
         assertThatThrownBy(() -> ControlPlaneSettings.fromEnvironment(withTls(Map.of("GATEHOUSE_ADMIN_AUTH", "maybe"))))
-                .hasMessageContaining("client-cert or none");
+                .hasMessageContaining("cert-or-token, client-cert, token or none");
         assertThatThrownBy(() -> ControlPlaneSettings.fromEnvironment(withTls(Map.of("GATEHOUSE_DP_RETENTION", "soon"))))
                 .hasMessageContaining("GATEHOUSE_DP_RETENTION");
+    }
+
+    @Test
+    void theDatabasePasswordComesFromAFileOrTheEnvironmentNeverAFlagAndIsNeverPrinted() throws Exception {
+        Path file = java.nio.file.Files.createTempFile("db-password", "");
+        java.nio.file.Files.writeString(file, "pw-from-file\n");
+        ControlPlaneSettings fromFile = ControlPlaneSettings.fromEnvironment(withTls(Map.of(
+                "GATEHOUSE_DB_PASSWORD_FILE", file.toString(),
+                "GATEHOUSE_DB_URL", "jdbc:postgresql://db/gh?sslmode=verify-full&password=pw-in-url")));
+        assertThat(fromFile.dbPassword()).isEqualTo("pw-from-file");
+        assertThat(fromFile.toString()).doesNotContain("pw-from-file").doesNotContain("pw-in-url")
+                .contains("sslmode=verify-full");
+        assertThat(io.gatehouse.controlplane.store.Database.redact("jdbc:postgresql://db/gh?user=a&password=x&ssl=true"))
+                .isEqualTo("jdbc:postgresql://db/gh?user=a&password=<redacted>&ssl=true");
+
+        assertThatThrownBy(() -> Main.parse(new String[] {"--db-password", "pw-on-the-command-line"}, TLS))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--db-password-file")
+                .hasMessageNotContaining("pw-on-the-command-line");
+        assertThat(Main.parse(new String[] {"--db-password-file", file.toString()}, TLS).dbPassword())
+                .isEqualTo("pw-from-file");
+    }
+
+    @Test
+    void secretsSettingsAreReadFromTheEnvironment() {
+        String token = io.gatehouse.pki.AdminToken.generate().token();
+        ControlPlaneSettings settings = ControlPlaneSettings.fromEnvironment(withTls(Map.of(
+                "GATEHOUSE_KEK_FILE", "/secrets/kek.json",
+                "GATEHOUSE_BOOTSTRAP_TOKEN", token,
+                "GATEHOUSE_ADMIN_CERT_ROLES", "ci=operator,*=viewer",
+                "GATEHOUSE_STATUS_AUTH", "none")));
+        assertThat(settings.security().kek().describe()).isEqualTo("/secrets/kek.json");
+        assertThat(settings.security().bootstrapToken().orElseThrow().token()).isEqualTo(token);
+        assertThat(settings.security().statusOpen()).isTrue();
+        assertThat(settings.toString()).doesNotContain(token);
+        assertThatThrownBy(() -> ControlPlaneSettings.fromEnvironment(withTls(Map.of(
+                "GATEHOUSE_BOOTSTRAP_TOKEN", "hunter2"))))
+                .hasMessageContaining("gatehouse tokens generate").hasMessageNotContaining("hunter2");
     }
 }

@@ -21,8 +21,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class MigrationsTest {
 
     /** Number of scripts in migrations/ (V1 config versions and data planes, V2 API keys, V3 data plane drift,
-     * V4 data plane identity). */
-    private static final int MIGRATIONS = 4;
+     * V4 data plane identity, V5 admin tokens, audit log and secrets). */
+    private static final int MIGRATIONS = 5;
 
     private TestDatabase db;
 

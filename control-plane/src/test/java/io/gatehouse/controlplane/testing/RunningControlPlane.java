@@ -9,7 +9,15 @@ import io.gatehouse.pki.TlsFiles;
 import io.gatehouse.pki.testing.TestPki;
 import io.gatehouse.proto.admin.v1.AdminServiceGrpc;
 import io.gatehouse.proto.discovery.v1.DiscoveryServiceGrpc;
+import io.gatehouse.proto.admin.v1.CreateTokenRequest;
+import io.gatehouse.proto.admin.v1.Role;
+import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
+import io.grpc.Metadata;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -38,6 +46,9 @@ public final class RunningControlPlane implements AutoCloseable {
     private final ManagedChannel channel;
     /** Channels presenting a data plane certificate, by identity URI. */
     private final Map<String, ManagedChannel> identityChannels = new ConcurrentHashMap<>();
+    /** A TLS channel without a client certificate, for calls authenticated by a token. */
+    private volatile ManagedChannel anonymous;
+    private volatile String viewerToken;
 
     private RunningControlPlane(ControlPlane controlPlane) {
         this.controlPlane = controlPlane;
@@ -130,6 +141,77 @@ public final class RunningControlPlane implements AutoCloseable {
         return Grpc.newChannelBuilder(target(), InsecureChannelCredentials.create()).build();
     }
 
+    /** Creates an admin API token through the fixture's admin (certificate) channel; returns the token. */
+    public String createToken(String name, Role role) {
+        return admin().createToken(CreateTokenRequest.newBuilder().setName(name).setRole(role)
+                .setReason("test fixture").build()).getToken();
+    }
+
+    /**
+     * Admin stub on a TLS channel without a client certificate, sending {@code token} as
+     * {@code authorization: Bearer} (no header when null).
+     */
+    public AdminServiceGrpc.AdminServiceBlockingStub adminWithToken(String token) {
+        AdminServiceGrpc.AdminServiceBlockingStub stub = AdminServiceGrpc.newBlockingStub(anonymousChannel())
+                .withDeadlineAfter(30, TimeUnit.SECONDS);
+        return token == null ? stub : stub.withCallCredentials(bearer(token));
+    }
+
+    /** Call credentials sending {@code authorization: Bearer <token>}. */
+    public static CallCredentials bearer(String token) {
+        return new CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor, MetadataApplier applier) {
+                Metadata headers = new Metadata();
+                headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+                applier.apply(headers);
+            }
+        };
+    }
+
+    private ManagedChannel anonymousChannel() {
+        if (!tls) {
+            return channel;
+        }
+        ManagedChannel c = anonymous;
+        if (c == null) {
+            synchronized (this) {
+                if (anonymous == null) {
+                    try {
+                        anonymous = Grpc.newChannelBuilder(target(), ReloadingCredentials.anonymousChannelCredentials(
+                                TestPki.shared().controlPlane().trustedCa(), HandshakeRefusal.Listener.NONE)).build();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                }
+                c = anonymous;
+            }
+        }
+        return c;
+    }
+
+    /** A viewer token of this replica's database (made on first use): what the HTTP listener asks for. */
+    public String viewerToken() {
+        if (viewerToken == null) {
+            viewerToken = createToken("fixture-viewer-" + UUID.randomUUID().toString().substring(0, 8), Role.VIEWER);
+        }
+        return viewerToken;
+    }
+
+    /** GET {@code path} on the replica's HTTP listener (status page, /api/*, /metrics) with {@link #viewerToken()}. */
+    public HttpResponse<String> httpGet(String path) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                            + controlPlane.httpPort() + path)).header("Authorization", "Bearer " + viewerToken()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** The fixture's admin channel. */
     public ManagedChannel channel() {
         return channel;
@@ -153,6 +235,9 @@ public final class RunningControlPlane implements AutoCloseable {
     public void close() {
         List<ManagedChannel> all = new ArrayList<>(identityChannels.values());
         all.add(channel);
+        if (anonymous != null) {
+            all.add(anonymous);
+        }
         all.forEach(ManagedChannel::shutdownNow);
         for (ManagedChannel c : all) {
             try {

@@ -207,7 +207,7 @@ class MutualTlsTest {
     void callersWithoutTheRightCertificateAreRefusedButHealthChecksAreOpen() throws Exception {
         ManagedChannel anonymous = track(Grpc.newChannelBuilder(cp.target(),
                 ReloadingCredentials.anonymousChannelCredentials(PKI.caFile(), HandshakeRefusal.Listener.NONE)).build());
-        long before = metric(cp, "gatehouse_cp_admin_refused_total{reason=\"no_client_certificate\"}");
+        long before = metric(cp, "gatehouse_cp_admin_refused_total{reason=\"no_credentials\"}");
 
         assertThatThrownBy(() -> AdminServiceGrpc.newBlockingStub(anonymous)
                 .listVersions(ListVersionsRequest.getDefaultInstance()))
@@ -215,7 +215,7 @@ class MutualTlsTest {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
                     assertThat(e.getStatus().getDescription()).contains("gatehouse certs issue admin");
                 });
-        assertThat(metric(cp, "gatehouse_cp_admin_refused_total{reason=\"no_client_certificate\"}")).isEqualTo(before + 1);
+        assertThat(metric(cp, "gatehouse_cp_admin_refused_total{reason=\"no_credentials\"}")).isEqualTo(before + 1);
         WatchClient unnamed = WatchClient.open(DiscoveryServiceGrpc.newStub(anonymous), "dp-x", "us", "");
         assertThat(unnamed.awaitEnd().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
         assertThat(HealthGrpc.newBlockingStub(anonymous).check(HealthCheckRequest.getDefaultInstance()).getStatus())
@@ -385,9 +385,7 @@ class MutualTlsTest {
 
     /** A sample from the replica's /metrics (0 when the series is absent). */
     private static long metric(RunningControlPlane target, String series) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + target.controlPlane().httpPort() + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = target.httpGet("/metrics");
         for (String line : response.body().split("\n")) {
             if (line.startsWith(series + " ")) {
                 return (long) Double.parseDouble(line.substring(series.length() + 1).strip());

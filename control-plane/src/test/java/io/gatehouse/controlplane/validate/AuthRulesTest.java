@@ -44,13 +44,12 @@ class AuthRulesTest {
 
     private static JwtProvider.Builder provider(String name) {
         return JwtProvider.newBuilder().setName(name).setIssuer("https://issuer.example")
-                .setJwksJson(new JwkSetJson(RSA.toPublicJWK(), EC.toPublicJWK(), OCT).json())
-                .addAlgorithms(JwsAlgorithm.RS256).addAlgorithms(JwsAlgorithm.ES256).addAlgorithms(JwsAlgorithm.HS256);
+                .setJwksJson(new JwkSetJson(RSA.toPublicJWK(), EC.toPublicJWK()).json())
+                .addAlgorithms(JwsAlgorithm.RS256).addAlgorithms(JwsAlgorithm.ES256);
     }
 
     private record JwkSetJson(com.nimbusds.jose.jwk.JWK... keys) {
         String json() {
-            // Secrets are included on purpose (oct keys are secrets by nature).
             return new JWKSet(List.of(keys)).toString(false);
         }
     }
@@ -121,7 +120,7 @@ class AuthRulesTest {
         assertThat(problems(config)).contains(
                 "jwtProviders[0].name: is required",
                 "jwtProviders[0].issuer: is required (the expected \"iss\" claim)",
-                "jwtProviders[0]: needs its keys: set jwksUrl or jwksJson")
+                "jwtProviders[0]: needs its keys: set jwksUrl, jwksJson (public keys) or jwksSecret")
                 .anyMatch(p -> p.startsWith("jwtProviders[0].algorithms: must list"));
     }
 
@@ -164,8 +163,9 @@ class AuthRulesTest {
     }
 
     @Test
-    void hmacAlgorithmsNeedInlineSecrets() {
-        assertThat(problems(config(provider("idp").setJwksUrl("https://issuer.example/jwks"), jwtAuth())))
+    void hmacAlgorithmsNeedSecretsNotAJwksUrl() {
+        assertThat(problems(config(provider("idp").addAlgorithms(JwsAlgorithm.HS256)
+                .setJwksUrl("https://issuer.example/jwks"), jwtAuth())))
                 .anyMatch(p -> p.startsWith("jwtProviders[0].jwksUrl: HS algorithms need shared secrets"));
     }
 
@@ -174,15 +174,32 @@ class AuthRulesTest {
         assertThat(problems(config(provider("idp").setJwksJson("{not json"), jwtAuth())))
                 .anyMatch(p -> p.startsWith("jwtProviders[0].jwksJson: is not a valid JWKS document"));
         assertThat(problems(config(provider("idp").setJwksJson(new JwkSetJson(RSA.toPublicJWK()).json()), jwtAuth())))
-                .contains("jwtProviders[0].jwksJson: has no key usable with ES256 (needs an \"EC\" P-256 key)",
-                        "jwtProviders[0].jwksJson: has no key usable with HS256 (needs an \"oct\" key)");
+                .contains("jwtProviders[0].jwksJson: has no key usable with ES256 (needs an \"EC\" P-256 key)");
         assertThat(problems(config(provider("idp").setJwksJson(new JwkSetJson(RSA, EC.toPublicJWK(), OCT).json()),
                 jwtAuth())))
                 .contains("jwtProviders[0].jwksJson.keys[0]: contains a private key; give only the public part");
-        OctetSequenceKey shortSecret = generate(() -> new OctetSequenceKeyGenerator(128).generate());
+    }
+
+    @Test
+    void sharedKeysAreRefusedInlineAndCheckedInsideTheirSecret() {
         assertThat(problems(config(provider("idp").clearAlgorithms().addAlgorithms(JwsAlgorithm.HS256)
-                .setJwksJson(new JwkSetJson(shortSecret).json()), jwtAuth())))
-                .contains("jwtProviders[0].jwksJson.keys[0]: HMAC secret is 128 bits; at least 256 are required");
+                .setJwksJson(new JwkSetJson(OCT).json()), jwtAuth())))
+                .anyMatch(p -> p.startsWith("jwtProviders[0].jwksJson.keys[0]: is a shared secret (\"oct\" key)"));
+
+        OctetSequenceKey shortSecret = generate(() -> new OctetSequenceKeyGenerator(128).generate());
+        GatewayConfig hs = config(provider("idp").clearAlgorithms().addAlgorithms(JwsAlgorithm.HS256)
+                .setJwksSecret("jwt-hs"), jwtAuth());
+        java.util.function.Function<String, List<String>> with = json -> validator.validate(hs,
+                        name -> name.equals("jwt-hs") ? java.util.Optional.of(json.getBytes()) : java.util.Optional.empty())
+                .stream().map(ValidationProblem::toString).toList();
+        assertThat(with.apply(new JwkSetJson(OCT).json())).isEmpty();
+        assertThat(with.apply(new JwkSetJson(shortSecret).json()))
+                .contains("jwtProviders[0].jwksSecret.keys[0]: secret 'jwt-hs': HMAC secret is 128 bits; at least 256 are required");
+        assertThat(validator.validate(hs).stream().map(ValidationProblem::toString)).as("without the secrets at hand")
+                .isEmpty();
+        assertThat(validator.validate(hs, SecretLookup.NONE).stream().map(ValidationProblem::toString))
+                .contains("jwtProviders[0].jwksSecret: secret 'jwt-hs' does not exist (create it with gatehouse secrets"
+                        + " set jwt-hs --from-file jwks.json)");
     }
 
     @Test
@@ -192,8 +209,8 @@ class AuthRulesTest {
                 .setClockSkew(com.google.protobuf.Duration.newBuilder().setSeconds(301)), jwtAuth());
 
         assertThat(problems(config)).contains(
-                "jwtProviders[0].algorithms[3]: must be one of HS256, HS384, HS512, RS256, PS256, ES256",
-                "jwtProviders[0].algorithms[4]: duplicate RS256",
+                "jwtProviders[0].algorithms[2]: must be one of HS256, HS384, HS512, RS256, PS256, ES256",
+                "jwtProviders[0].algorithms[3]: duplicate RS256",
                 "jwtProviders[0].clockSkew: must be between 0s and 5m");
     }
 

@@ -54,12 +54,26 @@ public final class RedisConnections implements AutoCloseable {
     private volatile StatefulRedisConnection<String, String> strings;
     private volatile StatefulRedisConnection<byte[], byte[]> bytes;
 
-    private RedisConnections(String url, Duration commandTimeout) {
-        this.url = url;
+    private RedisConnections(String url, Duration commandTimeout, RedisAuth auth) {
+        // Only the redacted form is kept: it is what logs show.
+        this.url = RedisAuth.redact(url);
         this.commandTimeout = commandTimeout;
         this.connectTimeout = Duration.ofMillis(Math.max(500, commandTimeout.toMillis() * 4));
         RedisURI uri = RedisURI.create(url);
         uri.setTimeout(commandTimeout);
+        if (auth.password().isPresent()) {
+            // AUTH (or HELLO with credentials) on every (re)connect; ACL user when given.
+            if (auth.user().isPresent()) {
+                uri.setAuthentication(auth.user().get(), auth.passwordChars());
+            } else {
+                uri.setAuthentication(auth.passwordChars());
+            }
+        }
+        // rediss://: TLS, server certificate chained to the CA and matching the host (Lettuce's FULL
+        // verification is the default for rediss; stated here because it is the point).
+        if (uri.isSsl()) {
+            uri.setVerifyPeer(io.lettuce.core.SslVerifyMode.FULL);
+        }
         // Reconnect quickly after Redis comes back (Lettuce's default backs off up to 30 s).
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2)
@@ -78,7 +92,9 @@ public final class RedisConnections implements AutoCloseable {
                 })
                 .build();
         this.client = RedisClient.create(resources, uri);
-        client.setOptions(ClientOptions.builder()
+        ClientOptions.Builder options = ClientOptions.builder();
+        auth.ca().ifPresent(ca -> options.sslOptions(io.lettuce.core.SslOptions.builder().trustManager(ca.toFile()).build()));
+        client.setOptions(options
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
@@ -90,11 +106,16 @@ public final class RedisConnections implements AutoCloseable {
 
     /** A holder for {@code url} (e.g. {@code redis://127.0.0.1:6379}); connects lazily. */
     public static RedisConnections create(String url, Duration commandTimeout) {
+        return create(url, commandTimeout, RedisAuth.NONE);
+    }
+
+    /** As {@link #create(String, Duration)}, authenticating with {@code auth} (AUTH, TLS trust). */
+    public static RedisConnections create(String url, Duration commandTimeout, RedisAuth auth) {
         Objects.requireNonNull(url, "url");
         if (commandTimeout.isNegative() || commandTimeout.isZero()) {
             throw new IllegalArgumentException("commandTimeout must be > 0: " + commandTimeout);
         }
-        RedisConnections connections = new RedisConnections(url, commandTimeout);
+        RedisConnections connections = new RedisConnections(url, commandTimeout, auth);
         Thread.ofVirtual().name("redis-connect").start(connections::strings); // warm up off the request path
         return connections;
     }

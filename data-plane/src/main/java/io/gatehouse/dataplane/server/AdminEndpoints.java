@@ -65,6 +65,10 @@ final class AdminEndpoints {
                         body.put("sha256", snapshot.sha256())
                                 .put("source", snapshot.source().label())
                                 .put("routes", snapshot.routes().size());
+                        // Which secrets the snapshot carries, never their values.
+                        ObjectNode secrets = body.putObject("secrets");
+                        new java.util.TreeSet<>(snapshot.snapshot().getSecretsMap().keySet())
+                                .forEach(name -> secrets.put(name, "<secret:" + name + ">"));
                     }
                     boolean connected = controlPlaneConnected.getAsBoolean();
                     body.put("nodeId", settings.nodeId())

@@ -18,6 +18,7 @@ import io.gatehouse.dataplane.policy.access.UpstreamAddressPolicy;
 import io.gatehouse.dataplane.policy.cors.CorsPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimitPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimiter;
+import io.gatehouse.dataplane.redis.RedisAuth;
 import io.gatehouse.dataplane.redis.RedisConnections;
 import io.gatehouse.dataplane.policy.route.RouteLookupPolicy;
 import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
@@ -115,15 +116,22 @@ public final class DataPlane implements AutoCloseable {
     /** As {@link #start(DataPlaneSettings)} with the given telemetry, which the data plane owns and closes. */
     public static DataPlane start(DataPlaneSettings settings, Telemetry telemetry) {
         Optional<ReloadingCredentials> tls;
+        RedisAuth redisAuth;
         try {
+            redisAuth = RedisAuth.fromEnvironment(System.getenv());
             tls = openTls(settings);
+        } catch (IllegalArgumentException e) {
+            telemetry.close();
+            throw new DataPlaneStartException(e.getMessage(), e);
         } catch (RuntimeException e) {
             telemetry.close();
             throw e;
         }
         UpstreamClients clients = new UpstreamClients();
         registerConnectionMetrics(telemetry.metrics(), clients);
-        RedisConnections redis = RedisConnections.create(settings.redisUrl());
+        // Credentials from the environment only (GATEHOUSE_REDIS_USER/_PASSWORD_FILE/_CA): never flags.
+        RedisConnections redis = RedisConnections.create(settings.redisUrl(), RedisConnections.DEFAULT_COMMAND_TIMEOUT,
+                redisAuth);
         BreakerRegistry breakers = new BreakerRegistry(redis, telemetry.metrics()); // lives across snapshots
         PolicyChain chain = chain(clients, redis, telemetry, breakers);
         UpstreamRuntime upstreams = new UpstreamRuntime(settings.region(), true); // health checks obey the SSRF rules

@@ -93,6 +93,11 @@ public final class Main {
             if (variable == null) {
                 throw new IllegalArgumentException("unknown option " + name);
             }
+            if (name.equals("--redis-url") && io.gatehouse.dataplane.redis.RedisAuth.hasPassword(value)) {
+                // ps shows command lines to every user of the machine.
+                throw new IllegalArgumentException("--redis-url must not carry credentials (ps shows them): use"
+                        + " GATEHOUSE_REDIS_USER and GATEHOUSE_REDIS_PASSWORD_FILE");
+            }
             merged.put(variable, value);
         }
         return DataPlaneSettings.fromEnvironment(merged);
@@ -117,7 +122,9 @@ public final class Main {
                   --admin-port N        GATEHOUSE_ADMIN_PORT  (9901)
                   --state-dir DIR       GATEHOUSE_STATE_DIR   (./.gatehouse/<node-id>)
                   --max-routes N        GATEHOUSE_MAX_ROUTES  (100000)
-                  --redis-url URL       GATEHOUSE_REDIS_URL   (redis://127.0.0.1:6379)
+                  --redis-url URL       GATEHOUSE_REDIS_URL   (redis://127.0.0.1:6379; rediss:// for TLS)
+                  (env only)            GATEHOUSE_REDIS_USER, GATEHOUSE_REDIS_PASSWORD_FILE (or _PASSWORD),
+                                        GATEHOUSE_REDIS_CA: Redis AUTH and the CA of a rediss:// server
                   --drain-timeout D     GATEHOUSE_DRAIN_TIMEOUT (20s; in-flight requests get this long on SIGTERM)""");
     }
 

@@ -24,7 +24,13 @@ import java.util.logging.Logger;
  * goes to a temporary file in the same directory, is fsynced, then atomically renamed over the old
  * file (and the directory is fsynced), so a crash leaves either the old or the new file, never a
  * torn one. A file that cannot be read or parsed, or whose config does not hash to its {@code sha256},
- * is logged and ignored. Not meant for concurrent
+ * is logged and ignored.
+ *
+ * <p>The file holds the snapshot's secret values ({@code Snapshot.secrets}, e.g. HS keys), so it is
+ * sensitive: it is created owner-read/write only (0600) from its first byte, in a state directory
+ * made 0700. It is not encrypted: the data plane would need a key to decrypt it at a cold start
+ * without the control plane (the case this file exists for), and that key would sit on the same
+ * disk. Protect the state directory like the TLS key next to it. Not meant for concurrent
  * writers: the data plane writes from its single watch thread.
  */
 public final class LastKnownGoodStore {
@@ -47,8 +53,11 @@ public final class LastKnownGoodStore {
 
     /** Atomically replaces the stored snapshot; creates the state directory if needed. */
     public void write(Snapshot snapshot) throws IOException {
-        Files.createDirectories(stateDir);
-        Path temp = Files.createTempFile(stateDir, FILE_NAME + ".", ".tmp");
+        if (!Files.isDirectory(stateDir)) {
+            Files.createDirectories(stateDir, ownerOnlyDirectory());
+        }
+        // 0600 from creation: the snapshot may carry secret values.
+        Path temp = Files.createTempFile(stateDir, FILE_NAME + ".", ".tmp", io.gatehouse.pki.OwnerOnlyFiles.ownerOnly());
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -94,6 +103,13 @@ public final class LastKnownGoodStore {
             LOG.warning("last-known-good snapshot " + file + " is corrupt (" + e.getMessage() + "); ignoring it");
             return Optional.empty();
         }
+    }
+
+    private static java.nio.file.attribute.FileAttribute<?>[] ownerOnlyDirectory() {
+        boolean posix = java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        return posix ? new java.nio.file.attribute.FileAttribute<?>[] {java.nio.file.attribute.PosixFilePermissions
+                .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"))}
+                : new java.nio.file.attribute.FileAttribute<?>[0];
     }
 
     private void fsyncDirectory() {

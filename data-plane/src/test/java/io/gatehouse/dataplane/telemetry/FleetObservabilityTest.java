@@ -57,7 +57,10 @@ class FleetObservabilityTest {
     @BeforeAll
     static void startFleet() throws Exception {
         db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
+        // The status page is read by headless Chromium, which cannot send a bearer token: this replica
+        // serves its HTTP listener open (--status-auth none). StatusAuthTest covers the default.
+        cp = RunningControlPlane.start(RunningControlPlane.settings(db, "cp-fleet-observability")
+                .withSecurity(io.gatehouse.controlplane.server.ControlPlaneSettings.Security.DEFAULT.withStatusOpen(true)));
         upstream = TestUpstream.start("fleet");
         ApplyResponse applied = cp.admin().apply(ApplyRequest.newBuilder()
                 .setConfig(Snapshots.config(upstream.url(), "/svc")).setAuthor("test").setMessage("fleet").build());

@@ -18,30 +18,60 @@ public final class RedisProcess implements AutoCloseable {
 
     private final int port;
     private final Path dir;
+    private final List<String> options;
+    private final boolean tls;
     private Process process;
 
-    private RedisProcess(int port, Path dir) {
+    private RedisProcess(int port, Path dir, List<String> options, boolean tls) {
         this.port = port;
         this.dir = dir;
+        this.options = options;
+        this.tls = tls;
     }
 
     public static RedisProcess start(String name) throws IOException {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
-        RedisProcess redis = new RedisProcess(port, Files.createTempDirectory("redis-" + name));
+        return start(name, List.of());
+    }
+
+    /** With more redis-server options, e.g. {@code --requirepass pw}. */
+    public static RedisProcess start(String name, List<String> options) throws IOException {
+        RedisProcess redis = new RedisProcess(freePort(), Files.createTempDirectory("redis-" + name), options, false);
         redis.start();
         return redis;
+    }
+
+    /**
+     * TLS only ({@code --port 0 --tls-port P}) with this server certificate and key (PEM), clients
+     * not asked for certificates, plus {@code options}. Needs a redis-server built with TLS (7.x
+     * packages are).
+     */
+    public static RedisProcess startTls(String name, Path certificate, Path key, Path ca, List<String> options)
+            throws IOException {
+        List<String> all = new java.util.ArrayList<>(List.of("--tls-cert-file", certificate.toString(),
+                "--tls-key-file", key.toString(), "--tls-ca-cert-file", ca.toString(), "--tls-auth-clients", "no"));
+        all.addAll(options);
+        RedisProcess redis = new RedisProcess(freePort(), Files.createTempDirectory("redis-tls-" + name), all, true);
+        redis.start();
+        return redis;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
     }
 
     public synchronized void start() throws IOException {
         if (process != null && process.isAlive()) {
             return;
         }
-        process = new ProcessBuilder(List.of("redis-server", "--port", Integer.toString(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
-                "--dir", dir.toString()))
+        List<String> command = new java.util.ArrayList<>(List.of("redis-server"));
+        command.addAll(tls ? List.of("--port", "0", "--tls-port", Integer.toString(port))
+                : List.of("--port", Integer.toString(port)));
+        command.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
+                "--dir", dir.toString()));
+        command.addAll(options);
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("redis.log").toFile())
                 .start();
@@ -70,9 +100,14 @@ public final class RedisProcess implements AutoCloseable {
         return port;
     }
 
-    /** "redis://127.0.0.1:port". */
+    /** "redis://127.0.0.1:port" ("rediss://" for a TLS server). */
     public String url() {
-        return "redis://127.0.0.1:" + port;
+        return (tls ? "rediss" : "redis") + "://127.0.0.1:" + port;
+    }
+
+    /** The server's own log (what redis-server printed). */
+    public String log() throws IOException {
+        return Files.readString(dir.resolve("redis.log"));
     }
 
     @Override

@@ -56,7 +56,7 @@ final class CompiledAuth {
         for (int i = 0; i < config.getJwtProvidersCount(); i++) {
             JwtProvider provider = config.getJwtProviders(i);
             try {
-                if (verifiers.put(provider.getName(), new JwtVerifier(provider, jwks, clock)) != null) {
+                if (verifiers.put(provider.getName(), new JwtVerifier(provider, snapshot.getSecretsMap(), jwks, clock)) != null) {
                     throw new IllegalArgumentException("duplicate JWT provider name '" + provider.getName() + "'");
                 }
             } catch (IllegalArgumentException e) {

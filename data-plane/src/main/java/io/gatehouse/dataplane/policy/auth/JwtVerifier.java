@@ -73,6 +73,15 @@ final class JwtVerifier {
      *                                  algorithm, no keys at all, an unknown claim header encoding
      */
     JwtVerifier(JwtProvider provider, JwksCache jwks, Clock clock) {
+        this(provider, Map.of(), jwks, clock);
+    }
+
+    /**
+     * @param secrets the snapshot's secret values by name ({@code Snapshot.secrets}), where a
+     *                {@code jwks_secret} provider finds its JWKS document
+     * @throws IllegalArgumentException also if the named secret is not in the snapshot
+     */
+    JwtVerifier(JwtProvider provider, Map<String, com.google.protobuf.ByteString> secrets, JwksCache jwks, Clock clock) {
         this.name = provider.getName();
         this.issuer = provider.getIssuer();
         this.audiences = Set.copyOf(provider.getAudiencesList());
@@ -104,8 +113,28 @@ final class JwtVerifier {
                 }
             }
             this.jwksUrl = null;
+        } else if (provider.getKeysCase() == JwtProvider.KeysCase.JWKS_SECRET) {
+            com.google.protobuf.ByteString value = secrets.get(provider.getJwksSecret());
+            if (value == null) {
+                throw new IllegalArgumentException("jwksSecret: secret '" + provider.getJwksSecret()
+                        + "' is not in the snapshot");
+            }
+            try {
+                this.inlineKeys = JWKSet.parse(value.toStringUtf8());
+            } catch (ParseException e) {
+                // Never the parser's message: it may quote the secret.
+                throw new IllegalArgumentException("jwksSecret: secret '" + provider.getJwksSecret()
+                        + "' does not hold a JWKS document");
+            }
+            for (JWSAlgorithm alg : algorithms) {
+                if (inlineKeys.getKeys().stream().noneMatch(key -> familyMatches(alg, key))) {
+                    throw new IllegalArgumentException("jwksSecret: secret '" + provider.getJwksSecret()
+                            + "' has no key usable with " + alg.getName());
+                }
+            }
+            this.jwksUrl = null;
         } else if (provider.getJwksUrl().isEmpty()) {
-            throw new IllegalArgumentException("jwksUrl or jwksJson: one is required");
+            throw new IllegalArgumentException("jwksUrl, jwksJson or jwksSecret: one is required");
         } else {
             this.inlineKeys = null;
             this.jwksUrl = provider.getJwksUrl();
