@@ -258,7 +258,7 @@ public final class DataPlane implements AutoCloseable {
      * The request chain, in order; data-plane/README.md explains the order. Adding a policy is
      * one line here (cheap rejections first).
      */
-    private static PolicyChain chain(UpstreamClients clients, RedisConnections redis, Telemetry telemetry,
+    static PolicyChain chain(UpstreamClients clients, RedisConnections redis, Telemetry telemetry,
                                      BreakerRegistry breakers) {
         RateLimiter limiter = new RateLimiter(redis, telemetry.metrics()); // Redis + local fallback, both positions
         AuthPolicies auth = new AuthPolicies(); // JWKS caches live across snapshots (keyed by URL)

@@ -57,10 +57,10 @@ final class CompiledAuth {
             JwtProvider provider = config.getJwtProviders(i);
             try {
                 if (verifiers.put(provider.getName(), new JwtVerifier(provider, snapshot.getSecretsMap(), jwks, clock)) != null) {
-                    throw new IllegalArgumentException("duplicate JWT provider name '" + provider.getName() + "'");
+                    throw new IllegalArgumentException("name: duplicate JWT provider name '" + provider.getName() + "'");
                 }
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("jwtProviders[" + i + "]: " + e.getMessage(), e);
+                throw new IllegalArgumentException("jwtProviders[" + i + "]." + e.getMessage(), e);
             }
         }
         Map<String, RouteAuth> routes = new HashMap<>();

@@ -1,4 +1,4 @@
-package io.gatehouse.dataplane.snapshot;
+package io.gatehouse.dataplane.server;
 
 import com.google.protobuf.util.Durations;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
@@ -8,7 +8,9 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 import io.gatehouse.controlplane.validate.ConfigValidator;
 import io.gatehouse.controlplane.validate.ValidationProblem;
 import io.gatehouse.dataplane.testing.Snapshots;
-import io.gatehouse.dataplane.upstream.UpstreamRuntime;
+import io.gatehouse.dataplane.snapshot.SnapshotCompileException;
+import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
+import io.gatehouse.dataplane.snapshot.SnapshotSource;
 import io.gatehouse.proto.config.v1.AccessControl;
 import io.gatehouse.proto.config.v1.ApiKeyAuth;
 import io.gatehouse.proto.config.v1.AuthPolicy;
@@ -54,8 +56,9 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.statistics.Statistics;
 
-import java.time.Clock;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,10 +71,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ValidationCompileAgreementTest {
 
     private static final ConfigValidator VALIDATOR = new ConfigValidator();
-    private static final UpstreamRuntime RUNTIME = new UpstreamRuntime("");
-    private static final SnapshotCompiler COMPILER = new SnapshotCompiler(1000, Clock.systemUTC(), RUNTIME);
+    /** Compiles as a data plane does: routes, upstreams and every chain step's compiler. */
+    private static final ProductionChain CHAIN = new ProductionChain();
+    private static final SnapshotCompiler COMPILER = CHAIN.compiler();
     private static final String RSA_JWKS;
     private static final String HS_JWKS;
+    /** The secret store the control plane validates against and the data plane receives in snapshots. */
+    private static final Map<String, com.google.protobuf.ByteString> SECRETS;
 
     static {
         try {
@@ -79,6 +85,7 @@ class ValidationCompileAgreementTest {
             OctetSequenceKey oct = new OctetSequenceKeyGenerator(256).keyID("h1").generate();
             RSA_JWKS = "{\"keys\":[" + rsa.toPublicJWK().toJSONString() + "]}";
             HS_JWKS = "{\"keys\":[" + oct.toJSONString() + "]}";
+            SECRETS = Map.of("jwt-hs", com.google.protobuf.ByteString.copyFromUtf8(HS_JWKS));
         } catch (Exception e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -86,19 +93,21 @@ class ValidationCompileAgreementTest {
 
     @AfterContainer
     static void stopHealthChecks() {
-        RUNTIME.close();
+        CHAIN.close();
     }
 
     @Property(tries = 400)
     void whatTheControlPlaneAcceptsTheDataPlaneCompiles(@ForAll("configs") GatewayConfig config) {
-        List<ValidationProblem> problems = VALIDATOR.validate(config);
+        List<ValidationProblem> problems = VALIDATOR.validate(config,
+                name -> Optional.ofNullable(SECRETS.get(name)).map(com.google.protobuf.ByteString::toByteArray));
         Statistics.label("validation").collect(problems.isEmpty() ? "accepted" : "rejected");
         if (!problems.isEmpty()) {
             assertThat(problems).allSatisfy(problem -> assertThat(problem.path()).as(problem.toString()).isNotBlank());
             return;
         }
         try {
-            COMPILER.compile(Snapshots.snapshot(1, config), SnapshotSource.CONTROL_PLANE);
+            COMPILER.compile(Snapshots.snapshot(1, config).toBuilder().putAllSecrets(SECRETS).build(),
+                    SnapshotSource.CONTROL_PLANE);
         } catch (SnapshotCompileException e) {
             throw new AssertionError("the control plane accepted a config the data plane NACKs: " + e.getMessage()
                     + "\n" + config, e);
@@ -118,8 +127,9 @@ class ValidationCompileAgreementTest {
                                     .setJwksJson(RSA_JWKS).addAlgorithms(JwsAlgorithm.RS256)
                                     .putClaimsToHeaders("email", "x-email").setStripToken(true));
                     if (withHs) {
+                        // HMAC secrets live in the secret store, never inline in a config version
                         config.addJwtProviders(JwtProvider.newBuilder().setName("hs").setIssuer("https://hs.example")
-                                .setJwksJson(HS_JWKS).addAlgorithms(JwsAlgorithm.HS256));
+                                .setJwksSecret("jwt-hs").addAlgorithms(JwsAlgorithm.HS256));
                     }
                     if (consumer) {
                         config.addConsumers(Consumer.newBuilder().setName("acme").setPlan("pro").addJwtProviders("idp"));
@@ -337,6 +347,8 @@ class ValidationCompileAgreementTest {
                     .addJwtProviders("missing"))).build(),
             c -> c.toBuilder().setJwtProviders(0, c.getJwtProviders(0).toBuilder().setJwksJson("not json")).build(),
             c -> c.toBuilder().setJwtProviders(0, c.getJwtProviders(0).toBuilder().setJwksJson(HS_JWKS)).build(),
+            c -> c.toBuilder().setJwtProviders(0, c.getJwtProviders(0).toBuilder().setJwksSecret("missing")).build(),
+            c -> c.toBuilder().setJwtProviders(0, c.getJwtProviders(0).toBuilder().setJwksSecret("jwt-hs")).build(),
             c -> c.toBuilder().setRoutes(0, c.getRoutes(0).toBuilder().setRequestHeaders(HeaderTransforms.newBuilder()
                     .putSet("x-a", "line\r\nbreak"))).build(),
             c -> c.toBuilder().setRoutes(0, c.getRoutes(0).toBuilder().setLogging(LogSampling.newBuilder()
