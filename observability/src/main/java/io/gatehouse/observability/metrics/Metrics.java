@@ -16,8 +16,9 @@ import java.util.regex.Pattern;
 
 /**
  * The metric registry of a Gatehouse process (data plane admin port, control plane status
- * listener), written in Prometheus text format for {@code /metrics}. Metrics are registered by name, help and label names; a labelled child is
- * resolved once ({@code family.labels("route-a", "GET", "2xx")}) and then updated lock-free
+ * listener), written in Prometheus text format for {@code /metrics}. Metrics are registered by
+ * name, help and label names; a labelled child is resolved once
+ * ({@code family.labels("route-a", "GET", "2xx")}) and then updated lock-free
  * ({@link java.util.concurrent.atomic.LongAdder}-based), so hot paths should keep the child
  * (e.g. resolved per route when a snapshot is compiled) rather than look it up per request.
  *
