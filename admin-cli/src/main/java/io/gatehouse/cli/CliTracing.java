@@ -1,5 +1,7 @@
 package io.gatehouse.cli;
 
+import io.gatehouse.observability.tracing.Tracing;
+import io.gatehouse.observability.tracing.TracingBootstrap;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -15,11 +17,6 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapSetter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-
-import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Traces the CLI's calls to the control plane when an OTLP exporter is configured through the
@@ -28,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * whose context goes to the control plane as {@code traceparent} metadata, so one trace shows
  * CLI -> CP (-> snapshot pushes -> DP ACKs). Without an exporter nothing is injected and the
  * control plane starts its own traces (an unsampled context would stop it from sampling). Spans
- * are flushed when the command ends ({@link #close}).
+ * are flushed when the command ends ({@link #close}). The SDK comes from {@link TracingBootstrap}
+ * (service name {@code gatehouse-cli}, autoconfigure's default sampler).
  */
 final class CliTracing implements AutoCloseable {
 
@@ -38,24 +36,18 @@ final class CliTracing implements AutoCloseable {
         }
     };
 
+    /** Null without an exporter: then the CLI builds no SDK at all. */
+    private final Tracing tracing;
     private final OpenTelemetrySdk sdk;
 
-    private CliTracing(OpenTelemetrySdk sdk) {
-        this.sdk = sdk;
+    private CliTracing(Tracing tracing) {
+        this.tracing = tracing;
+        this.sdk = tracing == null ? null : tracing.sdk();
     }
 
     static CliTracing fromEnvironment() {
-        if (!exporterConfigured()) {
-            return new CliTracing(null);
-        }
-        return new CliTracing(AutoConfiguredOpenTelemetrySdk.builder()
-                .addPropertiesSupplier(() -> Map.of(
-                        "otel.service.name", "gatehouse-cli",
-                        "otel.metrics.exporter", "none",
-                        "otel.logs.exporter", "none",
-                        "otel.propagators", "tracecontext,baggage"))
-                .build()
-                .getOpenTelemetrySdk());
+        TracingBootstrap bootstrap = TracingBootstrap.forService("gatehouse-cli");
+        return new CliTracing(bootstrap.exporterConfigured() ? bootstrap.start() : null);
     }
 
     boolean enabled() {
@@ -69,9 +61,8 @@ final class CliTracing implements AutoCloseable {
 
     @Override
     public void close() {
-        if (sdk != null) {
-            sdk.getSdkTracerProvider().forceFlush().join(5, TimeUnit.SECONDS);
-            sdk.shutdown().join(5, TimeUnit.SECONDS);
+        if (tracing != null) {
+            tracing.close();
         }
     }
 
@@ -103,24 +94,5 @@ final class CliTracing implements AutoCloseable {
                 }
             };
         }
-    }
-
-    private static boolean exporterConfigured() {
-        if (Boolean.parseBoolean(setting("otel.sdk.disabled"))) {
-            return false;
-        }
-        String exporter = setting("otel.traces.exporter");
-        if (exporter != null) {
-            return !exporter.equalsIgnoreCase("none");
-        }
-        return setting("otel.exporter.otlp.endpoint") != null || setting("otel.exporter.otlp.traces.endpoint") != null;
-    }
-
-    private static String setting(String name) {
-        String value = System.getProperty(name);
-        if (value == null) {
-            value = System.getenv(name.toUpperCase(Locale.ROOT).replace('.', '_'));
-        }
-        return value == null || value.isBlank() ? null : value.trim();
     }
 }

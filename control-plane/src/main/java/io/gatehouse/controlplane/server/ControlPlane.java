@@ -191,6 +191,7 @@ public final class ControlPlane implements AutoCloseable {
                     .map(t -> t.serverCredentials(telemetry.trustEvents()::handshakeRefused))
                     .orElseGet(InsecureServerCredentials::create);
             telemetry.metrics().serving(tls);
+            telemetry.metrics().observe(discovery::openStreams, () -> configs.activeVersion().orElse(0), dataPlanes::list);
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(settings.bindHost(), settings.grpcPort()),
                             credentials)
                     // Handlers do blocking JDBC; virtual threads make that cheap.
@@ -226,7 +227,7 @@ public final class ControlPlane implements AutoCloseable {
             StatusServer status;
             try {
                 status = StatusServer.start(settings.httpBindHost(), settings.httpPort(), configs, dataPlanes,
-                        discovery::openStreams, telemetry.metrics(), settings.replicaId(),
+                        telemetry.metrics(), settings.replicaId(),
                         settings.security().statusOpen() ? StatusAuth.OPEN : new StatusAuth(tokens, telemetry.trustEvents()));
             } catch (IOException e) {
                 throw new ControlPlaneStartException("cannot listen (HTTP) on " + settings.httpBindHost() + ":"

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.IntSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -50,32 +49,30 @@ public final class StatusServer implements AutoCloseable {
     private final ExecutorService executor;
     private final ConfigStore configs;
     private final DataPlaneStore dataPlanes;
-    private final IntSupplier openStreams;
     private final CpMetrics metrics;
     private final String replicaId;
     private final DataPlaneTraffic traffic = new DataPlaneTraffic(Duration.ofSeconds(2), DataPlaneTraffic.MAX_BYTES);
     private final StatusAuth auth;
 
     private StatusServer(HttpServer server, ExecutorService executor, ConfigStore configs, DataPlaneStore dataPlanes,
-                         IntSupplier openStreams, CpMetrics metrics, String replicaId, StatusAuth auth) {
+                         CpMetrics metrics, String replicaId, StatusAuth auth) {
         this.auth = auth;
         this.server = server;
         this.executor = executor;
         this.configs = configs;
         this.dataPlanes = dataPlanes;
-        this.openStreams = openStreams;
         this.metrics = metrics;
         this.replicaId = replicaId;
     }
 
     /** Binds {@code bindHost:port} (0 = ephemeral) and starts serving. */
     public static StatusServer start(String bindHost, int port, ConfigStore configs, DataPlaneStore dataPlanes,
-                                     IntSupplier openStreams, CpMetrics metrics, String replicaId, StatusAuth auth)
+                                     CpMetrics metrics, String replicaId, StatusAuth auth)
             throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(bindHost, port), 64);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         http.setExecutor(executor);
-        StatusServer status = new StatusServer(http, executor, configs, dataPlanes, openStreams, metrics, replicaId, auth);
+        StatusServer status = new StatusServer(http, executor, configs, dataPlanes, metrics, replicaId, auth);
         http.createContext("/", status::handle);
         http.start();
         return status;
@@ -104,8 +101,7 @@ public final class StatusServer implements AutoCloseable {
                 case "/", "/index.html" -> send(exchange, 200, "text/html; charset=utf-8", page());
                 case "/api/status" -> send(exchange, 200, "application/json", status().toString());
                 case "/api/traffic" -> traffic(exchange);
-                case "/metrics" -> send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
-                        metrics.scrape(openStreams.getAsInt(), configs.activeVersion().orElse(0), dataPlanes.list()));
+                case "/metrics" -> send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
                 default -> send(exchange, 404, "text/plain", "not found\n");
             }
         } catch (StoreException e) {

@@ -1,40 +1,32 @@
 package io.gatehouse.controlplane.telemetry;
 
 import io.gatehouse.controlplane.discovery.WatchEvents;
+import io.gatehouse.observability.tracing.Tracing;
+import io.gatehouse.observability.tracing.TracingBootstrap;
 import io.grpc.ServerInterceptor;
-import io.opentelemetry.api.baggage.propagation.W3CBaggagePropagator;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
-import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.samplers.Sampler;
 
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The control plane replica's telemetry: the OpenTelemetry tracer (admin RPC spans via
  * {@link #serverInterceptor()}, snapshot push spans via {@link #watchEvents()}) and the
  * {@link CpMetrics} counters.
  *
- * <p>Same startup decision as the data plane: the SDK is configured by OTel autoconfigure from the
- * OTEL_* variables when an exporter is configured (OTEL_TRACES_EXPORTER other than none, or an
- * OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT) and OTEL_SDK_DISABLED is not true; otherwise a local SDK
- * with no exporter still creates (unrecorded) spans so the code path and context propagation run.
- * Thread-safe.
+ * <p>The SDK comes from {@link TracingBootstrap}, like the data plane's and the CLI's: OTel
+ * autoconfigure from the OTEL_* variables when an exporter is configured (service name
+ * {@code gatehouse-control-plane}, parent-based trace-id ratio 1.0 by default), else a local SDK
+ * that exports nothing while the code path and context propagation still run. Thread-safe.
  */
 public final class CpTelemetry implements AutoCloseable {
 
     private static final int RECENT_APPLIES = 64;
 
-    private final OpenTelemetrySdk sdk;
+    private final Tracing tracing;
     private final Tracer tracer;
     private final TextMapPropagator propagator;
     private final CpMetrics metrics = new CpMetrics();
@@ -49,10 +41,10 @@ public final class CpTelemetry implements AutoCloseable {
         }
     };
 
-    private CpTelemetry(OpenTelemetrySdk sdk) {
-        this.sdk = sdk;
-        this.tracer = sdk.getTracer("io.gatehouse.controlplane");
-        this.propagator = sdk.getPropagators().getTextMapPropagator();
+    private CpTelemetry(Tracing tracing) {
+        this.tracing = tracing;
+        this.tracer = tracing.sdk().getTracer("io.gatehouse.controlplane");
+        this.propagator = tracing.sdk().getPropagators().getTextMapPropagator();
         this.pushes = new PushTracker(this);
     }
 
@@ -62,25 +54,10 @@ public final class CpTelemetry implements AutoCloseable {
 
     /** Telemetry from the environment with {@code overrides} (OTel property names) taking precedence. */
     public static CpTelemetry create(Map<String, String> overrides) {
-        if (exporterConfigured(overrides)) {
-            Map<String, String> defaults = Map.of(
-                    "otel.service.name", "gatehouse-control-plane",
-                    "otel.traces.sampler", "parentbased_traceidratio",
-                    "otel.traces.sampler.arg", "1.0",
-                    "otel.metrics.exporter", "none",
-                    "otel.logs.exporter", "none",
-                    "otel.propagators", "tracecontext,baggage");
-            return new CpTelemetry(AutoConfiguredOpenTelemetrySdk.builder()
-                    .addPropertiesSupplier(() -> defaults)
-                    .addPropertiesCustomizer(config -> overrides)
-                    .build()
-                    .getOpenTelemetrySdk());
-        }
-        return new CpTelemetry(OpenTelemetrySdk.builder()
-                .setTracerProvider(SdkTracerProvider.builder().setSampler(Sampler.parentBased(Sampler.alwaysOff())).build())
-                .setPropagators(ContextPropagators.create(TextMapPropagator.composite(
-                        W3CTraceContextPropagator.getInstance(), W3CBaggagePropagator.getInstance())))
-                .build());
+        return new CpTelemetry(TracingBootstrap.forService("gatehouse-control-plane")
+                .defaultSampler("parentbased_traceidratio", "1.0")
+                .overrides(overrides)
+                .start());
     }
 
     public CpMetrics metrics() {
@@ -142,30 +119,6 @@ public final class CpTelemetry implements AutoCloseable {
     @Override
     public void close() {
         pushes.close();
-        sdk.getSdkTracerProvider().forceFlush().join(5, TimeUnit.SECONDS);
-        sdk.shutdown().join(5, TimeUnit.SECONDS);
-    }
-
-    private static boolean exporterConfigured(Map<String, String> overrides) {
-        if (setting(overrides, "otel.sdk.disabled").map(Boolean::parseBoolean).orElse(false)) {
-            return false;
-        }
-        Optional<String> exporter = setting(overrides, "otel.traces.exporter");
-        if (exporter.isPresent()) {
-            return !exporter.get().equalsIgnoreCase("none");
-        }
-        return setting(overrides, "otel.exporter.otlp.endpoint").isPresent()
-                || setting(overrides, "otel.exporter.otlp.traces.endpoint").isPresent();
-    }
-
-    private static Optional<String> setting(Map<String, String> overrides, String name) {
-        String value = overrides.get(name);
-        if (value == null) {
-            value = System.getProperty(name);
-        }
-        if (value == null) {
-            value = System.getenv(name.toUpperCase(Locale.ROOT).replace('.', '_'));
-        }
-        return Optional.ofNullable(value).map(String::trim).filter(v -> !v.isEmpty());
+        tracing.close();
     }
 }

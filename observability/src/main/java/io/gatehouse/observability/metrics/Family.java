@@ -37,13 +37,17 @@ public final class Family<C extends Family.Child> {
     private final List<String> labelNames;
     private final Supplier<C> factory;
     private final Map<List<String>, C> children = Metrics.childMap();
+    /** Set for a family whose children exist only during a scrape ({@link Metrics#collectedGauge}). */
+    private final GaugeCollector collector;
 
-    Family(String name, String help, Type type, List<String> labelNames, Supplier<C> factory) {
+    Family(String name, String help, Type type, List<String> labelNames, Supplier<C> factory,
+           GaugeCollector collector) {
         this.name = name;
         this.help = help;
         this.type = type;
         this.labelNames = labelNames;
         this.factory = factory;
+        this.collector = collector;
     }
 
     Type type() {
@@ -54,11 +58,17 @@ public final class Family<C extends Family.Child> {
         return labelNames;
     }
 
+    boolean collected() {
+        return collector != null;
+    }
+
+    GaugeCollector collector() {
+        return collector;
+    }
+
     /** The child for these label values (in the order of the label names), created on first use. */
     public C labels(String... values) {
-        if (values.length != labelNames.size()) {
-            throw new IllegalArgumentException(name + " takes labels " + labelNames + ", got " + values.length);
-        }
+        checkArity(values);
         List<String> key = List.of(values);
         C child = children.get(key);
         return child != null ? child : children.computeIfAbsent(key, k -> factory.get());
@@ -72,9 +82,7 @@ public final class Family<C extends Family.Child> {
         if (type != Type.GAUGE) {
             throw new IllegalStateException(name + " is a " + type.text + ", not a gauge");
         }
-        if (values.length != labelNames.size()) {
-            throw new IllegalArgumentException(name + " takes labels " + labelNames + ", got " + values.length);
-        }
+        checkArity(values);
         @SuppressWarnings("unchecked")
         C gauge = (C) new Gauge(java.util.Objects.requireNonNull(value, "value"));
         children.put(List.of(values), gauge);
@@ -88,9 +96,7 @@ public final class Family<C extends Family.Child> {
         if (type != Type.COUNTER) {
             throw new IllegalStateException(name + " is a " + type.text + ", not a counter");
         }
-        if (values.length != labelNames.size()) {
-            throw new IllegalArgumentException(name + " takes labels " + labelNames + ", got " + values.length);
-        }
+        checkArity(values);
         @SuppressWarnings("unchecked")
         C counter = (C) new Counter(java.util.Objects.requireNonNull(value, "value"));
         children.put(List.of(values), counter);
@@ -102,12 +108,33 @@ public final class Family<C extends Family.Child> {
     }
 
     void writeText(Writer out) throws IOException {
+        // The collector runs before this family's first line, so a failing read (a database that is
+        // down) never leaves a family with HELP and TYPE but only some of its samples.
+        Map<List<String>, ? extends Child> current = collector == null ? children : collect();
         out.write("# HELP " + name + " " + escapeHelp(help) + "\n");
         out.write("# TYPE " + name + " " + type.text + "\n");
-        List<Map.Entry<List<String>, C>> sorted = new ArrayList<>(children.entrySet());
+        List<Map.Entry<List<String>, ? extends Child>> sorted = new ArrayList<>(current.entrySet());
         sorted.sort((a, b) -> String.join("\u0000", a.getKey()).compareTo(String.join("\u0000", b.getKey())));
-        for (Map.Entry<List<String>, C> child : sorted) {
+        for (Map.Entry<List<String>, ? extends Child> child : sorted) {
             child.getValue().writeSamples(out, name, labelText(child.getKey()));
+        }
+    }
+
+    /** This scrape's children of a collected family; label values reported twice: the last value wins. */
+    private Map<List<String>, Gauge> collect() {
+        Map<List<String>, Gauge> collected = new java.util.HashMap<>();
+        collector.collect((value, values) -> {
+            checkArity(values);
+            Gauge gauge = new Gauge();
+            gauge.set(value);
+            collected.put(List.of(values), gauge);
+        });
+        return collected;
+    }
+
+    private void checkArity(String[] values) {
+        if (values.length != labelNames.size()) {
+            throw new IllegalArgumentException(name + " takes labels " + labelNames + ", got " + values.length);
         }
     }
 

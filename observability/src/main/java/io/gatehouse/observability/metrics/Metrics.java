@@ -4,18 +4,21 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * The data plane's metric registry, exposed in Prometheus text format on the admin port's
- * {@code /metrics}. Metrics are registered by name, help and label names; a labelled child is
- * resolved once ({@code family.labels("route-a", "GET", "2xx")}) and then updated lock-free
+ * The metric registry of a Gatehouse process (data plane admin port, control plane status
+ * listener), written in Prometheus text format for {@code /metrics}. Metrics are registered by
+ * name, help and label names; a labelled child is resolved once
+ * ({@code family.labels("route-a", "GET", "2xx")}) and then updated lock-free
  * ({@link java.util.concurrent.atomic.LongAdder}-based), so hot paths should keep the child
  * (e.g. resolved per route when a snapshot is compiled) rather than look it up per request.
  *
@@ -23,7 +26,12 @@ import java.util.regex.Pattern;
  * components may register in their constructors. Keep label values low-cardinality: route ids,
  * upstream names, targets, status classes; never raw paths, client addresses or user ids.
  *
- * <p>Thread-safe. One instance per data plane (no static registry); tests create their own.
+ * <p>State kept elsewhere is read at scrape time: {@link #gauge(String, String, DoubleSupplier)},
+ * {@link #counterFrom}, {@link Family#labelsFrom}, {@link Family#countFrom} for children known in
+ * advance, and {@link #collectedGauge} for a family whose children (label values) are only known
+ * then, e.g. from a database. {@link #oncePerScrape} lets several such families share one read.
+ *
+ * <p>Thread-safe. One instance per process (no static registry); tests create their own.
  */
 public final class Metrics {
 
@@ -35,13 +43,15 @@ public final class Metrics {
             {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
     private final Map<String, Family<?>> families = new ConcurrentSkipListMap<>();
+    /** Values read by {@link #oncePerScrape} suppliers during the scrape running on this thread. */
+    private final ThreadLocal<Map<Object, Object>> scrapeReads = new ThreadLocal<>();
 
     /** A counter family; its name must end in {@code _total} (Prometheus convention). */
     public Family<Counter> counter(String name, String help, String... labelNames) {
         if (!name.endsWith("_total")) {
             throw new IllegalArgumentException("counter names end in _total: " + name);
         }
-        return register(name, help, Family.Type.COUNTER, labelNames, null, Counter::new);
+        return register(name, help, Family.Type.COUNTER, labelNames, Counter::new, null);
     }
 
     /** An unlabelled counter read from {@code value} at each scrape (a count kept elsewhere). */
@@ -50,18 +60,50 @@ public final class Metrics {
         if (!name.endsWith("_total")) {
             throw new IllegalArgumentException("counter names end in _total: " + name);
         }
-        register(name, help, Family.Type.COUNTER, new String[0], null, () -> new Counter(value)).labels();
+        register(name, help, Family.Type.COUNTER, new String[0], () -> new Counter(value), null).labels();
     }
 
     /** A gauge family whose children are set explicitly. */
     public Family<Gauge> gauge(String name, String help, String... labelNames) {
-        return register(name, help, Family.Type.GAUGE, labelNames, null, Gauge::new);
+        return register(name, help, Family.Type.GAUGE, labelNames, Gauge::new, null);
     }
 
     /** An unlabelled gauge read from {@code value} at each scrape (e.g. a queue size). */
     public void gauge(String name, String help, DoubleSupplier value) {
         Objects.requireNonNull(value, "value");
-        register(name, help, Family.Type.GAUGE, new String[0], null, () -> new Gauge(value)).labels();
+        register(name, help, Family.Type.GAUGE, new String[0], () -> new Gauge(value), null).labels();
+    }
+
+    /**
+     * A gauge family whose children exist only during a scrape: {@code collector} reports them each
+     * time (see {@link GaugeCollector}), so label values may come and go between scrapes. Registered
+     * once: a second registration of the name, collected or not, is refused.
+     */
+    public void collectedGauge(String name, String help, GaugeCollector collector, String... labelNames) {
+        Objects.requireNonNull(collector, "collector");
+        register(name, help, Family.Type.GAUGE, labelNames, () -> {
+            throw new IllegalStateException(name + " is collected at scrape time; it has no children to resolve");
+        }, collector);
+    }
+
+    /**
+     * {@code read} memoised for the length of one scrape: within one {@link #writeText} call the
+     * first {@code get()} reads and later ones, from any family, get the same value; outside a scrape
+     * every {@code get()} reads. For families computed from one source (one database query) that must
+     * agree with each other and should cost one read. A {@code null} value is not memoised.
+     */
+    public <T> Supplier<T> oncePerScrape(Supplier<T> read) {
+        Objects.requireNonNull(read, "read");
+        Object key = new Object();
+        return () -> {
+            Map<Object, Object> reads = scrapeReads.get();
+            if (reads == null) {
+                return read.get();
+            }
+            @SuppressWarnings("unchecked")
+            T value = (T) reads.computeIfAbsent(key, k -> read.get());
+            return value;
+        };
     }
 
     /** A histogram family with the given upper bounds (ascending; +Inf is implicit). */
@@ -72,17 +114,29 @@ public final class Metrics {
                 throw new IllegalArgumentException("buckets must ascend: " + Arrays.toString(buckets));
             }
         }
-        return register(name, help, Family.Type.HISTOGRAM, labelNames, bounds, () -> new Histogram(bounds));
+        return register(name, help, Family.Type.HISTOGRAM, labelNames, () -> new Histogram(bounds), null);
     }
 
-    /** Writes every metric in Prometheus text exposition format 0.0.4, sorted by name. */
+    /**
+     * Writes every metric in Prometheus text exposition format 0.0.4, sorted by name. An exception
+     * from a scrape-time read (a collector, a supplier) propagates after what was written so far;
+     * {@link #scrape()} then returns nothing.
+     */
     public void writeText(Writer out) {
+        boolean outermost = scrapeReads.get() == null;
+        if (outermost) {
+            scrapeReads.set(new HashMap<>());
+        }
         try {
             for (Family<?> family : families.values()) {
                 family.writeText(out);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            if (outermost) {
+                scrapeReads.remove();
+            }
         }
     }
 
@@ -94,8 +148,8 @@ public final class Metrics {
     }
 
     private <C extends Family.Child> Family<C> register(String name, String help, Family.Type type,
-                                                          String[] labelNames, double[] buckets,
-                                                          java.util.function.Supplier<C> factory) {
+                                                          String[] labelNames, Supplier<C> factory,
+                                                          GaugeCollector collector) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("invalid metric name: " + name);
         }
@@ -105,7 +159,11 @@ public final class Metrics {
             }
         }
         Family<?> family = families.computeIfAbsent(name,
-                n -> new Family<>(n, help, type, List.of(labelNames), factory));
+                n -> new Family<>(n, help, type, List.of(labelNames), factory, collector));
+        if (family.collector() != collector) { // a collector belongs to one registration
+            throw new IllegalArgumentException("metric " + name + " is already registered"
+                    + (family.collected() ? " as a collected gauge" : ""));
+        }
         if (family.type() != type || !family.labelNames().equals(List.of(labelNames))) {
             throw new IllegalArgumentException("metric " + name + " already registered as " + family.type()
                     + " with labels " + family.labelNames());

@@ -2,7 +2,11 @@ package io.gatehouse.observability.metrics;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -103,5 +107,101 @@ class MetricsTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> metrics.counter("gatehouse_b_total", "B", "route").labels("r", "extra"))
                 .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void collectedGaugeChildrenAreTheOnesTheCollectorReportsAtEachScrape() {
+        record Node(String id, String region, long version) {
+        }
+        AtomicReference<List<Node>> fleet = new AtomicReference<>(List.of(new Node("b", "eu", 3), new Node("a", "us", 2)));
+        metrics.collectedGauge("gatehouse_acked_version", "Version each node ACKed",
+                out -> fleet.get().forEach(n -> out.add(n.version(), n.id(), n.region())), "node", "region");
+
+        assertThat(metrics.scrape()).isEqualTo("""
+                # HELP gatehouse_acked_version Version each node ACKed
+                # TYPE gatehouse_acked_version gauge
+                gatehouse_acked_version{node="a",region="us"} 2
+                gatehouse_acked_version{node="b",region="eu"} 3
+                """);
+        fleet.set(List.of(new Node("c", "eu", 4)));
+        assertThat(metrics.scrape()).contains("gatehouse_acked_version{node=\"c\",region=\"eu\"} 4\n")
+                .doesNotContain("node=\"a\"").doesNotContain("node=\"b\"");
+        fleet.set(List.of());
+        assertThat(metrics.scrape()).isEqualTo("""
+                # HELP gatehouse_acked_version Version each node ACKed
+                # TYPE gatehouse_acked_version gauge
+                """);
+    }
+
+    @Test
+    void collectedGaugeRefusesWrongArityAndSecondRegistrations() {
+        metrics.collectedGauge("gatehouse_c", "C", out -> out.add(1, "only-one"), "node", "region");
+
+        assertThatThrownBy(metrics::scrape).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("gatehouse_c takes labels [node, region]");
+        assertThatThrownBy(() -> metrics.collectedGauge("gatehouse_c", "C", out -> { }, "node", "region"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> metrics.gauge("gatehouse_c", "C", "node", "region"))
+                .isInstanceOf(IllegalArgumentException.class);
+        metrics.gauge("gatehouse_d", "D", "node");
+        assertThatThrownBy(() -> metrics.collectedGauge("gatehouse_d", "D", out -> { }, "node"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aCollectorThatFailsFailsTheScrapeAndTheNextScrapeReadsAgain() {
+        AtomicInteger reads = new AtomicInteger();
+        metrics.collectedGauge("gatehouse_fleet", "Fleet", out -> {
+            if (reads.incrementAndGet() == 1) {
+                throw new IllegalStateException("database unavailable");
+            }
+            out.add(1, "n");
+        }, "node");
+
+        assertThatThrownBy(metrics::scrape).hasMessage("database unavailable");
+        assertThat(metrics.scrape()).contains("gatehouse_fleet{node=\"n\"} 1\n");
+    }
+
+    @Test
+    void oncePerScrapeReadsOnceForEveryFamilyOfOneScrapeAndAgainForTheNext() {
+        AtomicInteger reads = new AtomicInteger();
+        Supplier<Integer> fleetSize = metrics.oncePerScrape(reads::incrementAndGet);
+        metrics.gauge("gatehouse_a", "A", () -> fleetSize.get());
+        metrics.gauge("gatehouse_b", "B", () -> fleetSize.get());
+        metrics.collectedGauge("gatehouse_c", "C", out -> out.add(fleetSize.get(), "x"), "label");
+
+        assertThat(metrics.scrape()).contains("gatehouse_a 1\n", "gatehouse_b 1\n", "gatehouse_c{label=\"x\"} 1\n");
+        assertThat(metrics.scrape()).contains("gatehouse_a 2\n", "gatehouse_b 2\n", "gatehouse_c{label=\"x\"} 2\n");
+        assertThat(fleetSize.get()).as("outside a scrape every get reads").isEqualTo(3);
+        assertThat(fleetSize.get()).isEqualTo(4);
+    }
+
+    @Test
+    void oncePerScrapeMemoisesPerScrapeNotAcrossConcurrentScrapes() throws Exception {
+        AtomicInteger reads = new AtomicInteger();
+        java.util.concurrent.CountDownLatch bothReading = new java.util.concurrent.CountDownLatch(2);
+        Supplier<Integer> value = metrics.oncePerScrape(() -> {
+            int n = reads.incrementAndGet();
+            bothReading.countDown();
+            try {
+                bothReading.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return n;
+        });
+        metrics.gauge("gatehouse_a", "A", () -> value.get());
+        metrics.gauge("gatehouse_b", "B", () -> value.get());
+
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var first = threads.submit(metrics::scrape);
+            var second = threads.submit(metrics::scrape);
+            for (String scrape : List.of(first.get(), second.get())) {
+                String a = scrape.lines().filter(l -> l.startsWith("gatehouse_a ")).findFirst().orElseThrow();
+                String b = scrape.lines().filter(l -> l.startsWith("gatehouse_b ")).findFirst().orElseThrow();
+                assertThat(a.substring(12)).as("one scrape sees one read").isEqualTo(b.substring(12));
+            }
+        }
+        assertThat(reads).hasValue(2);
     }
 }
