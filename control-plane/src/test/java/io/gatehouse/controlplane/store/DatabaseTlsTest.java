@@ -10,9 +10,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -123,16 +121,15 @@ class DatabaseTlsTest {
                 "-c", "ssl_key_file=" + dir.resolve("server.key"))))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("postgres.log").toFile()).start();
         long deadline = System.nanoTime() + 20_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        // An open port is not a ready server ("the database system is starting up"): ask pg_isready,
+        // which exits 0 only once connections are accepted.
+        while (System.nanoTime() < deadline && postgres.isAlive()) {
+            Process ready = new ProcessBuilder(bin.get().resolve("pg_isready").toString(), "-q", "-h", "127.0.0.1",
+                    "-p", Integer.toString(port)).redirectErrorStream(true).start();
+            if (ready.waitFor() == 0) {
                 return port;
-            } catch (IOException e) {
-                if (!postgres.isAlive()) {
-                    break;
-                }
-                Thread.sleep(50); // polling a child process's port: there is no event to wait on
             }
+            Thread.sleep(50); // polling a child process: there is no event to wait on
         }
         throw new IllegalStateException("postgres did not start: " + Files.readString(dir.resolve("postgres.log")));
     }
