@@ -312,6 +312,12 @@ public final class DataPlane implements AutoCloseable {
                                               ResponseCachePolicy cache) {
         metrics.counterFrom("gatehouse_ratelimit_redis_failures_total",
                 "Rate-limit Redis calls that failed or timed out", () -> limiter.redisFailures().sum());
+        metrics.gauge("gatehouse_ratelimit_local_keys",
+                "Keys the local fallback rate limiter tracks (at most 100,000 plus one overflow counter per limit)",
+                () -> limiter.localKeys());
+        metrics.counterFrom("gatehouse_ratelimit_local_overflow_total",
+                "Local fallback decisions for keys that did not fit in the table and shared their limit's overflow counter",
+                () -> limiter.localOverflowed());
         metrics.counterFrom("gatehouse_load_shed_total",
                 "Requests refused with 503 overloaded (data plane or route concurrency limit)",
                 () -> shedder.shed().sum());

@@ -174,6 +174,16 @@ public final class RateLimiter {
         return fallbackDecisions;
     }
 
+    /** Keys the local fallback limiter tracks now (bounded); for metrics. */
+    public long localKeys() {
+        return local.size();
+    }
+
+    /** Local fallback decisions for keys that did not fit and shared their limit's overflow counter. */
+    public long localOverflowed() {
+        return local.overflowed();
+    }
+
     /** Requests decided by Redis; for metrics. */
     public LongAdder redisDecisions() {
         return redisDecisions;
