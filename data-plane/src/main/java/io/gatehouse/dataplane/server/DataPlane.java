@@ -21,6 +21,7 @@ import io.gatehouse.dataplane.policy.ratelimit.RateLimiter;
 import io.gatehouse.dataplane.redis.RedisAuth;
 import io.gatehouse.dataplane.redis.RedisConnections;
 import io.gatehouse.dataplane.policy.route.RouteLookupPolicy;
+import io.gatehouse.dataplane.request.RequestRules;
 import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.snapshot.Backoff;
@@ -156,7 +157,7 @@ public final class DataPlane implements AutoCloseable {
         registerDataPlaneGauges(telemetry.metrics(), active::get, watch::connected);
         WebServer server;
         try {
-            server = ClientListener.configure(WebServer.builder())
+            server = ClientListener.configure(WebServer.builder(), () -> headerLimit(active.get()))
                     .host(settings.bindHost())
                     .port(settings.port())
                     .shutdownHook(false) // Main owns the JVM shutdown hook
@@ -282,6 +283,12 @@ public final class DataPlane implements AutoCloseable {
                 cache, // GET responses from Redis (X-Cache: HIT), else tee + store
                 new TransformPolicy()), // request transforms (path rewrite, header edits)
                 new Forwarder(clients, new RetryBudget(), breakers));
+    }
+
+    /** The header-section limit the parser enforces on a new connection: the snapshot's, else the default. */
+    private static int headerLimit(CompiledSnapshot snapshot) {
+        return snapshot == null ? io.gatehouse.config.ConfigDefaults.MAX_REQUEST_HEADER_BYTES
+                : snapshot.parts().get(RequestRules.PART).maxHeaderBytes();
     }
 
     /**
