@@ -8,6 +8,7 @@ import io.gatehouse.dataplane.policy.breaker.BreakerSettings;
 import io.gatehouse.dataplane.policy.breaker.CircuitBreakerPolicy;
 import io.gatehouse.dataplane.policy.shedding.LoadSheddingPolicy;
 import io.gatehouse.dataplane.proxy.Forwarder;
+import io.gatehouse.dataplane.proxy.ReplayBuffers;
 import io.gatehouse.dataplane.policy.hygiene.RequestHygienePolicy;
 import io.gatehouse.dataplane.proxy.RetryBudget;
 
@@ -134,7 +135,7 @@ public final class DataPlane implements AutoCloseable {
         RedisConnections redis = RedisConnections.create(settings.redisUrl(), RedisConnections.DEFAULT_COMMAND_TIMEOUT,
                 redisAuth);
         BreakerRegistry breakers = new BreakerRegistry(redis, telemetry.metrics()); // lives across snapshots
-        PolicyChain chain = chain(clients, redis, telemetry, breakers);
+        PolicyChain chain = chain(clients, redis, telemetry, breakers, new ReplayBuffers(settings.replayBufferBytes()));
         UpstreamRuntime upstreams = new UpstreamRuntime(settings.region(), true); // health checks obey the SSRF rules
         // One compile step for the whole snapshot: routes, upstreams and every chain step's own slice.
         ActiveSnapshot active = new ActiveSnapshot(
@@ -260,12 +261,13 @@ public final class DataPlane implements AutoCloseable {
      * one line here (cheap rejections first).
      */
     static PolicyChain chain(UpstreamClients clients, RedisConnections redis, Telemetry telemetry,
-                                     BreakerRegistry breakers) {
+                             BreakerRegistry breakers, ReplayBuffers replayBuffers) {
         RateLimiter limiter = new RateLimiter(redis, telemetry.metrics()); // Redis + local fallback, both positions
         AuthPolicies auth = new AuthPolicies(); // JWKS caches live across snapshots (keyed by URL)
         LoadSheddingPolicy shedder = new LoadSheddingPolicy();
         ResponseCachePolicy cache = new ResponseCachePolicy(redis);
         registerPolicyMetrics(telemetry.metrics(), limiter, shedder, cache);
+        registerReplayMetrics(telemetry.metrics(), replayBuffers);
         return new PolicyChain(List.of(
                 new TracingPolicy(telemetry), // server span, x-trace-id, request metrics, access log: sees everything
                 new RequestHygienePolicy(), // 400 on CL+TE / duplicate Content-Length (smuggling), 431 on big headers
@@ -282,7 +284,7 @@ public final class DataPlane implements AutoCloseable {
                 new CircuitBreakerPolicy(breakers), // 503 circuit_open while the upstream's breaker is open
                 cache, // GET responses from Redis (X-Cache: HIT), else tee + store
                 new TransformPolicy()), // request transforms (path rewrite, header edits)
-                new Forwarder(clients, new RetryBudget(), breakers));
+                new Forwarder(clients, new RetryBudget(), replayBuffers, breakers));
     }
 
     /** The header-section limit the parser enforces on a new connection: the snapshot's, else the default. */
@@ -337,6 +339,17 @@ public final class DataPlane implements AutoCloseable {
         metrics.counterFrom("gatehouse_cache_set_cookie_not_stored_total",
                 "Cacheable responses not stored because they carried Set-Cookie",
                 () -> cache.setCookieNotStored().sum());
+    }
+
+    /** The replay budget: bytes held for retries now, and bodies streamed because it was spent. */
+    private static void registerReplayMetrics(Metrics metrics, ReplayBuffers replayBuffers) {
+        metrics.gauge("gatehouse_retry_buffer_bytes",
+                "Bytes of request bodies held in memory so retries can replay them (all requests)",
+                () -> replayBuffers.usedBytes());
+        metrics.counterFrom("gatehouse_retry_buffer_exhausted_total",
+                "Retryable request bodies streamed instead of buffered because the data plane's replay budget"
+                        + " (--replay-buffer-bytes) was spent; such requests are not retried",
+                () -> replayBuffers.refused());
     }
 
     /** Upstream keep-alive connections closed instead of reused, one series per reason (all from the start). */

@@ -35,11 +35,13 @@ import java.util.Optional;
  *                           authentication: /config and /metrics describe the deployment)
  * @param controlPlaneTls    this data plane's certificate and key, and the CA the control plane's
  *                           certificate must chain to; empty = plaintext (explicit opt-in)
+ * @param replayBufferBytes  most bytes of request bodies held in memory for retries across all
+ *                           in-flight requests (over it bodies stream and are not retried)
  */
 public record DataPlaneSettings(String nodeId, String region, String controlPlaneTarget, String bindHost,
                                 int port, int adminPort, Path stateDir, int maxRoutes, String redisUrl,
                                 java.time.Duration drainTimeout, String adminBindHost,
-                                Optional<TlsFiles> controlPlaneTls) {
+                                Optional<TlsFiles> controlPlaneTls, long replayBufferBytes) {
 
     public static final String DEFAULT_ADMIN_BIND = "127.0.0.1";
 
@@ -50,6 +52,7 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_ADMIN_PORT = 9901;
     public static final int DEFAULT_MAX_ROUTES = 100_000;
+    public static final long DEFAULT_REPLAY_BUFFER_BYTES = 64L * 1024 * 1024;
 
     public DataPlaneSettings {
         Objects.requireNonNull(nodeId, "nodeId");
@@ -72,6 +75,9 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
         }
         Objects.requireNonNull(adminBindHost, "adminBindHost");
         Objects.requireNonNull(controlPlaneTls, "controlPlaneTls");
+        if (replayBufferBytes < 0) {
+            throw new IllegalArgumentException("replayBufferBytes must be >= 0: " + replayBufferBytes);
+        }
     }
 
     /** Plaintext settings with an admin listener on loopback (programmatic use; add {@link #withControlPlaneTls}). */
@@ -79,7 +85,7 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
                              int port, int adminPort, Path stateDir, int maxRoutes, String redisUrl,
                              java.time.Duration drainTimeout) {
         this(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes, redisUrl,
-                drainTimeout, DEFAULT_ADMIN_BIND, Optional.empty());
+                drainTimeout, DEFAULT_ADMIN_BIND, Optional.empty(), DEFAULT_REPLAY_BUFFER_BYTES);
     }
 
     /** Settings with the default drain timeout ({@link #DEFAULT_DRAIN_TIMEOUT}). */
@@ -92,12 +98,12 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
     /** Mutual TLS to the control plane with {@code files}. */
     public DataPlaneSettings withControlPlaneTls(TlsFiles files) {
         return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes,
-                redisUrl, drainTimeout, adminBindHost, Optional.of(files));
+                redisUrl, drainTimeout, adminBindHost, Optional.of(files), replayBufferBytes);
     }
 
     public DataPlaneSettings withAdminBindHost(String host) {
         return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes,
-                redisUrl, drainTimeout, host, controlPlaneTls);
+                redisUrl, drainTimeout, host, controlPlaneTls, replayBufferBytes);
     }
 
     /** Settings with the default Redis URL ({@value #DEFAULT_REDIS_URL}). */
@@ -142,7 +148,8 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
                 env.getOrDefault("GATEHOUSE_REDIS_URL", DEFAULT_REDIS_URL),
                 durationValue(env, "GATEHOUSE_DRAIN_TIMEOUT", DEFAULT_DRAIN_TIMEOUT),
                 env.getOrDefault("GATEHOUSE_ADMIN_BIND", DEFAULT_ADMIN_BIND),
-                tls);
+                tls,
+                longValue(env, "GATEHOUSE_REPLAY_BUFFER_BYTES", DEFAULT_REPLAY_BUFFER_BYTES));
     }
 
     /** The data plane identity in {@code certificate}. */
@@ -188,6 +195,18 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
         }
         try {
             return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number: '" + value + "'");
+        }
+    }
+
+    private static long longValue(Map<String, String> env, String name, long defaultValue) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            return Long.parseLong(value.strip());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be a number: '" + value + "'");
         }
