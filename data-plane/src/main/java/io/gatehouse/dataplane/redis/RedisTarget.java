@@ -65,6 +65,9 @@ public record RedisTarget(Kind kind, List<RedisURI> nodes) {
             throw new IllegalArgumentException("Redis URL must start with redis://, rediss://, redis-sentinel://,"
                     + " rediss-sentinel://, redis-cluster:// or rediss-cluster://: " + RedisAuth.redact(url));
         }
+        if (lower.contains("-sentinel://") && (url.indexOf('#') < 0 || url.endsWith("#"))) {
+            throw new IllegalArgumentException("a Sentinel URL names its master after '#': " + RedisAuth.redact(url));
+        }
         RedisURI uri;
         try {
             uri = RedisURI.create(url);

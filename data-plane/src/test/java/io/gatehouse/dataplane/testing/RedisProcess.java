@@ -87,6 +87,11 @@ public final class RedisProcess implements AutoCloseable {
         Await.until("redis-server on port " + port + " is gone", Duration.ofSeconds(10), () -> !accepting());
     }
 
+    /** Whether the process is running (it may be killed by {@link #stop()}). */
+    public synchronized boolean alive() {
+        return process != null && process.isAlive();
+    }
+
     private boolean accepting() {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
