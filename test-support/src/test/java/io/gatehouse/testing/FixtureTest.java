@@ -162,4 +162,19 @@ class FixtureTest {
         assertThat(db.isRunning()).isFalse();
         assertThat(broken.isRunning()).isFalse();
     }
+
+    @Test
+    void aCloserClosesWhatWasTrackedNewestFirstAndTriesAllWhenOneFails() {
+        Closer closer = new Closer();
+        closer.start();
+        closer.onClose(() -> EVENTS.add("first"));
+        closer.onClose(() -> {
+            throw new IllegalStateException("second fails");
+        });
+        closer.track(() -> EVENTS.add("third"));
+        EVENTS.clear();
+
+        assertThatThrownBy(closer::close).hasMessage("second fails");
+        assertThat(EVENTS).containsExactly("third", "first");
+    }
 }

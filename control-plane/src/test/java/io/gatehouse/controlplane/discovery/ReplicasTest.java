@@ -2,7 +2,7 @@ package io.gatehouse.controlplane.discovery;
 
 import io.gatehouse.config.ConfigDocuments;
 import io.gatehouse.controlplane.server.ControlPlane;
-import io.gatehouse.controlplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.controlplane.testing.WatchClient;

@@ -1,6 +1,6 @@
 package io.gatehouse.controlplane.keys;
 
-import io.gatehouse.controlplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.controlplane.testing.WatchClient;

@@ -1,6 +1,6 @@
 package io.gatehouse.controlplane.telemetry;
 
-import io.gatehouse.controlplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.controlplane.testing.TestDatabase;

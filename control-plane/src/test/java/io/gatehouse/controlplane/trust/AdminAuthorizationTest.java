@@ -1,7 +1,7 @@
 package io.gatehouse.controlplane.trust;
 
 import io.gatehouse.controlplane.server.ControlPlaneSettings;
-import io.gatehouse.controlplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.controlplane.testing.TestDatabase;

@@ -1,7 +1,7 @@
 package io.gatehouse.dataplane.chain;
 
 import io.gatehouse.dataplane.routing.CompiledRoute;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.Snapshots;

@@ -1,7 +1,7 @@
 package io.gatehouse.dataplane.proxy;
 
 import com.google.protobuf.util.Durations;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.ScriptedUpstream;

@@ -1,6 +1,6 @@
 package io.gatehouse.dataplane.redis;
 
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.RedisProcess;
 import io.gatehouse.pki.TlsFiles;
 import io.gatehouse.pki.testing.TestPki;

@@ -4,7 +4,7 @@ import io.gatehouse.config.ConfigDocuments;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.dataplane.testing.DataPlaneTls;
 import io.gatehouse.controlplane.testing.TestDatabase;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.admin.v1.ApplyOutcome;

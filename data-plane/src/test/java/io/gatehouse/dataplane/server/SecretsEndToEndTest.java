@@ -10,7 +10,7 @@ import io.gatehouse.controlplane.server.ControlPlaneSettings;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.dataplane.policy.auth.Tokens;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.DataPlaneTls;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.Snapshots;

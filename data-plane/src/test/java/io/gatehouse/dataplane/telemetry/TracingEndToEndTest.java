@@ -3,7 +3,7 @@ package io.gatehouse.dataplane.telemetry;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.dataplane.server.DataPlane;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.config.v1.GatewayConfig;

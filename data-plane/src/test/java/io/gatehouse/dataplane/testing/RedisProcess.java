@@ -1,5 +1,7 @@
 package io.gatehouse.dataplane.testing;
 
+import io.gatehouse.testing.Await;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

@@ -1,7 +1,7 @@
 package io.gatehouse.dataplane.upstream;
 
 import io.gatehouse.dataplane.proxy.Forwarder;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RecordingUpstream;
 import io.gatehouse.dataplane.testing.Snapshots;

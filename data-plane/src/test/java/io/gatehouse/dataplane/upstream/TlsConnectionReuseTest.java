@@ -2,7 +2,7 @@ package io.gatehouse.dataplane.upstream;
 
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.dataplane.proxy.Forwarder;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RecordingUpstream;

@@ -1,7 +1,7 @@
 package io.gatehouse.dataplane.upstream;
 
 import com.google.protobuf.util.Durations;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.proto.config.v1.ConnectionPool;

@@ -2,7 +2,7 @@ package io.gatehouse.dataplane.policy.breaker;
 
 import io.gatehouse.dataplane.proxy.AttemptListener;
 import io.gatehouse.dataplane.redis.RedisConnections;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.RedisProcess;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

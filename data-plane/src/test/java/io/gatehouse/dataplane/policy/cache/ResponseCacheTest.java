@@ -5,7 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.policy.auth.Identity;
 import io.gatehouse.dataplane.redis.RedisConnections;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.Snapshots;

@@ -4,7 +4,7 @@ import com.google.protobuf.util.Durations;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.policy.auth.Identity;
 import io.gatehouse.dataplane.redis.RedisConnections;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RedisProcess;
 import io.gatehouse.dataplane.testing.Snapshots;

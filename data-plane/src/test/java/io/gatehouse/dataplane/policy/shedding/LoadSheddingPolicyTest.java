@@ -1,6 +1,6 @@
 package io.gatehouse.dataplane.policy.shedding;
 
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.ScriptedUpstream;
