@@ -135,7 +135,7 @@ public final class RunningControlPlane extends Fixture {
         tls = started.settings().tls().isPresent();
         controlPlane = started;
         channel = tls ? channelWith(TestPki.shared().admin())
-                : Grpc.newChannelBuilder(target(), InsecureChannelCredentials.create()).build();
+                : Grpc.newChannelBuilder(address(), InsecureChannelCredentials.create()).build();
     }
 
     public ControlPlane controlPlane() {
@@ -149,7 +149,13 @@ public final class RunningControlPlane extends Fixture {
 
     /** {@code "127.0.0.1:<port>"}, for gRPC clients and data plane settings. */
     public String target() {
-        return "127.0.0.1:" + port();
+        requireRunning();
+        return address();
+    }
+
+    /** {@link #target()} without the running check, for {@link #open()} itself. */
+    private String address() {
+        return "127.0.0.1:" + controlPlane.port();
     }
 
     public String replicaId() {
@@ -266,7 +272,7 @@ public final class RunningControlPlane extends Fixture {
     }
 
     private ManagedChannel channelWith(TlsFiles files) {
-        return Grpc.newChannelBuilder(target(), credentials(files)).build();
+        return Grpc.newChannelBuilder(address(), credentials(files)).build();
     }
 
     private static ChannelCredentials credentials(TlsFiles files) {
