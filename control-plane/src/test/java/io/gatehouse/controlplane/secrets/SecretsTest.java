@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.gen.OctetSequenceKeyGenerator;
-import io.gatehouse.controlplane.server.ControlPlaneSettings;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.controlplane.testing.TestDatabase;
@@ -29,11 +28,9 @@ import io.gatehouse.testing.LogCapture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,25 +54,12 @@ class SecretsTest {
     Path dir;
     @RegisterExtension final TestDatabase db = TestDatabase.migrated();
     @RegisterExtension final RunningControlPlane cp = RunningControlPlane.on(db, "cp-secrets",
-            settings -> settings.withSecurity(security()));
+            RunningControlPlane.withKek(this::kekFile));
     /** Every logger, Gatehouse's at FINE too: no line at any level may show a secret. */
     @RegisterExtension final LogCapture logs = LogCapture.of("", "io.gatehouse", Level.ALL);
 
     private Path kekFile() {
         return dir.resolve("kek.json");
-    }
-
-    /** Security settings with this test's KEK, written to its directory on first use. */
-    private ControlPlaneSettings.Security security() {
-        Path kekFile = kekFile();
-        try {
-            if (!Files.exists(kekFile)) {
-                KekKeyset.write(kekFile, KekKeyset.newKeysetJson());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return ControlPlaneSettings.Security.DEFAULT.withKek(KekSource.file(kekFile));
     }
 
     @Test
@@ -126,8 +110,8 @@ class SecretsTest {
     void aPlaintextStreamNeverGetsSecretValues() throws Exception {
         set("jwt-hs-main", new JWKSet(hmacKey()).toString(false));
         cp.admin().apply(ApplyRequest.newBuilder().setConfig(withHsProvider(1, "jwt-hs-main")).setMessage("x").build());
-        try (RunningControlPlane plain = RunningControlPlane.start(RunningControlPlane.settings(db, "cp-plain-secrets")
-                .withInsecurePlaintext().withSecurity(security()));
+        try (RunningControlPlane plain = RunningControlPlane.start(RunningControlPlane.withKek(this::kekFile)
+                .apply(RunningControlPlane.settings(db, "cp-plain-secrets").withInsecurePlaintext()));
              WatchClient dp = WatchClient.open(plain, "dp-plain", "us", "")) {
             WatchResponse pushed = dp.next();
             assertThat(pushed.getSnapshot().getConfig().getJwtProviders(0).getJwksSecret()).isEqualTo("jwt-hs-main");

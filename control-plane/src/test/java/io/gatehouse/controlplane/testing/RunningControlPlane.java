@@ -1,8 +1,10 @@
 package io.gatehouse.controlplane.testing;
 
+import io.gatehouse.controlplane.secrets.KekSource;
 import io.gatehouse.controlplane.server.ControlPlane;
 import io.gatehouse.controlplane.server.ControlPlaneSettings;
 import io.gatehouse.pki.HandshakeRefusal;
+import io.gatehouse.pki.KekKeyset;
 import io.gatehouse.pki.ReloadingCredentials;
 import io.gatehouse.pki.SpiffeId;
 import io.gatehouse.pki.TlsFiles;
@@ -25,6 +27,8 @@ import io.grpc.ManagedChannel;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,6 +79,11 @@ public final class RunningControlPlane extends Fixture {
         return on(db, randomId("cp-test-"), settings -> settings);
     }
 
+    /** A replica on {@code db} named {@code replicaId} (several replicas may share one database). */
+    public static RunningControlPlane on(TestDatabase db, String replicaId) {
+        return on(db, replicaId, settings -> settings);
+    }
+
     /** A replica on {@code db} whose settings (from {@link #settings}) {@code adjust} changes, e.g. its certificate. */
     public static RunningControlPlane on(TestDatabase db, String replicaId, UnaryOperator<ControlPlaneSettings> adjust) {
         return new RunningControlPlane(db, replicaId,
@@ -92,7 +101,7 @@ public final class RunningControlPlane extends Fixture {
     }
 
     public static RunningControlPlane start(TestDatabase db, String replicaId) {
-        return started(on(db, replicaId, settings -> settings));
+        return started(on(db, replicaId));
     }
 
     /** With non-default background intervals (e.g. a huge poll interval to isolate LISTEN/NOTIFY). */
@@ -127,6 +136,25 @@ public final class RunningControlPlane extends Fixture {
     public static ControlPlaneSettings settings(TestDatabase db, String replicaId) {
         return new ControlPlaneSettings(db.jdbcUrl(), db.user(), db.password(), "127.0.0.1", 0, replicaId)
                 .withTls(TestPki.shared().controlPlane());
+    }
+
+    /**
+     * Settings adjustment for {@link #on(TestDatabase, String, UnaryOperator)}: secrets under the KEK
+     * keyset in the file {@code kekFile} names, written there first if it is not yet (a supplier,
+     * because a test's {@code @TempDir} is only set once the test runs).
+     */
+    public static UnaryOperator<ControlPlaneSettings> withKek(Supplier<Path> kekFile) {
+        return settings -> {
+            Path file = kekFile.get();
+            try {
+                if (!Files.exists(file)) {
+                    KekKeyset.write(file, KekKeyset.newKeysetJson());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return settings.withSecurity(ControlPlaneSettings.Security.DEFAULT.withKek(KekSource.file(file)));
+        };
     }
 
     @Override
