@@ -6,9 +6,9 @@ import io.gatehouse.dataplane.server.DataPlane;
 import io.gatehouse.dataplane.server.DataPlaneSettings;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
 import io.gatehouse.dataplane.telemetry.Telemetry;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.RedisCluster;
-import io.gatehouse.dataplane.testing.RedisProcess;
+import io.gatehouse.testing.RedisServer;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.proto.config.v1.CachePolicy;
 import io.gatehouse.proto.config.v1.GatewayConfig;
@@ -85,10 +85,10 @@ class CachePurgeOnRedisClusterTest {
     /** Two route ids whose hash tags map to slots of different masters. */
     private static List<String> routesOnTwoMasters(RedisCluster cluster) {
         List<String> routes = new ArrayList<>();
-        RedisProcess first = null;
+        RedisServer first = null;
         for (int i = 0; routes.size() < 2; i++) {
             String route = "purge-" + i;
-            RedisProcess master = cluster.masterOf(cluster.slotOf("{" + route + "}")).orElseThrow();
+            RedisServer master = cluster.masterOf(cluster.slotOf("{" + route + "}")).orElseThrow();
             if (first == null) {
                 first = master;
                 routes.add(route);

@@ -1,6 +1,5 @@
 package io.gatehouse.controlplane.discovery;
 
-import io.gatehouse.controlplane.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.controlplane.testing.WatchClient;
@@ -9,20 +8,15 @@ import io.gatehouse.proto.admin.v1.DataPlaneStatus;
 import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.admin.v1.ListVersionsRequest;
 import io.gatehouse.proto.discovery.v1.WatchResponse;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.LogCapture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static io.gatehouse.controlplane.testing.TestConfigs.numbered;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,47 +28,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class HostileTextTest {
 
-    /** Held here: the logging framework keeps loggers only weakly, and with them their handlers. */
-    private static final Logger GATEHOUSE = Logger.getLogger("io.gatehouse");
-    private static TestDatabase db;
-    private static RunningControlPlane cp;
-    private final List<String> logged = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logged.add(record.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db);
+    @RegisterExtension final LogCapture log = LogCapture.of("io.gatehouse");
 
     @BeforeAll
-    static void start() {
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
+    static void firstVersion() {
         cp.admin().apply(ApplyRequest.newBuilder().setConfig(numbered(1)).build());
-    }
-
-    @AfterAll
-    static void stop() {
-        cp.close();
-        db.close();
-    }
-
-    @BeforeEach
-    void captureLogs() {
-        GATEHOUSE.addHandler(capture);
-    }
-
-    @AfterEach
-    void release() {
-        GATEHOUSE.removeHandler(capture);
     }
 
     @Test
@@ -91,7 +51,7 @@ class HostileTextTest {
                     .hasSizeLessThanOrEqualTo(WatchSession.MAX_NACK_DETAIL_CHARS + 40)
                     .endsWith("more characters)");
         }
-        String line = Await.value("the NACK is logged", () -> logged.stream()
+        String line = Await.value("the NACK is logged", () -> log.lines().stream()
                 .filter(m -> m != null && m.startsWith("NACK from")).findFirst().orElse(null), m -> m != null);
         assertThat(line).doesNotContain("\n").doesNotContain("\r").doesNotContain("\u202e")
                 .contains("bad\\nINFO: apply by admin").hasSizeLessThan(WatchSession.MAX_NACK_DETAIL_CHARS * 2);
@@ -115,7 +75,7 @@ class HostileTextTest {
     void aChangeMessageIsLoggedEscaped() {
         cp.admin().apply(ApplyRequest.newBuilder().setConfig(numbered(3))
                 .setMessage("fix\nSEVERE: database dropped").build());
-        String line = Await.value("the apply is logged", () -> logged.stream()
+        String line = Await.value("the apply is logged", () -> log.lines().stream()
                 .filter(m -> m != null && m.startsWith("apply by") && m.contains("fix")).findFirst().orElse(null),
                 m -> m != null);
         assertThat(line).doesNotContain("\n").contains("fix\\nSEVERE: database dropped");

@@ -1,7 +1,6 @@
 package io.gatehouse.dataplane.proxy;
 
 import com.google.protobuf.util.Durations;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.ScriptedUpstream;
@@ -10,8 +9,10 @@ import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.RetryPolicy;
 import io.gatehouse.proto.config.v1.Route;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,15 +42,11 @@ class ReplayBuffersTest {
     private final AtomicInteger fastAttempts = new AtomicInteger();
     private ScriptedUpstream upstream;
 
-    @AfterEach
-    void stop() throws IOException {
-        releaseSlow.countDown();
-        proxy.close();
-        upstream.close();
-    }
+    @RegisterExtension final Closer closer = new Closer();
 
     private void start() throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        closer.track(proxy);
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             if (request.target().startsWith("/slow")) {
                 slowArrived.countDown();
                 releaseSlow.await(30, TimeUnit.SECONDS);
@@ -60,7 +57,8 @@ class ReplayBuffersTest {
                 connection.respond(200, "body " + request.body().length);
             }
             return true;
-        });
+        }));
+        closer.onClose(releaseSlow::countDown); // closed first: a held upstream thread lets go
         Route route = Snapshots.route("r", "/", "svc").toBuilder().setRetry(RetryPolicy.newBuilder()
                 .setRetries(1).setBaseBackoff(Durations.fromMillis(1)).setMaxBackoff(Durations.fromMillis(5))
                 .setBufferBodyBytes(64 * 1024)).build();

@@ -5,8 +5,9 @@ import io.gatehouse.dataplane.telemetry.Telemetry;
 import io.gatehouse.dataplane.testing.ScriptedUpstream;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.proto.config.v1.GatewayConfig;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,24 +32,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class HeaderLimitWhileParsingTest {
 
+    @RegisterExtension final Closer closer = new Closer();
     private ScriptedUpstream upstream;
     private DataPlane dataPlane;
 
-    @AfterEach
-    void stop() throws IOException {
-        if (dataPlane != null) {
-            dataPlane.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-    }
-
     private void start(int maxHeaderBytes) throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             connection.respond(200, "ok");
             return true;
-        });
+        }));
         GatewayConfig base = Snapshots.config(upstream.url(), "/");
         GatewayConfig config = base.toBuilder()
                 .setSettings(base.getSettings().toBuilder().setMaxRequestHeaderBytes(maxHeaderBytes))
@@ -59,9 +51,9 @@ class HeaderLimitWhileParsingTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             deadControlPlane = socket.getLocalPort();
         }
-        dataPlane = DataPlane.start(new DataPlaneSettings("dp-header-limit", "", "127.0.0.1:" + deadControlPlane,
+        dataPlane = closer.track(DataPlane.start(new DataPlaneSettings("dp-header-limit", "", "127.0.0.1:" + deadControlPlane,
                         "127.0.0.1", 0, 0, stateDir, DataPlaneSettings.DEFAULT_MAX_ROUTES),
-                Telemetry.create(Map.of("gatehouse.request.telemetry", "off", "gatehouse.access.log", "off")));
+                Telemetry.create(Map.of("gatehouse.request.telemetry", "off", "gatehouse.access.log", "off"))));
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.gatehouse.dataplane.testing;
 
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.RedisServer;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,20 +18,20 @@ import java.util.stream.Collectors;
  */
 public final class RedisCluster implements AutoCloseable {
 
-    private final List<RedisProcess> nodes;
+    private final List<RedisServer> nodes;
 
-    private RedisCluster(List<RedisProcess> nodes) {
+    private RedisCluster(List<RedisServer> nodes) {
         this.nodes = nodes;
     }
 
     public static RedisCluster start(String name, int masters) throws IOException, InterruptedException {
-        List<RedisProcess> nodes = new ArrayList<>();
+        List<RedisServer> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < masters * 2; i++) {
-                nodes.add(RedisProcess.start(name + "-" + i, List.of("--cluster-enabled", "yes",
+                nodes.add(RedisServer.launch(name + "-" + i, "--cluster-enabled", "yes",
                         "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000",
                         // a replica may take over however long it was cut off: the test kills masters
-                        "--cluster-replica-validity-factor", "0")));
+                        "--cluster-replica-validity-factor", "0"));
             }
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             nodes.forEach(n -> create.add("127.0.0.1:" + n.port()));
@@ -41,7 +44,7 @@ public final class RedisCluster implements AutoCloseable {
             cluster.awaitHealthy(Duration.ofSeconds(30));
             return cluster;
         } catch (IOException | InterruptedException | RuntimeException e) {
-            for (RedisProcess node : nodes) {
+            for (RedisServer node : nodes) {
                 node.close();
             }
             throw e;
@@ -55,13 +58,13 @@ public final class RedisCluster implements AutoCloseable {
 
     /** Waits until every live node reports {@code cluster_state:ok} and all slots have a master. */
     public void awaitHealthy(Duration timeout) {
-        Await.until("the Redis Cluster is healthy", timeout, () -> nodes.stream().filter(RedisProcess::alive)
+        Await.until("the Redis Cluster is healthy", timeout, () -> nodes.stream().filter(RedisServer::alive)
                 .allMatch(n -> clusterInfo(n).contains("cluster_state:ok")));
     }
 
     /** The live node that is master for {@code slot} now, if any (none during a failover). */
-    public java.util.Optional<RedisProcess> masterOf(int slot) {
-        for (RedisProcess node : nodes) {
+    public java.util.Optional<RedisServer> masterOf(int slot) {
+        for (RedisServer node : nodes) {
             if (!node.alive()) {
                 continue;
             }
@@ -89,15 +92,15 @@ public final class RedisCluster implements AutoCloseable {
 
     /** The slot of {@code key} (CLUSTER KEYSLOT, so the hash tag rules are Redis's own). */
     public int slotOf(String key) {
-        RedisProcess any = nodes.stream().filter(RedisProcess::alive).findFirst().orElseThrow();
+        RedisServer any = nodes.stream().filter(RedisServer::alive).findFirst().orElseThrow();
         return Integer.parseInt(cli(any, "cluster", "keyslot", key).trim());
     }
 
-    private static String clusterInfo(RedisProcess node) {
+    private static String clusterInfo(RedisServer node) {
         return cli(node, "cluster", "info");
     }
 
-    private static String cli(RedisProcess node, String... args) {
+    private static String cli(RedisServer node, String... args) {
         List<String> command = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(node.port())));
         command.addAll(List.of(args));
         try {
@@ -122,7 +125,7 @@ public final class RedisCluster implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        for (RedisProcess node : nodes) {
+        for (RedisServer node : nodes) {
             node.close();
         }
     }

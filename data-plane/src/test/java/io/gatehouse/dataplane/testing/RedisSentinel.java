@@ -1,5 +1,8 @@
 package io.gatehouse.dataplane.testing;
 
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.RedisServer;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -20,12 +23,12 @@ public final class RedisSentinel implements AutoCloseable {
 
     public static final String MASTER_NAME = "gatehouse";
 
-    private final RedisProcess master;
-    private final RedisProcess replica;
+    private final RedisServer master;
+    private final RedisServer replica;
     private final Process sentinel;
     private final int sentinelPort;
 
-    private RedisSentinel(RedisProcess master, RedisProcess replica, Process sentinel, int sentinelPort) {
+    private RedisSentinel(RedisServer master, RedisServer replica, Process sentinel, int sentinelPort) {
         this.master = master;
         this.replica = replica;
         this.sentinel = sentinel;
@@ -33,9 +36,9 @@ public final class RedisSentinel implements AutoCloseable {
     }
 
     public static RedisSentinel start(String name) throws IOException, InterruptedException {
-        RedisProcess master = RedisProcess.start(name + "-master");
-        RedisProcess replica = RedisProcess.start(name + "-replica",
-                List.of("--replicaof", "127.0.0.1", Integer.toString(master.port())));
+        RedisServer master = RedisServer.launch(name + "-master");
+        RedisServer replica = RedisServer.launch(name + "-replica",
+                "--replicaof", "127.0.0.1", Integer.toString(master.port()));
         int port;
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
@@ -64,11 +67,11 @@ public final class RedisSentinel implements AutoCloseable {
         return "redis-sentinel://127.0.0.1:" + sentinelPort + "#" + MASTER_NAME;
     }
 
-    public RedisProcess master() {
+    public RedisServer master() {
         return master;
     }
 
-    public RedisProcess replica() {
+    public RedisServer replica() {
         return replica;
     }
 

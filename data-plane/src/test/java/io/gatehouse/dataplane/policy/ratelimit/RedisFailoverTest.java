@@ -3,10 +3,10 @@ package io.gatehouse.dataplane.policy.ratelimit;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.dataplane.redis.RedisConnections;
 import io.gatehouse.dataplane.redis.RedisTarget;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RedisCluster;
-import io.gatehouse.dataplane.testing.RedisProcess;
+import io.gatehouse.testing.RedisServer;
 import io.gatehouse.dataplane.testing.RedisSentinel;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
@@ -106,8 +106,8 @@ class RedisFailoverTest {
 
                 // 2. kill the master of the route's slot while both planes keep serving
                 int slot = cluster.slotOf("{" + routeId + "}");
-                RedisProcess master = cluster.masterOf(slot).orElseThrow();
-                master.stop();
+                RedisServer master = cluster.masterOf(slot).orElseThrow();
+                master.kill();
                 Map<Integer, Integer> during = new TreeMap<>();
                 long failoverStart = System.nanoTime();
                 int round = 0;
@@ -159,7 +159,7 @@ class RedisFailoverTest {
             assertThat(plane.get("before")).isEqualTo(200);
             assertThat(plane.limiter.redisDecisions().sum()).isEqualTo(1);
 
-            sentinel.master().stop();
+            sentinel.master().kill();
             Map<Integer, Integer> during = new TreeMap<>();
             long start = System.nanoTime();
             int round = 0;
