@@ -35,6 +35,15 @@ public final class ClientListener {
 
     /** Applies the client listener's protocol settings and error handlers to {@code builder}. */
     public static WebServerConfig.Builder configure(WebServerConfig.Builder builder) {
+        return configureListener(builder);
+    }
+
+    /**
+     * The same for another listener of the server (the HTTPS one, {@code putSocket}): both serve the
+     * proxy with the same limits and errors. HTTP/2 over TLS is one more {@code addProtocol} here
+     * (Helidon's {@code Http2Config}); ALPN then offers {@code h2}.
+     */
+    public static <B extends io.helidon.webserver.ListenerConfig.BuilderBase<B, ?>> B configureListener(B builder) {
         return builder
                 .protocolsDiscoverServices(false)
                 .addProtocol(Http1Config.builder()

@@ -34,6 +34,8 @@ import io.gatehouse.observability.metrics.Metrics;
 import io.gatehouse.dataplane.telemetry.SecurityLog;
 import io.gatehouse.dataplane.telemetry.Telemetry;
 import io.gatehouse.dataplane.policy.tracing.TracingPolicy;
+import io.gatehouse.dataplane.tls.EdgeTls;
+import io.gatehouse.dataplane.tls.ServerCertificates;
 import io.gatehouse.dataplane.upstream.DiscardReason;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.upstream.UpstreamRuntime;
@@ -66,6 +68,8 @@ public final class DataPlane implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DataPlane.class.getName());
     /** Name of the Helidon listener serving /healthz, /readyz and /config. */
     static final String ADMIN_SOCKET = "admin";
+    /** Name of the Helidon listener serving HTTPS client traffic (--https-port). */
+    static final String HTTPS_SOCKET = "https";
     static final Duration RECONNECT_INITIAL = Duration.ofMillis(200);
     static final Duration RECONNECT_MAX = Duration.ofSeconds(10);
     /** Bytes of the per-response output buffer (Helidon's default is 4 KiB); see {@link #start}. */
@@ -88,11 +92,14 @@ public final class DataPlane implements AutoCloseable {
     private final UpstreamClients clients;
     /** Mutual-TLS material for the control plane connection, reloaded on change; empty = plaintext. */
     private final Optional<ReloadingCredentials> tls;
+    /** The HTTPS listener's TLS (certificates from the snapshot); empty without --https-port. */
+    private final Optional<EdgeTls> edgeTls;
 
     private DataPlane(DataPlaneSettings settings, ActiveSnapshot active, WatchClient watch, WebServer server,
                       RedisConnections redis, Telemetry telemetry, UpstreamRuntime upstreams, UpstreamClients clients,
-                      Drain drain, Optional<ReloadingCredentials> tls) {
+                      Drain drain, Optional<ReloadingCredentials> tls, Optional<EdgeTls> edgeTls) {
         this.settings = settings;
+        this.edgeTls = edgeTls;
         this.tls = tls;
         this.clients = clients;
         this.drain = drain;
@@ -154,9 +161,21 @@ public final class DataPlane implements AutoCloseable {
         Drain drain = new Drain();
         admin.drainingWhen(drain::draining);
         registerDataPlaneGauges(telemetry.metrics(), active::get, watch::connected);
+        Optional<EdgeTls> edgeTls = settings.httpsPort().isPresent()
+                ? Optional.of(new EdgeTls(() -> certificates(active.get()), EdgeTls.DEFAULT_HANDSHAKE_TIMEOUT))
+                : Optional.empty();
+        edgeTls.ifPresent(edge -> registerHttpsMetrics(telemetry.metrics(), edge, active::get));
         WebServer server;
         try {
-            server = ClientListener.configure(WebServer.builder())
+            var builder = ClientListener.configure(WebServer.builder());
+            edgeTls.ifPresent(edge -> builder
+                    .putSocket(HTTPS_SOCKET, socket -> edge.configure(ClientListener.configureListener(socket))
+                            .host(settings.bindHost())
+                            .port(settings.httpsPort().getAsInt())
+                            .writeBufferSize(RESPONSE_WRITE_BUFFER))
+                    .routing(HTTPS_SOCKET, routing -> routing.any(drain.track(
+                            new ProxyHandler(active::get, chain, edge.connections())))));
+            server = builder
                     .host(settings.bindHost())
                     .port(settings.port())
                     .shutdownHook(false) // Main owns the JVM shutdown hook
@@ -175,6 +194,7 @@ public final class DataPlane implements AutoCloseable {
             upstreams.close();
             redis.close();
             tls.ifPresent(ReloadingCredentials::close);
+            edgeTls.ifPresent(EdgeTls::close);
             telemetry.close();
             throw e;
         }
@@ -183,9 +203,11 @@ public final class DataPlane implements AutoCloseable {
                 Telemetry.advertisedAddress(settings.adminBindHost(), server.port(ADMIN_SOCKET))).build());
         watch.start();
         DataPlane dataPlane = new DataPlane(settings, active, watch, server, redis, telemetry, upstreams, clients,
-                drain, tls);
+                drain, tls, edgeTls);
         LOG.info(() -> "data plane " + settings.nodeId() + " (region '" + settings.region() + "') listening on "
-                + settings.bindHost() + ":" + dataPlane.port() + " (admin " + settings.adminBindHost() + ":"
+                + settings.bindHost() + ":" + dataPlane.port()
+                + dataPlane.httpsPort().map(p -> ", HTTPS " + settings.bindHost() + ":" + p).orElse("")
+                + " (admin " + settings.adminBindHost() + ":"
                 + dataPlane.adminPort() + "), control plane " + settings.controlPlaneTarget()
                 + tls.map(t -> " over mutual TLS as " + ReloadingCredentials.describe(t.certificate())).orElse(""));
         if (tls.isEmpty()) {
@@ -284,6 +306,27 @@ public final class DataPlane implements AutoCloseable {
                 new Forwarder(clients, new RetryBudget(), breakers));
     }
 
+    /** The HTTPS certificates of a snapshot; none before the first one. */
+    private static ServerCertificates certificates(CompiledSnapshot snapshot) {
+        return snapshot == null ? ServerCertificates.NONE : snapshot.parts().get(ServerCertificates.PART);
+    }
+
+    /** Handshakes, open HTTPS connections and certificate expiry (one series per configured certificate). */
+    private static void registerHttpsMetrics(Metrics metrics, EdgeTls edge, Supplier<CompiledSnapshot> snapshots) {
+        Family<Counter> handshakes = metrics.counter("gatehouse_https_handshakes_total",
+                "TLS handshakes on the HTTPS listener by outcome (completed, failed, timeout)", "outcome");
+        handshakes.countFrom(edge.counters()::completedCount, "completed");
+        handshakes.countFrom(edge.counters()::failedCount, "failed");
+        handshakes.countFrom(edge.counters()::timedOutCount, "timeout");
+        metrics.gauge("gatehouse_https_connections", "Open HTTPS connections past their handshake",
+                () -> edge.connections().size());
+        metrics.collectedGauge("gatehouse_https_certificate_expiry_seconds",
+                "Seconds until each HTTPS certificate of the config in force expires (below 14 days: rotate it)",
+                samples -> certificates(snapshots.get()).all().forEach((name, certificate) -> samples.add(
+                        java.time.Duration.between(java.time.Instant.now(), certificate.notAfter()).toSeconds(), name)),
+                "certificate");
+    }
+
     /**
      * Registers the data plane's state gauges: config version in force, seconds since it was put in
      * force, and whether the control plane stream is up.
@@ -359,6 +402,16 @@ public final class DataPlane implements AutoCloseable {
         return server.port();
     }
 
+    /** Port of the HTTPS listener; empty without one. */
+    public Optional<Integer> httpsPort() {
+        return edgeTls.map(edge -> server.port(HTTPS_SOCKET));
+    }
+
+    /** The HTTPS listener's TLS (handshake counters, open connections); empty without one. */
+    public Optional<EdgeTls> edgeTls() {
+        return edgeTls;
+    }
+
     /** Port of the admin listener. */
     public int adminPort() {
         return server.port(ADMIN_SOCKET);
@@ -413,6 +466,7 @@ public final class DataPlane implements AutoCloseable {
         upstreams.close();
         redis.close();
         tls.ifPresent(ReloadingCredentials::close);
+        edgeTls.ifPresent(EdgeTls::close);
         telemetry.close();
         LOG.info(() -> "data plane " + settings.nodeId() + " stopped");
     }

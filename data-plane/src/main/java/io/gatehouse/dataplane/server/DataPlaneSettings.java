@@ -35,11 +35,13 @@ import java.util.Optional;
  *                           authentication: /config and /metrics describe the deployment)
  * @param controlPlaneTls    this data plane's certificate and key, and the CA the control plane's
  *                           certificate must chain to; empty = plaintext (explicit opt-in)
+ * @param httpsPort          the HTTPS listener's port on {@code bindHost} (0 = ephemeral); empty = no
+ *                           HTTPS listener. Its certificates come with the snapshot (config {@code certificates})
  */
 public record DataPlaneSettings(String nodeId, String region, String controlPlaneTarget, String bindHost,
                                 int port, int adminPort, Path stateDir, int maxRoutes, String redisUrl,
                                 java.time.Duration drainTimeout, String adminBindHost,
-                                Optional<TlsFiles> controlPlaneTls) {
+                                Optional<TlsFiles> controlPlaneTls, java.util.OptionalInt httpsPort) {
 
     public static final String DEFAULT_ADMIN_BIND = "127.0.0.1";
 
@@ -72,6 +74,24 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
         }
         Objects.requireNonNull(adminBindHost, "adminBindHost");
         Objects.requireNonNull(controlPlaneTls, "controlPlaneTls");
+        Objects.requireNonNull(httpsPort, "httpsPort");
+        if (httpsPort.isPresent()) {
+            checkPort("httpsPort", httpsPort.getAsInt());
+        }
+    }
+
+    /** Without an HTTPS listener. */
+    public DataPlaneSettings(String nodeId, String region, String controlPlaneTarget, String bindHost,
+                             int port, int adminPort, Path stateDir, int maxRoutes, String redisUrl,
+                             java.time.Duration drainTimeout, String adminBindHost, Optional<TlsFiles> controlPlaneTls) {
+        this(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes, redisUrl,
+                drainTimeout, adminBindHost, controlPlaneTls, java.util.OptionalInt.empty());
+    }
+
+    /** With an HTTPS listener on {@code port} (0 = ephemeral). */
+    public DataPlaneSettings withHttpsPort(int port) {
+        return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, this.port, adminPort, stateDir,
+                maxRoutes, redisUrl, drainTimeout, adminBindHost, controlPlaneTls, java.util.OptionalInt.of(port));
     }
 
     /** Plaintext settings with an admin listener on loopback (programmatic use; add {@link #withControlPlaneTls}). */
@@ -92,12 +112,12 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
     /** Mutual TLS to the control plane with {@code files}. */
     public DataPlaneSettings withControlPlaneTls(TlsFiles files) {
         return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes,
-                redisUrl, drainTimeout, adminBindHost, Optional.of(files));
+                redisUrl, drainTimeout, adminBindHost, Optional.of(files), httpsPort);
     }
 
     public DataPlaneSettings withAdminBindHost(String host) {
         return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes,
-                redisUrl, drainTimeout, host, controlPlaneTls);
+                redisUrl, drainTimeout, host, controlPlaneTls, httpsPort);
     }
 
     /** Settings with the default Redis URL ({@value #DEFAULT_REDIS_URL}). */
@@ -142,7 +162,9 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
                 env.getOrDefault("GATEHOUSE_REDIS_URL", DEFAULT_REDIS_URL),
                 durationValue(env, "GATEHOUSE_DRAIN_TIMEOUT", DEFAULT_DRAIN_TIMEOUT),
                 env.getOrDefault("GATEHOUSE_ADMIN_BIND", DEFAULT_ADMIN_BIND),
-                tls);
+                tls,
+                nonBlank(env.get("GATEHOUSE_HTTPS_PORT")).isEmpty() ? java.util.OptionalInt.empty()
+                        : java.util.OptionalInt.of(intValue(env, "GATEHOUSE_HTTPS_PORT", 0)));
     }
 
     /** The data plane identity in {@code certificate}. */
