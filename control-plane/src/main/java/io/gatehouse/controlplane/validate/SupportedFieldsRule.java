@@ -207,6 +207,16 @@ final class SupportedFieldsRule {
             "gatehouse.config.v1.HeaderList.names",
             "gatehouse.config.v1.CachePolicy.share_across_identities",
             "gatehouse.config.v1.CachePolicy.store_responses_with_set_cookie",
+            // TLS termination (issue 13): CertificateRules; data-plane tls/.
+            "gatehouse.config.v1.GatewayConfig.certificates",
+            "gatehouse.config.v1.Certificate.name",
+            "gatehouse.config.v1.Certificate.hosts",
+            "gatehouse.config.v1.Certificate.cert_secret",
+            "gatehouse.config.v1.Certificate.key_secret",
+            "gatehouse.config.v1.GatewaySettings.tls",
+            "gatehouse.config.v1.TlsSettings.min_version",
+            "gatehouse.config.v1.TlsSettings.unknown_server_name",
+            "gatehouse.config.v1.TlsSettings.default_certificate",
             // Inside google.protobuf.Duration.
             "google.protobuf.Duration.seconds",
             "google.protobuf.Duration.nanos");

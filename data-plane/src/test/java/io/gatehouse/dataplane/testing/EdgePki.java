@@ -15,7 +15,6 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
@@ -103,23 +102,10 @@ public final class EdgePki {
     }
 
     public static byte[] pem(X509Certificate... certificates) {
-        StringBuilder out = new StringBuilder();
-        for (X509Certificate certificate : certificates) {
-            try {
-                out.append(block("CERTIFICATE", certificate.getEncoded()));
-            } catch (GeneralSecurityException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return out.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return io.gatehouse.pki.PemWriter.certificates(List.of(certificates)).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
     public static byte[] pem(PrivateKey key) {
-        return block("PRIVATE KEY", key.getEncoded()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    }
-
-    private static String block(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
+        return io.gatehouse.pki.PemWriter.privateKey(key).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 }
