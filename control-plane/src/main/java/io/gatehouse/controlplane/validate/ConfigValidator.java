@@ -63,6 +63,7 @@ public final class ConfigValidator {
         RequestHygieneRules.check(config, problems); // path normalization, identity and underscore headers
         ResilienceRules.check(config, problems); // idle timeouts, retries, breakers, limits, header size
         CertificateRules.check(config, problems); // HTTPS certificates: names, hosts, secret names, settings.tls
+        HttpsRules.check(config, problems); // routes[].https: redirect, HSTS (auth.clientCert: AuthRules)
         if (config.hasDefaults() && config.getDefaults().hasTimeouts()) {
             checkTimeouts("defaults.timeouts", config.getDefaults().getTimeouts(), problems);
         }

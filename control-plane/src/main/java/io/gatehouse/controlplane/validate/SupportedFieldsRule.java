@@ -217,6 +217,17 @@ final class SupportedFieldsRule {
             "gatehouse.config.v1.TlsSettings.min_version",
             "gatehouse.config.v1.TlsSettings.unknown_server_name",
             "gatehouse.config.v1.TlsSettings.default_certificate",
+            "gatehouse.config.v1.Route.https",
+            "gatehouse.config.v1.HttpsPolicy.redirect",
+            "gatehouse.config.v1.HttpsPolicy.redirect_port",
+            "gatehouse.config.v1.HttpsPolicy.hsts_max_age",
+            "gatehouse.config.v1.HttpsPolicy.hsts_include_subdomains",
+            "gatehouse.config.v1.AuthPolicy.client_cert",
+            "gatehouse.config.v1.ClientCertAuth.ca_certificates_pem",
+            "gatehouse.config.v1.ClientCertAuth.subject_from",
+            "gatehouse.config.v1.ClientCertAuth.fields_to_headers",
+            "gatehouse.config.v1.ClientCertAuth.FieldsToHeadersEntry.key",
+            "gatehouse.config.v1.ClientCertAuth.FieldsToHeadersEntry.value",
             // Inside google.protobuf.Duration.
             "google.protobuf.Duration.seconds",
             "google.protobuf.Duration.nanos");

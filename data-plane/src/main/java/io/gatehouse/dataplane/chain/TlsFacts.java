@@ -18,6 +18,12 @@ import java.util.Optional;
  */
 public record TlsFacts(String serverName, String protocol, String cipherSuite, List<X509Certificate> clientChain) {
 
+    /**
+     * The client certificate's subject DN once a route's client-certificate authentication verified the
+     * chain; absent otherwise. What transforms and the access log may show as "the client's subject".
+     */
+    public static final Exchange.Key<String> VERIFIED_CLIENT_SUBJECT = Exchange.Key.named("tls.verifiedClientSubject");
+
     public TlsFacts {
         Objects.requireNonNull(serverName, "serverName");
         Objects.requireNonNull(protocol, "protocol");

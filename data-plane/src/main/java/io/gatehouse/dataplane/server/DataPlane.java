@@ -16,6 +16,7 @@ import io.gatehouse.dataplane.policy.access.IpAccessPolicy;
 import io.gatehouse.dataplane.policy.cache.ResponseCachePolicy;
 import io.gatehouse.dataplane.policy.access.UpstreamAddressPolicy;
 import io.gatehouse.dataplane.policy.cors.CorsPolicy;
+import io.gatehouse.dataplane.policy.https.HttpsRedirectPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimitPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimiter;
 import io.gatehouse.dataplane.redis.RedisAuth;
@@ -294,6 +295,7 @@ public final class DataPlane implements AutoCloseable {
                 new RouteLookupPolicy(),
                 new IpAccessPolicy(), // 403 forbidden by settings.access / routes[].access
                 new UpstreamAddressPolicy(), // lets the forwarder re-check resolved upstream addresses (SSRF)
+                new HttpsRedirectPolicy(), // 308 to https for routes[].https.redirect on plaintext; HSTS on HTTPS
                 new CorsPolicy(), // preflights answered here (204), CORS headers on actual responses
                 new RateLimitPolicy(RateLimitPolicy.Position.BEFORE_AUTHENTICATION, limiter), // IP/header/route keys
                 auth.authentication(), // 401 without valid JWT/API key; puts the Identity in the exchange
