@@ -139,6 +139,8 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
         respond(out, ValidateResponse.newBuilder()
                 .setValid(problems.isEmpty())
                 .addAllErrors(problems.stream().map(AdminMessages::validationError).toList())
+                .addAllWarnings(ConfigValidator.warnings(request.getConfig(), secretLookup).stream()
+                        .map(AdminMessages::validationError).toList())
                 .build());
     }
 
@@ -163,7 +165,9 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
             }
             ApplyResult result = configs.apply(request.getConfig(), author, request.getMessage());
             logWrite("apply", author, request.getMessage(), result);
-            return applyResponse(result);
+            // Certificates expiring within 14 days: applied, and said so.
+            return applyResponse(result).toBuilder().addAllWarnings(ConfigValidator.warnings(request.getConfig(),
+                    secretLookup).stream().map(AdminMessages::validationError).toList()).build();
         });
     }
 

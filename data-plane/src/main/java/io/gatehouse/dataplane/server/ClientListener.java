@@ -52,6 +52,16 @@ public final class ClientListener {
      * {@link SnapshotHeaderLimit}), never above {@link RequestHygienePolicy#LISTENER_MAX_HEADER_BYTES}.
      */
     public static WebServerConfig.Builder configure(WebServerConfig.Builder builder, IntSupplier maxHeaderBytes) {
+        return configureListener(builder, maxHeaderBytes);
+    }
+
+    /**
+     * The same for another listener of the server (the HTTPS one, {@code putSocket}): both serve the
+     * proxy with the same limits and errors. HTTP/2 over TLS is one more {@code addProtocol} here
+     * (Helidon's {@code Http2Config}); ALPN then offers {@code h2}.
+     */
+    public static <B extends io.helidon.webserver.ListenerConfig.BuilderBase<B, ?>> B configureListener(
+            B builder, IntSupplier maxHeaderBytes) {
         Http1Config http1 = Http1Config.builder()
                 .maxPrologueLength(MAX_REQUEST_LINE_BYTES)
                 .maxHeadersSize(RequestHygienePolicy.LISTENER_MAX_HEADER_BYTES)

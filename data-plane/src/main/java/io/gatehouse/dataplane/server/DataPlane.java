@@ -17,6 +17,7 @@ import io.gatehouse.dataplane.policy.access.IpAccessPolicy;
 import io.gatehouse.dataplane.policy.cache.ResponseCachePolicy;
 import io.gatehouse.dataplane.policy.access.UpstreamAddressPolicy;
 import io.gatehouse.dataplane.policy.cors.CorsPolicy;
+import io.gatehouse.dataplane.policy.https.HttpsRedirectPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimitPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimiter;
 import io.gatehouse.dataplane.redis.RedisAuth;
@@ -36,6 +37,8 @@ import io.gatehouse.observability.metrics.Metrics;
 import io.gatehouse.dataplane.telemetry.SecurityLog;
 import io.gatehouse.dataplane.telemetry.Telemetry;
 import io.gatehouse.dataplane.policy.tracing.TracingPolicy;
+import io.gatehouse.dataplane.tls.EdgeTls;
+import io.gatehouse.dataplane.tls.ServerCertificates;
 import io.gatehouse.dataplane.upstream.DiscardReason;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.upstream.UpstreamRuntime;
@@ -52,6 +55,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -68,6 +72,8 @@ public final class DataPlane implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DataPlane.class.getName());
     /** Name of the Helidon listener serving /healthz, /readyz and /config. */
     static final String ADMIN_SOCKET = "admin";
+    /** Name of the Helidon listener serving HTTPS client traffic (--https-port). */
+    static final String HTTPS_SOCKET = "https";
     static final Duration RECONNECT_INITIAL = Duration.ofMillis(200);
     static final Duration RECONNECT_MAX = Duration.ofSeconds(10);
     /** Bytes of the per-response output buffer (Helidon's default is 4 KiB); see {@link #start}. */
@@ -90,11 +96,14 @@ public final class DataPlane implements AutoCloseable {
     private final UpstreamClients clients;
     /** Mutual-TLS material for the control plane connection, reloaded on change; empty = plaintext. */
     private final Optional<ReloadingCredentials> tls;
+    /** The HTTPS listener's TLS (certificates from the snapshot); empty without --https-port. */
+    private final Optional<EdgeTls> edgeTls;
 
     private DataPlane(DataPlaneSettings settings, ActiveSnapshot active, WatchClient watch, WebServer server,
                       RedisConnections redis, Telemetry telemetry, UpstreamRuntime upstreams, UpstreamClients clients,
-                      Drain drain, Optional<ReloadingCredentials> tls) {
+                      Drain drain, Optional<ReloadingCredentials> tls, Optional<EdgeTls> edgeTls) {
         this.settings = settings;
+        this.edgeTls = edgeTls;
         this.tls = tls;
         this.clients = clients;
         this.drain = drain;
@@ -156,9 +165,22 @@ public final class DataPlane implements AutoCloseable {
         Drain drain = new Drain();
         admin.drainingWhen(drain::draining);
         registerDataPlaneGauges(telemetry.metrics(), active::get, watch::connected);
+        Optional<EdgeTls> edgeTls = settings.httpsPort().isPresent()
+                ? Optional.of(new EdgeTls(() -> certificates(active.get()), EdgeTls.DEFAULT_HANDSHAKE_TIMEOUT))
+                : Optional.empty();
+        edgeTls.ifPresent(edge -> registerHttpsMetrics(telemetry.metrics(), edge, active::get));
         WebServer server;
         try {
-            server = ClientListener.configure(WebServer.builder(), () -> headerLimit(active.get()))
+            IntSupplier headerLimit = () -> headerLimit(active.get());
+            var builder = ClientListener.configure(WebServer.builder(), headerLimit);
+            edgeTls.ifPresent(edge -> builder
+                    .putSocket(HTTPS_SOCKET, socket -> edge.configure(ClientListener.configureListener(socket, headerLimit))
+                            .host(settings.bindHost())
+                            .port(settings.httpsPort().getAsInt())
+                            .writeBufferSize(RESPONSE_WRITE_BUFFER))
+                    .routing(HTTPS_SOCKET, routing -> routing.any(drain.track(
+                            new ProxyHandler(active::get, chain, edge.connections())))));
+            server = builder
                     .host(settings.bindHost())
                     .port(settings.port())
                     .shutdownHook(false) // Main owns the JVM shutdown hook
@@ -177,6 +199,7 @@ public final class DataPlane implements AutoCloseable {
             upstreams.close();
             redis.close();
             tls.ifPresent(ReloadingCredentials::close);
+            edgeTls.ifPresent(EdgeTls::close);
             telemetry.close();
             throw e;
         }
@@ -185,9 +208,11 @@ public final class DataPlane implements AutoCloseable {
                 Telemetry.advertisedAddress(settings.adminBindHost(), server.port(ADMIN_SOCKET))).build());
         watch.start();
         DataPlane dataPlane = new DataPlane(settings, active, watch, server, redis, telemetry, upstreams, clients,
-                drain, tls);
+                drain, tls, edgeTls);
         LOG.info(() -> "data plane " + settings.nodeId() + " (region '" + settings.region() + "') listening on "
-                + settings.bindHost() + ":" + dataPlane.port() + " (admin " + settings.adminBindHost() + ":"
+                + settings.bindHost() + ":" + dataPlane.port()
+                + dataPlane.httpsPort().map(p -> ", HTTPS " + settings.bindHost() + ":" + p).orElse("")
+                + " (admin " + settings.adminBindHost() + ":"
                 + dataPlane.adminPort() + "), control plane " + settings.controlPlaneTarget()
                 + tls.map(t -> " over mutual TLS as " + ReloadingCredentials.describe(t.certificate())).orElse(""));
         if (tls.isEmpty()) {
@@ -275,6 +300,7 @@ public final class DataPlane implements AutoCloseable {
                 new RouteLookupPolicy(),
                 new IpAccessPolicy(), // 403 forbidden by settings.access / routes[].access
                 new UpstreamAddressPolicy(), // lets the forwarder re-check resolved upstream addresses (SSRF)
+                new HttpsRedirectPolicy(), // 308 to https for routes[].https.redirect on plaintext; HSTS on HTTPS
                 new CorsPolicy(), // preflights answered here (204), CORS headers on actual responses
                 new RateLimitPolicy(RateLimitPolicy.Position.BEFORE_AUTHENTICATION, limiter), // IP/header/route keys
                 auth.authentication(), // 401 without valid JWT/API key; puts the Identity in the exchange
@@ -291,6 +317,27 @@ public final class DataPlane implements AutoCloseable {
     private static int headerLimit(CompiledSnapshot snapshot) {
         return snapshot == null ? io.gatehouse.config.ConfigDefaults.MAX_REQUEST_HEADER_BYTES
                 : snapshot.parts().get(RequestRules.PART).maxHeaderBytes();
+    }
+
+    /** The HTTPS certificates of a snapshot; none before the first one. */
+    private static ServerCertificates certificates(CompiledSnapshot snapshot) {
+        return snapshot == null ? ServerCertificates.NONE : snapshot.parts().get(ServerCertificates.PART);
+    }
+
+    /** Handshakes, open HTTPS connections and certificate expiry (one series per configured certificate). */
+    private static void registerHttpsMetrics(Metrics metrics, EdgeTls edge, Supplier<CompiledSnapshot> snapshots) {
+        Family<Counter> handshakes = metrics.counter("gatehouse_https_handshakes_total",
+                "TLS handshakes on the HTTPS listener by outcome (completed, failed, timeout)", "outcome");
+        handshakes.countFrom(edge.counters()::completedCount, "completed");
+        handshakes.countFrom(edge.counters()::failedCount, "failed");
+        handshakes.countFrom(edge.counters()::timedOutCount, "timeout");
+        metrics.gauge("gatehouse_https_connections", "Open HTTPS connections past their handshake",
+                () -> edge.connections().size());
+        metrics.collectedGauge("gatehouse_https_certificate_expiry_seconds",
+                "Seconds until each HTTPS certificate of the config in force expires (below 14 days: rotate it)",
+                samples -> certificates(snapshots.get()).all().forEach((name, certificate) -> samples.add(
+                        java.time.Duration.between(java.time.Instant.now(), certificate.notAfter()).toSeconds(), name)),
+                "certificate");
     }
 
     /**
@@ -385,6 +432,16 @@ public final class DataPlane implements AutoCloseable {
         return server.port();
     }
 
+    /** Port of the HTTPS listener; empty without one. */
+    public Optional<Integer> httpsPort() {
+        return edgeTls.map(edge -> server.port(HTTPS_SOCKET));
+    }
+
+    /** The HTTPS listener's TLS (handshake counters, open connections); empty without one. */
+    public Optional<EdgeTls> edgeTls() {
+        return edgeTls;
+    }
+
     /** Port of the admin listener. */
     public int adminPort() {
         return server.port(ADMIN_SOCKET);
@@ -439,6 +496,7 @@ public final class DataPlane implements AutoCloseable {
         upstreams.close();
         redis.close();
         tls.ifPresent(ReloadingCredentials::close);
+        edgeTls.ifPresent(EdgeTls::close);
         telemetry.close();
         LOG.info(() -> "data plane " + settings.nodeId() + " stopped");
     }

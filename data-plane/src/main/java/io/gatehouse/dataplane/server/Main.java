@@ -20,6 +20,7 @@ public final class Main {
             Map.entry("--control-plane", "GATEHOUSE_CP_ADDRESS"),
             Map.entry("--bind", "GATEHOUSE_BIND"),
             Map.entry("--port", "GATEHOUSE_PORT"),
+            Map.entry("--https-port", "GATEHOUSE_HTTPS_PORT"),
             Map.entry("--admin-bind", "GATEHOUSE_ADMIN_BIND"),
             Map.entry("--admin-port", "GATEHOUSE_ADMIN_PORT"),
             Map.entry("--state-dir", "GATEHOUSE_STATE_DIR"),
@@ -119,6 +120,7 @@ public final class Main {
                   --control-plane H:P   GATEHOUSE_CP_ADDRESS  (localhost:7070)
                   --bind HOST           GATEHOUSE_BIND        (0.0.0.0; client traffic)
                   --port N              GATEHOUSE_PORT        (8080)
+                  --https-port N        GATEHOUSE_HTTPS_PORT  (none; HTTPS with the config's certificates)
                   --admin-bind HOST     GATEHOUSE_ADMIN_BIND  (127.0.0.1; /healthz, /readyz, /config, /metrics)
                   --admin-port N        GATEHOUSE_ADMIN_PORT  (9901)
                   --state-dir DIR       GATEHOUSE_STATE_DIR   (./.gatehouse/<node-id>)
