@@ -51,6 +51,7 @@ public final class ConfigValidator {
         LoggingRules.check(config, problems); // access log sampling
         RequestHygieneRules.check(config, problems); // path normalization, identity and underscore headers
         ResilienceRules.check(config, problems); // idle timeouts, retries, breakers, limits, header size
+        EdgeProtocolRules.check(config, problems); // settings.http2 limits, gRPC and WebSocket routes
         if (config.hasDefaults() && config.getDefaults().hasTimeouts()) {
             checkTimeouts("defaults.timeouts", config.getDefaults().getTimeouts(), problems);
         }

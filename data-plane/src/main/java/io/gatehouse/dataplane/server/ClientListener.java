@@ -8,16 +8,17 @@ import io.helidon.webserver.http.DirectHandlers;
 import io.helidon.webserver.http1.Http1Config;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.Supplier;
 
 /**
  * The Helidon settings of the client traffic listener, in one place for the data plane and the test
  * fixtures that stand in for it.
  *
  * <ul>
- *   <li>HTTP/1.1 only, and no protocol discovered from the class path: with a second candidate
- *       (HTTP/2 prior knowledge) Helidon holds bytes that are neither until it has enough to decide,
- *       so non-HTTP garbage would hang until the idle timeout instead of getting a 400 and a close, and
- *       an over-long request line would be closed silently instead of getting a 414.</li>
+ *   <li>HTTP/1.1, plus HTTP/2 only where {@link Http2Module} is enabled, and no protocol discovered
+ *       from the class path: Helidon's own HTTP/2 selector holds bytes that are neither protocol
+ *       until it has 24 of them, so non-HTTP garbage would hang until the idle timeout instead of
+ *       getting a 400 and a close; {@link Http2Module} decides on the first byte instead.</li>
  *   <li>Request lines up to {@link #MAX_REQUEST_LINE_BYTES} (longer ones: 414), header sections up to
  *       {@link RequestHygienePolicy#LISTENER_MAX_HEADER_BYTES} (the configured, smaller limit is checked per
  *       request by {@link RequestHygienePolicy}).</li>
@@ -31,6 +32,15 @@ public final class ClientListener {
     public static final int MAX_REQUEST_LINE_BYTES = 8 * 1024;
 
     private ClientListener() {
+    }
+
+    /**
+     * As {@link #configure(WebServerConfig.Builder)}, plus HTTP/2 with prior knowledge (h2c) under
+     * {@code http2} limits ({@link Http2Module}): anything but the HTTP/2 preface is HTTP/1.1 at once,
+     * so garbage and over-long request lines keep their immediate 400/414.
+     */
+    public static WebServerConfig.Builder configure(WebServerConfig.Builder builder, Supplier<Http2Limits> http2) {
+        return Http2Module.enable(configure(builder), http2);
     }
 
     /** Applies the client listener's protocol settings and error handlers to {@code builder}. */

@@ -137,7 +137,8 @@ public final class DataPlane implements AutoCloseable {
         UpstreamRuntime upstreams = new UpstreamRuntime(settings.region(), true); // health checks obey the SSRF rules
         // One compile step for the whole snapshot: routes, upstreams and every chain step's own slice.
         ActiveSnapshot active = new ActiveSnapshot(
-                new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams, chain.compilers()),
+                new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams,
+                        compilers(chain)),
                 new LastKnownGoodStore(settings.stateDir()));
         active.onSwap(snapshot -> breakers.sync(snapshot.parts().get(BreakerSettings.BY_UPSTREAM))); // drops removed upstreams
         active.loadFromDisk();
@@ -156,7 +157,7 @@ public final class DataPlane implements AutoCloseable {
         registerDataPlaneGauges(telemetry.metrics(), active::get, watch::connected);
         WebServer server;
         try {
-            server = ClientListener.configure(WebServer.builder())
+            server = ClientListener.configure(WebServer.builder(), () -> Http2Limits.of(active.get()))
                     .host(settings.bindHost())
                     .port(settings.port())
                     .shutdownHook(false) // Main owns the JVM shutdown hook
@@ -282,6 +283,13 @@ public final class DataPlane implements AutoCloseable {
                 cache, // GET responses from Redis (X-Cache: HIT), else tee + store
                 new TransformPolicy()), // request transforms (path rewrite, header edits)
                 new Forwarder(clients, new RetryBudget(), breakers));
+    }
+
+    /** The chain steps' compilers plus the listeners' own slice ({@code settings.http2}). */
+    static List<io.gatehouse.dataplane.chain.PolicyCompiler> compilers(PolicyChain chain) {
+        List<io.gatehouse.dataplane.chain.PolicyCompiler> compilers = new java.util.ArrayList<>(chain.compilers());
+        compilers.add(Http2Limits.COMPILER);
+        return compilers;
     }
 
     /**
