@@ -202,7 +202,8 @@ final class SupportedFieldsRule {
             "gatehouse.config.v1.GatewaySettings.underscore_headers",
             "gatehouse.config.v1.GatewaySettings.client_address_header",
             "gatehouse.config.v1.Route.path_normalization",
-            // HTTP/2 to clients (issue 13): EdgeProtocolRules; data-plane server/Http2Module, Http2Limits.
+            // HTTP/2, gRPC and WebSocket to clients (issue 13): EdgeProtocolRules; data-plane
+            // server/Http2Module, policy/grpc + proxy/GrpcForwarder, policy/websocket + proxy/WebSocketForwarder.
             "gatehouse.config.v1.GatewaySettings.http2",
             "gatehouse.config.v1.Http2Settings.max_concurrent_streams",
             "gatehouse.config.v1.Http2Settings.max_header_list_size",
@@ -212,6 +213,13 @@ final class SupportedFieldsRule {
             "gatehouse.config.v1.Http2Settings.rapid_reset_period",
             "gatehouse.config.v1.Http2Settings.max_continuation_frames",
             "gatehouse.config.v1.Http2Settings.max_empty_frames",
+            "gatehouse.config.v1.Route.grpc",
+            "gatehouse.config.v1.GrpcRoute.enabled",
+            "gatehouse.config.v1.Route.websocket",
+            "gatehouse.config.v1.WebSocketRoute.enabled",
+            "gatehouse.config.v1.WebSocketRoute.idle_timeout",
+            "gatehouse.config.v1.WebSocketRoute.max_lifetime",
+            "gatehouse.config.v1.WebSocketRoute.max_connections",
             "gatehouse.config.v1.PathNormalization.duplicate_slashes",
             "gatehouse.config.v1.PathNormalization.encoded_separators",
             "gatehouse.config.v1.HeaderList.names",

@@ -30,7 +30,9 @@ class EdgeProtocolRulesTest {
         assertThat(problems("{http2: {maxConcurrentStreams: 200, maxHeaderListSize: 32768, initialWindowSize: 65535,"
                         + " maxFrameSize: 16384, maxRapidResets: 20, rapidResetPeriod: 30s, maxContinuationFrames: 4,"
                         + " maxEmptyFrames: 5}}",
-                "{id: g, upstream: h2, match: {pathPrefix: /helloworld.Greeter}}")).isEmpty();
+                "{id: g, upstream: h2, match: {pathPrefix: /helloworld.Greeter}, grpc: {enabled: true}}")).isEmpty();
+        assertThat(problems("{}", "{id: g, upstream: h2, match: {pathExact: /helloworld.Greeter/SayHello},"
+                + " grpc: {enabled: true}}")).isEmpty();
     }
 
     @Test
@@ -52,5 +54,23 @@ class EdgeProtocolRulesTest {
                 "routes[0].match.methods", "routes[0].retry", "routes[0].rewrite");
         assertThat(problems).filteredOn(p -> p.path().equals("routes[0].grpc")).first()
                 .extracting(ValidationProblem::reason).asString().contains("H2C or H2");
+    }
+
+    @Test
+    void documentedExamplesWithGrpcAndWebSocketRoutesAreValid() throws Exception {
+        for (String name : List.of("gateway.yaml", "gateway-v2.yaml")) {
+            String yaml = java.nio.file.Files.readString(java.nio.file.Path.of("..", "deploy", "examples", name));
+            assertThat(validator.validate(io.gatehouse.config.ConfigDocuments.fromYaml(yaml))).as(name).isEmpty();
+        }
+    }
+
+    @Test
+    void websocketRouteNeedsAnHttp1UpstreamAndLimitsInRange() {
+        List<ValidationProblem> problems = problems("{}", "{id: w, upstream: h2, match: {pathPrefix: /chat},"
+                + " websocket: {enabled: true, idleTimeout: 0s, maxLifetime: 720h}, cache: {ttl: 10s}}");
+        assertThat(problems).extracting(ValidationProblem::path).contains("routes[0].websocket",
+                "routes[0].websocket.idleTimeout", "routes[0].websocket.maxLifetime", "routes[0].cache");
+        assertThat(problems("{}", "{id: w, upstream: h1, match: {pathPrefix: /chat}, websocket: {enabled: true}}"))
+                .isEmpty();
     }
 }

@@ -1,10 +1,12 @@
 package io.gatehouse.dataplane.server;
 
 import io.gatehouse.dataplane.policy.hygiene.RequestHygienePolicy;
+import io.gatehouse.dataplane.proxy.WebSocketTunnels;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.DirectHandlers;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http1.Http1Config;
 
 import java.nio.charset.StandardCharsets;
@@ -41,6 +43,20 @@ public final class ClientListener {
      */
     public static WebServerConfig.Builder configure(WebServerConfig.Builder builder, Supplier<Http2Limits> http2) {
         return Http2Module.enable(configure(builder), http2);
+    }
+
+    /**
+     * As {@link #configure(WebServerConfig.Builder, Supplier)}, plus WebSocket upgrades completed with
+     * {@code tunnels}; the client routing must register its handler through {@link #handler}.
+     */
+    public static WebServerConfig.Builder configure(WebServerConfig.Builder builder, Supplier<Http2Limits> http2,
+                                                    WebSocketTunnels tunnels) {
+        return Http2Module.enable(configure(builder), http2, new WebSocketUpgrader(tunnels));
+    }
+
+    /** The proxy handler as the client routing registers it: upgrade requests pass it too ({@link UpgradeGate}). */
+    public static Handler handler(Handler proxy, WebSocketTunnels tunnels) {
+        return new UpgradeGate(proxy, tunnels);
     }
 
     /** Applies the client listener's protocol settings and error handlers to {@code builder}. */

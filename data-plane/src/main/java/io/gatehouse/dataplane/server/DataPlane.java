@@ -20,6 +20,10 @@ import io.gatehouse.dataplane.policy.ratelimit.RateLimitPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimiter;
 import io.gatehouse.dataplane.redis.RedisAuth;
 import io.gatehouse.dataplane.redis.RedisConnections;
+import io.gatehouse.dataplane.policy.grpc.GrpcPolicy;
+import io.gatehouse.dataplane.policy.websocket.WebSocketPolicy;
+import io.gatehouse.dataplane.proxy.WebSocketTunnels;
+import io.gatehouse.dataplane.telemetry.WebSocketRecorder;
 import io.gatehouse.dataplane.policy.route.RouteLookupPolicy;
 import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
@@ -86,12 +90,15 @@ public final class DataPlane implements AutoCloseable {
     private final UpstreamRuntime upstreams;
     /** Upstream HTTP clients and keep-alive pools; idle connections closed after the listeners stop. */
     private final UpstreamClients clients;
+    /** Open WebSocket tunnels: closed with a close frame at the drain deadline. */
+    private final WebSocketTunnels tunnels;
     /** Mutual-TLS material for the control plane connection, reloaded on change; empty = plaintext. */
     private final Optional<ReloadingCredentials> tls;
 
     private DataPlane(DataPlaneSettings settings, ActiveSnapshot active, WatchClient watch, WebServer server,
                       RedisConnections redis, Telemetry telemetry, UpstreamRuntime upstreams, UpstreamClients clients,
-                      Drain drain, Optional<ReloadingCredentials> tls) {
+                      Drain drain, Optional<ReloadingCredentials> tls, WebSocketTunnels tunnels) {
+        this.tunnels = tunnels;
         this.settings = settings;
         this.tls = tls;
         this.clients = clients;
@@ -133,7 +140,8 @@ public final class DataPlane implements AutoCloseable {
         RedisConnections redis = RedisConnections.create(settings.redisUrl(), RedisConnections.DEFAULT_COMMAND_TIMEOUT,
                 redisAuth);
         BreakerRegistry breakers = new BreakerRegistry(redis, telemetry.metrics()); // lives across snapshots
-        PolicyChain chain = chain(clients, redis, telemetry, breakers);
+        WebSocketTunnels tunnels = new WebSocketTunnels(new WebSocketRecorder(telemetry));
+        PolicyChain chain = chain(clients, redis, telemetry, breakers, tunnels);
         UpstreamRuntime upstreams = new UpstreamRuntime(settings.region(), true); // health checks obey the SSRF rules
         // One compile step for the whole snapshot: routes, upstreams and every chain step's own slice.
         ActiveSnapshot active = new ActiveSnapshot(
@@ -157,15 +165,15 @@ public final class DataPlane implements AutoCloseable {
         registerDataPlaneGauges(telemetry.metrics(), active::get, watch::connected);
         WebServer server;
         try {
-            server = ClientListener.configure(WebServer.builder(), () -> Http2Limits.of(active.get()))
+            server = ClientListener.configure(WebServer.builder(), () -> Http2Limits.of(active.get()), tunnels)
                     .host(settings.bindHost())
                     .port(settings.port())
                     .shutdownHook(false) // Main owns the JVM shutdown hook
                     // Each response's output stream allocates a buffer this large; the forwarder
                     // flushes every chunk it relays, so a large buffer only adds garbage per request.
                     .writeBufferSize(RESPONSE_WRITE_BUFFER)
-                    .routing(routing -> routing.any(drain.track(
-                            new ProxyHandler(active::get, chain))))
+                    .routing(routing -> routing.any(ClientListener.handler(drain.track(
+                            new ProxyHandler(active::get, chain)), tunnels)))
                     .putSocket(ADMIN_SOCKET, socket -> socket.host(settings.adminBindHost()).port(settings.adminPort()))
                     .routing(ADMIN_SOCKET, admin::register)
                     .build()
@@ -184,7 +192,7 @@ public final class DataPlane implements AutoCloseable {
                 Telemetry.advertisedAddress(settings.adminBindHost(), server.port(ADMIN_SOCKET))).build());
         watch.start();
         DataPlane dataPlane = new DataPlane(settings, active, watch, server, redis, telemetry, upstreams, clients,
-                drain, tls);
+                drain, tls, tunnels);
         LOG.info(() -> "data plane " + settings.nodeId() + " (region '" + settings.region() + "') listening on "
                 + settings.bindHost() + ":" + dataPlane.port() + " (admin " + settings.adminBindHost() + ":"
                 + dataPlane.adminPort() + "), control plane " + settings.controlPlaneTarget()
@@ -260,7 +268,7 @@ public final class DataPlane implements AutoCloseable {
      * one line here (cheap rejections first).
      */
     static PolicyChain chain(UpstreamClients clients, RedisConnections redis, Telemetry telemetry,
-                                     BreakerRegistry breakers) {
+                                     BreakerRegistry breakers, WebSocketTunnels tunnels) {
         RateLimiter limiter = new RateLimiter(redis, telemetry.metrics()); // Redis + local fallback, both positions
         AuthPolicies auth = new AuthPolicies(); // JWKS caches live across snapshots (keyed by URL)
         LoadSheddingPolicy shedder = new LoadSheddingPolicy();
@@ -271,6 +279,8 @@ public final class DataPlane implements AutoCloseable {
                 new RequestHygienePolicy(), // 400 on CL+TE / duplicate Content-Length (smuggling), 431 on big headers
                 new ClientAddressPolicy(), // client IP from X-Forwarded-For/Forwarded via trusted proxies only
                 new RouteLookupPolicy(),
+                new GrpcPolicy(), // gRPC routes: HTTP/2 POST application/grpc only; grpc-timeout -> deadline
+                new WebSocketPolicy(), // WebSocket routes: a well-formed RFC 6455 handshake (400)
                 new IpAccessPolicy(), // 403 forbidden by settings.access / routes[].access
                 new UpstreamAddressPolicy(), // lets the forwarder re-check resolved upstream addresses (SSRF)
                 new CorsPolicy(), // preflights answered here (204), CORS headers on actual responses
@@ -282,7 +292,7 @@ public final class DataPlane implements AutoCloseable {
                 new CircuitBreakerPolicy(breakers), // 503 circuit_open while the upstream's breaker is open
                 cache, // GET responses from Redis (X-Cache: HIT), else tee + store
                 new TransformPolicy()), // request transforms (path rewrite, header edits)
-                new Forwarder(clients, new RetryBudget(), breakers));
+                new Forwarder(clients, new RetryBudget(), breakers, tunnels));
     }
 
     /** The chain steps' compilers plus the listeners' own slice ({@code settings.http2}). */
@@ -357,9 +367,24 @@ public final class DataPlane implements AutoCloseable {
         }
         LOG.info(() -> "draining: " + drain.inFlight() + " request(s) in flight, up to "
                 + settings.drainTimeout().toMillis() + " ms");
+        long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
         boolean idle = drain.awaitIdle(settings.drainTimeout());
         LOG.info(() -> idle ? "drained: no request in flight" : "drain deadline passed with " + drain.inFlight()
                 + " request(s) still in flight");
+        // WebSocket connections may end on their own until the deadline; then they get a close frame.
+        while (tunnels.open() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (tunnels.open() > 0) {
+            int open = tunnels.open();
+            LOG.info(() -> "drain deadline passed: closing " + open + " WebSocket connection(s) with 1001 going away");
+            tunnels.closeAll("gateway shutting down");
+        }
     }
 
     /** Port of the client listener. */

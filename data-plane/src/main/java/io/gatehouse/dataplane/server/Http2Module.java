@@ -12,6 +12,7 @@ import io.helidon.webserver.ProxyProtocolData;
 import io.helidon.webserver.Router;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.http1.Http1ConnectionSelector;
+import io.helidon.webserver.http1.spi.Http1Upgrader;
 import io.helidon.webserver.http2.Http2Config;
 import io.helidon.webserver.http2.Http2ConnectionSelector;
 import io.helidon.webserver.spi.ProtocolConfig;
@@ -61,9 +62,11 @@ public final class Http2Module implements ServerConnectionSelector {
      * Serves HTTP/2 on the listener being built besides HTTP/1.1, which must already be configured
      * on it (an {@link Http1Config} among its protocols, e.g. by {@link ClientListener#configure}).
      *
-     * @param limits the limits for a connection opening now (read once per connection)
+     * @param limits    the limits for a connection opening now (read once per connection)
+     * @param upgraders HTTP/1.1 upgrades the listener also serves (WebSocket)
      */
-    public static <B extends ListenerConfig.BuilderBase<?, ?>> B enable(B listener, Supplier<Http2Limits> limits) {
+    public static <B extends ListenerConfig.BuilderBase<?, ?>> B enable(B listener, Supplier<Http2Limits> limits,
+                                                                        Http1Upgrader... upgraders) {
         List<ProtocolConfig> protocols = new ArrayList<>(listener.protocols());
         Http1Config http1 = protocols.stream()
                 .filter(Http1Config.class::isInstance)
@@ -72,7 +75,11 @@ public final class Http2Module implements ServerConnectionSelector {
                 .orElseThrow(() -> new IllegalStateException("configure HTTP/1.1 on the listener first"));
         protocols.remove(http1);
         listener.protocols(protocols);
-        listener.addConnectionSelector(new Http2Module(Http1ConnectionSelector.builder().config(http1).build(), limits));
+        var http1Selector = Http1ConnectionSelector.builder().config(http1);
+        for (Http1Upgrader upgrader : upgraders) {
+            http1Selector.addUpgrader(upgrader); // e.g. WebSocket (WebSocketUpgrader)
+        }
+        listener.addConnectionSelector(new Http2Module(http1Selector.build(), limits));
         return listener;
     }
 

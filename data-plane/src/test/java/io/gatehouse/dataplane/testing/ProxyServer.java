@@ -7,6 +7,8 @@ import io.gatehouse.dataplane.server.ProxyHandler;
 import io.gatehouse.dataplane.policy.route.RouteLookupPolicy;
 import io.gatehouse.dataplane.server.ClientListener;
 import io.gatehouse.dataplane.server.Http2Limits;
+import io.gatehouse.dataplane.proxy.WebSocketTunnels;
+import io.gatehouse.dataplane.telemetry.WebSocketRecorder;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.snapshot.SnapshotCompileException;
 import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
@@ -44,6 +46,14 @@ public final class ProxyServer implements AutoCloseable {
 
     /** With {@code policies} after route lookup and {@code terminal} (e.g. a configured Forwarder) last. */
     public ProxyServer(List<Policy> policies, Policy.Next terminal) {
+        this(policies, terminal, new WebSocketTunnels(WebSocketRecorder.none()));
+    }
+
+    /**
+     * As {@link #ProxyServer(List, Policy.Next)}, completing WebSocket upgrades with {@code tunnels}
+     * (the same instance the terminal Forwarder was built with).
+     */
+    public ProxyServer(List<Policy> policies, Policy.Next terminal, WebSocketTunnels tunnels) {
         List<Policy> chain = new ArrayList<>();
         chain.add(new RouteLookupPolicy());
         chain.addAll(policies);
@@ -52,11 +62,11 @@ public final class ProxyServer implements AutoCloseable {
         all.add(Http2Limits.COMPILER); // as DataPlane: the listener's settings.http2 slice
         this.compilers = all;
         ProxyHandler handler = new ProxyHandler(snapshot::get, steps);
-        server = ClientListener.configure(WebServer.builder(), () -> Http2Limits.of(snapshot.get())) // h2c too
+        server = ClientListener.configure(WebServer.builder(), () -> Http2Limits.of(snapshot.get()), tunnels)
                 .host("127.0.0.1")
                 .port(0)
                 .shutdownHook(false)
-                .routing(r -> r.any(handler))
+                .routing(r -> r.any(ClientListener.handler(handler, tunnels)))
                 .build()
                 .start();
     }
