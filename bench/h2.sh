@@ -93,8 +93,8 @@ until curl -fsS --http2-prior-knowledge -o /dev/null "http://127.0.0.1:$NGX/" 2>
 done
 
 h2() { # name url [h2load options] -> one result line
-  h2load -D "$DURATION" -c "$CLIENTS" -m "$STREAMS" -t "$THREADS" --warm-up-time=3 "${@:3}" "$2" >"$TMP/logs/$1.h2load" 2>&1 || true
-  python3 - "$1" "$TMP/logs/$1.h2load" <<'PY'
+  h2load -D "$DURATION" -c "$CLIENTS" -m "$STREAMS" -t "$THREADS" --warm-up-time=3 "${@:3}" "$2" >"$TMP/logs/${1//[^a-z0-9]/_}.h2load" 2>&1 || true
+  python3 - "$1" "$TMP/logs/${1//[^a-z0-9]/_}.h2load" <<'PY'
 import re, sys
 name, text = sys.argv[1], open(sys.argv[2]).read()
 rps = re.search(r"finished in [^,]+, ([\d.]+) req/s", text)
@@ -106,6 +106,8 @@ print(f"{name:28s} {float(rps.group(1)):10.0f} req/s   request time min/max/mean
       f"   2xx={status.group(1)} 5xx={status.group(4)}")
 PY
 }
+# JIT warm-up of the data plane (not measured): the JVM compiles its hot paths in the first seconds.
+h2load -D 10 -c "$CLIENTS" -m "$STREAMS" -t "$THREADS" "http://127.0.0.1:$DP/" >/dev/null 2>&1 || true
 echo "h2load -D ${DURATION}s -c $CLIENTS -m $STREAMS -t $THREADS (h2c prior knowledge), $(nproc) cores, $(date -u +%FT%TZ)"
 h2 "nginx http2 proxy_pass" "http://127.0.0.1:$NGX/"
 h2 "gatehouse h2c" "http://127.0.0.1:$DP/"
@@ -113,5 +115,5 @@ h2 "nginx http2 proxy_pass #2" "http://127.0.0.1:$NGX/"
 h2 "gatehouse h2c #2" "http://127.0.0.1:$DP/"
 # References on the same machine in the same run: HTTP/1.1 keep-alive (h2load --h1, one request in
 # flight per connection) to Gatehouse and to the nginx upstream itself.
-h2 "gatehouse http/1.1 (--h1)" "http://127.0.0.1:$DP/" --h1 -m 1
-h2 "nginx upstream http/1.1 (--h1)" "http://127.0.0.1:$UP/" --h1 -m 1
+h2 "gatehouse-http1 (--h1)" "http://127.0.0.1:$DP/" --h1 -m 1
+h2 "nginx-upstream-http1 (--h1)" "http://127.0.0.1:$UP/" --h1 -m 1
