@@ -27,10 +27,11 @@ final class ProductionChain implements AutoCloseable {
             "gatehouse.access.log", "off"));
     private final UpstreamRuntime upstreams = new UpstreamRuntime("");
     private final PolicyChain chain = DataPlane.chain(clients, redis, telemetry,
-            new BreakerRegistry(redis, telemetry.metrics()), new ReplayBuffers(ReplayBuffers.DEFAULT_CAPACITY_BYTES));
+            new BreakerRegistry(redis, telemetry.metrics()), new ReplayBuffers(ReplayBuffers.DEFAULT_CAPACITY_BYTES),
+            new io.gatehouse.dataplane.proxy.WebSocketTunnels(io.gatehouse.dataplane.telemetry.WebSocketRecorder.none()));
 
     List<PolicyCompiler> compilers() {
-        return chain.compilers();
+        return DataPlane.compilers(chain);
     }
 
     /** A snapshot compiler as the data plane builds it. */
