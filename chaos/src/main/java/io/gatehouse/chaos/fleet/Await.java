@@ -1,0 +1,54 @@
+package io.gatehouse.chaos.fleet;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/** Polls a condition until it holds or a deadline passes: the harness waits on real processes, which send no events. */
+public final class Await {
+
+    private static final Duration POLL = Duration.ofMillis(20);
+
+    private Await() {
+    }
+
+    /**
+     * Polls every 20 ms; a condition that throws counts as not yet.
+     *
+     * @return how long it took, or empty when the deadline passed first
+     */
+    public static java.util.Optional<Duration> until(Duration timeout, BooleanSupplier condition) {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        while (true) {
+            boolean holds;
+            try {
+                holds = condition.getAsBoolean();
+            } catch (RuntimeException e) {
+                holds = false;
+            }
+            if (holds) {
+                return java.util.Optional.of(Duration.ofNanos(System.nanoTime() - start));
+            }
+            if (System.nanoTime() > deadline) {
+                return java.util.Optional.empty();
+            }
+            sleep(POLL);
+        }
+    }
+
+    /** As {@link #until}, failing with {@code what} when the deadline passes. */
+    public static Duration orFail(String what, Duration timeout, BooleanSupplier condition) {
+        return until(timeout, condition).orElseThrow(() -> new IllegalStateException("timed out after "
+                + timeout.toSeconds() + " s waiting for " + what));
+    }
+
+    /** Sleeps, turning an interrupt back into the interrupt flag and an exception. */
+    public static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

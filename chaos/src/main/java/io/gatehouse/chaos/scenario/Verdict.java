@@ -1,0 +1,11 @@
+package io.gatehouse.chaos.scenario;
+
+/** Whether a scenario met its expectation. */
+public enum Verdict {
+    PASS,
+    FAIL,
+    /** Could not run here (e.g. no root for a tmpfs, no Redis Cluster support yet); the note says why. */
+    SKIPPED,
+    /** The harness itself failed (a process did not start): not a statement about Gatehouse. */
+    ERROR
+}
