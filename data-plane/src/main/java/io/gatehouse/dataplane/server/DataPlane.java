@@ -154,6 +154,10 @@ public final class DataPlane implements AutoCloseable {
         Drain drain = new Drain();
         admin.drainingWhen(drain::draining);
         registerDataPlaneGauges(telemetry.metrics(), active::get, watch::connected);
+        // The ACK does not wait for the disk (serving beats saving), so a failed save shows here and in the log.
+        telemetry.metrics().counterFrom("gatehouse_last_known_good_write_failures_total",
+                "Snapshots put in force that could not be saved as last-known-good (disk full, permissions)",
+                active::persistFailures);
         WebServer server;
         try {
             server = ClientListener.configure(WebServer.builder())
