@@ -42,7 +42,7 @@ public final class ChaosMain {
             }
         }
         String filter = only;
-        List<Scenario> scenarios = ChaosRun.all().stream().filter(s -> s.name().contains(filter)).toList();
+        List<Scenario> scenarios = ChaosRun.of(mode).stream().filter(s -> s.name().contains(filter)).toList();
         Path root = Path.of(System.getProperty("chaos.root", ".")).toAbsolutePath().normalize();
         Path work = Files.createTempDirectory("gatehouse-chaos");
         List<ScenarioResult> results = ChaosRun.run(root, work, mode, scenarios);
@@ -60,7 +60,7 @@ public final class ChaosMain {
     }
 
     /** When, where and how: results from a shared 2-core VM mean little without it. */
-    static String header(Mode mode, Path root) {
+    public static String header(Mode mode, Path root) {
         return "# Chaos results (" + mode.name() + " mode)\n\n"
                 + "- date: " + ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME).substring(0, 16)
                 + " UTC\n"

@@ -48,6 +48,11 @@ public final class ChaosRun {
                 new RedisClusterMasterKilled());
     }
 
+    /** The scenarios {@code mode} runs: all in full mode, those that fit its budget in short mode. */
+    public static List<Scenario> of(Mode mode) {
+        return all().stream().filter(s -> mode.full() || s.inShortMode()).toList();
+    }
+
     /** Starts a fleet in {@code work}, runs {@code scenarios} in {@code mode}, stops the fleet. */
     public static List<ScenarioResult> run(Path root, Path work, Mode mode, List<Scenario> scenarios) throws Exception {
         List<ScenarioResult> results = new ArrayList<>();

@@ -6,6 +6,8 @@ public enum Phase {
     BEFORE,
     /** While the fault is in force. */
     DURING,
+    /** While the harness heals the fault (e.g. restarts killed processes: JVM starts on the same cores). */
+    HEALING,
     /** After the fault was healed (recovery included). */
     AFTER
 }

@@ -20,6 +20,12 @@ public final class ControlPlanesKilled extends FaultScenario {
         return "both CP replicas kill -9, restarted";
     }
 
+    /** Restarts JVMs: full mode only (see {@link Scenario#inShortMode()}). */
+    @Override
+    public boolean inShortMode() {
+        return false;
+    }
+
     @Override
     public String expectation() {
         return "0 failed requests; DPs reconnect within the backoff cap; fleet view correct again";

@@ -28,6 +28,12 @@ public final class DataPlaneRestartWithoutControlPlanes extends FaultScenario {
         return "DP restarted while CPs are down";
     }
 
+    /** Restarts JVMs: full mode only (see {@link Scenario#inShortMode()}). */
+    @Override
+    public boolean inShortMode() {
+        return false;
+    }
+
     @Override
     public String expectation() {
         return "serves its last version from disk; time to first 200 reported";

@@ -61,6 +61,7 @@ abstract class FaultScenario implements Scenario {
             loads.forEach(l -> l.phase(Phase.DURING));
             inject(context, checks);
             hold(context, checks);
+            loads.forEach(l -> l.phase(Phase.HEALING));
             heal(context, checks);
             loads.forEach(l -> l.phase(Phase.AFTER));
             recovery = Await.until(recoveryTimeout(), recovered(context));

@@ -14,4 +14,12 @@ public interface Scenario {
     String expectation();
 
     ScenarioResult run(ScenarioContext context) throws Exception;
+
+    /**
+     * Whether short mode (CI) runs it. Scenarios that restart JVMs take 20-90 s each on the shared
+     * 2-core box (the JVM start is the cost, not the scenario), more than short mode's budget.
+     */
+    default boolean inShortMode() {
+        return true;
+    }
 }

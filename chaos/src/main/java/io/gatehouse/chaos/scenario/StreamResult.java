@@ -9,14 +9,13 @@ import java.util.TreeMap;
 
 /**
  * One load stream's numbers in one scenario: requests sent over the whole scenario, failures by cause
- * (during + after the fault; the baseline is reported by its own failures only if any), and latency
- * percentiles during and after.
+ * over all phases and per phase, and each phase's latency percentiles.
  *
  * @param expectFailures true for a stream aimed at the faulty part (its failures are the fault, not
  *                       a finding), e.g. /flaky while its upstream is blackholed
  */
 public record StreamResult(String stream, int ratePerSecond, long sent, Map<String, Long> failures,
-                           PhaseStats before, PhaseStats during, PhaseStats after, boolean expectFailures) {
+                           Map<Phase, PhaseStats> phases, boolean expectFailures) {
 
     public static StreamResult of(OpenLoopLoad load, boolean expectFailures) {
         Map<String, Long> failures = new TreeMap<>();
@@ -26,8 +25,27 @@ public record StreamResult(String stream, int ratePerSecond, long sent, Map<Stri
             sent += stats.sent();
             stats.failures().forEach((cause, n) -> failures.merge(cause, n, Long::sum));
         }
-        return new StreamResult(load.name(), load.ratePerSecond(), sent, failures, load.stats(Phase.BEFORE),
-                load.stats(Phase.DURING), load.stats(Phase.AFTER), expectFailures);
+        Map<Phase, PhaseStats> phases = new java.util.EnumMap<>(Phase.class);
+        for (Phase phase : Phase.values()) {
+            phases.put(phase, load.stats(phase));
+        }
+        return new StreamResult(load.name(), load.ratePerSecond(), sent, failures, phases, expectFailures);
+    }
+
+    public PhaseStats before() {
+        return phases.get(Phase.BEFORE);
+    }
+
+    public PhaseStats during() {
+        return phases.get(Phase.DURING);
+    }
+
+    public PhaseStats healing() {
+        return phases.get(Phase.HEALING);
+    }
+
+    public PhaseStats after() {
+        return phases.get(Phase.AFTER);
     }
 
     public long failed() {
