@@ -16,7 +16,12 @@ import io.gatehouse.chaos.scenario.ScenarioContext;
 import io.gatehouse.chaos.scenario.ScenarioResult;
 import io.gatehouse.chaos.scenario.UpstreamFault;
 
+import io.gatehouse.chaos.load.OpenLoopLoad;
+import io.gatehouse.chaos.load.Phase;
+import io.gatehouse.chaos.load.PhaseStats;
+
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -60,6 +65,7 @@ public final class ChaosRun {
         try (Fleet fleet = Fleet.start(root, work)) {
             log("fleet up in %.1f s (logs in %s)", seconds(start), work.resolve("logs"));
             ScenarioContext context = new ScenarioContext(fleet, mode);
+            settle(context);
             int i = 0;
             for (Scenario scenario : scenarios) {
                 long t0 = System.nanoTime();
@@ -71,11 +77,33 @@ public final class ChaosRun {
                 }
                 results.add(result);
                 log("[%d/%d] %s: %s (%.1f s)", ++i, scenarios.size(), scenario.name(), result.verdict(), seconds(t0));
-                fleet.repair();
+                if (fleet.repair()) {
+                    settle(context);
+                }
             }
         }
         log("done in %.1f s", seconds(start));
         return results;
+    }
+
+    /**
+     * Load until the fleet answers like a warm, healthy one (2 s windows with 0 failures and p99 at
+     * most 100 ms, up to 2 minutes): after JVM starts, the JIT and the other builds on the machine
+     * would otherwise be what the next scenario's baseline measures. Not judged; logged.
+     */
+    static void settle(ScenarioContext context) {
+        long start = System.nanoTime();
+        for (int window = 1; window <= 60; window++) {
+            OpenLoopLoad probe = context.apiLoad();
+            context.sleep(Duration.ofSeconds(2));
+            probe.close();
+            PhaseStats stats = probe.stats(Phase.BEFORE);
+            if (stats.failed() == 0 && stats.percentileMillis(99) <= 100) {
+                log("settled in %.1f s (p99 %.1f ms)", seconds(start), stats.percentileMillis(99));
+                return;
+            }
+        }
+        log("not settled after %.1f s; the next baseline will show it", seconds(start));
     }
 
     private static double seconds(long since) {

@@ -42,6 +42,16 @@ public final class Await {
                 + timeout.toSeconds() + " s waiting for " + what));
     }
 
+    /** Polls {@code supplier} until it yields a value, failing with {@code what} when the deadline passes. */
+    public static <T> T value(String what, Duration timeout, java.util.function.Supplier<java.util.Optional<T>> supplier) {
+        java.util.concurrent.atomic.AtomicReference<T> value = new java.util.concurrent.atomic.AtomicReference<>();
+        orFail(what, timeout, () -> {
+            supplier.get().ifPresent(value::set);
+            return value.get() != null;
+        });
+        return value.get();
+    }
+
     /** Sleeps, turning an interrupt back into the interrupt flag and an exception. */
     public static void sleep(Duration duration) {
         try {

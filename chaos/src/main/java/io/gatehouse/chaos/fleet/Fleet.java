@@ -227,8 +227,13 @@ public final class Fleet implements AutoCloseable {
     /**
      * Puts the fleet back to healthy after a scenario, whatever it left behind: faults healed,
      * frozen processes thawed, dead ones started, both data planes on the active version.
+     *
+     * @return whether a process had to be started (its JVM start costs the machine for a while)
      */
-    public void repair() throws Exception {
+    public boolean repair() throws Exception {
+        boolean started = controlPlanes.stream().anyMatch(cp -> !cp.process().alive())
+                || dataPlanes().stream().anyMatch(dp -> !dp.process().alive())
+                || !postgres.process().alive() || !redis.process().alive();
         for (FaultProxy proxy : List.of(postgresProxy, redisProxy, controlPlaneBalancer, flakyProxy)) {
             proxy.heal();
         }
@@ -264,6 +269,7 @@ public final class Fleet implements AutoCloseable {
         awaitConverged(Duration.ofSeconds(60));
         Await.orFail("both data planes connected to a control plane", Duration.ofSeconds(60),
                 () -> us.controlPlaneConnected() && eu.controlPlaneConnected());
+        return started;
     }
 
     public Cli cli() {

@@ -9,6 +9,21 @@ final class Checks {
     private Checks() {
     }
 
+    /**
+     * A baseline p99 above this means the machine, not the fault, is what the scenario would measure
+     * (loose: a short-mode baseline is 100 requests, so its p99 is nearly its maximum).
+     */
+    static final double HEALTHY_BASELINE_P99_MS = 250;
+
+    /** Before the fault: no failures and p99 at most 100 ms (a precondition of judging the rest). */
+    static Check healthyBaseline(StreamResult stream) {
+        double p99 = stream.before().percentileMillis(99);
+        return Check.precondition("healthy baseline (" + stream.stream() + ": 0 failed, p99 <= "
+                        + fmt(HEALTHY_BASELINE_P99_MS) + " ms before the fault)",
+                stream.before().failed() == 0 && p99 <= HEALTHY_BASELINE_P99_MS,
+                stream.before().failed() + " failed, p99 " + fmt(p99) + " ms");
+    }
+
     /** Not one request of the stream failed, in any phase. */
     static Check noFailures(StreamResult stream) {
         return Check.of("0 failed " + stream.stream() + " requests", stream.failed() == 0,

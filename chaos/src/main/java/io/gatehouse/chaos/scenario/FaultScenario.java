@@ -70,6 +70,8 @@ abstract class FaultScenario implements Scenario {
             loads.forEach(OpenLoopLoad::close);
         }
         List<StreamResult> streams = loads.stream().map(l -> StreamResult.of(l, expectsFailures(l.name()))).toList();
+        StreamResult main = streams.getFirst();
+        checks.add(Checks.healthyBaseline(main));
         judge(context, streams, recovery, checks);
         return ScenarioResult.judged(this, streams, recovery, checks);
     }

@@ -48,7 +48,9 @@ public final class PostgresKilled extends FaultScenario {
         Fleet fleet = context.fleet();
         long start = System.nanoTime();
         Cli.Result apply = fleet.apply(fleet.configs().variant(++variant), "chaos: apply while PostgreSQL is down");
-        checks.add(Check.of("apply while down fails with a non-zero exit code", apply.exitCode() != 0,
+        // Clear = the control plane's own words about its database, not a timeout or UNKNOWN.
+        checks.add(Check.of("apply while down fails with a non-zero exit code and says the database is unavailable",
+                apply.exitCode() != 0 && apply.firstLine().contains("database unavailable"),
                 "exit " + apply.exitCode() + " after " + Duration.ofNanos(System.nanoTime() - start).toMillis()
                         + " ms: \"" + apply.firstLine() + "\""));
         for (ControlPlaneNode cp : fleet.controlPlanes()) {

@@ -14,12 +14,13 @@ import java.util.Optional;
 public record ScenarioResult(String scenario, String expectation, List<StreamResult> streams,
                              Optional<Duration> recovery, Verdict verdict, List<Check> checks) {
 
-    /** PASS when every check held, else FAIL. */
+    /** INCONCLUSIVE when a precondition failed, else PASS when every check held, else FAIL. */
     public static ScenarioResult judged(Scenario scenario, List<StreamResult> streams, Optional<Duration> recovery,
                                         List<Check> checks) {
-        boolean pass = checks.stream().allMatch(Check::held);
-        return new ScenarioResult(scenario.name(), scenario.expectation(), List.copyOf(streams), recovery,
-                pass ? Verdict.PASS : Verdict.FAIL, List.copyOf(checks));
+        Verdict verdict = checks.stream().anyMatch(c -> c.precondition() && !c.held()) ? Verdict.INCONCLUSIVE
+                : checks.stream().allMatch(Check::held) ? Verdict.PASS : Verdict.FAIL;
+        return new ScenarioResult(scenario.name(), scenario.expectation(), List.copyOf(streams), recovery, verdict,
+                List.copyOf(checks));
     }
 
     public static ScenarioResult skipped(Scenario scenario, String why) {
