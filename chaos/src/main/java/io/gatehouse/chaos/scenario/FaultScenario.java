@@ -54,6 +54,7 @@ abstract class FaultScenario implements Scenario {
             return ScenarioResult.skipped(this, unavailable.get());
         }
         List<Check> checks = new ArrayList<>();
+        String loadAtStart = loadAverage();
         List<OpenLoopLoad> loads = loads(context);
         Optional<Duration> recovery;
         try {
@@ -72,8 +73,18 @@ abstract class FaultScenario implements Scenario {
         List<StreamResult> streams = loads.stream().map(l -> StreamResult.of(l, expectsFailures(l.name()))).toList();
         StreamResult main = streams.getFirst();
         checks.add(Checks.healthyBaseline(main));
+        // The machine is shared: its load explains many a tail (and an INCONCLUSIVE).
+        checks.add(Check.info("machine load average (1 min) at start / end", loadAtStart + " / " + loadAverage()));
         judge(context, streams, recovery, checks);
         return ScenarioResult.judged(this, streams, recovery, checks);
+    }
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "?";
+        }
     }
 
     /** Whether failures of this stream are the fault itself (e.g. the stream aimed at a blackholed upstream). */
