@@ -12,7 +12,8 @@ public final class Await {
     }
 
     /**
-     * Polls every 20 ms; a condition that throws counts as not yet.
+     * Polls every 20 ms; a condition that fails with an I/O error (a process not answering yet)
+     * counts as not yet; any other exception (e.g. "the process exited") ends the wait.
      *
      * @return how long it took, or empty when the deadline passed first
      */
@@ -23,7 +24,7 @@ public final class Await {
             boolean holds;
             try {
                 holds = condition.getAsBoolean();
-            } catch (RuntimeException e) {
+            } catch (java.io.UncheckedIOException e) {
                 holds = false;
             }
             if (holds) {

@@ -70,12 +70,12 @@ public final class ControlPlaneNode implements AutoCloseable {
 
     /** Waits until a started replica answers health checks. */
     public void awaitServing(Duration timeout) {
-        Await.orFail(replicaId + " to serve gRPC health", timeout,
-                () -> !process.alive() ? fail() : health().equals("SERVING") || health().equals("NOT_SERVING"));
-    }
-
-    private boolean fail() {
-        throw new IllegalStateException(replicaId + " exited during start; see " + process.log());
+        Await.orFail(replicaId + " to serve gRPC health", timeout, () -> {
+            if (!process.alive()) {
+                throw new IllegalStateException(replicaId + " exited during start; see " + process.log());
+            }
+            return !health().startsWith("UNREACHABLE");
+        });
     }
 
     /** SERVING / NOT_SERVING from grpc.health.v1, or "UNREACHABLE: ..." when it does not answer within 1 s. */

@@ -327,7 +327,7 @@ public final class Fleet implements AutoCloseable {
     }
 
     /** A Redis Cluster for the cluster scenario; none yet (the data plane's cluster support comes with issue 14's Redis work). */
-    public Optional<Object> redisCluster() {
+    public Optional<RedisCluster> redisCluster() {
         return Optional.empty();
     }
 
