@@ -4,9 +4,11 @@ package io.gatehouse.chaos.scenario;
  * Hook for the Redis Cluster row of issue 14: a 3-master/3-replica cluster of redis-servers, a master
  * killed under load; expected 0 5xx, local fallback during failover, shared limits after it. The data
  * plane does not speak Redis Cluster yet (the lead's part of issue 14); until {@code Fleet.redisCluster()}
- * returns a running cluster, this reports SKIPPED. To wire it: start the cluster in {@code Fleet} (redis-cli
- * --cluster create on private ports), point the data planes' {@code --redis-url} at it, and implement
- * inject (kill -9 a master), heal (restart it) and recovered (decisions in Redis again) as in {@link RedisFault}.
+ * returns a running cluster, this reports SKIPPED. To wire it: implement {@link io.gatehouse.chaos.fleet.RedisCluster}
+ * (redis-cli --cluster create on private ports), start it in {@code Fleet} and give its URL to the data planes'
+ * {@code --redis-url}, then extend {@link FaultScenario} as {@link RedisFault} does: inject = kill -9
+ * {@code masterOfRateLimitKeys()}, heal = start it again, recovered = decisions in Redis again; and check
+ * that the limit holds across both data planes once {@code healthy()}.
  */
 public final class RedisClusterMasterKilled implements Scenario {
 
