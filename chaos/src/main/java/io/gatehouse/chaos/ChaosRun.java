@@ -88,12 +88,13 @@ public final class ChaosRun {
 
     /**
      * Load until the fleet answers like a warm, healthy one (2 s windows with 0 failures and p99 at
-     * most 100 ms, up to 2 minutes): after JVM starts, the JIT and the other builds on the machine
+     * most 100 ms, up to the mode's limit): after JVM starts, the JIT and the other builds on the machine
      * would otherwise be what the next scenario's baseline measures. Not judged; logged.
      */
     static void settle(ScenarioContext context) {
         long start = System.nanoTime();
-        for (int window = 1; window <= 60; window++) {
+        long windows = Math.max(1, context.mode().settleLimit().toSeconds() / 2);
+        for (int window = 1; window <= windows; window++) {
             OpenLoopLoad probe = context.apiLoad();
             context.sleep(Duration.ofSeconds(2));
             probe.close();
