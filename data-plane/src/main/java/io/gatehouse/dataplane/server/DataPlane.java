@@ -180,6 +180,10 @@ public final class DataPlane implements AutoCloseable {
                 ? Optional.of(new EdgeTls(() -> certificates(active.get()), EdgeTls.DEFAULT_HANDSHAKE_TIMEOUT))
                 : Optional.empty();
         edgeTls.ifPresent(edge -> registerHttpsMetrics(telemetry.metrics(), edge, active::get));
+        // The ACK does not wait for the disk (serving beats saving), so a failed save shows here and in the log.
+        telemetry.metrics().counterFrom("gatehouse_last_known_good_write_failures_total",
+                "Snapshots put in force that could not be saved as last-known-good (disk full, permissions)",
+                active::persistFailures);
         WebServer server;
         try {
             IntSupplier headerLimit = () -> headerLimit(active.get());
