@@ -84,7 +84,9 @@ public final class RequestRecorder {
         exchange.attribute(Telemetry.REQUEST, state);
         String traceId = state.traceId();
         exchange.onResponseHeaders(headers -> {
-            headers.set(TRACE_ID_HEADER, traceId);
+            if (traceId != null) {
+                headers.set(TRACE_ID_HEADER, traceId);
+            }
             state.status = headers.status();
             state.bytesOut = headers.first("content-length").map(RequestRecorder::parseLength).orElse(-1L);
         });

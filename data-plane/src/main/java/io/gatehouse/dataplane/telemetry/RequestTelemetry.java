@@ -1,6 +1,7 @@
 package io.gatehouse.dataplane.telemetry;
 
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 
 /**
@@ -46,8 +47,16 @@ public final class RequestTelemetry {
     }
 
     /** The trace id (32 hex digits). */
+    /**
+     * The request's trace id, or null when it has none: tracing off and no {@code traceparent} from
+     * the client. With tracing off but a client's valid {@code traceparent}, the client's id (it is
+     * propagated upstream, so the logs of both sides can be joined on it).
+     */
     public String traceId() {
-        return serverSpan.getSpanContext().getTraceId();
+        // Without an exporter the SDK's tracer is a no-op: a request that brought no traceparent then
+        // has the invalid all-zero id, which names no trace anywhere and must never be shown.
+        SpanContext context = serverSpan.getSpanContext();
+        return context.isValid() ? context.getTraceId() : null;
     }
 
     long startNanos() {
