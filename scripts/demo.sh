@@ -25,6 +25,7 @@ db=gatehouse_demo
 cp_port=${CP_PORT:-7070}
 dp_us_port=${DP_US_PORT:-8080} dp_us_admin=${DP_US_ADMIN_PORT:-9901}
 dp_eu_port=${DP_EU_PORT:-8081} dp_eu_admin=${DP_EU_ADMIN_PORT:-9902}
+dp_us_https=${DP_US_HTTPS_PORT:-8443} dp_eu_https=${DP_EU_HTTPS_PORT:-8444}
 export GATEHOUSE_CP_ADDRESS="127.0.0.1:$cp_port"
 # The CLI finds ca.pem here (TLS, verifying the control plane); it authenticates with the token in
 # $GATEHOUSE_TOKEN_FILE (set below), never with a token on the command line.
@@ -59,7 +60,8 @@ if [[ ! -f admin-cli/target/gatehouse-admin-cli-0.1.0-SNAPSHOT.jar || ! -f data-
       || ! -f control-plane/target/gatehouse-control-plane-0.1.0-SNAPSHOT.jar ]]; then
   PATH="$JAVA_HOME/bin:$PATH" mvn -B -q -ntp package -DskipTests
 fi
-for port in "$cp_port" "$cp_http_port" "$dp_us_port" "$dp_us_admin" "$dp_eu_port" "$dp_eu_admin" 8091 8092; do
+for port in "$cp_port" "$cp_http_port" "$dp_us_port" "$dp_us_admin" "$dp_eu_port" "$dp_eu_admin" "$dp_us_https" \
+    "$dp_eu_https" 8091 8092; do
   if port_open "$port"; then echo "port $port is in use; stop what holds it or set the *_PORT variables" >&2; exit 1; fi
 done
 
@@ -111,13 +113,14 @@ run bin/gatehouse whoami
 run bin/gatehouse tokens list
 export GATEHOUSE_TOKEN_FILE="$work/operator.token"
 
-step "Data planes: dp-us-1 (region us) on :$dp_us_port, dp-eu-1 (region eu) on :$dp_eu_port"
+step "Data planes: dp-us-1 (region us) on :$dp_us_port, dp-eu-1 (region eu) on :$dp_eu_port (HTTPS :$dp_us_https, :$dp_eu_https)"
 # Node id and region come from each data plane's certificate (spiffe://gatehouse/dp/<region>/<node>).
-for spec in "dp-us-1 $dp_us_port $dp_us_admin" "dp-eu-1 $dp_eu_port $dp_eu_admin"; do
-  read -r id port admin <<<"$spec"
+# The HTTPS listeners serve the config's certificates: none until the HTTPS step below applies some.
+for spec in "dp-us-1 $dp_us_port $dp_us_admin $dp_us_https" "dp-eu-1 $dp_eu_port $dp_eu_admin $dp_eu_https"; do
+  read -r id port admin https <<<"$spec"
   "$java" -jar data-plane/target/gatehouse-data-plane-0.1.0-SNAPSHOT.jar \
     --tls-cert "$pki/$id.pem" --tls-key "$pki/$id-key.pem" --tls-ca "$pki/ca.pem" \
-    --control-plane "127.0.0.1:$cp_port" --port "$port" --admin-port "$admin" \
+    --control-plane "127.0.0.1:$cp_port" --port "$port" --admin-port "$admin" --https-port "$https" \
     --state-dir "$work/state/$id" >"$work/$id.log" 2>&1 & pids+=($!)
 done
 await "data plane us" 60 port_open "$dp_us_admin"
@@ -181,6 +184,23 @@ printf '  control plane and data plane logs: '; cat "$work"/*.log | grep -c -- "
 run bin/gatehouse secrets set partner-hs --from-file "$work/partner-jwks.json" -m "rotate partner key"
 run bin/gatehouse secrets list
 echo "(data planes got a new snapshot of version 4 with the new key; no new config version)"
+
+step "HTTPS: an edge certificate from the demo CA, kept as two secrets, served by both data planes"
+run bin/gatehouse certs issue server --dns localhost --dns '*.demo.gatehouse' --days 30 --out "$work/edge.pem"
+run bin/gatehouse secrets set edge-cert --from-file "$work/edge.pem" -m "edge certificate"
+run bin/gatehouse secrets set edge-key --from-file "$work/edge-key.pem" -m "edge key"
+printf 'certificates:\n  - name: edge\n    hosts: [localhost, "*.demo.gatehouse"]\n    certSecret: edge-cert\n    keySecret: edge-key\n' \
+  | cat "$work/gateway-partner.yaml" - > "$work/gateway-https.yaml"
+run bin/gatehouse apply "$work/gateway-https.yaml" -m "serve HTTPS"
+await "both data planes on version 5" 30 both_at 5
+for port in "$dp_us_https" "$dp_eu_https"; do
+  run curl -sS --cacert "$pki/ca.pem" "https://localhost:$port/catalog/items.json"
+done
+# SNI for a wildcard host: curl connects to 127.0.0.1 and asks for api.demo.gatehouse.
+run curl -sS -o /dev/null -w '%{http_code} %{ssl_verify_result} (0 = certificate verified)\n' --cacert "$pki/ca.pem" \
+  --resolve "api.demo.gatehouse:$dp_us_https:127.0.0.1" "https://api.demo.gatehouse:$dp_us_https/catalog/items.json"
+echo "\$ curl -s http://127.0.0.1:$dp_us_admin/metrics | grep gatehouse_https_"
+curl -s "http://127.0.0.1:$dp_us_admin/metrics" | grep -E '^gatehouse_https_(certificate_expiry|handshakes_total)' || true
 
 step "Trust: roles, refusals, revocation and the audit trail"
 run env GATEHOUSE_TOKEN_FILE="$work/viewer.token" bin/gatehouse apply deploy/examples/gateway-v2.yaml -m "viewer tries" \

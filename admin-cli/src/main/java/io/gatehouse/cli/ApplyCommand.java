@@ -45,6 +45,8 @@ final class ApplyCommand extends ControlPlaneCommand {
     static int report(ApplyResponse response, String subject, String appliedPrefix, Output output) {
         if (output.isJson()) {
             output.json(response);
+        } else {
+            output.validationWarnings(response.getWarningsList());
         }
         switch (response.getOutcome()) {
             case APPLIED -> {

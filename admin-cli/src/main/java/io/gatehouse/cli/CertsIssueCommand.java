@@ -15,15 +15,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code gatehouse certs issue control-plane|data-plane|admin}: issues a certificate and a fresh
+ * {@code gatehouse certs issue control-plane|data-plane|admin|server}: issues a certificate and a fresh
  * key from the CA in the PKI directory. Issuing over existing files is how a certificate is
- * rotated: the processes using them reload the files by themselves.
+ * rotated: the processes using them reload the files by themselves. {@code server} makes an edge
+ * certificate for the data planes' HTTPS listener (stored as secrets, not files the planes read).
  */
 @Command(name = "issue", description = "Issue a certificate (and a new key) from the CA in --pki-dir.",
         subcommands = {
                 CertsIssueCommand.ControlPlane.class,
                 CertsIssueCommand.DataPlane.class,
                 CertsIssueCommand.Admin.class,
+                CertsIssueCommand.Server.class,
         })
 final class CertsIssueCommand implements Runnable {
 
@@ -33,7 +35,7 @@ final class CertsIssueCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "missing subcommand: control-plane, data-plane or admin");
+                "missing subcommand: control-plane, data-plane, admin or server");
     }
 
     /** What every role's subcommand shares: lifetime, output file, issuing and writing. */
@@ -66,19 +68,32 @@ final class CertsIssueCommand implements Runnable {
             if (days < 1) {
                 throw usageError("--days must be at least 1");
             }
+            Clock clock = root().environment().clock();
+            Path dir = root().pkiDir();
+            CertificateIssuer.IssuedCertificate issued = issue(Pki.loadCa(dir, clock), Duration.ofDays(days));
+            Pki.write(issued, out != null ? out : dir.resolve(defaultName() + ".pem"), output, clock);
+            return ExitCodes.OK;
+        }
+
+        /** A certificate for this role's identity. */
+        CertificateIssuer.IssuedCertificate issue(CertificateIssuer ca, Duration lifetime) {
             SpiffeId identity;
             try {
                 identity = identity();
             } catch (IllegalArgumentException e) {
                 throw usageError(e.getMessage());
             }
-            Clock clock = root().environment().clock();
-            Path dir = root().pkiDir();
-            CertificateIssuer ca = Pki.loadCa(dir, clock);
-            CertificateIssuer.IssuedCertificate issued = ca.issue(ca.request(identity, dnsNames(), ipAddresses(),
-                    Duration.ofDays(days)));
-            Pki.write(issued, out != null ? out : dir.resolve(defaultName() + ".pem"), output, clock);
-            return ExitCodes.OK;
+            return ca.issue(ca.request(identity, dnsNames(), ipAddresses(), lifetime));
+        }
+
+        /** IP literals only: a name here would be resolved, and certify whatever DNS said today. */
+        List<InetAddress> parseIps(List<String> ips) {
+            List<InetAddress> addresses = new ArrayList<>();
+            for (String ip : ips) {
+                addresses.add(IpLiterals.parse(ip).orElseThrow(() ->
+                        usageError("--ip '" + ip + "' is not an IP address (use --dns for names)")));
+            }
+            return addresses;
         }
     }
 
@@ -117,13 +132,7 @@ final class CertsIssueCommand implements Runnable {
 
         @Override
         List<InetAddress> ipAddresses() {
-            List<InetAddress> addresses = new ArrayList<>();
-            for (String ip : ips) {
-                // Literals only: a name here would be resolved, and certify whatever DNS said today.
-                addresses.add(IpLiterals.parse(ip).orElseThrow(() ->
-                        usageError("--ip '" + ip + "' is not an IP address (use --dns for names)")));
-            }
-            return addresses;
+            return parseIps(ips);
         }
     }
 
@@ -170,6 +179,41 @@ final class CertsIssueCommand implements Runnable {
         @Override
         String defaultName() {
             return "admin-" + name;
+        }
+    }
+
+    @Command(name = "server", description = "An edge server certificate for the data planes' HTTPS listener (config"
+            + " certificates[]): the host names clients connect to (*.example.com allowed), serverAuth, no Gatehouse"
+            + " identity. Store it with `gatehouse secrets set NAME-cert --from-file FILE` and the key likewise.")
+    static final class Server extends Role {
+
+        @Option(names = "--name", paramLabel = "NAME", defaultValue = "edge",
+                description = "Default file name (default ${DEFAULT-VALUE}: edge.pem, edge-key.pem).")
+        String name;
+
+        @Option(names = "--dns", paramLabel = "HOST", description = "A host name it serves (repeatable).")
+        List<String> dns = new ArrayList<>();
+
+        @Option(names = "--ip", paramLabel = "ADDR", description = "An IP address it serves (repeatable).")
+        List<String> ips = new ArrayList<>();
+
+        @Override
+        SpiffeId identity() {
+            throw new UnsupportedOperationException("edge certificates carry no Gatehouse identity");
+        }
+
+        @Override
+        CertificateIssuer.IssuedCertificate issue(CertificateIssuer ca, Duration lifetime) {
+            if (dns.isEmpty() && ips.isEmpty()) {
+                throw usageError("give at least one --dns (or --ip): clients check that the certificate names the"
+                        + " host they connect to (e.g. --dns api.example.com --dns '*.example.com')");
+            }
+            return ca.issueServer(dns, parseIps(ips), lifetime);
+        }
+
+        @Override
+        String defaultName() {
+            return name;
         }
     }
 }

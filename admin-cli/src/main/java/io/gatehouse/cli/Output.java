@@ -85,6 +85,14 @@ public final class Output {
         err.flush();
     }
 
+    /** Warnings of a validate or apply (e.g. an expiring certificate), one "warning: path: reason" line each. */
+    public void validationWarnings(List<ValidationError> warnings) {
+        for (ValidationError w : warnings) {
+            err.println("warning: " + (w.getPath().isEmpty() ? "(config)" : w.getPath()) + ": " + w.getReason());
+        }
+        err.flush();
+    }
+
     /** First 8 hex digits of a SHA-256, enough to tell versions apart at a glance. */
     public static String shortSha(String sha256) {
         return sha256.length() <= 8 ? sha256 : sha256.substring(0, 8);

@@ -24,6 +24,8 @@ final class ValidateCommand extends ControlPlaneCommand {
                 .validate(ValidateRequest.newBuilder().setConfig(config).build());
         if (output.isJson()) {
             output.json(response);
+        } else {
+            output.validationWarnings(response.getWarningsList());
         }
         if (response.getValid()) {
             if (!output.isJson()) {

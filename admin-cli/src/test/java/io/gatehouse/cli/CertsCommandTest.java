@@ -85,6 +85,27 @@ class CertsCommandTest {
     }
 
     @Test
+    void issueServerWritesAnEdgeCertificateForTheHttpsListener() throws Exception {
+        cli.run("certs", "init");
+
+        CliRunner.Result server = cli.run("certs", "issue", "server", "--dns", "api.example.com",
+                "--dns", "*.example.com", "--days", "30");
+        CliRunner.Result none = cli.run("certs", "issue", "server");
+
+        assertThat(server.exitCode()).as(server.toString()).isZero();
+        X509Certificate edge = read(dir.resolve("edge.pem"));
+        assertThat(SpiffeId.of(edge)).isEmpty();
+        assertThat(edge.getSubjectAlternativeNames().stream().map(n -> String.valueOf(n.get(1))).toList())
+                .containsExactly("api.example.com", "*.example.com");
+        assertThat(edge.getExtendedKeyUsage()).containsExactly("1.3.6.1.5.5.7.3.1"); // serverAuth
+        assertThat(lifetime(edge)).isEqualTo(Duration.ofDays(30).plusMinutes(5));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("edge-key.pem"))))
+                .isEqualTo("rw-------");
+        assertThat(none.exitCode()).isNotZero();
+        assertThat(none.err()).contains("give at least one --dns");
+    }
+
+    @Test
     void issuingAgainOverTheSameFilesRotatesThem() throws Exception {
         cli.run("certs", "init");
         cli.run("certs", "issue", "data-plane", "--node", "dp-us-1", "--region", "us");

@@ -140,18 +140,43 @@ public final class CertificateIssuer {
 
     /** Issues a certificate and a fresh key for {@code request}. */
     public IssuedCertificate issue(Request request) {
-        KeyPair keys = newKeyPair();
         List<GeneralName> names = new ArrayList<>();
         names.add(new GeneralName(GeneralName.uniformResourceIdentifier, request.identity().uri()));
         request.dnsNames().forEach(dns -> names.add(new GeneralName(GeneralName.dNSName, dns)));
         request.ipAddresses().forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip.getHostAddress())));
         KeyPurposeId purpose = request.identity().kind() == SpiffeId.Kind.CONTROL_PLANE
                 ? KeyPurposeId.id_kp_serverAuth : KeyPurposeId.id_kp_clientAuth;
+        return leaf(commonName(request.identity()), names, request.notBefore(), request.notAfter(), purpose,
+                request.identity().toString());
+    }
+
+    /**
+     * Issues an edge server certificate (the data planes' HTTPS listener, config {@code certificates[]}):
+     * no Gatehouse identity, the DNS names and IP addresses as subjectAltNames, the first name as the
+     * common name, extendedKeyUsage serverAuth, valid from now (minus the skew allowance) for
+     * {@code lifetime}, with a fresh key.
+     */
+    public IssuedCertificate issueServer(List<String> dnsNames, List<InetAddress> ipAddresses, Duration lifetime) {
+        if (dnsNames.isEmpty() && ipAddresses.isEmpty()) {
+            throw new IllegalArgumentException("a server certificate needs at least one DNS name or IP address");
+        }
+        Instant now = clock.instant();
+        List<GeneralName> names = new ArrayList<>();
+        dnsNames.forEach(dns -> names.add(new GeneralName(GeneralName.dNSName, dns)));
+        ipAddresses.forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip.getHostAddress())));
+        String commonName = dnsNames.isEmpty() ? ipAddresses.getFirst().getHostAddress() : dnsNames.getFirst();
+        return leaf(commonName.length() <= 64 ? commonName : commonName.substring(0, 64), names, now.minus(BACKDATE),
+                now.plus(lifetime), KeyPurposeId.id_kp_serverAuth, "server " + dnsNames + ipAddresses);
+    }
+
+    /** A leaf certificate with a fresh key: not a CA, digitalSignature, one extended key usage, these SANs. */
+    private IssuedCertificate leaf(String commonName, List<GeneralName> names, Instant notBefore, Instant notAfter,
+                                   KeyPurposeId purpose, String what) {
+        KeyPair keys = newKeyPair();
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(caCertificate, serial(),
-                    Date.from(request.notBefore()), Date.from(request.notAfter()), name(commonName(request.identity())),
-                    keys.getPublic())
+                    Date.from(notBefore), Date.from(notAfter), name(commonName), keys.getPublic())
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purpose))
@@ -163,8 +188,7 @@ public final class CertificateIssuer {
                             ext.createAuthorityKeyIdentifier(caCertificate));
             return new IssuedCertificate(sign(builder, caKey), keys.getPrivate(), caCertificate);
         } catch (GeneralSecurityException | CertIOException e) {
-            throw new IllegalStateException("issuing a certificate for " + request.identity() + " failed: "
-                    + e.getMessage(), e);
+            throw new IllegalStateException("issuing a certificate for " + what + " failed: " + e.getMessage(), e);
         }
     }
 

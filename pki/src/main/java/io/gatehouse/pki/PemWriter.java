@@ -34,22 +34,36 @@ public final class PemWriter {
     }
 
     public static void writeCertificates(Path file, List<X509Certificate> certificates) throws IOException {
+        writeAtomically(file, certificates(certificates), WORLD_READABLE);
+    }
+
+    /** {@code -----BEGIN PRIVATE KEY-----} (unencrypted PKCS#8, what grpc-java and Netty read), mode 0600. */
+    public static void writePrivateKey(Path file, PrivateKey key) throws IOException {
+        writeAtomically(file, privateKey(key), OWNER_ONLY);
+    }
+
+    /** The certificates as PEM, in order (e.g. the value of an HTTPS certificate secret). */
+    public static String certificates(List<X509Certificate> certificates) {
         StringWriter pem = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {
             for (X509Certificate certificate : certificates) {
                 writer.writeObject(certificate);
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
         }
-        writeAtomically(file, pem.toString(), WORLD_READABLE);
+        return pem.toString();
     }
 
-    /** {@code -----BEGIN PRIVATE KEY-----} (unencrypted PKCS#8, what grpc-java and Netty read), mode 0600. */
-    public static void writePrivateKey(Path file, PrivateKey key) throws IOException {
+    /** The key as unencrypted PKCS#8 PEM. */
+    public static String privateKey(PrivateKey key) {
         StringWriter pem = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(pem)) {
             writer.writeObject(new JcaPKCS8Generator(key, null));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        writeAtomically(file, pem.toString(), OWNER_ONLY);
+        return pem.toString();
     }
 
     static void writeAtomically(Path file, String content, Set<PosixFilePermission> permissions) throws IOException {

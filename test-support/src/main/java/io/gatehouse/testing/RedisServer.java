@@ -138,6 +138,11 @@ public final class RedisServer extends Fixture {
         Await.until("redis-server on port " + port + " is gone", START_TIMEOUT, () -> !accepting());
     }
 
+    /** Whether the redis-server process is up (false after {@link #kill()}). */
+    public synchronized boolean alive() {
+        return process != null && process.isAlive();
+    }
+
     private boolean accepting() {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 200);

@@ -27,6 +27,12 @@ public final class SecretReferences {
                 refs.put("jwtProviders[" + i + "].jwksSecret", provider.getJwksSecret());
             }
         }
+        for (int i = 0; i < config.getCertificatesCount(); i++) {
+            // HTTPS certificates (issue 13): the chain and its key.
+            refs.put("certificates[" + i + "].certSecret", config.getCertificates(i).getCertSecret());
+            refs.put("certificates[" + i + "].keySecret", config.getCertificates(i).getKeySecret());
+        }
+        refs.values().removeIf(String::isEmpty);
         return refs;
     }
 

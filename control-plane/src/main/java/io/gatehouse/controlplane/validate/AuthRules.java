@@ -43,14 +43,14 @@ final class AuthRules {
     static final Duration MAX_CLOCK_SKEW = Duration.newBuilder().setSeconds(300).build();
     private static final long MAX_CACHE_TTL_SECONDS = 86_400;
     /** RFC 9110 §5.1 field names (token). */
-    private static final Pattern HEADER = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]{1,64}");
+    static final Pattern HEADER = Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]{1,64}");
     private static final Pattern QUERY_PARAM = Pattern.compile("[A-Za-z0-9._~\\-]{1,64}");
     /** RFC 6749 §3.3 scope tokens. */
     private static final Pattern SCOPE = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}");
     /** Claim names forwarded in headers: printable ASCII without '"' and '\\'. */
     private static final Pattern CLAIM_NAME = Pattern.compile("[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,128}");
     /** Headers a claim must not be mapped onto: framing, routing and the credentials themselves. */
-    private static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "transfer-encoding",
+    static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "transfer-encoding",
             "connection", "te", "upgrade", "authorization", "cookie", "x-forwarded-for", "forwarded");
     /** Nimbus' MAC verifier needs at least 256-bit secrets (RFC 7518 §3.2). */
     private static final int MIN_HMAC_BITS = 256;
@@ -300,8 +300,12 @@ final class AuthRules {
 
     private static void checkRouteAuth(String path, AuthPolicy auth, Set<String> providers,
                                        List<ValidationProblem> problems) {
-        if (auth.getJwtProvidersCount() == 0 && !auth.hasApiKey()) {
-            problems.add(new ValidationProblem(path, "must accept JWTs (jwtProviders) or API keys (apiKey)"));
+        if (auth.getJwtProvidersCount() == 0 && !auth.hasApiKey() && !auth.hasClientCert()) {
+            problems.add(new ValidationProblem(path, "must accept JWTs (jwtProviders), API keys (apiKey) or client"
+                    + " certificates (clientCert)"));
+        }
+        if (auth.hasClientCert()) {
+            HttpsRules.checkClientCert(path + ".clientCert", auth.getClientCert(), problems);
         }
         Set<String> seen = new HashSet<>();
         for (int p = 0; p < auth.getJwtProvidersCount(); p++) {

@@ -30,13 +30,24 @@ public final class ConfigValidator {
      */
     public List<ValidationProblem> validate(GatewayConfig config, SecretLookup secrets) {
         List<ValidationProblem> problems = new ArrayList<>(validate(config));
-        SecretRules.check(config, secrets, problems);
+        checkSecrets(config, secrets, problems);
         return problems;
     }
 
     /** Only the secret references of {@code config} against {@code secrets}. */
     public static void checkSecrets(GatewayConfig config, SecretLookup secrets, List<ValidationProblem> problems) {
         SecretRules.check(config, secrets, problems);
+        CertificateRules.checkMaterial(config, secrets, java.time.Clock.systemUTC(), problems, new ArrayList<>());
+    }
+
+    /**
+     * What does not stop an apply but should be acted on soon: HTTPS certificates expiring within 14
+     * days. Empty when there is nothing to say.
+     */
+    public static List<ValidationProblem> warnings(GatewayConfig config, SecretLookup secrets) {
+        List<ValidationProblem> warnings = new ArrayList<>();
+        CertificateRules.checkMaterial(config, secrets, java.time.Clock.systemUTC(), new ArrayList<>(), warnings);
+        return List.copyOf(warnings);
     }
 
     /** Every rule that needs the config alone (secret references are not looked up). */
@@ -51,6 +62,8 @@ public final class ConfigValidator {
         LoggingRules.check(config, problems); // access log sampling
         RequestHygieneRules.check(config, problems); // path normalization, identity and underscore headers
         ResilienceRules.check(config, problems); // idle timeouts, retries, breakers, limits, header size
+        CertificateRules.check(config, problems); // HTTPS certificates: names, hosts, secret names, settings.tls
+        HttpsRules.check(config, problems); // routes[].https: redirect, HSTS (auth.clientCert: AuthRules)
         if (config.hasDefaults() && config.getDefaults().hasTimeouts()) {
             checkTimeouts("defaults.timeouts", config.getDefaults().getTimeouts(), problems);
         }

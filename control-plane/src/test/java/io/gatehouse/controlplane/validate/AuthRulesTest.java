@@ -230,7 +230,7 @@ class AuthRulesTest {
     @Test
     void routeAuthMustAcceptSomeCredentialAndClaimsNeedJwts() {
         assertThat(problems(config(provider("idp"), AuthPolicy.newBuilder().addRequiredScopes("a"))))
-                .contains("routes[0].auth: must accept JWTs (jwtProviders) or API keys (apiKey)");
+                .contains("routes[0].auth: must accept JWTs (jwtProviders), API keys (apiKey) or client certificates (clientCert)");
         assertThat(problems(config(provider("idp"), AuthPolicy.newBuilder()
                 .setApiKey(ApiKeyAuth.getDefaultInstance()).putRequiredClaims("role", "admin"))))
                 .contains("routes[0].auth.requiredClaims: only JWTs carry claims: add jwtProviders or remove requiredClaims");

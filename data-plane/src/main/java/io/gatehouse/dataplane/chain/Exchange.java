@@ -65,6 +65,7 @@ public final class Exchange {
     private String authority;
     private String upstreamPath;
     private String upstreamQuery;
+    private TlsFacts tls;
 
     /**
      * @param config the gateway-wide parts of the snapshot in force, read once (a swap never affects a
@@ -115,6 +116,16 @@ public final class Exchange {
     /** The TCP peer (may be a proxy in front of the gateway). */
     public InetAddress peerAddress() {
         return peerAddress;
+    }
+
+    /** The TLS facts of the connection; empty on the plaintext listener. */
+    public Optional<TlsFacts> tls() {
+        return Optional.ofNullable(tls);
+    }
+
+    /** Set once by the handler of the HTTPS listener, before the chain runs. */
+    public void tls(TlsFacts facts) {
+        this.tls = Objects.requireNonNull(facts, "facts");
     }
 
     /** The client: the TCP peer, or an address from X-Forwarded-For/Forwarded via a trusted proxy. */

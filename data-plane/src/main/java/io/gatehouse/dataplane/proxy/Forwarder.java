@@ -84,6 +84,7 @@ public final class Forwarder implements Policy.Next {
 
     private final UpstreamClients clients;
     private final RetryBudget retryBudget;
+    private final ReplayBuffers replayBuffers;
     private final AttemptListener attempts;
 
     /** A forwarder with its own retry budget and nobody listening to attempts (tests, tools). */
@@ -96,8 +97,19 @@ public final class Forwarder implements Policy.Next {
      * @param attempts    told every attempt's outcome (the circuit breaker registry)
      */
     public Forwarder(UpstreamClients clients, RetryBudget retryBudget, AttemptListener attempts) {
+        this(clients, retryBudget, new ReplayBuffers(ReplayBuffers.DEFAULT_CAPACITY_BYTES), attempts);
+    }
+
+    /**
+     * @param retryBudget   the data plane's shared retry budget
+     * @param replayBuffers the data plane's cap on request bodies held for replay
+     * @param attempts      told every attempt's outcome (the circuit breaker registry)
+     */
+    public Forwarder(UpstreamClients clients, RetryBudget retryBudget, ReplayBuffers replayBuffers,
+                     AttemptListener attempts) {
         this.clients = clients;
         this.retryBudget = retryBudget;
+        this.replayBuffers = replayBuffers;
         this.attempts = attempts;
     }
 
@@ -109,6 +121,7 @@ public final class Forwarder implements Policy.Next {
             forward(exchange);
         } finally {
             retryBudget.requestFinished();
+            exchange.attribute(BODY).ifPresent(body -> body.releaseTo(replayBuffers));
         }
     }
 
@@ -117,7 +130,7 @@ public final class Forwarder implements Policy.Next {
         RetrySettings retry = route.retry();
         Method method = exchange.request().prologue().method();
         boolean retryable = retry.allowsMethod(method);
-        RequestBody body = prepareBody(exchange.request(), route, retryable);
+        RequestBody body = prepareBody(exchange.request(), route, retryable, replayBuffers);
         exchange.attribute(BODY, body);
         UpstreamTarget failed = null;
         for (int attemptNumber = 0; ; attemptNumber++) {
@@ -385,8 +398,12 @@ public final class Forwarder implements Policy.Next {
         }
     }
 
-    /** Small bodies of retryable requests are buffered for replay; the rest stream (see RequestBody). */
-    private static RequestBody prepareBody(ServerRequest request, CompiledRoute route, boolean retryable) {
+    /**
+     * Small bodies of retryable requests are buffered for replay while the data plane's replay
+     * budget lasts; the rest stream (see RequestBody).
+     */
+    private static RequestBody prepareBody(ServerRequest request, CompiledRoute route, boolean retryable,
+                                           ReplayBuffers replayBuffers) {
         if (!request.content().hasEntity()) {
             return RequestBody.empty();
         }
@@ -397,8 +414,8 @@ public final class Forwarder implements Policy.Next {
             throw GatewayError.PAYLOAD_TOO_LARGE.exception("request body of " + length
                     + " bytes exceeds the limit of " + maxBody + " bytes");
         }
-        if (retryable && length >= 0 && length <= route.retry().bufferBodyBytes()) {
-            return RequestBody.buffered(request);
+        if (retryable && length >= 0 && length <= route.retry().bufferBodyBytes() && replayBuffers.tryReserve(length)) {
+            return RequestBody.buffered(request, length, replayBuffers);
         }
         return RequestBody.streamed(request, maxBody);
     }

@@ -8,6 +8,7 @@ import io.gatehouse.dataplane.policy.breaker.BreakerSettings;
 import io.gatehouse.dataplane.policy.breaker.CircuitBreakerPolicy;
 import io.gatehouse.dataplane.policy.shedding.LoadSheddingPolicy;
 import io.gatehouse.dataplane.proxy.Forwarder;
+import io.gatehouse.dataplane.proxy.ReplayBuffers;
 import io.gatehouse.dataplane.policy.hygiene.RequestHygienePolicy;
 import io.gatehouse.dataplane.proxy.RetryBudget;
 
@@ -16,11 +17,13 @@ import io.gatehouse.dataplane.policy.access.IpAccessPolicy;
 import io.gatehouse.dataplane.policy.cache.ResponseCachePolicy;
 import io.gatehouse.dataplane.policy.access.UpstreamAddressPolicy;
 import io.gatehouse.dataplane.policy.cors.CorsPolicy;
+import io.gatehouse.dataplane.policy.https.HttpsRedirectPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimitPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimiter;
 import io.gatehouse.dataplane.redis.RedisAuth;
 import io.gatehouse.dataplane.redis.RedisConnections;
 import io.gatehouse.dataplane.policy.route.RouteLookupPolicy;
+import io.gatehouse.dataplane.request.RequestRules;
 import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.snapshot.Backoff;
@@ -34,6 +37,8 @@ import io.gatehouse.observability.metrics.Metrics;
 import io.gatehouse.dataplane.telemetry.SecurityLog;
 import io.gatehouse.dataplane.telemetry.Telemetry;
 import io.gatehouse.dataplane.policy.tracing.TracingPolicy;
+import io.gatehouse.dataplane.tls.EdgeTls;
+import io.gatehouse.dataplane.tls.ServerCertificates;
 import io.gatehouse.dataplane.upstream.DiscardReason;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.upstream.UpstreamRuntime;
@@ -50,6 +55,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -66,6 +72,8 @@ public final class DataPlane implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DataPlane.class.getName());
     /** Name of the Helidon listener serving /healthz, /readyz and /config. */
     static final String ADMIN_SOCKET = "admin";
+    /** Name of the Helidon listener serving HTTPS client traffic (--https-port). */
+    static final String HTTPS_SOCKET = "https";
     static final Duration RECONNECT_INITIAL = Duration.ofMillis(200);
     static final Duration RECONNECT_MAX = Duration.ofSeconds(10);
     /** Bytes of the per-response output buffer (Helidon's default is 4 KiB); see {@link #start}. */
@@ -88,11 +96,14 @@ public final class DataPlane implements AutoCloseable {
     private final UpstreamClients clients;
     /** Mutual-TLS material for the control plane connection, reloaded on change; empty = plaintext. */
     private final Optional<ReloadingCredentials> tls;
+    /** The HTTPS listener's TLS (certificates from the snapshot); empty without --https-port. */
+    private final Optional<EdgeTls> edgeTls;
 
     private DataPlane(DataPlaneSettings settings, ActiveSnapshot active, WatchClient watch, WebServer server,
                       RedisConnections redis, Telemetry telemetry, UpstreamRuntime upstreams, UpstreamClients clients,
-                      Drain drain, Optional<ReloadingCredentials> tls) {
+                      Drain drain, Optional<ReloadingCredentials> tls, Optional<EdgeTls> edgeTls) {
         this.settings = settings;
+        this.edgeTls = edgeTls;
         this.tls = tls;
         this.clients = clients;
         this.drain = drain;
@@ -133,7 +144,7 @@ public final class DataPlane implements AutoCloseable {
         RedisConnections redis = RedisConnections.create(settings.redisUrl(), RedisConnections.DEFAULT_COMMAND_TIMEOUT,
                 redisAuth);
         BreakerRegistry breakers = new BreakerRegistry(redis, telemetry.metrics()); // lives across snapshots
-        PolicyChain chain = chain(clients, redis, telemetry, breakers);
+        PolicyChain chain = chain(clients, redis, telemetry, breakers, new ReplayBuffers(settings.replayBufferBytes()));
         UpstreamRuntime upstreams = new UpstreamRuntime(settings.region(), true); // health checks obey the SSRF rules
         // One compile step for the whole snapshot: routes, upstreams and every chain step's own slice.
         ActiveSnapshot active = new ActiveSnapshot(
@@ -154,9 +165,22 @@ public final class DataPlane implements AutoCloseable {
         Drain drain = new Drain();
         admin.drainingWhen(drain::draining);
         registerDataPlaneGauges(telemetry.metrics(), active::get, watch::connected);
+        Optional<EdgeTls> edgeTls = settings.httpsPort().isPresent()
+                ? Optional.of(new EdgeTls(() -> certificates(active.get()), EdgeTls.DEFAULT_HANDSHAKE_TIMEOUT))
+                : Optional.empty();
+        edgeTls.ifPresent(edge -> registerHttpsMetrics(telemetry.metrics(), edge, active::get));
         WebServer server;
         try {
-            server = ClientListener.configure(WebServer.builder())
+            IntSupplier headerLimit = () -> headerLimit(active.get());
+            var builder = ClientListener.configure(WebServer.builder(), headerLimit);
+            edgeTls.ifPresent(edge -> builder
+                    .putSocket(HTTPS_SOCKET, socket -> edge.configure(ClientListener.configureListener(socket, headerLimit))
+                            .host(settings.bindHost())
+                            .port(settings.httpsPort().getAsInt())
+                            .writeBufferSize(RESPONSE_WRITE_BUFFER))
+                    .routing(HTTPS_SOCKET, routing -> routing.any(drain.track(
+                            new ProxyHandler(active::get, chain, edge.connections())))));
+            server = builder
                     .host(settings.bindHost())
                     .port(settings.port())
                     .shutdownHook(false) // Main owns the JVM shutdown hook
@@ -175,6 +199,7 @@ public final class DataPlane implements AutoCloseable {
             upstreams.close();
             redis.close();
             tls.ifPresent(ReloadingCredentials::close);
+            edgeTls.ifPresent(EdgeTls::close);
             telemetry.close();
             throw e;
         }
@@ -183,9 +208,11 @@ public final class DataPlane implements AutoCloseable {
                 Telemetry.advertisedAddress(settings.adminBindHost(), server.port(ADMIN_SOCKET))).build());
         watch.start();
         DataPlane dataPlane = new DataPlane(settings, active, watch, server, redis, telemetry, upstreams, clients,
-                drain, tls);
+                drain, tls, edgeTls);
         LOG.info(() -> "data plane " + settings.nodeId() + " (region '" + settings.region() + "') listening on "
-                + settings.bindHost() + ":" + dataPlane.port() + " (admin " + settings.adminBindHost() + ":"
+                + settings.bindHost() + ":" + dataPlane.port()
+                + dataPlane.httpsPort().map(p -> ", HTTPS " + settings.bindHost() + ":" + p).orElse("")
+                + " (admin " + settings.adminBindHost() + ":"
                 + dataPlane.adminPort() + "), control plane " + settings.controlPlaneTarget()
                 + tls.map(t -> " over mutual TLS as " + ReloadingCredentials.describe(t.certificate())).orElse(""));
         if (tls.isEmpty()) {
@@ -259,12 +286,13 @@ public final class DataPlane implements AutoCloseable {
      * one line here (cheap rejections first).
      */
     static PolicyChain chain(UpstreamClients clients, RedisConnections redis, Telemetry telemetry,
-                                     BreakerRegistry breakers) {
+                             BreakerRegistry breakers, ReplayBuffers replayBuffers) {
         RateLimiter limiter = new RateLimiter(redis, telemetry.metrics()); // Redis + local fallback, both positions
         AuthPolicies auth = new AuthPolicies(); // JWKS caches live across snapshots (keyed by URL)
         LoadSheddingPolicy shedder = new LoadSheddingPolicy();
         ResponseCachePolicy cache = new ResponseCachePolicy(redis);
         registerPolicyMetrics(telemetry.metrics(), limiter, shedder, cache);
+        registerReplayMetrics(telemetry.metrics(), replayBuffers);
         return new PolicyChain(List.of(
                 new TracingPolicy(telemetry), // server span, x-trace-id, request metrics, access log: sees everything
                 new RequestHygienePolicy(), // 400 on CL+TE / duplicate Content-Length (smuggling), 431 on big headers
@@ -272,6 +300,7 @@ public final class DataPlane implements AutoCloseable {
                 new RouteLookupPolicy(),
                 new IpAccessPolicy(), // 403 forbidden by settings.access / routes[].access
                 new UpstreamAddressPolicy(), // lets the forwarder re-check resolved upstream addresses (SSRF)
+                new HttpsRedirectPolicy(), // 308 to https for routes[].https.redirect on plaintext; HSTS on HTTPS
                 new CorsPolicy(), // preflights answered here (204), CORS headers on actual responses
                 new RateLimitPolicy(RateLimitPolicy.Position.BEFORE_AUTHENTICATION, limiter), // IP/header/route keys
                 auth.authentication(), // 401 without valid JWT/API key; puts the Identity in the exchange
@@ -281,7 +310,34 @@ public final class DataPlane implements AutoCloseable {
                 new CircuitBreakerPolicy(breakers), // 503 circuit_open while the upstream's breaker is open
                 cache, // GET responses from Redis (X-Cache: HIT), else tee + store
                 new TransformPolicy()), // request transforms (path rewrite, header edits)
-                new Forwarder(clients, new RetryBudget(), breakers));
+                new Forwarder(clients, new RetryBudget(), replayBuffers, breakers));
+    }
+
+    /** The header-section limit the parser enforces on a new connection: the snapshot's, else the default. */
+    private static int headerLimit(CompiledSnapshot snapshot) {
+        return snapshot == null ? io.gatehouse.config.ConfigDefaults.MAX_REQUEST_HEADER_BYTES
+                : snapshot.parts().get(RequestRules.PART).maxHeaderBytes();
+    }
+
+    /** The HTTPS certificates of a snapshot; none before the first one. */
+    private static ServerCertificates certificates(CompiledSnapshot snapshot) {
+        return snapshot == null ? ServerCertificates.NONE : snapshot.parts().get(ServerCertificates.PART);
+    }
+
+    /** Handshakes, open HTTPS connections and certificate expiry (one series per configured certificate). */
+    private static void registerHttpsMetrics(Metrics metrics, EdgeTls edge, Supplier<CompiledSnapshot> snapshots) {
+        Family<Counter> handshakes = metrics.counter("gatehouse_https_handshakes_total",
+                "TLS handshakes on the HTTPS listener by outcome (completed, failed, timeout)", "outcome");
+        handshakes.countFrom(edge.counters()::completedCount, "completed");
+        handshakes.countFrom(edge.counters()::failedCount, "failed");
+        handshakes.countFrom(edge.counters()::timedOutCount, "timeout");
+        metrics.gauge("gatehouse_https_connections", "Open HTTPS connections past their handshake",
+                () -> edge.connections().size());
+        metrics.collectedGauge("gatehouse_https_certificate_expiry_seconds",
+                "Seconds until each HTTPS certificate of the config in force expires (below 14 days: rotate it)",
+                samples -> certificates(snapshots.get()).all().forEach((name, certificate) -> samples.add(
+                        java.time.Duration.between(java.time.Instant.now(), certificate.notAfter()).toSeconds(), name)),
+                "certificate");
     }
 
     /**
@@ -312,6 +368,12 @@ public final class DataPlane implements AutoCloseable {
                                               ResponseCachePolicy cache) {
         metrics.counterFrom("gatehouse_ratelimit_redis_failures_total",
                 "Rate-limit Redis calls that failed or timed out", () -> limiter.redisFailures().sum());
+        metrics.gauge("gatehouse_ratelimit_local_keys",
+                "Keys the local fallback rate limiter tracks (at most 100,000 plus one overflow counter per limit)",
+                () -> limiter.localKeys());
+        metrics.counterFrom("gatehouse_ratelimit_local_overflow_total",
+                "Local fallback decisions for keys that did not fit in the table and shared their limit's overflow counter",
+                () -> limiter.localOverflowed());
         metrics.counterFrom("gatehouse_load_shed_total",
                 "Requests refused with 503 overloaded (data plane or route concurrency limit)",
                 () -> shedder.shed().sum());
@@ -324,6 +386,17 @@ public final class DataPlane implements AutoCloseable {
         metrics.counterFrom("gatehouse_cache_set_cookie_not_stored_total",
                 "Cacheable responses not stored because they carried Set-Cookie",
                 () -> cache.setCookieNotStored().sum());
+    }
+
+    /** The replay budget: bytes held for retries now, and bodies streamed because it was spent. */
+    private static void registerReplayMetrics(Metrics metrics, ReplayBuffers replayBuffers) {
+        metrics.gauge("gatehouse_retry_buffer_bytes",
+                "Bytes of request bodies held in memory so retries can replay them (all requests)",
+                () -> replayBuffers.usedBytes());
+        metrics.counterFrom("gatehouse_retry_buffer_exhausted_total",
+                "Retryable request bodies streamed instead of buffered because the data plane's replay budget"
+                        + " (--replay-buffer-bytes) was spent; such requests are not retried",
+                () -> replayBuffers.refused());
     }
 
     /** Upstream keep-alive connections closed instead of reused, one series per reason (all from the start). */
@@ -357,6 +430,16 @@ public final class DataPlane implements AutoCloseable {
     /** Port of the client listener. */
     public int port() {
         return server.port();
+    }
+
+    /** Port of the HTTPS listener; empty without one. */
+    public Optional<Integer> httpsPort() {
+        return edgeTls.map(edge -> server.port(HTTPS_SOCKET));
+    }
+
+    /** The HTTPS listener's TLS (handshake counters, open connections); empty without one. */
+    public Optional<EdgeTls> edgeTls() {
+        return edgeTls;
     }
 
     /** Port of the admin listener. */
@@ -413,6 +496,7 @@ public final class DataPlane implements AutoCloseable {
         upstreams.close();
         redis.close();
         tls.ifPresent(ReloadingCredentials::close);
+        edgeTls.ifPresent(EdgeTls::close);
         telemetry.close();
         LOG.info(() -> "data plane " + settings.nodeId() + " stopped");
     }

@@ -20,12 +20,14 @@ public final class Main {
             Map.entry("--control-plane", "GATEHOUSE_CP_ADDRESS"),
             Map.entry("--bind", "GATEHOUSE_BIND"),
             Map.entry("--port", "GATEHOUSE_PORT"),
+            Map.entry("--https-port", "GATEHOUSE_HTTPS_PORT"),
             Map.entry("--admin-bind", "GATEHOUSE_ADMIN_BIND"),
             Map.entry("--admin-port", "GATEHOUSE_ADMIN_PORT"),
             Map.entry("--state-dir", "GATEHOUSE_STATE_DIR"),
             Map.entry("--max-routes", "GATEHOUSE_MAX_ROUTES"),
             Map.entry("--redis-url", "GATEHOUSE_REDIS_URL"),
             Map.entry("--drain-timeout", "GATEHOUSE_DRAIN_TIMEOUT"),
+            Map.entry("--replay-buffer-bytes", "GATEHOUSE_REPLAY_BUFFER_BYTES"),
             Map.entry("--tls-cert", "GATEHOUSE_TLS_CERT"),
             Map.entry("--tls-key", "GATEHOUSE_TLS_KEY"),
             Map.entry("--tls-ca", "GATEHOUSE_TLS_CA"),
@@ -118,6 +120,7 @@ public final class Main {
                   --control-plane H:P   GATEHOUSE_CP_ADDRESS  (localhost:7070)
                   --bind HOST           GATEHOUSE_BIND        (0.0.0.0; client traffic)
                   --port N              GATEHOUSE_PORT        (8080)
+                  --https-port N        GATEHOUSE_HTTPS_PORT  (none; HTTPS with the config's certificates)
                   --admin-bind HOST     GATEHOUSE_ADMIN_BIND  (127.0.0.1; /healthz, /readyz, /config, /metrics)
                   --admin-port N        GATEHOUSE_ADMIN_PORT  (9901)
                   --state-dir DIR       GATEHOUSE_STATE_DIR   (./.gatehouse/<node-id>)
@@ -125,7 +128,9 @@ public final class Main {
                   --redis-url URL       GATEHOUSE_REDIS_URL   (redis://127.0.0.1:6379; rediss:// for TLS)
                   (env only)            GATEHOUSE_REDIS_USER, GATEHOUSE_REDIS_PASSWORD_FILE (or _PASSWORD),
                                         GATEHOUSE_REDIS_CA: Redis AUTH and the CA of a rediss:// server
-                  --drain-timeout D     GATEHOUSE_DRAIN_TIMEOUT (20s; in-flight requests get this long on SIGTERM)""");
+                  --drain-timeout D     GATEHOUSE_DRAIN_TIMEOUT (20s; in-flight requests get this long on SIGTERM)
+                  --replay-buffer-bytes N  GATEHOUSE_REPLAY_BUFFER_BYTES (67108864 = 64 MiB; request bodies held
+                                        for retries, all requests together; over it bodies stream, not retried)""");
     }
 
 }

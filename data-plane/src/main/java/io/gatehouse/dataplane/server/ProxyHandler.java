@@ -5,6 +5,8 @@ import io.gatehouse.dataplane.chain.GatewayException;
 import io.gatehouse.dataplane.chain.Exchange;
 import io.gatehouse.dataplane.chain.PolicyChain;
 import io.gatehouse.dataplane.chain.ResponseHeaders;
+import io.gatehouse.dataplane.chain.TlsFacts;
+import io.gatehouse.dataplane.tls.TlsConnections;
 import io.gatehouse.dataplane.proxy.ErrorResponses;
 import io.gatehouse.dataplane.proxy.Forwarder;
 import io.gatehouse.dataplane.proxy.ProxyHeaders;
@@ -39,11 +41,19 @@ public final class ProxyHandler implements Handler {
 
     private final Supplier<CompiledSnapshot> snapshots;
     private final PolicyChain chain;
+    /** The HTTPS listener's open connections; null for the plaintext listener. */
+    private final TlsConnections tls;
 
     /** @param snapshots returns the snapshot in force, or null when there is none yet */
     public ProxyHandler(Supplier<CompiledSnapshot> snapshots, PolicyChain chain) {
+        this(snapshots, chain, null);
+    }
+
+    /** The handler of the HTTPS listener: each exchange carries its connection's {@link TlsFacts}. */
+    public ProxyHandler(Supplier<CompiledSnapshot> snapshots, PolicyChain chain, TlsConnections tls) {
         this.snapshots = snapshots;
         this.chain = chain;
+        this.tls = tls;
     }
 
     @Override
@@ -54,6 +64,11 @@ public final class ProxyHandler implements Handler {
         CompiledSnapshot snapshot = snapshots.get();
         Exchange exchange = new Exchange(request, response, snapshot == null ? null : snapshot.parts(), requestId,
                 start, peerAddress(request));
+        if (tls != null) {
+            // Registered when the handshake completed, before Helidon reads the first request.
+            exchange.tls(tls.of(request.remotePeer().address())
+                    .orElseGet(() -> new TlsFacts("", "", "", java.util.List.of())));
+        }
         try {
             chain.run(exchange);
         } catch (GatewayException e) {

@@ -10,6 +10,7 @@ import io.gatehouse.dataplane.routing.RouteLimits;
 import io.gatehouse.dataplane.routing.RouteMatchSpec;
 import io.gatehouse.dataplane.routing.RouteTable;
 import io.gatehouse.dataplane.routing.RouteTimeouts;
+import io.gatehouse.dataplane.tls.ServerCertificates;
 import io.gatehouse.dataplane.upstream.AddressRules;
 import io.gatehouse.dataplane.upstream.UpstreamCluster;
 import io.gatehouse.dataplane.upstream.UpstreamCompiler;
@@ -102,6 +103,13 @@ public final class SnapshotCompiler {
             throw new SnapshotCompileException("settings." + e.getMessage(), e);
         }
         Parts.Builder gateway = Parts.builder().put(RequestRules.PART, requests).put(AddressRules.PART, addresses);
+        try {
+            // The HTTPS listener's certificates: parsed and checked here, so a bad one NACKs the snapshot
+            // instead of failing handshakes later.
+            gateway.put(ServerCertificates.PART, ServerCertificates.compile(snapshot, clock.instant()));
+        } catch (IllegalArgumentException e) {
+            throw new SnapshotCompileException(e.getMessage(), e);
+        }
         List<Parts.Builder> routeParts = new ArrayList<>(config.getRoutesCount());
         for (int i = 0; i < config.getRoutesCount(); i++) {
             routeParts.add(Parts.builder());

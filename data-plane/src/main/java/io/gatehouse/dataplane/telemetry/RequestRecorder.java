@@ -167,6 +167,11 @@ public final class RequestRecorder {
                 .put("bytes_out", state.bytesOut)
                 .put("client_ip", clientIp)
                 .put("consumer", consumer);
+        exchange.tls().ifPresent(tls -> line
+                // SNI is ASCII by spec; the subject only once a route verified the certificate (JSON-escaped).
+                .put("tls_sni", tls.serverName().isEmpty() ? null : tls.serverName())
+                .put("tls_version", tls.protocol())
+                .put("tls_client_subject", exchange.get(io.gatehouse.dataplane.chain.TlsFacts.VERIFIED_CLIENT_SUBJECT)));
         accessLog.offer(line.toString());
     }
 

@@ -31,7 +31,7 @@ class RedisCredentialsTest {
         try (RedisServer redis = RedisServer.launch("auth", "--requirepass", PASSWORD);
              RedisConnections with = RedisConnections.create(redis.url(), Duration.ofSeconds(2), auth);
              RedisConnections without = RedisConnections.create(redis.url(), Duration.ofSeconds(2))) {
-            String pong = Await.value("authenticated PING", () -> with.strings().map(c -> c.sync().ping()),
+            String pong = Await.value("authenticated PING", () -> with.strings().map(c -> c.ping().toCompletableFuture().join()),
                     Optional::isPresent).orElseThrow();
             assertThat(pong).isEqualTo("PONG");
             // Lettuce's handshake (HELLO) fails with NOAUTH: no connection is ever handed out.
@@ -51,7 +51,7 @@ class RedisCredentialsTest {
             assertThat(redis.url()).startsWith("rediss://");
             RedisAuth trusting = new RedisAuth(Optional.empty(), Optional.of(PASSWORD), Optional.of(server.trustedCa()));
             try (RedisConnections tls = RedisConnections.create(redis.url(), Duration.ofSeconds(2), trusting)) {
-                assertThat(Await.value("PING over TLS", () -> tls.strings().map(c -> c.sync().ping()), Optional::isPresent)
+                assertThat(Await.value("PING over TLS", () -> tls.strings().map(c -> c.ping().toCompletableFuture().join()), Optional::isPresent)
                         .orElseThrow()).isEqualTo("PONG");
             }
             RedisAuth otherCa = new RedisAuth(Optional.empty(), Optional.of(PASSWORD),

@@ -90,6 +90,10 @@ public final class AuthenticationPolicy implements Policy {
         if (apiKey.isPresent()) {
             return Optional.of(apiKeyIdentity(auth, routeAuth, routeId, apiKey.get()));
         }
+        if (routeAuth.clientCert().isPresent() && exchange.tls().isPresent()
+                && !exchange.tls().get().clientChain().isEmpty()) {
+            return Optional.of(clientCertIdentity(exchange, routeAuth.clientCert().get(), routeId));
+        }
         if (routeAuth.optional()) {
             return Optional.empty();
         }
@@ -192,6 +196,25 @@ public final class AuthenticationPolicy implements Policy {
         Consumer c = consumer.get();
         return new Identity(Identity.Method.API_KEY, c.getName(), c.getTenant(), c.getPlan(), c.getName(),
                 Map.of(), Set.copyOf(k.getScopesList()), k.getKeyId(), "");
+    }
+
+    /**
+     * The caller named by the client certificate of the connection, verified against the route's CAs;
+     * its configured fields go upstream and its subject becomes available to transforms and the log.
+     */
+    private static Identity clientCertIdentity(Exchange exchange, ClientCertVerifier verifier, String routeId) {
+        ClientCertVerifier.Verified verified;
+        try {
+            verified = verifier.verify(exchange.tls().orElseThrow().clientChain());
+        } catch (InvalidCredentialsException e) {
+            throw GatewayError.UNAUTHORIZED.exception(e.getMessage())
+                    .withHeader("WWW-Authenticate", "Certificate realm=\"gatehouse\", error=\"invalid_certificate\"");
+        }
+        verified.headers().forEach((name, value) -> exchange.setUpstreamHeader(HeaderNames.create(name), List.of(value)));
+        exchange.attribute(io.gatehouse.dataplane.chain.TlsFacts.VERIFIED_CLIENT_SUBJECT, verified.subjectDn());
+        // Not a consumer: a certificate subject "alice" is not the consumer alice of an API key (no tenant, no plan).
+        return new Identity(Identity.Method.CLIENT_CERT, verified.subject(), "", "", verified.subject(), Map.of(),
+                Set.of(), "", routeId, "", verified.headers(), false);
     }
 
     private static GatewayException invalidToken(String reason) {

@@ -67,7 +67,8 @@ final class CompiledAuth {
         for (int i = 0; i < config.getRoutesCount(); i++) {
             Route route = config.getRoutes(i);
             if (route.hasAuth()) {
-                routes.put(route.getId(), RouteAuth.compile(route.getAuth(), verifiers, "routes[" + i + "].auth"));
+                routes.put(route.getId(), RouteAuth.compile(route.getAuth(), verifiers, "routes[" + i + "].auth",
+                        clock));
             }
         }
         Map<String, ApiKey> keys = new HashMap<>();

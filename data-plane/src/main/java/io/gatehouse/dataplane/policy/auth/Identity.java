@@ -56,7 +56,7 @@ public record Identity(Method method, String consumer, String tenant, String pla
     private static final Set<String> PER_ISSUANCE_CLAIMS = Set.of("exp", "iat", "nbf", "jti");
 
     /** How an identity was established. */
-    public enum Method { API_KEY, JWT }
+    public enum Method { API_KEY, JWT, CLIENT_CERT }
 
     public Identity {
         Objects.requireNonNull(method, "method");
@@ -119,7 +119,12 @@ public record Identity(Method method, String consumer, String tenant, String pla
     }
 
     private KeyParts source() {
-        return method == Method.JWT ? KeyParts.builder().add("jwt").add(provider).add(issuer)
-                : KeyParts.builder().add("api-key");
+        return switch (method) {
+            case JWT -> KeyParts.builder().add("jwt").add(provider).add(issuer);
+            // The issuer is the route's CA set: the same subject from a route trusting other CAs is
+            // someone else, so the verifying route's id is the provider here.
+            case CLIENT_CERT -> KeyParts.builder().add("client-cert").add(provider);
+            case API_KEY -> KeyParts.builder().add("api-key");
+        };
     }
 }

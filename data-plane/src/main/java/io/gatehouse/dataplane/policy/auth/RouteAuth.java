@@ -17,12 +17,13 @@ import java.util.Set;
  * @param requiredScopes  scopes every request must have been granted
  * @param requiredClaims  claim values every request's token must carry
  * @param optional        anonymous requests pass (credentials, if sent, must still be valid)
- * @param mappedHeaders   every upstream header a claim may be forwarded in (cleared on every
- *                        request so clients cannot forge them)
+ * @param mappedHeaders   every upstream header a claim or certificate field may be forwarded in
+ *                        (cleared on every request so clients cannot forge them)
+ * @param clientCert      the client certificate verifier; empty = client certificates are not credentials here
  */
 record RouteAuth(List<JwtVerifier> providers, Optional<String> apiKeyHeader, Optional<String> apiKeyParam,
                  Set<String> requiredScopes, Map<String, String> requiredClaims, boolean optional,
-                 Set<String> mappedHeaders) {
+                 Set<String> mappedHeaders, Optional<ClientCertVerifier> clientCert) {
 
     static final String DEFAULT_API_KEY_HEADER = "x-api-key";
 
@@ -30,7 +31,7 @@ record RouteAuth(List<JwtVerifier> providers, Optional<String> apiKeyHeader, Opt
      * @param path where the policy is ({@code routes[2].auth})
      * @throws IllegalArgumentException for an unknown provider, or a policy that accepts no credential
      */
-    static RouteAuth compile(AuthPolicy auth, Map<String, JwtVerifier> verifiers, String path) {
+    static RouteAuth compile(AuthPolicy auth, Map<String, JwtVerifier> verifiers, String path, java.time.Clock clock) {
         List<JwtVerifier> providers = new java.util.ArrayList<>();
         for (int p = 0; p < auth.getJwtProvidersCount(); p++) {
             JwtVerifier verifier = verifiers.get(auth.getJwtProviders(p));
@@ -40,9 +41,13 @@ record RouteAuth(List<JwtVerifier> providers, Optional<String> apiKeyHeader, Opt
             }
             providers.add(verifier);
         }
-        if (providers.isEmpty() && !auth.hasApiKey()) {
-            throw new IllegalArgumentException(path + ": must accept JWTs (jwtProviders) or API keys (apiKey)");
+        if (providers.isEmpty() && !auth.hasApiKey() && !auth.hasClientCert()) {
+            throw new IllegalArgumentException(path + ": must accept JWTs (jwtProviders), API keys (apiKey) or client"
+                    + " certificates (clientCert)");
         }
+        Optional<ClientCertVerifier> clientCert = auth.hasClientCert()
+                ? Optional.of(ClientCertVerifier.compile(auth.getClientCert(), path + ".clientCert", clock))
+                : Optional.empty();
         Optional<String> header = Optional.empty();
         Optional<String> param = Optional.empty();
         if (auth.hasApiKey()) {
@@ -54,8 +59,9 @@ record RouteAuth(List<JwtVerifier> providers, Optional<String> apiKeyHeader, Opt
         }
         Set<String> mapped = new java.util.TreeSet<>();
         providers.forEach(p -> mapped.addAll(p.claimsToHeaders().values()));
+        clientCert.ifPresent(c -> mapped.addAll(c.headers()));
         return new RouteAuth(List.copyOf(providers), header, param, Set.copyOf(auth.getRequiredScopesList()),
-                Map.copyOf(auth.getRequiredClaimsMap()), auth.getOptional(), Set.copyOf(mapped));
+                Map.copyOf(auth.getRequiredClaimsMap()), auth.getOptional(), Set.copyOf(mapped), clientCert);
     }
 
     boolean acceptsJwt() {
@@ -77,6 +83,10 @@ record RouteAuth(List<JwtVerifier> providers, Optional<String> apiKeyHeader, Opt
                 sb.append(", ");
             }
             sb.append("ApiKey realm=\"gatehouse\", header=\"").append(apiKeyHeader.get()).append('"');
+        }
+        if (clientCert.isPresent() && sb.isEmpty()) {
+            // No HTTP scheme for TLS client certificates; one is needed for a 401 (RFC 9110 §11.6.1).
+            sb.append("Certificate realm=\"gatehouse\"");
         }
         return sb.toString();
     }

@@ -15,14 +15,24 @@ import java.util.TreeMap;
  * A route's header transforms for one direction, compiled: first {@code remove}, then {@code set}
  * (replacing any values), then {@code add} (appending to what is there). Header names are
  * case-insensitive; entries are applied in name order so the result is deterministic.
- * Immutable and thread-safe.
+ *
+ * <p>On requests, a value that is exactly one of the {@link TlsValue} placeholders
+ * ({@code ${tls.sni}}, {@code ${tls.version}}, {@code ${tls.cipher}}, {@code ${tls.client_subject}}) is
+ * replaced by that fact of the request's connection. Without it (plaintext, no verified client
+ * certificate) a {@code set} removes the header, so a client can never supply the value itself, and an
+ * {@code add} adds nothing. Immutable and thread-safe.
  */
 public final class HeaderEdits {
 
     /** No edits. */
     public static final HeaderEdits NONE = new HeaderEdits(List.of(), List.of(), List.of());
 
-    private record Edit(HeaderName name, String value) {
+    private record Edit(HeaderName name, String value, TlsValue tls) {
+
+        /** The value for this request; null when a placeholder has nothing to say. */
+        String resolve(Exchange exchange) {
+            return tls == null ? value : tls.of(exchange);
+        }
     }
 
     private final List<HeaderName> remove;
@@ -45,7 +55,8 @@ public final class HeaderEdits {
 
     private static List<Edit> edits(Map<String, String> map) {
         List<Edit> edits = new ArrayList<>(map.size());
-        new TreeMap<>(map).forEach((name, value) -> edits.add(new Edit(HeaderNames.create(name), value)));
+        new TreeMap<>(map).forEach((name, value) -> edits.add(new Edit(HeaderNames.create(name), value,
+                TlsValue.of(value).orElse(null))));
         return List.copyOf(edits);
     }
 
@@ -59,16 +70,21 @@ public final class HeaderEdits {
             exchange.setUpstreamHeader(name, List.of());
         }
         for (Edit edit : set) {
-            exchange.setUpstreamHeader(edit.name(), List.of(edit.value()));
+            String value = edit.resolve(exchange);
+            exchange.setUpstreamHeader(edit.name(), value == null ? List.of() : List.of(value));
         }
         for (Edit edit : add) {
+            String value = edit.resolve(exchange);
+            if (value == null) {
+                continue;
+            }
             List<String> current = exchange.upstreamHeaderEdits().get(edit.name());
             if (current == null) {
                 current = exchange.request().headers().values(edit.name());
             }
             List<String> values = new ArrayList<>(current.size() + 1);
             values.addAll(current);
-            values.add(edit.value());
+            values.add(value);
             exchange.setUpstreamHeader(edit.name(), values);
         }
     }

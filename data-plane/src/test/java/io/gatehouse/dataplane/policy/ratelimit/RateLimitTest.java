@@ -305,7 +305,7 @@ class RateLimitTest {
 
             // Redis keeps the connection open but answers nothing for 5 s: only the command timeout
             // (Lettuce's, the one bound on the request path) can end the wait.
-            admin.strings().orElseThrow().sync().clientPause(5_000);
+            admin.strings().orElseThrow().clientPause(5_000).toCompletableFuture().join();
             long start = System.nanoTime();
             Decision decision = limiter.decide("paused", checks);
             Duration waited = Duration.ofNanos(System.nanoTime() - start);
