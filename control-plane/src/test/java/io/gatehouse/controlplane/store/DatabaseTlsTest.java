@@ -5,9 +5,10 @@ import io.gatehouse.controlplane.server.ControlPlaneSettings;
 import io.gatehouse.controlplane.server.ControlPlaneStartException;
 import io.gatehouse.pki.TlsFiles;
 import io.gatehouse.pki.testing.TestPki;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -35,21 +36,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class DatabaseTlsTest {
 
     private static final String PASSWORD = "pg-tls-pw-" + System.nanoTime();
+    @RegisterExtension final Closer closer = new Closer();
     private Path dir;
     private Process postgres;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (postgres != null) {
-            postgres.destroy();
-            postgres.waitFor();
-        }
-        if (dir != null) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-    }
 
     @Test
     void controlPlaneConnectsWithVerifyFullAndAPasswordFileAndFailsWithoutTls() throws Exception {
@@ -94,6 +83,11 @@ class DatabaseTlsTest {
         Assumptions.assumeTrue(!root || Files.isExecutable(Path.of("/usr/sbin/runuser")) || Files.isExecutable(
                 Path.of("/sbin/runuser")), "running as root without runuser: skipped");
         dir = Files.createTempDirectory("pg-tls");
+        closer.onClose(() -> {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        });
         Path data = dir.resolve("data");
         Files.writeString(dir.resolve("pw"), PASSWORD);
         TlsFiles server = TestPki.shared().controlPlane(); // a certificate for 127.0.0.1 from the test CA
@@ -120,6 +114,10 @@ class DatabaseTlsTest {
                 "-c", "ssl=on", "-c", "ssl_cert_file=" + dir.resolve("server.crt"),
                 "-c", "ssl_key_file=" + dir.resolve("server.key"))))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("postgres.log").toFile()).start();
+        closer.onClose(() -> {
+            postgres.destroy();
+            postgres.waitFor();
+        });
         long deadline = System.nanoTime() + 20_000_000_000L;
         // An open port is not a ready server ("the database system is starting up"): ask pg_isready,
         // which exits 0 only once connections are accepted.

@@ -2,8 +2,6 @@ package io.gatehouse.dataplane.server;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.util.Durations;
-import io.gatehouse.controlplane.secrets.KekSource;
-import io.gatehouse.controlplane.server.ControlPlaneSettings;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.testing.Await;
@@ -12,7 +10,6 @@ import io.gatehouse.dataplane.testing.EdgePki;
 import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
-import io.gatehouse.pki.KekKeyset;
 import io.gatehouse.proto.admin.v1.ApplyOutcome;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.ApplyResponse;
@@ -24,9 +21,9 @@ import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.HeaderTransforms;
 import io.gatehouse.proto.config.v1.HttpsPolicy;
 import io.gatehouse.proto.config.v1.Route;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SNIHostName;
@@ -55,30 +52,12 @@ class TlsEndToEndTest {
 
     @TempDir
     Path dir;
-    private TestDatabase db;
-    private TestUpstream upstream;
-    private RunningControlPlane cp;
+    @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension final TestUpstream upstream = TestUpstream.create("tls-backend");
+    @RegisterExtension final RunningControlPlane cp = RunningControlPlane.on(db, "cp-tls",
+            RunningControlPlane.withKek(() -> dir.resolve("kek.json")));
+    @RegisterExtension final Closer closer = new Closer();
     private DataPlane dp;
-
-    @BeforeEach
-    void start() throws Exception {
-        Path kek = dir.resolve("kek.json");
-        KekKeyset.write(kek, KekKeyset.newKeysetJson());
-        db = TestDatabase.create();
-        upstream = TestUpstream.start("tls-backend");
-        cp = RunningControlPlane.start(RunningControlPlane.settings(db, "cp-tls")
-                .withSecurity(ControlPlaneSettings.Security.DEFAULT.withKek(KekSource.file(kek))));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (dp != null) {
-            dp.close();
-        }
-        cp.close();
-        upstream.close();
-        db.close();
-    }
 
     private GatewayConfig config() {
         GatewayConfig base = Snapshots.config(upstream.url(), "/api", "/secure", "/shop");
@@ -104,8 +83,8 @@ class TlsEndToEndTest {
         ApplyResponse applied = cp.admin().apply(ApplyRequest.newBuilder().setConfig(config()).setMessage("tls").build());
         assertThat(applied.getOutcome()).as(applied.getErrorsList().toString()).isEqualTo(ApplyOutcome.APPLIED);
 
-        dp = DataPlane.start(DataPlaneTls.secure(new DataPlaneSettings("dp-tls-1", "us", cp.target(), "127.0.0.1", 0, 0,
-                dir.resolve("dp"), 100)).withHttpsPort(0));
+        dp = closer.track(DataPlane.start(DataPlaneTls.secure(new DataPlaneSettings("dp-tls-1", "us", cp.target(), "127.0.0.1", 0, 0,
+                dir.resolve("dp"), 100)).withHttpsPort(0)));
         HttpClient open = client("api.example.com", EDGE.clientContext());
         Await.until("the HTTPS listener serves the configured certificate", () -> status(open, "/api/x") == 200);
         assertThat(peer(send(open, "/api/x"))).isEqualTo(first.certificate());
