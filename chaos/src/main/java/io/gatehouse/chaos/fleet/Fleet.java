@@ -166,7 +166,9 @@ public final class Fleet implements AutoCloseable {
 
     /** The fleet view through {@code cli} (e.g. one pointed at a single replica); empty when the call fails. */
     public Optional<List<DataPlaneView>> fleetView(Cli through) {
-        Cli.Result result = through.run("dataplanes", "-o", "json", "--timeout", "2s");
+        // 10 s: each call is a new TLS connection, a token lookup and a query; on the shared box
+        // under other builds' load that took over 2 s for half a minute at a time.
+        Cli.Result result = through.run("dataplanes", "-o", "json", "--timeout", "10s");
         if (result.exitCode() != 0) {
             return Optional.empty();
         }
