@@ -129,7 +129,7 @@ public final class Fleet implements AutoCloseable {
         if (applied.exitCode() != 0) {
             throw new IllegalStateException("the base config was not applied: " + applied);
         }
-        awaitConverged(Duration.ofSeconds(60));
+        awaitConverged(START_TIMEOUT);
     }
 
     private <T extends AutoCloseable> T keep(T closeable) {
@@ -269,8 +269,8 @@ public final class Fleet implements AutoCloseable {
                 dp.startAndAwait(START_TIMEOUT);
             }
         }
-        awaitConverged(Duration.ofSeconds(60));
-        Await.orFail("both data planes connected to a control plane", Duration.ofSeconds(60),
+        awaitConverged(START_TIMEOUT);
+        Await.orFail("both data planes connected to a control plane", START_TIMEOUT,
                 () -> us.controlPlaneConnected() && eu.controlPlaneConnected());
         return started;
     }
