@@ -129,7 +129,7 @@ public final class Fleet implements AutoCloseable {
         if (applied.exitCode() != 0) {
             throw new IllegalStateException("the base config was not applied: " + applied);
         }
-        awaitConverged(Duration.ofSeconds(60));
+        awaitConverged(START_TIMEOUT);
     }
 
     private <T extends AutoCloseable> T keep(T closeable) {
@@ -166,7 +166,9 @@ public final class Fleet implements AutoCloseable {
 
     /** The fleet view through {@code cli} (e.g. one pointed at a single replica); empty when the call fails. */
     public Optional<List<DataPlaneView>> fleetView(Cli through) {
-        Cli.Result result = through.run("dataplanes", "-o", "json", "--timeout", "2s");
+        // 10 s: each call is a new TLS connection, a token lookup and a query; on the shared box
+        // under other builds' load that took over 2 s for half a minute at a time.
+        Cli.Result result = through.run("dataplanes", "-o", "json", "--timeout", "10s");
         if (result.exitCode() != 0) {
             return Optional.empty();
         }
@@ -267,8 +269,8 @@ public final class Fleet implements AutoCloseable {
                 dp.startAndAwait(START_TIMEOUT);
             }
         }
-        awaitConverged(Duration.ofSeconds(60));
-        Await.orFail("both data planes connected to a control plane", Duration.ofSeconds(60),
+        awaitConverged(START_TIMEOUT);
+        Await.orFail("both data planes connected to a control plane", START_TIMEOUT,
                 () -> us.controlPlaneConnected() && eu.controlPlaneConnected());
         return started;
     }

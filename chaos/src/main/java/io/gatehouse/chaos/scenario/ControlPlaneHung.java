@@ -37,8 +37,8 @@ public final class ControlPlaneHung extends FaultScenario {
     @Override
     protected void inject(ScenarioContext context, List<Check> checks) throws Exception {
         Fleet fleet = context.fleet();
-        // A CLI call can miss its 2 s deadline on a loaded machine; ask until the view arrives.
-        List<Fleet.DataPlaneView> view = Await.value("the fleet view", Duration.ofSeconds(30), () -> fleet.fleetView(fleet.cli()));
+        // A CLI call can miss its deadline on a loaded machine; ask until the view arrives.
+        List<Fleet.DataPlaneView> view = Await.value("the fleet view", Duration.ofSeconds(90), () -> fleet.fleetView(fleet.cli()));
         // Hang the replica holding the most streams, so the fault hits data planes.
         hung = fleet.controlPlanes().stream().max(java.util.Comparator.comparingLong(cp -> view.stream()
                 .filter(v -> v.connected() && v.controlPlaneId().equals(cp.replicaId())).count())).orElseThrow();
