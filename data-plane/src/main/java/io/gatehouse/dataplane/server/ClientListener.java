@@ -64,17 +64,22 @@ public final class ClientListener {
 
     /**
      * The plaintext client listener as the data plane runs it: the snapshot's header cap
-     * ({@link SnapshotHeaderLimit}), h2c under the snapshot's HTTP/2 limits and WebSocket upgrades.
+     * ({@link SnapshotHeaderLimit}), the slowloris deadline ({@link HeaderDeadline}), h2c under the
+     * snapshot's HTTP/2 limits and WebSocket upgrades.
      */
     public static WebServerConfig.Builder configure(WebServerConfig.Builder builder, IntSupplier maxHeaderBytes,
-                                                    Supplier<Http2Limits> http2, WebSocketTunnels tunnels) {
-        return Http2Module.enable(configure(builder, maxHeaderBytes), http2, new WebSocketUpgrader(tunnels));
+                                                    HeaderDeadline deadline, Supplier<Http2Limits> http2,
+                                                    WebSocketTunnels tunnels) {
+        return Http2Module.enable(configureListener(builder, maxHeaderBytes, deadline), http2,
+                new WebSocketUpgrader(tunnels));
     }
 
     /** The same for another listener (the HTTPS one): there HTTP/2 is offered by ALPN as {@code h2}. */
     public static <B extends io.helidon.webserver.ListenerConfig.BuilderBase<B, ?>> B configureListener(
-            B builder, IntSupplier maxHeaderBytes, Supplier<Http2Limits> http2, WebSocketTunnels tunnels) {
-        return Http2Module.enable(configureListener(builder, maxHeaderBytes), http2, new WebSocketUpgrader(tunnels));
+            B builder, IntSupplier maxHeaderBytes, HeaderDeadline deadline, Supplier<Http2Limits> http2,
+            WebSocketTunnels tunnels) {
+        return Http2Module.enable(configureListener(builder, maxHeaderBytes, deadline), http2,
+                new WebSocketUpgrader(tunnels));
     }
 
     /** The proxy handler as the client routing registers it: upgrade requests pass it too ({@link UpgradeGate}). */
@@ -93,7 +98,7 @@ public final class ClientListener {
      * {@link SnapshotHeaderLimit}), never above {@link RequestHygienePolicy#LISTENER_MAX_HEADER_BYTES}.
      */
     public static WebServerConfig.Builder configure(WebServerConfig.Builder builder, IntSupplier maxHeaderBytes) {
-        return configureListener(builder, maxHeaderBytes);
+        return configureListener(builder, maxHeaderBytes, null);
     }
 
     /**
@@ -102,8 +107,12 @@ public final class ClientListener {
      * (Helidon's {@code Http2Config}); ALPN then offers {@code h2}.
      */
     public static <B extends io.helidon.webserver.ListenerConfig.BuilderBase<B, ?>> B configureListener(
-            B builder, IntSupplier maxHeaderBytes) {
-        Http1Config http1 = Http1Config.builder()
+            B builder, IntSupplier maxHeaderBytes, HeaderDeadline deadline) {
+        Http1Config.Builder http1Builder = Http1Config.builder();
+        if (deadline != null) {
+            http1Builder.addReceiveListener(deadline);
+        }
+        Http1Config http1 = http1Builder
                 .maxPrologueLength(MAX_REQUEST_LINE_BYTES)
                 .maxHeadersSize(RequestHygienePolicy.LISTENER_MAX_HEADER_BYTES)
                 // Request headers are validated as they are parsed (the default, kept on).

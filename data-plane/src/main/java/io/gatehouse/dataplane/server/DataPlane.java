@@ -100,6 +100,7 @@ public final class DataPlane implements AutoCloseable {
     private final UpstreamClients clients;
     /** Open WebSocket tunnels: closed with a close frame at the drain deadline. */
     private final WebSocketTunnels tunnels;
+    private final HeaderDeadline headerDeadline;
     /** Mutual-TLS material for the control plane connection, reloaded on change; empty = plaintext. */
     private final Optional<ReloadingCredentials> tls;
     /** The HTTPS listener's TLS (certificates from the snapshot); empty without --https-port. */
@@ -108,8 +109,9 @@ public final class DataPlane implements AutoCloseable {
     private DataPlane(DataPlaneSettings settings, ActiveSnapshot active, WatchClient watch, WebServer server,
                       RedisConnections redis, Telemetry telemetry, UpstreamRuntime upstreams, UpstreamClients clients,
                       Drain drain, Optional<ReloadingCredentials> tls, Optional<EdgeTls> edgeTls,
-                      WebSocketTunnels tunnels) {
+                      WebSocketTunnels tunnels, HeaderDeadline headerDeadline) {
         this.tunnels = tunnels;
+        this.headerDeadline = headerDeadline;
         this.settings = settings;
         this.edgeTls = edgeTls;
         this.tls = tls;
@@ -184,14 +186,16 @@ public final class DataPlane implements AutoCloseable {
         telemetry.metrics().counterFrom("gatehouse_last_known_good_write_failures_total",
                 "Snapshots put in force that could not be saved as last-known-good (disk full, permissions)",
                 active::persistFailures);
+        HeaderDeadline headerDeadline = new HeaderDeadline(HeaderDeadline.DEFAULT_LIMIT); // slowloris guard
+        registerHeaderDeadlineMetrics(telemetry.metrics(), headerDeadline);
         WebServer server;
         try {
             IntSupplier headerLimit = () -> headerLimit(active.get());
             Supplier<Http2Limits> http2 = () -> Http2Limits.of(active.get());
-            var builder = ClientListener.configure(WebServer.builder(), headerLimit, http2, tunnels);
+            var builder = ClientListener.configure(WebServer.builder(), headerLimit, headerDeadline, http2, tunnels);
             edgeTls.ifPresent(edge -> builder
                     .putSocket(HTTPS_SOCKET, socket -> edge.configure(
-                                    ClientListener.configureListener(socket, headerLimit, http2, tunnels))
+                                    ClientListener.configureListener(socket, headerLimit, headerDeadline, http2, tunnels))
                             .host(settings.bindHost())
                             .port(settings.httpsPort().getAsInt())
                             .writeBufferSize(RESPONSE_WRITE_BUFFER))
@@ -217,6 +221,7 @@ public final class DataPlane implements AutoCloseable {
             redis.close();
             tls.ifPresent(ReloadingCredentials::close);
             edgeTls.ifPresent(EdgeTls::close);
+            headerDeadline.close();
             telemetry.close();
             throw e;
         }
@@ -225,7 +230,7 @@ public final class DataPlane implements AutoCloseable {
                 Telemetry.advertisedAddress(settings.adminBindHost(), server.port(ADMIN_SOCKET))).build());
         watch.start();
         DataPlane dataPlane = new DataPlane(settings, active, watch, server, redis, telemetry, upstreams, clients,
-                drain, tls, edgeTls, tunnels);
+                drain, tls, edgeTls, tunnels, headerDeadline);
         LOG.info(() -> "data plane " + settings.nodeId() + " (region '" + settings.region() + "') listening on "
                 + settings.bindHost() + ":" + dataPlane.port()
                 + dataPlane.httpsPort().map(p -> ", HTTPS " + settings.bindHost() + ":" + p).orElse("")
@@ -414,6 +419,14 @@ public final class DataPlane implements AutoCloseable {
                 () -> cache.setCookieNotStored().sum());
     }
 
+    /** Slowloris guard: connections closed for not finishing their header section in time. */
+    private static void registerHeaderDeadlineMetrics(Metrics metrics, HeaderDeadline deadline) {
+        metrics.counterFrom("gatehouse_request_header_timeouts_total",
+                "Client connections closed because the header section did not arrive within "
+                        + deadline.limit().toSeconds() + " s of the request line (slowloris)",
+                deadline::closedConnections);
+    }
+
     /** The replay budget: bytes held for retries now, and bodies streamed because it was spent. */
     private static void registerReplayMetrics(Metrics metrics, ReplayBuffers replayBuffers) {
         metrics.gauge("gatehouse_retry_buffer_bytes",
@@ -538,6 +551,7 @@ public final class DataPlane implements AutoCloseable {
         redis.close();
         tls.ifPresent(ReloadingCredentials::close);
         edgeTls.ifPresent(EdgeTls::close);
+        headerDeadline.close();
         telemetry.close();
         LOG.info(() -> "data plane " + settings.nodeId() + " stopped");
     }
