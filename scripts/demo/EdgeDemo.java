@@ -164,6 +164,7 @@ public class EdgeDemo {
                 new WebSocket.Listener() {
                     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
                         echoed.complete(data.toString());
+                        ws.request(1); // else the server's close frame is never delivered
                         return null;
                     }
 
