@@ -114,7 +114,7 @@ public final class Forwarder implements Policy.Next {
         this.clients = clients;
         this.retryBudget = retryBudget;
         this.attempts = attempts;
-        this.grpc = new GrpcForwarder(clients);
+        this.grpc = new GrpcForwarder(clients, attempts);
         this.websockets = new WebSocketForwarder(tunnels);
     }
 
