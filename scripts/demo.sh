@@ -218,12 +218,17 @@ curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $(cat "$work/
 # --- Edge protocols: HTTP/2 (h2c), gRPC, WebSocket (issue 13). Kept as one block: the HTTPS demo
 # lines (TLS listener, ports 8443/8444) live in a block of their own.
 step "Edge protocols: a gRPC call over h2c and a WebSocket echo through each data plane"
-edge=(env "PATH=$JAVA_HOME/bin:$PATH" "$java" -cp "data-plane/target/lib/*" scripts/demo/EdgeDemo.java)
-"${edge[@]}" serve 8093 8094 >"$work/edge-upstreams.log" 2>&1 & pids+=($!)
+edge() { # the demo's gRPC/WebSocket peers and clients (scripts/demo/EdgeDemo.java); JVM noise to a log
+  "$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -cp "data-plane/target/lib/*" \
+    scripts/demo/EdgeDemo.java "$@" 2>>"$work/edge-clients.log"
+}
+edge serve 8093 8094 >"$work/edge-upstreams.log" 2>&1 & pids+=($!)
 await "gRPC and WebSocket demo upstreams" 60 port_open 8094
 for port in "$dp_us_port" "$dp_eu_port"; do
-  run "${edge[@]}" grpc 127.0.0.1 "$port" "demo"
-  run "${edge[@]}" ws "ws://127.0.0.1:$port/chat" "hello over a WebSocket"
+  echo "\$ java scripts/demo/EdgeDemo.java grpc 127.0.0.1 $port demo      # grpc-java client, h2c"
+  edge grpc 127.0.0.1 "$port" "demo"
+  echo "\$ java scripts/demo/EdgeDemo.java ws ws://127.0.0.1:$port/chat ...   # the JDK's WebSocket client"
+  edge ws "ws://127.0.0.1:$port/chat" "hello over a WebSocket"
 done
 echo "\$ curl -sS --http2-prior-knowledge http://127.0.0.1:$dp_us_port/catalog/items.json   # plain HTTP/2 (h2c)"
 curl -sS --http2-prior-knowledge -o /dev/null -w 'HTTP/%{http_version} %{http_code}\n' \

@@ -147,7 +147,7 @@ public class EdgeDemo {
         ManagedChannel channel = Grpc.newChannelBuilderForAddress(host, port, InsecureChannelCredentials.create()).build();
         try {
             String answer = ClientCalls.blockingUnaryCall(channel, SAY_HELLO,
-                    CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), name);
+                    CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), name); // a loaded box starts Netty slowly
             System.out.println("gRPC gatehouse.demo.Greeter/SayHello -> \"" + answer + "\" (status OK)");
         } catch (StatusRuntimeException e) {
             System.out.println("gRPC gatehouse.demo.Greeter/SayHello -> status " + e.getStatus().getCode() + ": "
@@ -164,6 +164,7 @@ public class EdgeDemo {
                 new WebSocket.Listener() {
                     public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
                         echoed.complete(data.toString());
+                        ws.request(1); // else the server's close frame is never delivered
                         return null;
                     }
 

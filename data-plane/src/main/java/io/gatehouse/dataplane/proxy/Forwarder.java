@@ -134,7 +134,7 @@ public final class Forwarder implements Policy.Next {
         this.retryBudget = retryBudget;
         this.replayBuffers = replayBuffers;
         this.attempts = attempts;
-        this.grpc = new GrpcForwarder(clients);
+        this.grpc = new GrpcForwarder(clients, attempts);
         this.websockets = new WebSocketForwarder(tunnels);
     }
 

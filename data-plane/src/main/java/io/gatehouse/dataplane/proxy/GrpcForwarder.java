@@ -70,9 +70,12 @@ final class GrpcForwarder {
     };
 
     private final UpstreamClients clients;
+    private final AttemptListener attempts;
 
-    GrpcForwarder(UpstreamClients clients) {
+    /** @param attempts told each call's outcome, as HTTP attempts are (the circuit breakers) */
+    GrpcForwarder(UpstreamClients clients, AttemptListener attempts) {
         this.clients = clients;
+        this.attempts = attempts;
     }
 
     void proceed(Exchange exchange) {
@@ -103,6 +106,7 @@ final class GrpcForwarder {
             try {
                 Status status = respond(exchange, relay, upstreamName);
                 outcome = gatewayFailure(status) ? AttemptOutcome.GATEWAY_FAILURE : AttemptOutcome.status(200);
+                attempts.onAttempt(exchange, upstreamName, target, attemptOutcome(status));
                 span.responded(200);
             } finally {
                 relay.finish();
@@ -201,6 +205,15 @@ final class GrpcForwarder {
             return Status.UNAVAILABLE.withDescription("upstream '" + upstream + "' is unavailable");
         }
         return status;
+    }
+
+    /** For the circuit breaker: an unreachable or timed-out upstream is its failure; any answer a success. */
+    private static AttemptListener.Outcome attemptOutcome(Status status) {
+        return switch (status.getCode()) {
+            case UNAVAILABLE -> AttemptListener.Outcome.CONNECT_FAILURE;
+            case DEADLINE_EXCEEDED -> AttemptListener.Outcome.TIMEOUT;
+            default -> AttemptListener.Outcome.SUCCESS;
+        };
     }
 
     private static boolean gatewayFailure(Status status) {

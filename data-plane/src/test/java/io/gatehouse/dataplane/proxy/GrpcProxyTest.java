@@ -67,6 +67,8 @@ class GrpcProxyTest {
     private static final String KEY = "ghk_00000000000000a1_" + "A".repeat(43);
     private static final Metadata.Key<String> ROUTE_HEADER = Metadata.Key.of("x-test-route", Metadata.ASCII_STRING_MARSHALLER);
 
+    /** What the forwarder told its attempt listener (the circuit breakers in a data plane). */
+    private static final BlockingQueue<String> OUTCOMES = new LinkedBlockingQueue<>();
     private static GrpcTestUpstream upstream;
     private static ProxyServer proxy;
     private static RedisConnections redis;
@@ -79,7 +81,9 @@ class GrpcProxyTest {
         AuthPolicies auth = new AuthPolicies(new JwksCache(), Clock.systemUTC());
         proxy = new ProxyServer(List.of(new GrpcPolicy(),
                 new RateLimitPolicy(RateLimitPolicy.Position.BEFORE_AUTHENTICATION, new RateLimiter(redis)),
-                auth.authentication(), auth.authorization()));
+                auth.authentication(), auth.authorization()),
+                new Forwarder(new io.gatehouse.dataplane.upstream.UpstreamClients(), new RetryBudget(),
+                        (exchange, name, target, outcome) -> OUTCOMES.add(name + ":" + outcome)));
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
@@ -250,8 +254,10 @@ class GrpcProxyTest {
     @Test
     void noReachableUpstreamIsUnavailable() {
         MethodDescriptor<String, String> down = SAY.toBuilder().setFullMethodName("gatehouse.test.Down/Say").build();
+        OUTCOMES.clear();
         assertThat(failure(() -> ClientCalls.blockingUnaryCall(channel, down, CallOptions.DEFAULT, "x")))
                 .isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(OUTCOMES).contains("down:CONNECT_FAILURE"); // the breaker sees it like an HTTP attempt's
     }
 
     @Test
