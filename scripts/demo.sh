@@ -61,7 +61,7 @@ if [[ ! -f admin-cli/target/gatehouse-admin-cli-0.1.0-SNAPSHOT.jar || ! -f data-
   PATH="$JAVA_HOME/bin:$PATH" mvn -B -q -ntp package -DskipTests
 fi
 for port in "$cp_port" "$cp_http_port" "$dp_us_port" "$dp_us_admin" "$dp_eu_port" "$dp_eu_admin" "$dp_us_https" \
-    "$dp_eu_https" 8091 8092; do
+    "$dp_eu_https" 8091 8092 8093 8094; do
   if port_open "$port"; then echo "port $port is in use; stop what holds it or set the *_PORT variables" >&2; exit 1; fi
 done
 
@@ -214,6 +214,21 @@ curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$cp_http_port/api/sta
 echo "\$ curl -s -o /dev/null -w '%{http_code}' -H \"Authorization: Bearer \$(cat operator.token)\" .../api/status"
 curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $(cat "$work/operator.token")" \
   "http://127.0.0.1:$cp_http_port/api/status"
+
+# --- Edge protocols: HTTP/2 (h2c), gRPC, WebSocket (issue 13). Kept as one block: the HTTPS demo
+# lines (TLS listener, ports 8443/8444) live in a block of their own.
+step "Edge protocols: a gRPC call over h2c and a WebSocket echo through each data plane"
+edge=(env "PATH=$JAVA_HOME/bin:$PATH" "$java" -cp "data-plane/target/lib/*" scripts/demo/EdgeDemo.java)
+"${edge[@]}" serve 8093 8094 >"$work/edge-upstreams.log" 2>&1 & pids+=($!)
+await "gRPC and WebSocket demo upstreams" 60 port_open 8094
+for port in "$dp_us_port" "$dp_eu_port"; do
+  run "${edge[@]}" grpc 127.0.0.1 "$port" "demo"
+  run "${edge[@]}" ws "ws://127.0.0.1:$port/chat" "hello over a WebSocket"
+done
+echo "\$ curl -sS --http2-prior-knowledge http://127.0.0.1:$dp_us_port/catalog/items.json   # plain HTTP/2 (h2c)"
+curl -sS --http2-prior-knowledge -o /dev/null -w 'HTTP/%{http_version} %{http_code}\n' \
+  "http://127.0.0.1:$dp_us_port/catalog/items.json" || echo "(curl without HTTP/2 support)"
+# --- end of the edge protocols block
 
 if (( keep )); then
   step "Everything keeps running (logs in $work). Ctrl-C to stop."

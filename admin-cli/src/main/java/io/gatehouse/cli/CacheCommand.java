@@ -23,7 +23,8 @@ import java.util.List;
  * the control plane is not involved. Entries are keyed {@code gh:cache:{<route>}:<path>|<hash>}, so
  * {@code --prefix} is a request-path prefix ("/api/users" purges "/api/users/7?x=1" and its Vary
  * variants). The Redis protocol is spoken over a plain socket (RESP2; SCAN and UNLINK only) to keep
- * Netty out of the CLI. {@code --redis} defaults to $GATEHOUSE_REDIS_URL, then redis://127.0.0.1:6379.
+ * Netty out of the CLI. Sentinel and Cluster URLs work as in the data plane ({@link RedisNodes}): a
+ * cluster is purged master by master. {@code --redis} defaults to $GATEHOUSE_REDIS_URL, then redis://127.0.0.1:6379.
  */
 @Command(name = "cache", description = "Response cache administration (talks to the cache's Redis directly).")
 final class CacheCommand implements Runnable {
@@ -43,7 +44,8 @@ final class CacheCommand implements Runnable {
             + " GATEHOUSE_REDIS_CA.")
     int purge(@Option(names = "--route", paramLabel = "ROUTE", description = "Route id whose entries to delete.") String route,
               @Option(names = "--prefix", paramLabel = "PATH", description = "Request path prefix, e.g. /api/users.") String prefix,
-              @Option(names = "--redis", paramLabel = "URL", description = "Redis of the cache (redis:// or rediss://host:port[/db], no credentials);"
+              @Option(names = "--redis", paramLabel = "URL", description = "Redis of the cache (redis[s]://host:port[/db], redis[s]-sentinel://h:p[,h:p][/db]#master or"
+                      + " redis[s]-cluster://h:p[,h:p], no credentials);"
                       + " default $GATEHOUSE_REDIS_URL, then " + DEFAULT_REDIS) String redisUrl) {
         GatehouseCommand root = (GatehouseCommand) spec.root().userObject();
         Output output = root.output();
@@ -71,25 +73,13 @@ final class CacheCommand implements Runnable {
         }
         String shown = redact(url);
         String match = route != null ? "gh:cache:{" + route + "}:*" : "gh:cache:*";
-        try (Resp redis = Resp.connect(url, credentials)) {
+        try {
             long deleted = 0;
-            String cursor = "0";
-            do {
-                List<Object> reply = redis.array("SCAN", cursor, "MATCH", match, "COUNT", "1000");
-                cursor = (String) reply.get(0);
-                List<String> keys = new ArrayList<>();
-                for (Object key : (List<?>) reply.get(1)) {
-                    String k = (String) key;
-                    if (prefix == null || pathOf(k).startsWith(prefix)) {
-                        keys.add(k);
-                    }
+            for (String node : RedisNodes.primaries(url, credentials)) {
+                try (Resp redis = Resp.connect(node, credentials)) {
+                    deleted += purge(redis, match, prefix);
                 }
-                if (!keys.isEmpty()) {
-                    List<String> command = new ArrayList<>(List.of("UNLINK"));
-                    command.addAll(keys);
-                    deleted += redis.integer(command.toArray(String[]::new));
-                }
-            } while (!cursor.equals("0"));
+            }
             output.line("purged " + deleted + " cache entr" + (deleted == 1 ? "y" : "ies")
                     + (route != null ? " of route " + route : "") + (prefix != null ? " under " + prefix : ""));
             return ExitCodes.OK;
@@ -99,12 +89,52 @@ final class CacheCommand implements Runnable {
         }
     }
 
+    /**
+     * SCAN one server for {@code match} and UNLINK what is under {@code prefix}. Keys are unlinked
+     * in groups of one hash tag ({@code {route}}): on a cluster node a multi-key command must stay in
+     * one slot, and a tag is one slot.
+     */
+    private static long purge(Resp redis, String match, String prefix) throws IOException {
+        long deleted = 0;
+        String cursor = "0";
+        do {
+            List<Object> reply = redis.array("SCAN", cursor, "MATCH", match, "COUNT", "1000");
+            cursor = (String) reply.get(0);
+            java.util.Map<String, List<String>> byTag = new java.util.LinkedHashMap<>();
+            for (Object key : (List<?>) reply.get(1)) {
+                String k = (String) key;
+                if (prefix == null || pathOf(k).startsWith(prefix)) {
+                    byTag.computeIfAbsent(hashTag(k), t -> new ArrayList<>()).add(k);
+                }
+            }
+            for (List<String> keys : byTag.values()) {
+                List<String> command = new ArrayList<>(List.of("UNLINK"));
+                command.addAll(keys);
+                deleted += redis.integer(command.toArray(String[]::new));
+            }
+        } while (!cursor.equals("0"));
+        return deleted;
+    }
+
+    /** Redis Cluster's hash tag of {@code key}: what is between the first '{' and the next '}', if not empty. */
+    static String hashTag(String key) {
+        int open = key.indexOf('{');
+        int close = open < 0 ? -1 : key.indexOf('}', open + 1);
+        return close > open + 1 ? key.substring(open + 1, close) : key;
+    }
+
+    /** Whether the authority part ({@code user:pw@host}, also in comma-separated node lists) has user info. */
     static boolean hasUserInfo(String url) {
-        try {
-            return URI.create(url).getRawUserInfo() != null;
-        } catch (IllegalArgumentException e) {
-            return false;
+        int start = url.indexOf("://");
+        String authority = start < 0 ? url : url.substring(start + 3);
+        int end = authority.length();
+        for (char c : new char[] {'/', '#', '?'}) {
+            int at = authority.indexOf(c);
+            if (at >= 0 && at < end) {
+                end = at;
+            }
         }
+        return authority.substring(0, end).contains("@");
     }
 
     /** {@code url} without its user info, for messages. */
@@ -124,6 +154,9 @@ final class CacheCommand implements Runnable {
                     io.gatehouse.pki.OwnerOnlyFiles.secretFromEnvironment(env.variables(), "GATEHOUSE_REDIS_PASSWORD"),
                     env.variable("GATEHOUSE_REDIS_CA").filter(c -> !c.isBlank()).map(java.nio.file.Path::of));
         }
+
+        static final Credentials NONE = new Credentials(java.util.Optional.empty(), java.util.Optional.empty(),
+                java.util.Optional.empty());
 
         @Override
         public String toString() {
@@ -154,7 +187,8 @@ final class CacheCommand implements Runnable {
             URI uri = URI.create(url);
             boolean tls = "rediss".equals(uri.getScheme());
             if (!tls && !"redis".equals(uri.getScheme())) {
-                throw new IOException("only redis:// and rediss:// URLs are supported");
+                throw new IOException("only redis://, rediss://, redis[s]-sentinel:// and redis[s]-cluster:// URLs"
+                        + " are supported");
             }
             Socket plain = new Socket();
             plain.connect(new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort()), 5000);
@@ -226,6 +260,11 @@ final class CacheCommand implements Runnable {
         List<Object> array(String... command) throws IOException {
             send(command);
             return (List<Object>) read();
+        }
+
+        String bulk(String... command) throws IOException {
+            send(command);
+            return (String) read();
         }
 
         long integer(String... command) throws IOException {

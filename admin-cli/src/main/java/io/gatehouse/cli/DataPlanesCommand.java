@@ -1,6 +1,7 @@
 package io.gatehouse.cli;
 
 import com.google.protobuf.Timestamp;
+import io.gatehouse.observability.logging.LogText;
 import io.gatehouse.proto.admin.v1.DataPlaneStatus;
 import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.admin.v1.ListDataPlanesResponse;
@@ -126,7 +127,8 @@ final class DataPlanesCommand extends ControlPlaneCommand {
                             + behind.toSeconds() + "s (since " + since + "), longer than --max-drift "
                             + maxDrift.toSeconds() + "s"
                             + (dp.getLastNackError().isEmpty() ? ""
-                                    : "; it rejected v" + dp.getLastNackVersion() + ": " + dp.getLastNackError()));
+                                    : "; it rejected v" + dp.getLastNackVersion() + ": "
+                                            + LogText.escaped(dp.getLastNackError())));
                 }
             }
         }

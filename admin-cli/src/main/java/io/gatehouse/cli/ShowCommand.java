@@ -1,6 +1,7 @@
 package io.gatehouse.cli;
 
 import io.gatehouse.config.ConfigDocuments;
+import io.gatehouse.observability.logging.LogText;
 import io.gatehouse.proto.admin.v1.ConfigVersion;
 import io.gatehouse.proto.admin.v1.GetVersionRequest;
 import io.gatehouse.proto.admin.v1.VersionInfo;
@@ -31,8 +32,8 @@ final class ShowCommand extends ControlPlaneCommand {
         VersionInfo info = found.getInfo();
         output.line("# version " + info.getVersion() + (info.getActive() ? " (active)" : "")
                 + ", sha256 " + info.getSha256());
-        output.line("# created " + Output.timestamp(info.getCreatedAt()) + " by " + info.getAuthor()
-                + ": " + info.getMessage().replaceAll("[\\r\\n]+", " "));
+        output.line("# created " + Output.timestamp(info.getCreatedAt()) + " by " + LogText.escaped(info.getAuthor())
+                + ": " + LogText.escaped(info.getMessage().replaceAll("[\\r\\n]+", " ")));
         if (info.getRolledBackFrom() != 0) {
             output.line("# rollback to the content of version " + info.getRolledBackFrom());
         }

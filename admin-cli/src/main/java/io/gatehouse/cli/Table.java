@@ -1,5 +1,7 @@
 package io.gatehouse.cli;
 
+import io.gatehouse.observability.logging.LogText;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,7 +71,10 @@ public final class Table {
         if (value == null) {
             return "-";
         }
-        String text = value.toString().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+        // Cells hold what the server holds: text from data planes and other operators. Line breaks
+        // fold to a space (readable); any other control or text-reordering character is shown
+        // escaped, so a cell cannot move the cursor, recolour or rewrite the operator's terminal.
+        String text = LogText.escaped(value.toString().replaceAll("\\s*[\\r\\n]+\\s*", " "));
         return text.length() <= MAX_CELL ? text : text.substring(0, MAX_CELL - 3) + "...";
     }
 }

@@ -2,18 +2,13 @@ package io.gatehouse.cli;
 
 import io.gatehouse.pki.TlsFiles;
 import io.gatehouse.pki.testing.TestPki;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.RedisServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,25 +22,17 @@ class CachePurgeCredentialsTest {
 
     private static final String PASSWORD = "purge-pw-" + System.nanoTime();
 
+    private static final TlsFiles SERVER = TestPki.shared().controlPlane(); // a certificate for 127.0.0.1 from the test CA
+
     @TempDir
     Path dir;
-    private Process redis;
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        if (redis != null) {
-            redis.destroyForcibly();
-            redis.waitFor();
-        }
-    }
+    @RegisterExtension final RedisServer redis = RedisServer.createTls("purge", SERVER.certificate(),
+            SERVER.privateKey(), SERVER.trustedCa(), "--requirepass", PASSWORD);
 
     @Test
     void purgesOverTlsWithAuthFromAFile() throws Exception {
-        TlsFiles server = TestPki.shared().controlPlane(); // a certificate for 127.0.0.1 from the test CA
-        int port = start(List.of("--port", "0", "--tls-port", "PORT", "--tls-cert-file", server.certificate().toString(),
-                "--tls-key-file", server.privateKey().toString(), "--tls-ca-cert-file", server.trustedCa().toString(),
-                "--tls-auth-clients", "no", "--requirepass", PASSWORD));
-        String url = "rediss://127.0.0.1:" + port;
+        TlsFiles server = SERVER;
+        String url = redis.url();
         CacheCommand.Credentials credentials = new CacheCommand.Credentials(Optional.empty(), Optional.of(PASSWORD),
                 Optional.of(server.trustedCa()));
         try (CacheCommand.Resp resp = CacheCommand.Resp.connect(url, credentials)) {
@@ -76,29 +63,5 @@ class CachePurgeCredentialsTest {
         CliRunner.Result inFlag = cli.run("cache", "purge", "--route", "x", "--redis", "redis://:" + PASSWORD + "@127.0.0.1:1");
         assertThat(inFlag.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(inFlag.err()).doesNotContain(PASSWORD);
-    }
-
-    /** Starts redis-server with {@code args} ("PORT" replaced by a free port); returns the port. */
-    private int start(List<String> args) throws IOException, InterruptedException {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
-        List<String> command = new ArrayList<>(List.of("redis-server", "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--dir", dir.toString()));
-        for (String a : args) {
-            command.add(a.equals("PORT") ? Integer.toString(port) : a);
-        }
-        redis = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return port;
-            } catch (IOException e) {
-                Thread.sleep(20); // polling a child process's port; no event to wait on
-            }
-        }
-        throw new IllegalStateException("redis-server did not start: " + Files.readString(dir.resolve("redis.log")));
     }
 }

@@ -1,12 +1,11 @@
 package io.gatehouse.cli;
 
-import io.gatehouse.controlplane.server.ControlPlaneSettings;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.pki.TlsFiles;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -24,33 +23,27 @@ class ClientTlsTest {
     @TempDir
     static Path pki;
 
-    private static TestDatabase db;
-    private static RunningControlPlane cp;
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    /** Serving the certificate `gatehouse certs` issued, not the shared test CA's. */
+    @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db, "cp-cli-tls",
+            settings -> settings.withTls(issueWithTheCli()));
     private static CliRunner cli;
 
-    @BeforeAll
-    static void startWithCliIssuedCertificates() {
+    /** `certs init` and `certs issue` into the PKI directory; returns the control plane's files. */
+    private static TlsFiles issueWithTheCli() {
         CliRunner issuer = CliRunner.against("127.0.0.1:1").withoutTlsEnvironment()
                 .withEnv("GATEHOUSE_PKI_DIR", pki.toString());
         assertThat(issuer.run("certs", "init").exitCode()).isZero();
         assertThat(issuer.run("certs", "issue", "control-plane", "--dns", "localhost", "--ip", "127.0.0.1")
                 .exitCode()).isZero();
         assertThat(issuer.run("certs", "issue", "admin", "--name", "alice").exitCode()).isZero();
-        db = TestDatabase.create();
-        ControlPlaneSettings settings = RunningControlPlane.settings(db, "cp-cli-tls").withTls(new TlsFiles(
-                pki.resolve("control-plane.pem"), pki.resolve("control-plane-key.pem"), pki.resolve("ca.pem")));
-        cp = RunningControlPlane.start(settings);
-        cli = CliRunner.against(cp.target()).withoutTlsEnvironment().withEnv("GATEHOUSE_PKI_DIR", pki.toString());
+        return new TlsFiles(pki.resolve("control-plane.pem"), pki.resolve("control-plane-key.pem"),
+                pki.resolve("ca.pem"));
     }
 
-    @AfterAll
-    static void stop() {
-        if (cp != null) {
-            cp.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+    @BeforeAll
+    static void connectCli() {
+        cli = CliRunner.against(cp.target()).withoutTlsEnvironment().withEnv("GATEHOUSE_PKI_DIR", pki.toString());
     }
 
     @Test
@@ -111,7 +104,7 @@ class ClientTlsTest {
 
     @Test
     void plaintextOnlyWithTheFlagAndOnlyAgainstAPlaintextControlPlane() {
-        try (TestDatabase own = TestDatabase.create(); RunningControlPlane plain = RunningControlPlane.startPlaintext(own)) {
+        try (TestDatabase own = TestDatabase.createMigrated(); RunningControlPlane plain = RunningControlPlane.startPlaintext(own)) {
             CliRunner.Result flagged = CliRunner.against(plain.target()).run("versions", "--insecure-plaintext");
             CliRunner.Result tls = CliRunner.against(plain.target()).run("versions");
 

@@ -16,9 +16,9 @@ import io.gatehouse.proto.admin.v1.ListVersionsResponse;
 import io.gatehouse.proto.admin.v1.ValidateResponse;
 import io.gatehouse.proto.admin.v1.VersionInfo;
 import io.gatehouse.proto.config.v1.GatewayConfig;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -38,28 +38,16 @@ class ConfigCommandsTest {
     private static final Pattern ROLLED_BACK = Pattern.compile(
             "rolled back to the content of version (\\d+) as version (\\d+) \\(sha ([0-9a-f]{8})\\)");
 
-    private static TestDatabase db;
-    private static RunningControlPlane cp;
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db);
     private static CliRunner cli;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startControlPlane() {
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
+    static void connectCli() {
         cli = CliRunner.against(cp.target());
-    }
-
-    @AfterAll
-    static void stopControlPlane() {
-        if (cp != null) {
-            cp.close();
-        }
-        if (db != null) {
-            db.close();
-        }
     }
 
     @Test

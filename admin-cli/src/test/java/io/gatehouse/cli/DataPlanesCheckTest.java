@@ -2,13 +2,15 @@ package io.gatehouse.cli;
 
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
+import io.gatehouse.controlplane.testing.WatchClient;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.DataPlaneStatus;
 import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.discovery.v1.WatchResponse;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Await;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -23,32 +25,20 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DataPlanesCheckTest {
 
-    private TestDatabase db;
-    private RunningControlPlane cp;
+    @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension final RunningControlPlane cp = RunningControlPlane.on(db);
     private CliRunner cli;
 
     @BeforeEach
-    void startControlPlane() {
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
+    void connectCli() {
         cli = CliRunner.against(cp.target());
-    }
-
-    @AfterEach
-    void stopControlPlane() {
-        if (cp != null) {
-            cp.close();
-        }
-        if (db != null) {
-            db.close();
-        }
     }
 
     @Test
     void passesWhileEveryDataPlaneRunsTheActiveVersion() throws Exception {
         long version = apply("first");
-        try (FakeDataPlane dp = new FakeDataPlane(cp.discoveryAs("dp-ok", "us"), "dp-ok", "us")) {
-            dp.ack(dp.nextSnapshot());
+        try (WatchClient dp = WatchClient.open(cp, "dp-ok", "us", "")) {
+            dp.ack(dp.next());
             awaitStatus("dp-ok", s -> s.getAckedVersion() == version && !s.hasBehindSince());
 
             CliRunner.Result result = cli.run("dataplanes", "--check", "--max-drift", "1ms");
@@ -61,11 +51,11 @@ class DataPlanesCheckTest {
     @Test
     void failsWithExitFourWhenADataPlaneStaysBehindLongerThanMaxDrift() throws Exception {
         long first = apply("first");
-        try (FakeDataPlane dp = new FakeDataPlane(cp.discoveryAs("dp-late", "eu"), "dp-late", "eu")) {
-            dp.ack(dp.nextSnapshot());
+        try (WatchClient dp = WatchClient.open(cp, "dp-late", "eu", "")) {
+            dp.ack(dp.next());
             awaitStatus("dp-late", s -> s.getAckedVersion() == first);
             long second = apply("second");
-            WatchResponse pushed = dp.nextSnapshot();
+            WatchResponse pushed = dp.next();
             dp.nack(pushed, Long.toString(first), "snapshot has 3 routes, max is 2");
             awaitStatus("dp-late", s -> !s.getLastNackError().isEmpty() && s.hasBehindSince());
 
@@ -87,8 +77,8 @@ class DataPlanesCheckTest {
     @Test
     void failsWhenADataPlaneIsDisconnectedLongerThanMaxDrift() throws Exception {
         apply("first");
-        try (FakeDataPlane dp = new FakeDataPlane(cp.discoveryAs("dp-gone", "us"), "dp-gone", "us")) {
-            dp.ack(dp.nextSnapshot());
+        try (WatchClient dp = WatchClient.open(cp, "dp-gone", "us", "")) {
+            dp.ack(dp.next());
             awaitStatus("dp-gone", DataPlaneStatus::getConnected);
         }
         awaitStatus("dp-gone", s -> !s.getConnected() && s.hasDisconnectedAt());

@@ -2,14 +2,16 @@ package io.gatehouse.cli;
 
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
+import io.gatehouse.controlplane.testing.WatchClient;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.DataPlaneStatus;
 import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.admin.v1.ListDataPlanesResponse;
 import io.gatehouse.proto.discovery.v1.WatchResponse;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Await;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -22,25 +24,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DataPlanesCommandTest {
 
-    private TestDatabase db;
-    private RunningControlPlane cp;
+    @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension final RunningControlPlane cp = RunningControlPlane.on(db);
     private CliRunner cli;
 
     @BeforeEach
-    void startControlPlane() {
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
+    void connectCli() {
         cli = CliRunner.against(cp.target());
-    }
-
-    @AfterEach
-    void stopControlPlane() {
-        if (cp != null) {
-            cp.close();
-        }
-        if (db != null) {
-            db.close();
-        }
     }
 
     @Test
@@ -58,8 +48,8 @@ class DataPlanesCommandTest {
     @Test
     void listsConnectedDataPlaneWithRegionAndAckedVersion() throws Exception {
         long version = apply("first");
-        try (FakeDataPlane dp = new FakeDataPlane(cp.discoveryAs("dp-us-1", "us"), "dp-us-1", "us")) {
-            WatchResponse snapshot = dp.nextSnapshot();
+        try (WatchClient dp = WatchClient.open(cp, "dp-us-1", "us", "")) {
+            WatchResponse snapshot = dp.next();
             dp.ack(snapshot);
             awaitStatus("dp-us-1", s -> s.getAckedVersion() == version);
 
@@ -89,11 +79,11 @@ class DataPlanesCommandTest {
     @Test
     void nackedVersionShowsAsLastNackErrorAndDataPlaneBehind() throws Exception {
         long first = apply("first");
-        try (FakeDataPlane dp = new FakeDataPlane(cp.discoveryAs("dp-eu-1", "eu"), "dp-eu-1", "eu")) {
-            dp.ack(dp.nextSnapshot());
+        try (WatchClient dp = WatchClient.open(cp, "dp-eu-1", "eu", "")) {
+            dp.ack(dp.next());
             awaitStatus("dp-eu-1", s -> s.getAckedVersion() == first);
             long second = apply("second");
-            WatchResponse pushed = dp.nextSnapshot();
+            WatchResponse pushed = dp.next();
             assertThat(pushed.getVersionInfo()).isEqualTo(Long.toString(second));
 
             dp.nack(pushed, Long.toString(first), "snapshot has 3 routes, max is 2");

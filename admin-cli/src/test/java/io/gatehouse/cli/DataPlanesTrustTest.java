@@ -2,6 +2,7 @@ package io.gatehouse.cli;
 
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
+import io.gatehouse.controlplane.testing.WatchClient;
 import io.gatehouse.pki.SpiffeId;
 import io.gatehouse.pki.TlsFiles;
 import io.gatehouse.pki.testing.TestPki;
@@ -9,10 +10,11 @@ import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.DataPlaneStatus;
 import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.discovery.v1.DiscoveryServiceGrpc;
+import io.gatehouse.testing.Await;
 import io.grpc.ManagedChannel;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -28,23 +30,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DataPlanesTrustTest {
 
-    private TestDatabase db;
-    private RunningControlPlane cp;
+    @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension final RunningControlPlane cp = RunningControlPlane.on(db);
     private CliRunner cli;
 
     @BeforeEach
-    void startControlPlane() {
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
+    void connectCli() {
         cli = CliRunner.against(cp.target());
         cp.admin().apply(ApplyRequest.newBuilder().setConfig(ConfigFiles.parse(ConfigFiles.valid("trust")))
                 .setAuthor("test").setMessage("trust").build());
-    }
-
-    @AfterEach
-    void stopControlPlane() {
-        cp.close();
-        db.close();
     }
 
     @Test
@@ -53,10 +47,10 @@ class DataPlanesTrustTest {
         TlsFiles soon = TestPki.shared().fresh(SpiffeId.dataPlane("us", "dp-soon"), now.minus(Duration.ofDays(80)),
                 now.plus(Duration.ofDays(9)).plus(Duration.ofHours(1)));
         ManagedChannel channel = cp.newChannel(soon);
-        try (FakeDataPlane dp = new FakeDataPlane(DiscoveryServiceGrpc.newStub(channel), "dp-soon", "us");
-             FakeDataPlane fine = new FakeDataPlane(cp.discoveryAs("dp-fine", "us"), "dp-fine", "us")) {
-            dp.ack(dp.nextSnapshot());
-            fine.ack(fine.nextSnapshot());
+        try (WatchClient dp = WatchClient.open(DiscoveryServiceGrpc.newStub(channel), "dp-soon", "us", "");
+             WatchClient fine = WatchClient.open(cp, "dp-fine", "us", "")) {
+            dp.ack(dp.next());
+            fine.ack(fine.next());
             Await.until("both listed", Duration.ofSeconds(10), () -> find("dp-soon").isPresent() && find("dp-fine").isPresent());
 
             CliRunner.Result result = cli.run("dataplanes");
@@ -73,10 +67,10 @@ class DataPlanesTrustTest {
 
     @Test
     void pruneForgetsDataPlanesDisconnectedLongerThanTheThresholdButNotConnectedOnes() throws Exception {
-        try (FakeDataPlane stays = new FakeDataPlane(cp.discoveryAs("dp-stays", "us"), "dp-stays", "us")) {
-            stays.ack(stays.nextSnapshot());
-            try (FakeDataPlane gone = new FakeDataPlane(cp.discoveryAs("dp-gone", "eu"), "dp-gone", "eu")) {
-                gone.ack(gone.nextSnapshot());
+        try (WatchClient stays = WatchClient.open(cp, "dp-stays", "us", "")) {
+            stays.ack(stays.next());
+            try (WatchClient gone = WatchClient.open(cp, "dp-gone", "eu", "")) {
+                gone.ack(gone.next());
                 Await.until("connected", Duration.ofSeconds(10), () -> find("dp-gone").map(DataPlaneStatus::getConnected)
                         .orElse(false));
             }

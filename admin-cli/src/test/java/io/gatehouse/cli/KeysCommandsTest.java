@@ -9,9 +9,9 @@ import io.gatehouse.proto.admin.v1.ApiKeyInfo;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.ListApiKeysResponse;
 import io.gatehouse.proto.config.v1.Consumer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,29 +23,17 @@ class KeysCommandsTest {
 
     private static final Pattern KEY = Pattern.compile("^ghk_([0-9a-f]{16})_[A-Za-z0-9_-]{43}$", Pattern.MULTILINE);
 
-    private static TestDatabase db;
-    private static RunningControlPlane cp;
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db);
     private static CliRunner cli;
 
     @BeforeAll
-    static void startControlPlane() {
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
+    static void connectCli() {
         cli = CliRunner.against(cp.target());
         assertThat(cp.admin().apply(ApplyRequest.newBuilder().setConfig(TestConfigs.numbered(1).toBuilder()
                 .addConsumers(Consumer.newBuilder().setName("acme").setTenant("acme-corp").setPlan("pro"))
                 .addConsumers(Consumer.newBuilder().setName("globex")))
                 .build()).getOutcome()).isEqualTo(ApplyOutcome.APPLIED);
-    }
-
-    @AfterAll
-    static void stopControlPlane() {
-        if (cp != null) {
-            cp.close();
-        }
-        if (db != null) {
-            db.close();
-        }
     }
 
     /** Runs {@code keys create} and returns {key, keyId}. */

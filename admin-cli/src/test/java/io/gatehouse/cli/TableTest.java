@@ -36,6 +36,16 @@ class TableTest {
     }
 
     @Test
+    void terminalControlSequencesFromTheServerAreShownNotObeyed() {
+        // a data plane's NACK detail or an operator's message that would recolour the terminal,
+        // move the cursor back over the line or reverse the text
+        Table table = new Table("ERROR").row("\u001b[31mred\u001b[0m\b\b\u202eevil");
+
+        assertThat(table.lines().get(1)).isEqualTo("\\u{1b}[31mred\\u{1b}[0m\\u{8}\\u{8}\\u{202e}evil")
+                .doesNotContain("\u001b").doesNotContain("\b").doesNotContain("\u202e");
+    }
+
+    @Test
     void rejectsRowWithWrongNumberOfCells() {
         assertThatThrownBy(() -> new Table("A", "B").row("only one")).isInstanceOf(IllegalArgumentException.class);
     }

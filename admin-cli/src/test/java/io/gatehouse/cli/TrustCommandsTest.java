@@ -2,15 +2,13 @@ package io.gatehouse.cli;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.OctetSequenceKeyGenerator;
-import io.gatehouse.controlplane.secrets.KekSource;
-import io.gatehouse.controlplane.server.ControlPlaneSettings;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.pki.AdminToken;
 import io.gatehouse.pki.KekKeyset;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -28,24 +26,14 @@ class TrustCommandsTest {
 
     @TempDir
     static Path dir;
-    private static TestDatabase db;
-    private static RunningControlPlane cp;
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db, "cp-cli-trust",
+            RunningControlPlane.withKek(() -> dir.resolve("kek.json")));
     private static CliRunner admin;
 
     @BeforeAll
-    static void start() throws Exception {
-        Path kek = dir.resolve("kek.json");
-        KekKeyset.write(kek, KekKeyset.newKeysetJson());
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(RunningControlPlane.settings(db, "cp-cli-trust")
-                .withSecurity(ControlPlaneSettings.Security.DEFAULT.withKek(KekSource.file(kek))));
+    static void connectCli() {
         admin = CliRunner.against(cp.target());
-    }
-
-    @AfterAll
-    static void stop() {
-        cp.close();
-        db.close();
     }
 
     private static String token(String name, String role) {

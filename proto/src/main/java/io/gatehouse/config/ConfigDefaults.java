@@ -48,6 +48,24 @@ public final class ConfigDefaults {
     public static final double LOG_SAMPLE_RATE = 1.0;
     public static final Duration LOG_SLOW_THRESHOLD = Duration.ofSeconds(1);
 
+    // --- HTTP/2 client listener (settings.http2) -------------------------------------------------------
+    /** RFC 9113 §6.5.2 advises at least 100; higher only multiplies what one connection can hold. */
+    public static final int HTTP2_MAX_CONCURRENT_STREAMS = 100;
+    public static final int HTTP2_MAX_HEADER_LIST_SIZE = 16 * 1024;
+    /** Per-stream inbound window: with 100 streams at most ~12.5 MiB buffered for one connection. */
+    public static final int HTTP2_INITIAL_WINDOW_SIZE = 128 * 1024;
+    public static final int HTTP2_MAX_FRAME_SIZE = 16 * 1024;
+    public static final int HTTP2_MAX_RAPID_RESETS = 50;
+    public static final Duration HTTP2_RAPID_RESET_PERIOD = Duration.ofSeconds(10);
+    /** nghttp2's limit (CVE-2024-27316 family); real clients need one or two. */
+    public static final int HTTP2_MAX_CONTINUATION_FRAMES = 8;
+    public static final int HTTP2_MAX_EMPTY_FRAMES = 10;
+
+    // --- WebSocket routes (routes[].websocket) ------------------------------------------------------
+    public static final Duration WEBSOCKET_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    public static final Duration WEBSOCKET_MAX_LIFETIME = Duration.ofHours(24);
+    public static final int WEBSOCKET_MAX_CONNECTIONS = 1000;
+
     private ConfigDefaults() {
     }
 }

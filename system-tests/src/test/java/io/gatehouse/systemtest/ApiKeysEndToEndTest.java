@@ -3,16 +3,17 @@ package io.gatehouse.systemtest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.cli.CliRunner;
-import io.gatehouse.controlplane.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.dataplane.server.DataPlane;
 import io.gatehouse.dataplane.server.DataPlaneSettings;
 import io.gatehouse.pki.testing.TestPki;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -38,9 +39,10 @@ class ApiKeysEndToEndTest {
     private static final Duration CONVERGE = Duration.ofSeconds(15);
 
     private Path dir;
-    private TestDatabase db;
-    private RunningControlPlane replicaA;
-    private RunningControlPlane replicaB;
+    @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension final RunningControlPlane replicaA = RunningControlPlane.on(db, "cp-a");
+    @RegisterExtension final RunningControlPlane replicaB = RunningControlPlane.on(db, "cp-b");
+    @RegisterExtension final Closer closer = new Closer();
     private NamedUpstream backend;
     private DataPlane dp;
     private CliRunner cli;
@@ -50,13 +52,10 @@ class ApiKeysEndToEndTest {
     @BeforeAll
     void start(@TempDir Path dir) throws IOException {
         this.dir = dir;
-        db = TestDatabase.create();
-        replicaA = RunningControlPlane.start(db, "cp-a");
-        replicaB = RunningControlPlane.start(db, "cp-b");
-        backend = NamedUpstream.start("orders");
-        dp = DataPlane.start(new DataPlaneSettings("dp-keys-1", "eu", replicaB.target(), "127.0.0.1", 0, 0,
+        backend = closer.track(NamedUpstream.start("orders"));
+        dp = closer.track(DataPlane.start(new DataPlaneSettings("dp-keys-1", "eu", replicaB.target(), "127.0.0.1", 0, 0,
                 dir.resolve("dp"), DataPlaneSettings.DEFAULT_MAX_ROUTES)
-                .withControlPlaneTls(TestPki.shared().dataPlane("dp-keys-1", "eu")));
+                .withControlPlaneTls(TestPki.shared().dataPlane("dp-keys-1", "eu"))));
         cli = CliRunner.against(replicaA.target());
         Path file = Files.writeString(dir.resolve("gateway.yaml"), """
                 upstreams:
@@ -77,19 +76,6 @@ class ApiKeysEndToEndTest {
         CliRunner.Result applied = cli.run("apply", file.toString(), "-m", "orders behind API keys", "-o", "json");
         configVersion = json(applied).get("version").get("version").asLong();
         Await.until("data plane serving version " + configVersion, CONVERGE, () -> dp.configVersion() == configVersion);
-    }
-
-    @AfterAll
-    void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {dp, replicaA, replicaB, backend, db}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
     }
 
     @Test

@@ -3,16 +3,17 @@ package io.gatehouse.systemtest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.cli.CliRunner;
-import io.gatehouse.controlplane.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.dataplane.server.DataPlane;
 import io.gatehouse.dataplane.server.DataPlaneSettings;
 import io.gatehouse.pki.testing.TestPki;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -39,9 +40,10 @@ class FleetEndToEndTest {
 
     private Path dir;
 
-    private TestDatabase db;
-    private RunningControlPlane replicaA;
-    private RunningControlPlane replicaB;
+    @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension final RunningControlPlane replicaA = RunningControlPlane.on(db, "cp-a");
+    @RegisterExtension final RunningControlPlane replicaB = RunningControlPlane.on(db, "cp-b");
+    @RegisterExtension final Closer closer = new Closer();
     private NamedUpstream blue;
     private NamedUpstream green;
     private DataPlane us;
@@ -51,26 +53,10 @@ class FleetEndToEndTest {
     @BeforeAll
     void startFleet(@TempDir Path dir) throws IOException {
         this.dir = dir;
-        db = TestDatabase.create();
-        replicaA = RunningControlPlane.start(db, "cp-a");
-        replicaB = RunningControlPlane.start(db, "cp-b");
-        blue = NamedUpstream.start("blue");
-        green = NamedUpstream.start("green");
-        us = DataPlane.start(dataPlane("dp-us-1", "us", replicaA));
-        eu = DataPlane.start(dataPlane("dp-eu-1", "eu", replicaB));
-    }
-
-    @AfterAll
-    void stopFleet() {
-        for (AutoCloseable c : new AutoCloseable[] {us, eu, replicaA, replicaB, blue, green, db}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
+        blue = closer.track(NamedUpstream.start("blue"));
+        green = closer.track(NamedUpstream.start("green"));
+        us = closer.track(DataPlane.start(dataPlane("dp-us-1", "us", replicaA)));
+        eu = closer.track(DataPlane.start(dataPlane("dp-eu-1", "eu", replicaB)));
     }
 
     @Test

@@ -51,7 +51,7 @@ class MutualTlsCostBench {
 
     /** One control plane and two data planes (us, eu), plaintext or mutual TLS. */
     private final class Fleet implements AutoCloseable {
-        final TestDatabase db = TestDatabase.create();
+        final TestDatabase db = TestDatabase.createMigrated();
         final RunningControlPlane cp;
         final List<DataPlane> dps = new ArrayList<>();
         final List<Long> firstSnapshotMillis = new ArrayList<>();

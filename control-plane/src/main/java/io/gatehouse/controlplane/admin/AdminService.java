@@ -34,6 +34,7 @@ import io.gatehouse.controlplane.store.VersionNotFoundException;
 import io.gatehouse.controlplane.store.VersionRecord;
 import io.gatehouse.controlplane.validate.ConfigValidator;
 import io.gatehouse.controlplane.validate.ValidationProblem;
+import io.gatehouse.observability.logging.LogText;
 import io.gatehouse.proto.admin.v1.AdminServiceGrpc;
 import io.gatehouse.proto.admin.v1.ApplyOutcome;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
@@ -79,6 +80,10 @@ import java.util.logging.Logger;
 public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
 
     private static final Logger LOG = Logger.getLogger(AdminService.class.getName());
+    /** Longest change message accepted with an apply or rollback. */
+    static final int MAX_MESSAGE_CHARS = 1000;
+    /** Longest piece of caller-supplied text quoted in one log line. */
+    private static final int MAX_LOGGED_CHARS = 500;
     private static final int DEFAULT_LIMIT = 50;
     private static final int MAX_LIMIT = 1000;
 
@@ -144,10 +149,11 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
         call(out, () -> {
             // The authenticated principal, never the request's author field (a client's claim).
             String author = Principal.current().name();
+            checkMessage(request.getMessage());
             List<ValidationProblem> problems = validator.validate(request.getConfig(), secretLookup);
             if (!problems.isEmpty()) {
-                LOG.info(() -> "apply by " + author + " rejected: " + problems.size() + " problem(s), first: "
-                        + problems.getFirst());
+                LOG.info(() -> "apply by " + LogText.escaped(author) + " rejected: " + problems.size()
+                        + " problem(s), first: " + LogText.forLog(problems.getFirst().toString(), MAX_LOGGED_CHARS));
                 ApplyResponse.Builder rejected = ApplyResponse.newBuilder()
                         .setOutcome(ApplyOutcome.REJECTED)
                         .addAllErrors(problems.stream().map(AdminMessages::validationError).toList());
@@ -173,6 +179,7 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
                         .asRuntimeException();
             }
             String author = Principal.current().name();
+            checkMessage(request.getMessage());
             // The old version passed the rules of its day; what may have changed since is its secrets.
             List<ValidationProblem> problems = new java.util.ArrayList<>();
             io.gatehouse.controlplane.validate.ConfigValidator.checkSecrets(
@@ -386,14 +393,26 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
                 .build();
     }
 
+    /**
+     * A change message is the operator's free text: it is stored with the version, listed by
+     * {@code gatehouse versions} and logged, so its size is bounded (refused, not cut: the author
+     * should know what was kept) and it is escaped wherever it is logged.
+     */
+    static void checkMessage(String message) {
+        if (message.length() > MAX_MESSAGE_CHARS) {
+            throw Status.INVALID_ARGUMENT.withDescription("message: at most " + MAX_MESSAGE_CHARS
+                    + " characters (got " + message.length() + ")").asRuntimeException();
+        }
+    }
+
     private static void logWrite(String what, String author, String message, ApplyResult result) {
         if (result.outcome() == ApplyResult.Outcome.APPLIED) {
-            LOG.info(() -> what + " by " + author + ": version " + result.active().version() + " active (sha256 "
-                    + result.active().sha256().substring(0, 12) + ", parent " + result.active().parentVersion()
-                    + ") \"" + message + "\"");
+            LOG.info(() -> what + " by " + LogText.escaped(author) + ": version " + result.active().version()
+                    + " active (sha256 " + result.active().sha256().substring(0, 12) + ", parent "
+                    + result.active().parentVersion() + ") \"" + LogText.escaped(message) + "\"");
         } else {
-            LOG.info(() -> what + " by " + author + ": unchanged, version " + result.active().version()
-                    + " already has this content");
+            LOG.info(() -> what + " by " + LogText.escaped(author) + ": unchanged, version "
+                    + result.active().version() + " already has this content");
         }
     }
 

@@ -5,6 +5,7 @@ import io.gatehouse.controlplane.store.StoreException;
 import io.gatehouse.controlplane.trust.AccessRefusal;
 import io.gatehouse.controlplane.trust.Caller;
 import io.gatehouse.controlplane.trust.TrustEvents;
+import io.gatehouse.observability.logging.LogText;
 import io.gatehouse.pki.SpiffeId;
 import io.gatehouse.proto.discovery.v1.Node;
 import io.gatehouse.proto.discovery.v1.Snapshot;
@@ -41,6 +42,9 @@ import java.util.logging.Logger;
 final class WatchSession implements StreamObserver<WatchRequest> {
 
     private static final Logger LOG = Logger.getLogger(WatchSession.class.getName());
+    /** Longest NACK detail kept of a data plane's reply (the rest is cut, with a note). */
+    static final int MAX_NACK_DETAIL_CHARS = 4096;
+    private static final int MAX_BUILD_VERSION_CHARS = 128;
 
     private final ServerCallStreamObserver<WatchResponse> responses;
     private final DiscoveryService owner;
@@ -106,7 +110,8 @@ final class WatchSession implements StreamObserver<WatchRequest> {
         }
         Node n = authenticated.get();
         Optional<Instant> certNotAfter = caller.certificate().map(c -> c.getNotAfter().toInstant());
-        dataPlanes.connected(n.getId(), n.getRegion(), n.getBuildVersion(), replicaId, streamId,
+        dataPlanes.connected(n.getId(), n.getRegion(), LogText.bounded(n.getBuildVersion(), MAX_BUILD_VERSION_CHARS),
+                replicaId, streamId,
                 caller.identity().map(SpiffeId::uri).orElse(""), certNotAfter);
         dataPlanes.adminAddress(n.getId(), n.getAdminAddress());
         SnapshotVersion runsSnapshot = SnapshotVersion.parse(request.getVersionInfo());
@@ -124,7 +129,7 @@ final class WatchSession implements StreamObserver<WatchRequest> {
             lock.unlock();
         }
         node = n;
-        LOG.fine(() -> "data plane " + n.getId() + " (" + n.getRegion() + ") watching as " + caller.describe()
+        LOG.fine(() -> describe() + " (" + LogText.forLog(n.getRegion(), 64) + ") watching as " + caller.describe()
                 + ", runs version '" + request.getVersionInfo() + "'");
         certNotAfter.ifPresent(this::endAt);
         // Registering before reading the active version means no commit can slip in between unseen.
@@ -201,16 +206,17 @@ final class WatchSession implements StreamObserver<WatchRequest> {
         String nodeId = node.getId();
         if (answeredVersion < 0) {
             // Stale: it answers a response that a newer push has superseded.
-            LOG.fine(() -> "ignoring stale reply from " + nodeId + " (nonce '" + nonce + "')");
+            LOG.fine(() -> "ignoring stale reply from " + describe() + " (nonce '" + LogText.forLog(nonce, 64) + "')");
             dataPlanes.seen(nodeId);
             return;
         }
         if (request.hasErrorDetail()) {
-            String error = request.getErrorDetail().getMessage();
+            // A data plane's text: stored, shown by `gatehouse dataplanes` and logged, so bounded
+            String error = LogText.bounded(request.getErrorDetail().getMessage(), MAX_NACK_DETAIL_CHARS);
             dataPlanes.nacked(nodeId, answeredVersion, error);
             owner.events().nacked(nodeId, answeredVersion, error);
-            LOG.warning(() -> "NACK from data plane " + nodeId + " for version " + answeredVersion
-                    + " (keeps '" + request.getVersionInfo() + "'): " + error);
+            LOG.warning(() -> "NACK from " + describe() + " for version " + answeredVersion
+                    + " (keeps '" + LogText.forLog(request.getVersionInfo(), 64) + "'): " + LogText.escaped(error));
             lock.lock();
             try {
                 SnapshotVersion kept = SnapshotVersion.parse(request.getVersionInfo());
@@ -323,13 +329,13 @@ final class WatchSession implements StreamObserver<WatchRequest> {
             try {
                 dataPlanes.disconnected(n.getId(), streamId);
             } catch (StoreException e) {
-                LOG.log(Level.WARNING, "recording disconnect of " + n.getId() + " failed: " + e.getMessage());
+                LOG.log(Level.WARNING, "recording disconnect of " + describe() + " failed: " + e.getMessage());
             }
         }
     }
 
     private String describe() {
         Node n = node;
-        return n == null ? "unregistered stream " + streamId : "data plane " + n.getId();
+        return n == null ? "unregistered stream " + streamId : "data plane " + LogText.forLog(n.getId(), 128);
     }
 }

@@ -157,8 +157,12 @@ public final class ControlPlane implements AutoCloseable {
 
             ConfigStore configs = new ConfigStore(pool);
             DataPlaneStore dataPlanes = new DataPlaneStore(pool, timings.heartbeatTimeout());
+            // Readiness follows the database: without it the replica can neither store an apply nor
+            // serve a snapshot it has not cached, so a probe should send work elsewhere.
+            HealthStatusManager health = new HealthStatusManager();
             ReplicaHeartbeat heartbeat = new ReplicaHeartbeat(new ReplicaStore(pool), settings.replicaId(),
-                    timings.heartbeatInterval());
+                    timings.heartbeatInterval(), up -> health.setStatus("", up
+                            ? HealthCheckResponse.ServingStatus.SERVING : HealthCheckResponse.ServingStatus.NOT_SERVING));
             started.push(heartbeat);
             // A previous process with the same replica id may have died holding streams.
             dataPlanes.disconnectAll(settings.replicaId());
@@ -184,7 +188,6 @@ public final class ControlPlane implements AutoCloseable {
             listener.start();
             started.push(listener);
 
-            HealthStatusManager health = new HealthStatusManager();
             ExecutorService grpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
             started.push(grpcExecutor::shutdownNow);
             ServerCredentials credentials = tls

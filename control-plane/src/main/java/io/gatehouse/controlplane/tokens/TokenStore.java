@@ -2,6 +2,7 @@ package io.gatehouse.controlplane.tokens;
 
 import io.gatehouse.controlplane.audit.AuditLog;
 import io.gatehouse.controlplane.store.Jdbc;
+import io.gatehouse.controlplane.store.StoreException;
 import io.gatehouse.controlplane.trust.AccessRefusal;
 import io.gatehouse.controlplane.trust.Role;
 import io.gatehouse.controlplane.trust.TokenAuthenticator;
@@ -41,6 +42,14 @@ public final class TokenStore implements TokenAuthenticator {
 
     @Override
     public Result authenticate(AdminToken token) {
+        try {
+            return authenticateInStore(token);
+        } catch (StoreException e) {
+            throw new StoreUnavailable(e.getMessage(), e);
+        }
+    }
+
+    private Result authenticateInStore(AdminToken token) {
         return Jdbc.withConnection(dataSource, "token store", connection -> {
             try (PreparedStatement ps = connection.prepareStatement("SELECT sha256, " + COLUMNS
                     + ", now() FROM admin_tokens WHERE token_id = ?")) {

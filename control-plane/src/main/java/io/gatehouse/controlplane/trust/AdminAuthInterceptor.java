@@ -48,7 +48,17 @@ public final class AdminAuthInterceptor implements ServerInterceptor {
                                                       ServerCallHandler<Q, R> next) {
         Caller caller = Caller.current();
         String method = call.getMethodDescriptor().getFullMethodName();
-        Authenticated outcome = authenticate(caller, headers.getAll(AUTHORIZATION));
+        Authenticated outcome;
+        try {
+            outcome = authenticate(caller, headers.getAll(AUTHORIZATION));
+        } catch (TokenAuthenticator.StoreUnavailable e) {
+            // Not a refusal: the token may be fine. Without this the exception escapes and the caller
+            // sees UNKNOWN (found by the chaos harness, issue 14: PostgreSQL killed, then an apply).
+            call.close(io.grpc.Status.UNAVAILABLE.withDescription("control plane database unavailable: "
+                    + e.getMessage()), new Metadata());
+            return new ServerCall.Listener<>() {
+            };
+        }
         if (outcome.refusal != null) {
             return refuse(call, caller, outcome.refusal, outcome.detail + " (" + shortName(method) + ")");
         }

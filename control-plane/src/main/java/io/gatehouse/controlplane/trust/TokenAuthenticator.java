@@ -22,5 +22,16 @@ public interface TokenAuthenticator {
     /** Refuses every token (a control plane without a token store). */
     TokenAuthenticator NONE = token -> new Refused(AccessRefusal.INVALID_TOKEN);
 
+    /**
+     * @throws StoreUnavailable when the tokens cannot be read (the database is down): the caller is
+     *                          neither accepted nor refused, it should hear UNAVAILABLE and retry
+     */
     Result authenticate(AdminToken token);
+
+    /** The token store could not be read; not a statement about the token. */
+    final class StoreUnavailable extends RuntimeException {
+        public StoreUnavailable(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
 }

@@ -64,6 +64,7 @@ public final class ConfigValidator {
         ResilienceRules.check(config, problems); // idle timeouts, retries, breakers, limits, header size
         CertificateRules.check(config, problems); // HTTPS certificates: names, hosts, secret names, settings.tls
         HttpsRules.check(config, problems); // routes[].https: redirect, HSTS (auth.clientCert: AuthRules)
+        EdgeProtocolRules.check(config, problems); // settings.http2 limits, gRPC and WebSocket routes
         if (config.hasDefaults() && config.getDefaults().hasTimeouts()) {
             checkTimeouts("defaults.timeouts", config.getDefaults().getTimeouts(), problems);
         }

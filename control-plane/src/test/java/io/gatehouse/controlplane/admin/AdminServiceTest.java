@@ -23,9 +23,8 @@ import io.gatehouse.proto.admin.v1.VersionInfo;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -41,8 +40,8 @@ class AdminServiceTest {
     /** The fixture's admin certificate: the principal every version here is recorded under. */
     private static final String ADMIN = "spiffe://gatehouse/admin/test-admin";
 
-    private static TestDatabase db;
-    private static RunningControlPlane cp;
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db);
     /** Distinct config contents across tests. */
     private static final AtomicInteger CONTENT = new AtomicInteger(100);
 
@@ -61,18 +60,6 @@ class AdminServiceTest {
                 upstream: api
                 timeouts: {connect: 61s}
             """);
-
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
-    }
-
-    @AfterAll
-    static void stop() {
-        cp.close();
-        db.close();
-    }
 
     private static AdminServiceGrpc.AdminServiceBlockingStub admin() {
         return cp.admin();

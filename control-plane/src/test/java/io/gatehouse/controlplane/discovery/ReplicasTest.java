@@ -2,7 +2,6 @@ package io.gatehouse.controlplane.discovery;
 
 import io.gatehouse.config.ConfigDocuments;
 import io.gatehouse.controlplane.server.ControlPlane;
-import io.gatehouse.controlplane.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.controlplane.testing.WatchClient;
@@ -14,10 +13,10 @@ import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.admin.v1.VersionInfo;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.discovery.v1.WatchResponse;
+import io.gatehouse.testing.Await;
 import io.grpc.Status;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -35,17 +34,7 @@ class ReplicasTest {
     private static final ControlPlane.Timings NOTIFY_ONLY =
             new ControlPlane.Timings(Duration.ofMinutes(10), Duration.ofMinutes(20), Duration.ofMinutes(10));
 
-    private TestDatabase db;
-
-    @BeforeEach
-    void createDatabase() {
-        db = TestDatabase.create();
-    }
-
-    @AfterEach
-    void dropDatabase() {
-        db.close();
-    }
+    @RegisterExtension final TestDatabase db = TestDatabase.migrated();
 
     private static VersionInfo apply(RunningControlPlane cp, GatewayConfig config) {
         ApplyResponse response = cp.admin().apply(ApplyRequest.newBuilder().setConfig(config).setAuthor("t").build());

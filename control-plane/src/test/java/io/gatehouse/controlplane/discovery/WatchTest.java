@@ -1,7 +1,6 @@
 package io.gatehouse.controlplane.discovery;
 
 import io.gatehouse.config.ConfigDocuments;
-import io.gatehouse.controlplane.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.controlplane.testing.WatchClient;
@@ -14,10 +13,11 @@ import io.gatehouse.proto.admin.v1.VersionInfo;
 import io.gatehouse.proto.discovery.v1.WatchRequest;
 import io.gatehouse.proto.discovery.v1.WatchResponse;
 import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.gatehouse.testing.Await;
 import io.grpc.Status;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,21 +32,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class WatchTest {
 
-    private static TestDatabase db;
-    private static RunningControlPlane cp;
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db);
     private static final AtomicInteger CONTENT = new AtomicInteger();
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
         applyNew();
-    }
-
-    @AfterAll
-    static void stop() {
-        cp.close();
-        db.close();
     }
 
     private static VersionInfo applyNew() {

@@ -1,6 +1,5 @@
 package io.gatehouse.controlplane.keys;
 
-import io.gatehouse.controlplane.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.controlplane.testing.WatchClient;
@@ -19,11 +18,12 @@ import io.gatehouse.proto.config.v1.Consumer;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.discovery.v1.ApiKey;
 import io.gatehouse.proto.discovery.v1.WatchResponse;
+import io.gatehouse.testing.Await;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -38,21 +38,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** API keys through the real admin API and watch streams: create once, hash only, revoke, push. */
 class ApiKeysTest {
 
-    private static TestDatabase db;
-    private static RunningControlPlane cp;
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db);
     private static final AtomicInteger CONTENT = new AtomicInteger();
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
         applyNew();
-    }
-
-    @AfterAll
-    static void stop() {
-        cp.close();
-        db.close();
     }
 
     private static long applyNew() {

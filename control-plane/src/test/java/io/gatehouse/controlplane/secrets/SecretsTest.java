@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.gen.OctetSequenceKeyGenerator;
-import io.gatehouse.controlplane.server.ControlPlaneSettings;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.controlplane.testing.TestDatabase;
@@ -25,24 +24,20 @@ import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.JwsAlgorithm;
 import io.gatehouse.proto.config.v1.JwtProvider;
 import io.gatehouse.proto.discovery.v1.WatchResponse;
+import io.gatehouse.testing.LogCapture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -57,43 +52,14 @@ class SecretsTest {
 
     @TempDir
     Path dir;
-    private TestDatabase db;
-    private RunningControlPlane cp;
-    private Path kekFile;
-    private final List<String> logs = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logs.add(record.getMessage() + (record.getThrown() == null ? "" : " " + record.getThrown()));
-        }
+    @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension final RunningControlPlane cp = RunningControlPlane.on(db, "cp-secrets",
+            RunningControlPlane.withKek(this::kekFile));
+    /** Every logger, Gatehouse's at FINE too: no line at any level may show a secret. */
+    @RegisterExtension final LogCapture logs = LogCapture.of("", "io.gatehouse", Level.ALL);
 
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
-    @BeforeEach
-    void start() throws Exception {
-        Logger root = Logger.getLogger("");
-        root.addHandler(capture);
-        Logger.getLogger("io.gatehouse").setLevel(Level.ALL);
-        kekFile = dir.resolve("kek.json");
-        KekKeyset.write(kekFile, KekKeyset.newKeysetJson());
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(RunningControlPlane.settings(db, "cp-secrets")
-                .withSecurity(ControlPlaneSettings.Security.DEFAULT.withKek(KekSource.file(kekFile))));
-    }
-
-    @AfterEach
-    void stop() {
-        Logger.getLogger("").removeHandler(capture);
-        Logger.getLogger("io.gatehouse").setLevel(Level.INFO);
-        cp.close();
-        db.close();
+    private Path kekFile() {
+        return dir.resolve("kek.json");
     }
 
     @Test
@@ -137,15 +103,15 @@ class SecretsTest {
                         .doesNotContain("\"kty\"");
             }
         }
-        assertThat(String.join("\n", logs)).contains("jwt-hs-main").doesNotContain(marker);
+        assertThat(logs.text()).contains("jwt-hs-main").doesNotContain(marker);
     }
 
     @Test
     void aPlaintextStreamNeverGetsSecretValues() throws Exception {
         set("jwt-hs-main", new JWKSet(hmacKey()).toString(false));
         cp.admin().apply(ApplyRequest.newBuilder().setConfig(withHsProvider(1, "jwt-hs-main")).setMessage("x").build());
-        try (RunningControlPlane plain = RunningControlPlane.start(RunningControlPlane.settings(db, "cp-plain-secrets")
-                .withInsecurePlaintext().withSecurity(ControlPlaneSettings.Security.DEFAULT.withKek(KekSource.file(kekFile))));
+        try (RunningControlPlane plain = RunningControlPlane.start(RunningControlPlane.withKek(this::kekFile)
+                .apply(RunningControlPlane.settings(db, "cp-plain-secrets").withInsecurePlaintext()));
              WatchClient dp = WatchClient.open(plain, "dp-plain", "us", "")) {
             WatchResponse pushed = dp.next();
             assertThat(pushed.getSnapshot().getConfig().getJwtProviders(0).getJwksSecret()).isEqualTo("jwt-hs-main");
@@ -234,10 +200,10 @@ class SecretsTest {
         String jwks = new JWKSet(hmacKey()).toString(false);
         set("jwt-hs-main", jwks);
         set("other", "value-2");
-        long oldKey = KekKeyset.read(kekFile).primaryKeyId();
+        long oldKey = KekKeyset.read(kekFile()).primaryKeyId();
 
-        KekKeyset.write(kekFile, KekKeyset.withNewPrimary(java.nio.file.Files.readString(kekFile)));
-        long newKey = KekKeyset.read(kekFile).primaryKeyId();
+        KekKeyset.write(kekFile(), KekKeyset.withNewPrimary(java.nio.file.Files.readString(kekFile())));
+        long newKey = KekKeyset.read(kekFile()).primaryKeyId();
         assertThat(newKey).isNotEqualTo(oldKey);
         var rotated = cp.admin().rotateKek(RotateKekRequest.newBuilder().setReason("yearly").build());
         assertThat(rotated.getRewrapped()).isEqualTo(2);
@@ -245,8 +211,8 @@ class SecretsTest {
         assertThat(cp.admin().listSecrets(ListSecretsRequest.getDefaultInstance()).getSecretsList())
                 .allMatch(s -> s.getKekKeyId() == newKey);
 
-        KekKeyset.write(kekFile, KekKeyset.withoutOldKeys(java.nio.file.Files.readString(kekFile)));
-        assertThat(KekKeyset.read(kekFile).keyIds()).containsExactly(newKey);
+        KekKeyset.write(kekFile(), KekKeyset.withoutOldKeys(java.nio.file.Files.readString(kekFile())));
+        assertThat(KekKeyset.read(kekFile()).keyIds()).containsExactly(newKey);
         cp.admin().apply(ApplyRequest.newBuilder().setConfig(withHsProvider(1, "jwt-hs-main")).setMessage("x").build());
         try (WatchClient dp = WatchClient.open(cp, "dp-us-1", "us", "")) {
             assertThat(dp.next().getSnapshot().getSecretsOrThrow("jwt-hs-main").toStringUtf8()).isEqualTo(jwks);

@@ -1,7 +1,6 @@
 package io.gatehouse.controlplane.status;
 
 import com.sun.net.httpserver.HttpServer;
-import io.gatehouse.controlplane.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.controlplane.testing.TestDatabase;
@@ -13,9 +12,10 @@ import io.gatehouse.proto.admin.v1.RevokeTokenRequest;
 import io.gatehouse.proto.admin.v1.Role;
 import io.gatehouse.proto.discovery.v1.Node;
 import io.gatehouse.proto.discovery.v1.WatchRequest;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Await;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -37,20 +37,12 @@ class StatusAuthTest {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     private static final AtomicInteger N = new AtomicInteger();
-    private static TestDatabase db;
-    private static RunningControlPlane cp;
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db);
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
         cp.admin().apply(ApplyRequest.newBuilder().setConfig(TestConfigs.numbered(1)).setMessage("x").build());
-    }
-
-    @AfterAll
-    static void stop() {
-        cp.close();
-        db.close();
     }
 
     @Test

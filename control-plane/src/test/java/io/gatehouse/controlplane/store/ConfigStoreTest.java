@@ -1,12 +1,12 @@
 package io.gatehouse.controlplane.store;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.gatehouse.config.ConfigDocuments;
 import io.gatehouse.controlplane.testing.TestDatabase;
+import io.gatehouse.controlplane.testing.TestPool;
 import io.gatehouse.proto.config.v1.GatewayConfig;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -26,22 +26,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ConfigStoreTest {
 
-    private TestDatabase db;
-    private HikariDataSource pool;
+    @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension final TestPool pool = TestPool.on(db, 8);
     private ConfigStore store;
 
     @BeforeEach
     void setUp() {
-        db = TestDatabase.create();
-        pool = new Database(db.jdbcUrl(), db.user(), db.password()).openPool("store-test", 8);
-        Database.migrate(pool);
-        store = new ConfigStore(pool);
-    }
-
-    @AfterEach
-    void tearDown() {
-        pool.close();
-        db.close();
+        store = new ConfigStore(pool.dataSource());
     }
 
     @Test

@@ -1,10 +1,10 @@
 package io.gatehouse.controlplane.store;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.gatehouse.controlplane.testing.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.controlplane.testing.TestPool;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.UUID;
@@ -13,25 +13,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class DataPlaneStoreTest {
 
-    private static TestDatabase db;
-    private static HikariDataSource pool;
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension static final TestPool pool = TestPool.on(db, 4);
     private static DataPlaneStore dataPlanes;
     private static ReplicaStore replicas;
 
     @BeforeAll
     static void setUp() {
-        db = TestDatabase.create();
-        pool = new Database(db.jdbcUrl(), db.user(), db.password()).openPool("dp-store-test", 4);
-        Database.migrate(pool);
-        dataPlanes = new DataPlaneStore(pool, Duration.ofSeconds(15));
-        replicas = new ReplicaStore(pool);
+        dataPlanes = new DataPlaneStore(pool.dataSource(), Duration.ofSeconds(15));
+        replicas = new ReplicaStore(pool.dataSource());
         replicas.heartbeat("cp-a");
-    }
-
-    @AfterAll
-    static void tearDown() {
-        pool.close();
-        db.close();
     }
 
     private static DataPlaneRecord find(String id) {

@@ -4,9 +4,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.controlplane.testing.TestDatabase;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -24,17 +23,7 @@ class MigrationsTest {
      * V4 data plane identity, V5 admin tokens, audit log and secrets). */
     private static final int MIGRATIONS = 5;
 
-    private TestDatabase db;
-
-    @BeforeEach
-    void createDatabase() {
-        db = TestDatabase.create();
-    }
-
-    @AfterEach
-    void dropDatabase() {
-        db.close();
-    }
+    @RegisterExtension final TestDatabase db = TestDatabase.empty();
 
     private HikariDataSource pool() {
         return new Database(db.jdbcUrl(), db.user(), db.password()).openPool("migrations-test", 2);

@@ -1,15 +1,15 @@
 package io.gatehouse.controlplane.telemetry;
 
-import io.gatehouse.controlplane.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.controlplane.testing.WatchClient;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
 
@@ -119,19 +119,12 @@ class ControlPlaneMetricsTest {
             gatehouse_cp_watch_streams
             """;
 
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : toClose.reversed()) {
-            c.close();
-        }
-    }
+    @RegisterExtension final Closer closer = new Closer();
 
     @Test
     void tlsReplicaExportsEveryFamilyWithItsHelpTypeAndLabels() {
-        TestDatabase db = track(TestDatabase.create());
-        RunningControlPlane cp = track(RunningControlPlane.start(db));
+        TestDatabase db = closer.track(TestDatabase.createMigrated());
+        RunningControlPlane cp = closer.track(RunningControlPlane.start(db));
         connectedDataPlaneAcks(cp);
 
         assertThat(shape(cp.httpGet("/metrics").body())).containsExactlyElementsOf(lines(TLS_SHAPE));
@@ -139,8 +132,8 @@ class ControlPlaneMetricsTest {
 
     @Test
     void plaintextReplicaExportsTheSameFamiliesButNoCertificateOnes() {
-        TestDatabase db = track(TestDatabase.create());
-        RunningControlPlane cp = track(RunningControlPlane.startPlaintext(db));
+        TestDatabase db = closer.track(TestDatabase.createMigrated());
+        RunningControlPlane cp = closer.track(RunningControlPlane.startPlaintext(db));
         connectedDataPlaneAcks(cp);
 
         // A plaintext replica has no serving certificate and its data planes present none.
@@ -155,7 +148,7 @@ class ControlPlaneMetricsTest {
     /** Applies a config and has data plane dp-metrics-1 (region eu) ACK it on an open stream. */
     private void connectedDataPlaneAcks(RunningControlPlane cp) {
         cp.admin().apply(ApplyRequest.newBuilder().setConfig(TestConfigs.numbered(1)).setAuthor("test").build());
-        WatchClient dp = track(WatchClient.open(cp, "dp-metrics-1", "eu", ""));
+        WatchClient dp = closer.track(WatchClient.open(cp, "dp-metrics-1", "eu", ""));
         dp.ack(dp.next());
         Await.until("the ACK is counted and recorded", () -> {
             String metrics = cp.httpGet("/metrics").body();
@@ -177,10 +170,5 @@ class ControlPlaneMetricsTest {
 
     private static List<String> lines(String text) {
         return List.copyOf(new TreeSet<>(text.lines().toList()));
-    }
-
-    private <T extends AutoCloseable> T track(T closeable) {
-        toClose.add(closeable);
-        return closeable;
     }
 }

@@ -1,8 +1,10 @@
 package io.gatehouse.controlplane.testing;
 
+import io.gatehouse.controlplane.secrets.KekSource;
 import io.gatehouse.controlplane.server.ControlPlane;
 import io.gatehouse.controlplane.server.ControlPlaneSettings;
 import io.gatehouse.pki.HandshakeRefusal;
+import io.gatehouse.pki.KekKeyset;
 import io.gatehouse.pki.ReloadingCredentials;
 import io.gatehouse.pki.SpiffeId;
 import io.gatehouse.pki.TlsFiles;
@@ -11,6 +13,7 @@ import io.gatehouse.proto.admin.v1.AdminServiceGrpc;
 import io.gatehouse.proto.discovery.v1.DiscoveryServiceGrpc;
 import io.gatehouse.proto.admin.v1.CreateTokenRequest;
 import io.gatehouse.proto.admin.v1.Role;
+import io.gatehouse.testing.Fixture;
 import io.grpc.CallCredentials;
 import io.grpc.ChannelCredentials;
 import io.grpc.Metadata;
@@ -24,62 +27,106 @@ import io.grpc.ManagedChannel;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
- * A real control plane replica for tests: on {@code 127.0.0.1}, an ephemeral port, the given
+ * A real control plane replica for tests: on {@code 127.0.0.1}, an ephemeral port, a
  * {@link TestDatabase}, serving mutual TLS with the {@link TestPki#shared() test CA} (like every
  * deployment must), plus channels to it owned by the fixture: one presenting an admin certificate
- * ({@link #admin()}) and one per data plane identity ({@link #discoveryAs}). {@link #startPlaintext}
+ * ({@link #admin()}) and one per data plane identity ({@link #discoveryAs}). {@link #plaintextOn}
  * is the explicit {@code --insecure-plaintext} mode. Several may share one database (replicas).
- * {@link #close()} stops the replica and the channels; the database is the caller's.
+ *
+ * <p>As a JUnit 5 extension, one line per test class; it starts after its database and stops before it:
+ * <pre>{@code
+ * @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+ * @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db);
+ * }</pre>
+ * The {@code start(...)} methods give a running one that the caller closes (a second replica, a
+ * restart). Stopping stops the replica and the channels; the database is not touched.
  */
-public final class RunningControlPlane implements AutoCloseable {
+public final class RunningControlPlane extends Fixture {
 
-    private final ControlPlane controlPlane;
-    private final boolean tls;
-    private final ManagedChannel channel;
+    private final Supplier<ControlPlane> starter;
+    private final String description;
+    private volatile ControlPlane controlPlane;
+    private volatile boolean tls;
+    private volatile ManagedChannel channel;
     /** Channels presenting a data plane certificate, by identity URI. */
     private final Map<String, ManagedChannel> identityChannels = new ConcurrentHashMap<>();
     /** A TLS channel without a client certificate, for calls authenticated by a token. */
     private volatile ManagedChannel anonymous;
     private volatile String viewerToken;
 
-    private RunningControlPlane(ControlPlane controlPlane) {
-        this.controlPlane = controlPlane;
-        this.tls = controlPlane.settings().tls().isPresent();
-        this.channel = tls ? channelWith(TestPki.shared().admin())
-                : Grpc.newChannelBuilder(target(), InsecureChannelCredentials.create()).build();
+    private RunningControlPlane(TestDatabase db, String description, Supplier<ControlPlane> starter) {
+        if (db != null) {
+            requires(db);
+        }
+        this.description = description;
+        this.starter = starter;
     }
 
-    /** Starts a replica with a random id ({@code cp-test-<random>}). */
+    /** A replica on {@code db} with a random id ({@code cp-test-<random>}), started as an extension. */
+    public static RunningControlPlane on(TestDatabase db) {
+        return on(db, randomId("cp-test-"), settings -> settings);
+    }
+
+    /** A replica on {@code db} named {@code replicaId} (several replicas may share one database). */
+    public static RunningControlPlane on(TestDatabase db, String replicaId) {
+        return on(db, replicaId, settings -> settings);
+    }
+
+    /** A replica on {@code db} whose settings (from {@link #settings}) {@code adjust} changes, e.g. its certificate. */
+    public static RunningControlPlane on(TestDatabase db, String replicaId, UnaryOperator<ControlPlaneSettings> adjust) {
+        return new RunningControlPlane(db, replicaId,
+                () -> ControlPlane.start(adjust.apply(settings(db, replicaId))));
+    }
+
+    /** A replica on {@code db} serving plaintext gRPC ({@code --insecure-plaintext}), with plaintext channels. */
+    public static RunningControlPlane plaintextOn(TestDatabase db) {
+        return on(db, randomId("cp-plain-"), ControlPlaneSettings::withInsecurePlaintext);
+    }
+
+    /** Starts a replica with a random id ({@code cp-test-<random>}); the caller closes it. */
     public static RunningControlPlane start(TestDatabase db) {
-        return start(db, "cp-test-" + UUID.randomUUID().toString().substring(0, 8));
+        return started(on(db));
     }
 
     public static RunningControlPlane start(TestDatabase db, String replicaId) {
-        return new RunningControlPlane(ControlPlane.start(settings(db, replicaId)));
+        return started(on(db, replicaId));
     }
 
     /** With non-default background intervals (e.g. a huge poll interval to isolate LISTEN/NOTIFY). */
     public static RunningControlPlane start(TestDatabase db, String replicaId, ControlPlane.Timings timings) {
-        return new RunningControlPlane(ControlPlane.start(settings(db, replicaId), timings));
+        return started(new RunningControlPlane(db, replicaId,
+                () -> ControlPlane.start(settings(db, replicaId), timings)));
     }
 
     /** With other settings (e.g. from {@link #settings} with another certificate or admin mode). */
     public static RunningControlPlane start(ControlPlaneSettings settings) {
-        return new RunningControlPlane(ControlPlane.start(settings));
+        return started(new RunningControlPlane(null, settings.replicaId(), () -> ControlPlane.start(settings)));
     }
 
     /** A replica serving plaintext gRPC ({@code --insecure-plaintext}), with plaintext channels. */
     public static RunningControlPlane startPlaintext(TestDatabase db) {
-        return new RunningControlPlane(ControlPlane.start(settings(db, "cp-plain-" + UUID.randomUUID().toString()
-                .substring(0, 8)).withInsecurePlaintext()));
+        return started(plaintextOn(db));
+    }
+
+    private static RunningControlPlane started(RunningControlPlane cp) {
+        cp.start();
+        return cp;
+    }
+
+    private static String randomId(String prefix) {
+        return prefix + UUID.randomUUID().toString().substring(0, 8);
     }
 
     /**
@@ -91,21 +138,56 @@ public final class RunningControlPlane implements AutoCloseable {
                 .withTls(TestPki.shared().controlPlane());
     }
 
+    /**
+     * Settings adjustment for {@link #on(TestDatabase, String, UnaryOperator)}: secrets under the KEK
+     * keyset in the file {@code kekFile} names, written there first if it is not yet (a supplier,
+     * because a test's {@code @TempDir} is only set once the test runs).
+     */
+    public static UnaryOperator<ControlPlaneSettings> withKek(Supplier<Path> kekFile) {
+        return settings -> {
+            Path file = kekFile.get();
+            try {
+                if (!Files.exists(file)) {
+                    KekKeyset.write(file, KekKeyset.newKeysetJson());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return settings.withSecurity(ControlPlaneSettings.Security.DEFAULT.withKek(KekSource.file(file)));
+        };
+    }
+
+    @Override
+    protected void open() {
+        ControlPlane started = starter.get();
+        tls = started.settings().tls().isPresent();
+        controlPlane = started;
+        channel = tls ? channelWith(TestPki.shared().admin())
+                : Grpc.newChannelBuilder(address(), InsecureChannelCredentials.create()).build();
+    }
+
     public ControlPlane controlPlane() {
+        requireRunning();
         return controlPlane;
     }
 
     public int port() {
-        return controlPlane.port();
+        return controlPlane().port();
     }
 
     /** {@code "127.0.0.1:<port>"}, for gRPC clients and data plane settings. */
     public String target() {
-        return "127.0.0.1:" + port();
+        requireRunning();
+        return address();
+    }
+
+    /** {@link #target()} without the running check, for {@link #open()} itself. */
+    private String address() {
+        return "127.0.0.1:" + controlPlane.port();
     }
 
     public String replicaId() {
-        return controlPlane.replicaId();
+        return controlPlane().replicaId();
     }
 
     /** Blocking admin stub on the fixture's admin channel. */
@@ -202,7 +284,7 @@ public final class RunningControlPlane implements AutoCloseable {
     public HttpResponse<String> httpGet(String path) {
         try {
             return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                            + controlPlane.httpPort() + path)).header("Authorization", "Bearer " + viewerToken()).build(),
+                            + controlPlane().httpPort() + path)).header("Authorization", "Bearer " + viewerToken()).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -218,7 +300,7 @@ public final class RunningControlPlane implements AutoCloseable {
     }
 
     private ManagedChannel channelWith(TlsFiles files) {
-        return Grpc.newChannelBuilder(target(), credentials(files)).build();
+        return Grpc.newChannelBuilder(address(), credentials(files)).build();
     }
 
     private static ChannelCredentials credentials(TlsFiles files) {
@@ -230,14 +312,17 @@ public final class RunningControlPlane implements AutoCloseable {
         }
     }
 
-    /** Stops the replica and closes the channels. Idempotent. */
+    /** Stops the replica and closes the channels. */
     @Override
-    public void close() {
+    protected void release() {
         List<ManagedChannel> all = new ArrayList<>(identityChannels.values());
+        identityChannels.clear();
         all.add(channel);
         if (anonymous != null) {
             all.add(anonymous);
+            anonymous = null;
         }
+        viewerToken = null;
         all.forEach(ManagedChannel::shutdownNow);
         for (ManagedChannel c : all) {
             try {
@@ -247,5 +332,10 @@ public final class RunningControlPlane implements AutoCloseable {
             }
         }
         controlPlane.close();
+    }
+
+    @Override
+    public String toString() {
+        return "RunningControlPlane[" + description + "]";
     }
 }

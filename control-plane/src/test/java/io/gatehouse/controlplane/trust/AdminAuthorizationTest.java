@@ -1,7 +1,6 @@
 package io.gatehouse.controlplane.trust;
 
 import io.gatehouse.controlplane.server.ControlPlaneSettings;
-import io.gatehouse.controlplane.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.controlplane.testing.TestDatabase;
@@ -19,25 +18,20 @@ import io.gatehouse.proto.admin.v1.RevokeTokenRequest;
 import io.gatehouse.proto.admin.v1.WhoAmIRequest;
 import io.gatehouse.proto.config.v1.Consumer;
 import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.LogCapture;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -51,46 +45,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class AdminAuthorizationTest {
 
     private static final AtomicInteger CONTENT = new AtomicInteger(9000);
-    private static TestDatabase db;
-    private static RunningControlPlane cp;
-
-    private final List<String> securityLog = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            securityLog.add(record.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
-    @BeforeAll
-    static void start() {
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
-    }
-
-    @AfterAll
-    static void stop() {
-        cp.close();
-        db.close();
-    }
-
-    @BeforeEach
-    void captureSecurityLog() {
-        Logger.getLogger("gatehouse.security").addHandler(capture);
-    }
-
-    @AfterEach
-    void release() {
-        Logger.getLogger("gatehouse.security").removeHandler(capture);
-    }
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db);
+    @RegisterExtension final LogCapture securityLog = LogCapture.of("gatehouse.security");
 
     @Test
     void everyAdminMethodIsInTheRoleTable() {
@@ -120,9 +77,9 @@ class AdminAuthorizationTest {
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
 
         assertThat(refused("insufficient_role")).isEqualTo(before + 2);
-        assertThat(securityLog).anyMatch(line -> line.contains("\"event\":\"admin_refused\"")
+        assertThat(securityLog.lines()).anyMatch(line -> line.contains("\"event\":\"admin_refused\"")
                 && line.contains("insufficient_role") && line.contains("Apply needs role operator"));
-        assertThat(String.join("\n", securityLog)).doesNotContain(viewer);
+        assertThat(securityLog.text()).doesNotContain(viewer);
     }
 
     @Test
@@ -239,7 +196,7 @@ class AdminAuthorizationTest {
 
     @Test
     void certificateRolesComeFromTheTable() {
-        try (TestDatabase own = TestDatabase.create(); RunningControlPlane limited = RunningControlPlane.start(
+        try (TestDatabase own = TestDatabase.createMigrated(); RunningControlPlane limited = RunningControlPlane.start(
                 RunningControlPlane.settings(own, "cp-roles").withSecurity(ControlPlaneSettings.Security.DEFAULT
                         .withCertificateRoles(CertificateRoles.parse("test-admin=viewer"))))) {
             assertThat(limited.admin().listVersions(ListVersionsRequest.getDefaultInstance())).isNotNull();
@@ -253,7 +210,7 @@ class AdminAuthorizationTest {
     void bootstrapTokenIsCreatedOnceOnADatabaseWithoutTokens() {
         AdminToken first = AdminToken.generate();
         AdminToken second = AdminToken.generate();
-        try (TestDatabase own = TestDatabase.create()) {
+        try (TestDatabase own = TestDatabase.createMigrated()) {
             try (RunningControlPlane a = RunningControlPlane.start(RunningControlPlane.settings(own, "cp-boot-a")
                     .withSecurity(ControlPlaneSettings.Security.DEFAULT.withBootstrapToken(first)))) {
                 assertThat(a.adminWithToken(first.token()).whoAmI(WhoAmIRequest.getDefaultInstance()).getPrincipal())

@@ -1,6 +1,5 @@
 package io.gatehouse.controlplane.trust;
 
-import io.gatehouse.controlplane.testing.Await;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.controlplane.testing.TestDatabase;
@@ -19,6 +18,9 @@ import io.gatehouse.proto.admin.v1.ListVersionsRequest;
 import io.gatehouse.proto.discovery.v1.DiscoveryServiceGrpc;
 import io.gatehouse.proto.discovery.v1.WatchRequest;
 import io.gatehouse.proto.discovery.v1.WatchResponse;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
+import io.gatehouse.testing.LogCapture;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -34,18 +36,13 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import javax.net.ssl.SSLSession;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -57,9 +54,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -73,48 +67,15 @@ class MutualTlsTest {
 
     private static final TestPki PKI = TestPki.shared();
     private static final AtomicInteger CONTENT = new AtomicInteger(500);
-    private static TestDatabase db;
-    private static RunningControlPlane cp;
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db);
+    @RegisterExtension final LogCapture securityLog = LogCapture.of("gatehouse.security");
 
-    private final List<String> securityLog = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            securityLog.add(record.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-    private final List<ManagedChannel> channels = new CopyOnWriteArrayList<>();
+    @RegisterExtension final Closer closer = new Closer();
 
     @BeforeAll
     static void start() {
-        db = TestDatabase.create();
-        cp = RunningControlPlane.start(db);
         applyNew(cp);
-    }
-
-    @AfterAll
-    static void stop() {
-        cp.close();
-        db.close();
-    }
-
-    @BeforeEach
-    void captureSecurityLog() {
-        Logger.getLogger("gatehouse.security").addHandler(capture);
-    }
-
-    @AfterEach
-    void release() {
-        Logger.getLogger("gatehouse.security").removeHandler(capture);
-        channels.forEach(ManagedChannel::shutdownNow);
     }
 
     @Test
@@ -129,7 +90,7 @@ class MutualTlsTest {
         assertThat(client.awaitEnd().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         // (> not ==: the channel may already be retrying in the background)
         assertThat(metric(cp, "gatehouse_cp_tls_refused_total{reason=\"untrusted_certificate\"}")).isGreaterThan(before);
-        assertThat(securityLog).anySatisfy(line -> assertThat(line).contains("\"event\":\"tls_handshake_refused\"")
+        assertThat(securityLog.lines()).anySatisfy(line -> assertThat(line).contains("\"event\":\"tls_handshake_refused\"")
                 .contains("untrusted_certificate").contains("spiffe://gatehouse/dp/us/dp-rogue"));
         assertThat(dataPlane(cp, "dp-rogue")).isEmpty();
     }
@@ -145,7 +106,7 @@ class MutualTlsTest {
 
         assertThat(client.awaitEnd().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(metric(cp, "gatehouse_cp_tls_refused_total{reason=\"expired_certificate\"}")).isGreaterThan(before);
-        assertThat(securityLog).anySatisfy(line -> assertThat(line).contains("expired_certificate"));
+        assertThat(securityLog.lines()).anySatisfy(line -> assertThat(line).contains("expired_certificate"));
         assertThat(dataPlane(cp, "dp-expired")).isEmpty();
     }
 
@@ -159,7 +120,7 @@ class MutualTlsTest {
         assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
         assertThat(status.getDescription()).contains("dp-us-1").contains("dp-eu-1");
         assertThat(metric(cp, "gatehouse_cp_watch_refused_total{reason=\"node_id_mismatch\"}")).isEqualTo(before + 1);
-        assertThat(securityLog).anySatisfy(line -> assertThat(line).contains("\"event\":\"watch_refused\"")
+        assertThat(securityLog.lines()).anySatisfy(line -> assertThat(line).contains("\"event\":\"watch_refused\"")
                 .contains("node_id_mismatch").contains("spiffe://gatehouse/dp/us/dp-us-1"));
         assertThat(dataPlane(cp, "dp-eu-1")).isEmpty();
     }
@@ -273,7 +234,7 @@ class MutualTlsTest {
     @Test
     void rotationKeepsOpenStreamsWhileNewHandshakesGetTheNewCertificate() throws Exception {
         TlsFiles files = PKI.fresh(SpiffeId.controlPlane("rotating")).withReloadInterval(Duration.ofMillis(100));
-        try (TestDatabase own = TestDatabase.create();
+        try (TestDatabase own = TestDatabase.createMigrated();
              RunningControlPlane rotating = RunningControlPlane.start(
                      RunningControlPlane.settings(own, "cp-rotating").withTls(files))) {
             applyNew(rotating);
@@ -302,7 +263,7 @@ class MutualTlsTest {
 
     @Test
     void plaintextModeIsExplicitAndShowsInTheMetrics() throws Exception {
-        try (TestDatabase own = TestDatabase.create(); RunningControlPlane plain = RunningControlPlane.startPlaintext(own)) {
+        try (TestDatabase own = TestDatabase.createMigrated(); RunningControlPlane plain = RunningControlPlane.startPlaintext(own)) {
             applyNew(plain);
             try (WatchClient client = WatchClient.open(plain, "anyone", "anywhere", "")) {
                 client.ack(client.next());
@@ -315,7 +276,7 @@ class MutualTlsTest {
 
     @Test
     void adminAuthNoneAdmitsAdminCallsWithoutACertificateButStillNotWatches() throws Exception {
-        try (TestDatabase own = TestDatabase.create(); RunningControlPlane open = RunningControlPlane.start(
+        try (TestDatabase own = TestDatabase.createMigrated(); RunningControlPlane open = RunningControlPlane.start(
                 RunningControlPlane.settings(own, "cp-open").withAdminAuth(AdminAuth.NONE))) {
             ManagedChannel anonymous = track(Grpc.newChannelBuilder(open.target(),
                     ReloadingCredentials.anonymousChannelCredentials(PKI.caFile(), HandshakeRefusal.Listener.NONE))
@@ -339,7 +300,7 @@ class MutualTlsTest {
     }
 
     private ManagedChannel track(ManagedChannel channel) {
-        channels.add(channel);
+        closer.onClose(channel::shutdownNow);
         return channel;
     }
 

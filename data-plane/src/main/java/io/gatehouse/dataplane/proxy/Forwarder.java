@@ -16,6 +16,10 @@ import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.routing.UpstreamSelection;
 import io.gatehouse.dataplane.upstream.UpstreamTarget;
 import io.gatehouse.dataplane.policy.access.UpstreamAddressPolicy;
+import io.gatehouse.dataplane.policy.grpc.GrpcPolicy;
+import io.gatehouse.dataplane.policy.websocket.WebSocketPolicy;
+import io.gatehouse.dataplane.policy.websocket.WebSocketSettings;
+import io.gatehouse.dataplane.telemetry.WebSocketRecorder;
 import io.gatehouse.proto.config.v1.RetryCondition;
 import io.gatehouse.proto.config.v1.UpstreamProtocol;
 import io.helidon.http.Header;
@@ -36,6 +40,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
@@ -84,7 +89,12 @@ public final class Forwarder implements Policy.Next {
 
     private final UpstreamClients clients;
     private final RetryBudget retryBudget;
+    private final ReplayBuffers replayBuffers;
     private final AttemptListener attempts;
+    /** gRPC routes' calls: relayed as gRPC streams, not as HTTP exchanges. */
+    private final GrpcForwarder grpc;
+    /** WebSocket upgrades on WebSocket routes: tunnels handed to the listener. */
+    private final WebSocketForwarder websockets;
 
     /** A forwarder with its own retry budget and nobody listening to attempts (tests, tools). */
     public Forwarder(UpstreamClients clients) {
@@ -96,19 +106,57 @@ public final class Forwarder implements Policy.Next {
      * @param attempts    told every attempt's outcome (the circuit breaker registry)
      */
     public Forwarder(UpstreamClients clients, RetryBudget retryBudget, AttemptListener attempts) {
+        this(clients, retryBudget, new ReplayBuffers(ReplayBuffers.DEFAULT_CAPACITY_BYTES), attempts,
+                new WebSocketTunnels(WebSocketRecorder.none()));
+    }
+
+    /** @param tunnels the WebSocket tunnels the listener completes upgrades with (WebSocketUpgrader) */
+    public Forwarder(UpstreamClients clients, RetryBudget retryBudget, AttemptListener attempts,
+                     WebSocketTunnels tunnels) {
+        this(clients, retryBudget, new ReplayBuffers(ReplayBuffers.DEFAULT_CAPACITY_BYTES), attempts, tunnels);
+    }
+
+    /** With the data plane's replay budget and no WebSocket routes served. */
+    public Forwarder(UpstreamClients clients, RetryBudget retryBudget, ReplayBuffers replayBuffers,
+                     AttemptListener attempts) {
+        this(clients, retryBudget, replayBuffers, attempts, new WebSocketTunnels(WebSocketRecorder.none()));
+    }
+
+    /**
+     * @param retryBudget   the data plane's shared retry budget
+     * @param replayBuffers the data plane's cap on request bodies held for replay
+     * @param attempts      told every attempt's outcome (the circuit breaker registry)
+     * @param tunnels       the WebSocket tunnels the listener completes upgrades with (WebSocketUpgrader)
+     */
+    public Forwarder(UpstreamClients clients, RetryBudget retryBudget, ReplayBuffers replayBuffers,
+                     AttemptListener attempts, WebSocketTunnels tunnels) {
         this.clients = clients;
         this.retryBudget = retryBudget;
+        this.replayBuffers = replayBuffers;
         this.attempts = attempts;
+        this.grpc = new GrpcForwarder(clients);
+        this.websockets = new WebSocketForwarder(tunnels);
     }
 
     /** The attempt loop: see the class comment. */
     @Override
     public void proceed(Exchange exchange) {
+        if (GrpcPolicy.isGrpc(exchange)) {
+            grpc.proceed(exchange); // never retried (a stream), so outside the retry budget
+            return;
+        }
+        Optional<WebSocketSettings> websocket = WebSocketPolicy.settings(exchange);
+        if (websocket.isPresent() && websockets.canUpgrade()
+                && WebSocketPolicy.isUpgrade(exchange.request().headers())) {
+            websockets.proceed(exchange, websocket.get()); // a tunnel, not an exchange: never retried
+            return;
+        }
         retryBudget.requestStarted();
         try {
             forward(exchange);
         } finally {
             retryBudget.requestFinished();
+            exchange.attribute(BODY).ifPresent(body -> body.releaseTo(replayBuffers));
         }
     }
 
@@ -117,7 +165,7 @@ public final class Forwarder implements Policy.Next {
         RetrySettings retry = route.retry();
         Method method = exchange.request().prologue().method();
         boolean retryable = retry.allowsMethod(method);
-        RequestBody body = prepareBody(exchange.request(), route, retryable);
+        RequestBody body = prepareBody(exchange.request(), route, retryable, replayBuffers);
         exchange.attribute(BODY, body);
         UpstreamTarget failed = null;
         for (int attemptNumber = 0; ; attemptNumber++) {
@@ -205,7 +253,7 @@ public final class Forwarder implements Policy.Next {
     }
 
     /** Raw path (rewritten by the route, if it says so) and the client's raw query, sent upstream. */
-    private static String upstreamPathAndQuery(Exchange exchange) {
+    static String upstreamPathAndQuery(Exchange exchange) {
         String rawPath = exchange.upstreamPath(); // the route's rewrite, if any
         String rawQuery = exchange.upstreamQuery(); // without credentials the auth policy removed
         return rawQuery.isEmpty() ? rawPath : rawPath + "?" + rawQuery;
@@ -355,7 +403,8 @@ public final class Forwarder implements Policy.Next {
         return UpstreamFailures.classify(failure, route, target);
     }
 
-    private static void upstreamHeaders(Exchange exchange, UpstreamTarget target, RequestBody body,
+    /** The headers sent upstream (also for gRPC calls, as their metadata: {@link GrpcForwarder}). */
+    static void upstreamHeaders(Exchange exchange, UpstreamTarget target, RequestBody body,
                                         io.helidon.http.ClientRequestHeaders headers) {
         ServerRequest request = exchange.request();
         Set<String> skip = ProxyHeaders.notForwarded(request.headers());
@@ -385,8 +434,12 @@ public final class Forwarder implements Policy.Next {
         }
     }
 
-    /** Small bodies of retryable requests are buffered for replay; the rest stream (see RequestBody). */
-    private static RequestBody prepareBody(ServerRequest request, CompiledRoute route, boolean retryable) {
+    /**
+     * Small bodies of retryable requests are buffered for replay while the data plane's replay
+     * budget lasts; the rest stream (see RequestBody).
+     */
+    private static RequestBody prepareBody(ServerRequest request, CompiledRoute route, boolean retryable,
+                                           ReplayBuffers replayBuffers) {
         if (!request.content().hasEntity()) {
             return RequestBody.empty();
         }
@@ -397,8 +450,8 @@ public final class Forwarder implements Policy.Next {
             throw GatewayError.PAYLOAD_TOO_LARGE.exception("request body of " + length
                     + " bytes exceeds the limit of " + maxBody + " bytes");
         }
-        if (retryable && length >= 0 && length <= route.retry().bufferBodyBytes()) {
-            return RequestBody.buffered(request);
+        if (retryable && length >= 0 && length <= route.retry().bufferBodyBytes() && replayBuffers.tryReserve(length)) {
+            return RequestBody.buffered(request, length, replayBuffers);
         }
         return RequestBody.streamed(request, maxBody);
     }

@@ -11,7 +11,8 @@ import java.io.OutputStream;
  * The client's request body as the forwarder sends it upstream, possibly several times.
  *
  * <p>Small bodies of retryable requests (Content-Length known and within the route's
- * {@code buffer_body_bytes}) are read whole up front and can be replayed on every attempt. Any
+ * {@code buffer_body_bytes}, and while the data plane's {@link ReplayBuffers} budget lasts) are read
+ * whole up front and can be replayed on every attempt. Any
  * other body is streamed from the client straight to the upstream, never held whole; once a byte
  * of it has been consumed it cannot be sent again, so the request is no longer retryable.
  * Streaming counts bytes and fails with 413 when a body without Content-Length exceeds the limit.
@@ -19,35 +20,51 @@ import java.io.OutputStream;
  */
 final class RequestBody {
 
-    private static final RequestBody EMPTY = new RequestBody(null, null, 0);
+    private static final RequestBody EMPTY = new RequestBody(null, null, 0, 0);
 
     private final byte[] buffered;
     private final ServerRequest request;
     private final long maxBytes;
+    /** Bytes of the data plane's replay budget this body holds until {@link #releaseTo}. */
+    private long reserved;
     private boolean consumed;
 
-    private RequestBody(byte[] buffered, ServerRequest request, long maxBytes) {
+    private RequestBody(byte[] buffered, ServerRequest request, long maxBytes, long reserved) {
         this.buffered = buffered;
         this.request = request;
         this.maxBytes = maxBytes;
+        this.reserved = reserved;
     }
 
     static RequestBody empty() {
         return EMPTY;
     }
 
-    /** Reads a body of known length (at most the buffer limit) fully, so attempts can replay it. */
-    static RequestBody buffered(ServerRequest request) {
+    /**
+     * Reads a body of known length (at most the buffer limit) fully, so attempts can replay it.
+     * {@code reserved} bytes were taken from {@code budget} for it; they go back if the read fails,
+     * else when the request ends ({@link #releaseTo}).
+     */
+    static RequestBody buffered(ServerRequest request, long reserved, ReplayBuffers budget) {
         try (InputStream in = request.content().inputStream()) {
-            return new RequestBody(in.readAllBytes(), null, 0);
+            return new RequestBody(in.readAllBytes(), null, 0, reserved);
         } catch (IOException | RuntimeException e) {
+            budget.release(reserved);
             throw GatewayError.BAD_REQUEST.exception("the request body could not be read", e);
+        }
+    }
+
+    /** Gives the replay budget this body held back to {@code budget}; once. */
+    void releaseTo(ReplayBuffers budget) {
+        if (reserved > 0) {
+            budget.release(reserved);
+            reserved = 0;
         }
     }
 
     /** Streams the body on the first attempt; {@code maxBytes} caps bodies without Content-Length. */
     static RequestBody streamed(ServerRequest request, long maxBytes) {
-        return new RequestBody(null, request, maxBytes);
+        return new RequestBody(null, request, maxBytes, 0);
     }
 
     boolean isPresent() {

@@ -1,11 +1,22 @@
 package io.gatehouse.dataplane.redis;
 
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -29,6 +40,18 @@ import java.util.logging.Logger;
  * connections (String and byte[] codecs) used by every Redis user in the data plane (rate limits,
  * response cache, shared circuit breaker state). Reuse this holder rather than creating clients.
  *
+ * <p>One API for three deployments ({@link RedisTarget}): a standalone server, a Sentinel-monitored
+ * master (Lettuce asks the sentinels for the master on every reconnect, so a failover moves the
+ * connection) and a Redis Cluster ({@link RedisClusterClient}: commands are routed by key slot;
+ * every Gatehouse key carries a hash tag — {@code {route}} or {@code {upstream}} — so the keys one
+ * command or script touches share a slot). Users get {@link RedisClusterAsyncCommands}, the
+ * command set both connection kinds implement.
+ *
+ * <p>Cluster topology: refreshed every {@link #TOPOLOGY_REFRESH} and at once on the adaptive
+ * triggers (MOVED/ASK redirects, persistent reconnect attempts, unknown nodes), so after a master
+ * fails and a replica is promoted, commands reach the new master within about a second of the
+ * promotion. Until then commands for the lost slots time out and callers fall back to local state.
+ *
  * <p>Contract for users: Redis is optional. Connections are opened lazily and {@link #strings()} /
  * {@link #bytes()} return empty while Redis cannot be reached (a failed connect is retried at most
  * once per {@link #RECONNECT_INTERVAL}); once connected, Lettuce reconnects on its own, and commands
@@ -42,37 +65,33 @@ public final class RedisConnections implements AutoCloseable {
     /** Default command timeout: Redis on the request path must be fast or be skipped. */
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(50);
     static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(1);
+    /** Periodic cluster topology refresh, on top of the adaptive triggers. */
+    static final Duration TOPOLOGY_REFRESH = Duration.ofSeconds(10);
 
     private final String url;
+    private final RedisTarget target;
     private final Duration commandTimeout;
     private final Duration connectTimeout;
     private final ClientResources resources;
-    private final RedisClient client;
+    private final AbstractRedisClient client;
     private final ReentrantLock connectLock = new ReentrantLock();
     private final AtomicLong nextConnectAttemptNanos = new AtomicLong(System.nanoTime());
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile StatefulRedisConnection<String, String> strings;
-    private volatile StatefulRedisConnection<byte[], byte[]> bytes;
+    private volatile Connected<String, String> strings;
+    private volatile Connected<byte[], byte[]> bytes;
+
+    /** A connection and its command interface, taken once (both are thread-safe). */
+    private record Connected<K, V>(StatefulConnection<K, V> connection, RedisClusterAsyncCommands<K, V> commands) {
+    }
 
     private RedisConnections(String url, Duration commandTimeout, RedisAuth auth) {
         // Only the redacted form is kept: it is what logs show.
         this.url = RedisAuth.redact(url);
+        this.target = RedisTarget.parse(url);
         this.commandTimeout = commandTimeout;
         this.connectTimeout = Duration.ofMillis(Math.max(500, commandTimeout.toMillis() * 4));
-        RedisURI uri = RedisURI.create(url);
-        uri.setTimeout(commandTimeout);
-        if (auth.password().isPresent()) {
-            // AUTH (or HELLO with credentials) on every (re)connect; ACL user when given.
-            if (auth.user().isPresent()) {
-                uri.setAuthentication(auth.user().get(), auth.passwordChars());
-            } else {
-                uri.setAuthentication(auth.passwordChars());
-            }
-        }
-        // rediss://: TLS, server certificate chained to the CA and matching the host (Lettuce's FULL
-        // verification is the default for rediss; stated here because it is the point).
-        if (uri.isSsl()) {
-            uri.setVerifyPeer(io.lettuce.core.SslVerifyMode.FULL);
+        for (RedisURI uri : target.nodes()) {
+            configure(uri, commandTimeout, auth);
         }
         // Reconnect quickly after Redis comes back (Lettuce's default backs off up to 30 s).
         this.resources = DefaultClientResources.builder()
@@ -91,17 +110,55 @@ public final class RedisConnections implements AutoCloseable {
                     }
                 })
                 .build();
-        this.client = RedisClient.create(resources, uri);
-        ClientOptions.Builder options = ClientOptions.builder();
-        auth.ca().ifPresent(ca -> options.sslOptions(io.lettuce.core.SslOptions.builder().trustManager(ca.toFile()).build()));
-        client.setOptions(options
-                .autoReconnect(true)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
-                .socketOptions(io.lettuce.core.SocketOptions.builder()
-                        .connectTimeout(connectTimeout)
-                        .build())
-                .build());
+        SocketOptions socket = SocketOptions.builder().connectTimeout(connectTimeout).build();
+        Optional<SslOptions> ssl = auth.ca().map(ca -> SslOptions.builder().trustManager(ca.toFile()).build());
+        if (target.kind() == RedisTarget.Kind.CLUSTER) {
+            RedisClusterClient cluster = RedisClusterClient.create(resources, target.nodes());
+            ClusterClientOptions.Builder options = ClusterClientOptions.builder();
+            ssl.ifPresent(options::sslOptions);
+            cluster.setOptions(options
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                    .socketOptions(socket)
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enablePeriodicRefresh(TOPOLOGY_REFRESH)
+                            .enableAllAdaptiveRefreshTriggers()
+                            .adaptiveRefreshTriggersTimeout(Duration.ofMillis(500))
+                            .refreshTriggersReconnectAttempts(2)
+                            .build())
+                    .build());
+            this.client = cluster;
+        } else {
+            RedisClient standalone = RedisClient.create(resources, target.nodes().getFirst());
+            ClientOptions.Builder options = ClientOptions.builder();
+            ssl.ifPresent(options::sslOptions);
+            standalone.setOptions(options
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
+                    .socketOptions(socket)
+                    .build());
+            this.client = standalone;
+        }
+    }
+
+    /** Timeout, AUTH and TLS verification of one node (or Sentinel) URI. */
+    private static void configure(RedisURI uri, Duration commandTimeout, RedisAuth auth) {
+        uri.setTimeout(commandTimeout);
+        if (auth.password().isPresent()) {
+            // AUTH (or HELLO with credentials) on every (re)connect; ACL user when given.
+            if (auth.user().isPresent()) {
+                uri.setAuthentication(auth.user().get(), auth.passwordChars());
+            } else {
+                uri.setAuthentication(auth.passwordChars());
+            }
+        }
+        // rediss://: TLS, server certificate chained to the CA and matching the host (Lettuce's FULL
+        // verification is the default for rediss; stated here because it is the point).
+        if (uri.isSsl()) {
+            uri.setVerifyPeer(SslVerifyMode.FULL);
+        }
     }
 
     /** A holder for {@code url} (e.g. {@code redis://127.0.0.1:6379}); connects lazily. */
@@ -109,7 +166,11 @@ public final class RedisConnections implements AutoCloseable {
         return create(url, commandTimeout, RedisAuth.NONE);
     }
 
-    /** As {@link #create(String, Duration)}, authenticating with {@code auth} (AUTH, TLS trust). */
+    /**
+     * As {@link #create(String, Duration)}, authenticating with {@code auth} (AUTH, TLS trust).
+     *
+     * @throws IllegalArgumentException when {@code url} is not a Redis URL {@link RedisTarget} knows
+     */
     public static RedisConnections create(String url, Duration commandTimeout, RedisAuth auth) {
         Objects.requireNonNull(url, "url");
         if (commandTimeout.isNegative() || commandTimeout.isZero()) {
@@ -128,35 +189,40 @@ public final class RedisConnections implements AutoCloseable {
         return url;
     }
 
+    /** Standalone, Sentinel or Cluster. */
+    public RedisTarget.Kind kind() {
+        return target.kind();
+    }
+
     /** The timeout every command gets; also what callers should wait at most on a future. */
     public Duration commandTimeout() {
         return commandTimeout;
     }
 
-    /** The shared String-codec connection, or empty while Redis cannot be reached. */
-    public Optional<StatefulRedisConnection<String, String>> strings() {
-        StatefulRedisConnection<String, String> connection = strings;
-        if (connection == null) {
+    /** Commands on the shared String-codec connection, or empty while Redis cannot be reached. */
+    public Optional<RedisClusterAsyncCommands<String, String>> strings() {
+        Connected<String, String> connected = strings;
+        if (connected == null) {
             connect();
-            connection = strings;
+            connected = strings;
         }
-        return Optional.ofNullable(connection);
+        return connected == null ? Optional.empty() : Optional.of(connected.commands());
     }
 
     /** Whether the shared String-codec connection (rate limits) is established and open; never connects. */
     public boolean connected() {
-        StatefulRedisConnection<String, String> connection = strings;
-        return connection != null && connection.isOpen();
+        Connected<String, String> connected = strings;
+        return connected != null && connected.connection().isOpen();
     }
 
-    /** The shared byte[]-codec connection (cache bodies), or empty while Redis cannot be reached. */
-    public Optional<StatefulRedisConnection<byte[], byte[]>> bytes() {
-        StatefulRedisConnection<byte[], byte[]> connection = bytes;
-        if (connection == null) {
+    /** Commands on the shared byte[]-codec connection (cache bodies), or empty while Redis cannot be reached. */
+    public Optional<RedisClusterAsyncCommands<byte[], byte[]>> bytes() {
+        Connected<byte[], byte[]> connected = bytes;
+        if (connected == null) {
             connect();
-            connection = bytes;
+            connected = bytes;
         }
-        return Optional.ofNullable(connection);
+        return connected == null ? Optional.empty() : Optional.of(connected.commands());
     }
 
     private void connect() {
@@ -179,18 +245,28 @@ public final class RedisConnections implements AutoCloseable {
             }
             nextConnectAttemptNanos.set(now + RECONNECT_INTERVAL.toNanos());
             if (strings == null) {
-                strings = client.connect(StringCodec.UTF8);
+                strings = open(StringCodec.UTF8);
             }
             if (bytes == null) {
-                bytes = client.connect(ByteArrayCodec.INSTANCE);
+                bytes = open(ByteArrayCodec.INSTANCE);
             }
-            LOG.info(() -> "connected to Redis at " + url);
+            LOG.info(() -> "connected to Redis (" + target.kind().name().toLowerCase(java.util.Locale.ROOT) + ") at "
+                    + url);
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "Redis at " + url + " unreachable (" + e.getMessage()
                     + "); retrying in " + RECONNECT_INTERVAL.toMillis() + " ms");
         } finally {
             connectLock.unlock();
         }
+    }
+
+    private <K, V> Connected<K, V> open(RedisCodec<K, V> codec) {
+        if (client instanceof RedisClusterClient cluster) {
+            StatefulRedisClusterConnection<K, V> connection = cluster.connect(codec);
+            return new Connected<>(connection, connection.async());
+        }
+        StatefulRedisConnection<K, V> connection = ((RedisClient) client).connect(codec);
+        return new Connected<>(connection, connection.async());
     }
 
     @Override
@@ -200,10 +276,10 @@ public final class RedisConnections implements AutoCloseable {
         }
         try {
             if (strings != null) {
-                strings.close();
+                strings.connection().close();
             }
             if (bytes != null) {
-                bytes.close();
+                bytes.connection().close();
             }
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

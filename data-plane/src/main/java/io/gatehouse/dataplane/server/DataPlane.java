@@ -8,6 +8,7 @@ import io.gatehouse.dataplane.policy.breaker.BreakerSettings;
 import io.gatehouse.dataplane.policy.breaker.CircuitBreakerPolicy;
 import io.gatehouse.dataplane.policy.shedding.LoadSheddingPolicy;
 import io.gatehouse.dataplane.proxy.Forwarder;
+import io.gatehouse.dataplane.proxy.ReplayBuffers;
 import io.gatehouse.dataplane.policy.hygiene.RequestHygienePolicy;
 import io.gatehouse.dataplane.proxy.RetryBudget;
 
@@ -21,7 +22,12 @@ import io.gatehouse.dataplane.policy.ratelimit.RateLimitPolicy;
 import io.gatehouse.dataplane.policy.ratelimit.RateLimiter;
 import io.gatehouse.dataplane.redis.RedisAuth;
 import io.gatehouse.dataplane.redis.RedisConnections;
+import io.gatehouse.dataplane.policy.grpc.GrpcPolicy;
+import io.gatehouse.dataplane.policy.websocket.WebSocketPolicy;
+import io.gatehouse.dataplane.proxy.WebSocketTunnels;
+import io.gatehouse.dataplane.telemetry.WebSocketRecorder;
 import io.gatehouse.dataplane.policy.route.RouteLookupPolicy;
+import io.gatehouse.dataplane.request.RequestRules;
 import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.snapshot.Backoff;
@@ -53,6 +59,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -91,6 +98,8 @@ public final class DataPlane implements AutoCloseable {
     private final UpstreamRuntime upstreams;
     /** Upstream HTTP clients and keep-alive pools; idle connections closed after the listeners stop. */
     private final UpstreamClients clients;
+    /** Open WebSocket tunnels: closed with a close frame at the drain deadline. */
+    private final WebSocketTunnels tunnels;
     /** Mutual-TLS material for the control plane connection, reloaded on change; empty = plaintext. */
     private final Optional<ReloadingCredentials> tls;
     /** The HTTPS listener's TLS (certificates from the snapshot); empty without --https-port. */
@@ -98,7 +107,9 @@ public final class DataPlane implements AutoCloseable {
 
     private DataPlane(DataPlaneSettings settings, ActiveSnapshot active, WatchClient watch, WebServer server,
                       RedisConnections redis, Telemetry telemetry, UpstreamRuntime upstreams, UpstreamClients clients,
-                      Drain drain, Optional<ReloadingCredentials> tls, Optional<EdgeTls> edgeTls) {
+                      Drain drain, Optional<ReloadingCredentials> tls, Optional<EdgeTls> edgeTls,
+                      WebSocketTunnels tunnels) {
+        this.tunnels = tunnels;
         this.settings = settings;
         this.edgeTls = edgeTls;
         this.tls = tls;
@@ -141,11 +152,14 @@ public final class DataPlane implements AutoCloseable {
         RedisConnections redis = RedisConnections.create(settings.redisUrl(), RedisConnections.DEFAULT_COMMAND_TIMEOUT,
                 redisAuth);
         BreakerRegistry breakers = new BreakerRegistry(redis, telemetry.metrics()); // lives across snapshots
-        PolicyChain chain = chain(clients, redis, telemetry, breakers);
+        WebSocketTunnels tunnels = new WebSocketTunnels(new WebSocketRecorder(telemetry));
+        PolicyChain chain = chain(clients, redis, telemetry, breakers, new ReplayBuffers(settings.replayBufferBytes()),
+                tunnels);
         UpstreamRuntime upstreams = new UpstreamRuntime(settings.region(), true); // health checks obey the SSRF rules
         // One compile step for the whole snapshot: routes, upstreams and every chain step's own slice.
         ActiveSnapshot active = new ActiveSnapshot(
-                new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams, chain.compilers()),
+                new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams,
+                        compilers(chain)),
                 new LastKnownGoodStore(settings.stateDir()));
         active.onSwap(snapshot -> breakers.sync(snapshot.parts().get(BreakerSettings.BY_UPSTREAM))); // drops removed upstreams
         active.loadFromDisk();
@@ -166,16 +180,23 @@ public final class DataPlane implements AutoCloseable {
                 ? Optional.of(new EdgeTls(() -> certificates(active.get()), EdgeTls.DEFAULT_HANDSHAKE_TIMEOUT))
                 : Optional.empty();
         edgeTls.ifPresent(edge -> registerHttpsMetrics(telemetry.metrics(), edge, active::get));
+        // The ACK does not wait for the disk (serving beats saving), so a failed save shows here and in the log.
+        telemetry.metrics().counterFrom("gatehouse_last_known_good_write_failures_total",
+                "Snapshots put in force that could not be saved as last-known-good (disk full, permissions)",
+                active::persistFailures);
         WebServer server;
         try {
-            var builder = ClientListener.configure(WebServer.builder());
+            IntSupplier headerLimit = () -> headerLimit(active.get());
+            Supplier<Http2Limits> http2 = () -> Http2Limits.of(active.get());
+            var builder = ClientListener.configure(WebServer.builder(), headerLimit, http2, tunnels);
             edgeTls.ifPresent(edge -> builder
-                    .putSocket(HTTPS_SOCKET, socket -> edge.configure(ClientListener.configureListener(socket))
+                    .putSocket(HTTPS_SOCKET, socket -> edge.configure(
+                                    ClientListener.configureListener(socket, headerLimit, http2, tunnels))
                             .host(settings.bindHost())
                             .port(settings.httpsPort().getAsInt())
                             .writeBufferSize(RESPONSE_WRITE_BUFFER))
-                    .routing(HTTPS_SOCKET, routing -> routing.any(drain.track(
-                            new ProxyHandler(active::get, chain, edge.connections())))));
+                    .routing(HTTPS_SOCKET, routing -> routing.any(ClientListener.handler(drain.track(
+                            new ProxyHandler(active::get, chain, edge.connections())), tunnels))));
             server = builder
                     .host(settings.bindHost())
                     .port(settings.port())
@@ -183,8 +204,8 @@ public final class DataPlane implements AutoCloseable {
                     // Each response's output stream allocates a buffer this large; the forwarder
                     // flushes every chunk it relays, so a large buffer only adds garbage per request.
                     .writeBufferSize(RESPONSE_WRITE_BUFFER)
-                    .routing(routing -> routing.any(drain.track(
-                            new ProxyHandler(active::get, chain))))
+                    .routing(routing -> routing.any(ClientListener.handler(drain.track(
+                            new ProxyHandler(active::get, chain)), tunnels)))
                     .putSocket(ADMIN_SOCKET, socket -> socket.host(settings.adminBindHost()).port(settings.adminPort()))
                     .routing(ADMIN_SOCKET, admin::register)
                     .build()
@@ -204,7 +225,7 @@ public final class DataPlane implements AutoCloseable {
                 Telemetry.advertisedAddress(settings.adminBindHost(), server.port(ADMIN_SOCKET))).build());
         watch.start();
         DataPlane dataPlane = new DataPlane(settings, active, watch, server, redis, telemetry, upstreams, clients,
-                drain, tls, edgeTls);
+                drain, tls, edgeTls, tunnels);
         LOG.info(() -> "data plane " + settings.nodeId() + " (region '" + settings.region() + "') listening on "
                 + settings.bindHost() + ":" + dataPlane.port()
                 + dataPlane.httpsPort().map(p -> ", HTTPS " + settings.bindHost() + ":" + p).orElse("")
@@ -282,17 +303,20 @@ public final class DataPlane implements AutoCloseable {
      * one line here (cheap rejections first).
      */
     static PolicyChain chain(UpstreamClients clients, RedisConnections redis, Telemetry telemetry,
-                                     BreakerRegistry breakers) {
+                             BreakerRegistry breakers, ReplayBuffers replayBuffers, WebSocketTunnels tunnels) {
         RateLimiter limiter = new RateLimiter(redis, telemetry.metrics()); // Redis + local fallback, both positions
         AuthPolicies auth = new AuthPolicies(); // JWKS caches live across snapshots (keyed by URL)
         LoadSheddingPolicy shedder = new LoadSheddingPolicy();
         ResponseCachePolicy cache = new ResponseCachePolicy(redis);
         registerPolicyMetrics(telemetry.metrics(), limiter, shedder, cache);
+        registerReplayMetrics(telemetry.metrics(), replayBuffers);
         return new PolicyChain(List.of(
                 new TracingPolicy(telemetry), // server span, x-trace-id, request metrics, access log: sees everything
                 new RequestHygienePolicy(), // 400 on CL+TE / duplicate Content-Length (smuggling), 431 on big headers
                 new ClientAddressPolicy(), // client IP from X-Forwarded-For/Forwarded via trusted proxies only
                 new RouteLookupPolicy(),
+                new GrpcPolicy(), // gRPC routes: HTTP/2 POST application/grpc only; grpc-timeout -> deadline
+                new WebSocketPolicy(), // WebSocket routes: a well-formed RFC 6455 handshake (400)
                 new IpAccessPolicy(), // 403 forbidden by settings.access / routes[].access
                 new UpstreamAddressPolicy(), // lets the forwarder re-check resolved upstream addresses (SSRF)
                 new HttpsRedirectPolicy(), // 308 to https for routes[].https.redirect on plaintext; HSTS on HTTPS
@@ -305,7 +329,13 @@ public final class DataPlane implements AutoCloseable {
                 new CircuitBreakerPolicy(breakers), // 503 circuit_open while the upstream's breaker is open
                 cache, // GET responses from Redis (X-Cache: HIT), else tee + store
                 new TransformPolicy()), // request transforms (path rewrite, header edits)
-                new Forwarder(clients, new RetryBudget(), breakers));
+                new Forwarder(clients, new RetryBudget(), replayBuffers, breakers, tunnels));
+    }
+
+    /** The header-section limit the parser enforces on a new connection: the snapshot's, else the default. */
+    private static int headerLimit(CompiledSnapshot snapshot) {
+        return snapshot == null ? io.gatehouse.config.ConfigDefaults.MAX_REQUEST_HEADER_BYTES
+                : snapshot.parts().get(RequestRules.PART).maxHeaderBytes();
     }
 
     /** The HTTPS certificates of a snapshot; none before the first one. */
@@ -327,6 +357,13 @@ public final class DataPlane implements AutoCloseable {
                 samples -> certificates(snapshots.get()).all().forEach((name, certificate) -> samples.add(
                         java.time.Duration.between(java.time.Instant.now(), certificate.notAfter()).toSeconds(), name)),
                 "certificate");
+    }
+
+    /** The chain steps' compilers plus the listeners' own slice ({@code settings.http2}). */
+    static List<io.gatehouse.dataplane.chain.PolicyCompiler> compilers(PolicyChain chain) {
+        List<io.gatehouse.dataplane.chain.PolicyCompiler> compilers = new java.util.ArrayList<>(chain.compilers());
+        compilers.add(Http2Limits.COMPILER);
+        return compilers;
     }
 
     /**
@@ -357,6 +394,12 @@ public final class DataPlane implements AutoCloseable {
                                               ResponseCachePolicy cache) {
         metrics.counterFrom("gatehouse_ratelimit_redis_failures_total",
                 "Rate-limit Redis calls that failed or timed out", () -> limiter.redisFailures().sum());
+        metrics.gauge("gatehouse_ratelimit_local_keys",
+                "Keys the local fallback rate limiter tracks (at most 100,000 plus one overflow counter per limit)",
+                () -> limiter.localKeys());
+        metrics.counterFrom("gatehouse_ratelimit_local_overflow_total",
+                "Local fallback decisions for keys that did not fit in the table and shared their limit's overflow counter",
+                () -> limiter.localOverflowed());
         metrics.counterFrom("gatehouse_load_shed_total",
                 "Requests refused with 503 overloaded (data plane or route concurrency limit)",
                 () -> shedder.shed().sum());
@@ -369,6 +412,17 @@ public final class DataPlane implements AutoCloseable {
         metrics.counterFrom("gatehouse_cache_set_cookie_not_stored_total",
                 "Cacheable responses not stored because they carried Set-Cookie",
                 () -> cache.setCookieNotStored().sum());
+    }
+
+    /** The replay budget: bytes held for retries now, and bodies streamed because it was spent. */
+    private static void registerReplayMetrics(Metrics metrics, ReplayBuffers replayBuffers) {
+        metrics.gauge("gatehouse_retry_buffer_bytes",
+                "Bytes of request bodies held in memory so retries can replay them (all requests)",
+                () -> replayBuffers.usedBytes());
+        metrics.counterFrom("gatehouse_retry_buffer_exhausted_total",
+                "Retryable request bodies streamed instead of buffered because the data plane's replay budget"
+                        + " (--replay-buffer-bytes) was spent; such requests are not retried",
+                () -> replayBuffers.refused());
     }
 
     /** Upstream keep-alive connections closed instead of reused, one series per reason (all from the start). */
@@ -394,9 +448,24 @@ public final class DataPlane implements AutoCloseable {
         }
         LOG.info(() -> "draining: " + drain.inFlight() + " request(s) in flight, up to "
                 + settings.drainTimeout().toMillis() + " ms");
+        long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
         boolean idle = drain.awaitIdle(settings.drainTimeout());
         LOG.info(() -> idle ? "drained: no request in flight" : "drain deadline passed with " + drain.inFlight()
                 + " request(s) still in flight");
+        // WebSocket connections may end on their own until the deadline; then they get a close frame.
+        while (tunnels.open() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (tunnels.open() > 0) {
+            int open = tunnels.open();
+            LOG.info(() -> "drain deadline passed: closing " + open + " WebSocket connection(s) with 1001 going away");
+            tunnels.closeAll("gateway shutting down");
+        }
     }
 
     /** Port of the client listener. */

@@ -37,11 +37,14 @@ import java.util.Optional;
  *                           certificate must chain to; empty = plaintext (explicit opt-in)
  * @param httpsPort          the HTTPS listener's port on {@code bindHost} (0 = ephemeral); empty = no
  *                           HTTPS listener. Its certificates come with the snapshot (config {@code certificates})
+ * @param replayBufferBytes  most bytes of request bodies held in memory for retries across all
+ *                           in-flight requests (over it bodies stream and are not retried)
  */
 public record DataPlaneSettings(String nodeId, String region, String controlPlaneTarget, String bindHost,
                                 int port, int adminPort, Path stateDir, int maxRoutes, String redisUrl,
                                 java.time.Duration drainTimeout, String adminBindHost,
-                                Optional<TlsFiles> controlPlaneTls, java.util.OptionalInt httpsPort) {
+                                Optional<TlsFiles> controlPlaneTls, java.util.OptionalInt httpsPort,
+                                long replayBufferBytes) {
 
     public static final String DEFAULT_ADMIN_BIND = "127.0.0.1";
 
@@ -52,6 +55,7 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
     public static final int DEFAULT_PORT = 8080;
     public static final int DEFAULT_ADMIN_PORT = 9901;
     public static final int DEFAULT_MAX_ROUTES = 100_000;
+    public static final long DEFAULT_REPLAY_BUFFER_BYTES = 64L * 1024 * 1024;
 
     public DataPlaneSettings {
         Objects.requireNonNull(nodeId, "nodeId");
@@ -74,6 +78,9 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
         }
         Objects.requireNonNull(adminBindHost, "adminBindHost");
         Objects.requireNonNull(controlPlaneTls, "controlPlaneTls");
+        if (replayBufferBytes < 0) {
+            throw new IllegalArgumentException("replayBufferBytes must be >= 0: " + replayBufferBytes);
+        }
         Objects.requireNonNull(httpsPort, "httpsPort");
         if (httpsPort.isPresent()) {
             checkPort("httpsPort", httpsPort.getAsInt());
@@ -85,13 +92,14 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
                              int port, int adminPort, Path stateDir, int maxRoutes, String redisUrl,
                              java.time.Duration drainTimeout, String adminBindHost, Optional<TlsFiles> controlPlaneTls) {
         this(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes, redisUrl,
-                drainTimeout, adminBindHost, controlPlaneTls, java.util.OptionalInt.empty());
+                drainTimeout, adminBindHost, controlPlaneTls, java.util.OptionalInt.empty(), DEFAULT_REPLAY_BUFFER_BYTES);
     }
 
     /** With an HTTPS listener on {@code port} (0 = ephemeral). */
     public DataPlaneSettings withHttpsPort(int port) {
         return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, this.port, adminPort, stateDir,
-                maxRoutes, redisUrl, drainTimeout, adminBindHost, controlPlaneTls, java.util.OptionalInt.of(port));
+                maxRoutes, redisUrl, drainTimeout, adminBindHost, controlPlaneTls, java.util.OptionalInt.of(port),
+                replayBufferBytes);
     }
 
     /** Plaintext settings with an admin listener on loopback (programmatic use; add {@link #withControlPlaneTls}). */
@@ -112,12 +120,12 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
     /** Mutual TLS to the control plane with {@code files}. */
     public DataPlaneSettings withControlPlaneTls(TlsFiles files) {
         return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes,
-                redisUrl, drainTimeout, adminBindHost, Optional.of(files), httpsPort);
+                redisUrl, drainTimeout, adminBindHost, Optional.of(files), httpsPort, replayBufferBytes);
     }
 
     public DataPlaneSettings withAdminBindHost(String host) {
         return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes,
-                redisUrl, drainTimeout, host, controlPlaneTls, httpsPort);
+                redisUrl, drainTimeout, host, controlPlaneTls, httpsPort, replayBufferBytes);
     }
 
     /** Settings with the default Redis URL ({@value #DEFAULT_REDIS_URL}). */
@@ -164,7 +172,8 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
                 env.getOrDefault("GATEHOUSE_ADMIN_BIND", DEFAULT_ADMIN_BIND),
                 tls,
                 nonBlank(env.get("GATEHOUSE_HTTPS_PORT")).isEmpty() ? java.util.OptionalInt.empty()
-                        : java.util.OptionalInt.of(intValue(env, "GATEHOUSE_HTTPS_PORT", 0)));
+                        : java.util.OptionalInt.of(intValue(env, "GATEHOUSE_HTTPS_PORT", 0)),
+                longValue(env, "GATEHOUSE_REPLAY_BUFFER_BYTES", DEFAULT_REPLAY_BUFFER_BYTES));
     }
 
     /** The data plane identity in {@code certificate}. */
@@ -210,6 +219,18 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
         }
         try {
             return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number: '" + value + "'");
+        }
+    }
+
+    private static long longValue(Map<String, String> env, String name, long defaultValue) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            return Long.parseLong(value.strip());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be a number: '" + value + "'");
         }

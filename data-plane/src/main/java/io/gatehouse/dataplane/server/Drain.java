@@ -31,7 +31,9 @@ final class Drain {
         return (request, response) -> {
             inFlight.incrementAndGet();
             try {
-                if (draining.get()) {
+                // HTTP/2 has no Connection header (RFC 9113 §8.2.2): its connections end with the
+                // listener (GOAWAY) instead.
+                if (draining.get() && !"2.0".equals(request.prologue().protocolVersion())) {
                     response.header(CONNECTION_CLOSE);
                 }
                 handler.handle(request, response);

@@ -27,6 +27,7 @@ public final class Main {
             Map.entry("--max-routes", "GATEHOUSE_MAX_ROUTES"),
             Map.entry("--redis-url", "GATEHOUSE_REDIS_URL"),
             Map.entry("--drain-timeout", "GATEHOUSE_DRAIN_TIMEOUT"),
+            Map.entry("--replay-buffer-bytes", "GATEHOUSE_REPLAY_BUFFER_BYTES"),
             Map.entry("--tls-cert", "GATEHOUSE_TLS_CERT"),
             Map.entry("--tls-key", "GATEHOUSE_TLS_KEY"),
             Map.entry("--tls-ca", "GATEHOUSE_TLS_CA"),
@@ -127,7 +128,9 @@ public final class Main {
                   --redis-url URL       GATEHOUSE_REDIS_URL   (redis://127.0.0.1:6379; rediss:// for TLS)
                   (env only)            GATEHOUSE_REDIS_USER, GATEHOUSE_REDIS_PASSWORD_FILE (or _PASSWORD),
                                         GATEHOUSE_REDIS_CA: Redis AUTH and the CA of a rediss:// server
-                  --drain-timeout D     GATEHOUSE_DRAIN_TIMEOUT (20s; in-flight requests get this long on SIGTERM)""");
+                  --drain-timeout D     GATEHOUSE_DRAIN_TIMEOUT (20s; in-flight requests get this long on SIGTERM)
+                  --replay-buffer-bytes N  GATEHOUSE_REPLAY_BUFFER_BYTES (67108864 = 64 MiB; request bodies held
+                                        for retries, all requests together; over it bodies stream, not retried)""");
     }
 
 }

@@ -7,7 +7,9 @@ import io.gatehouse.dataplane.chain.PolicyChain;
 import io.gatehouse.dataplane.chain.ResponseHeaders;
 import io.gatehouse.dataplane.chain.TlsFacts;
 import io.gatehouse.dataplane.tls.TlsConnections;
+import io.gatehouse.dataplane.policy.grpc.GrpcContentType;
 import io.gatehouse.dataplane.proxy.ErrorResponses;
+import io.gatehouse.dataplane.proxy.GrpcErrors;
 import io.gatehouse.dataplane.proxy.Forwarder;
 import io.gatehouse.dataplane.proxy.ProxyHeaders;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
@@ -101,6 +103,16 @@ public final class ProxyHandler implements Handler {
 
     private static void sendError(Exchange exchange, GatewayException e) {
         ServerResponse response = exchange.response();
+        if (GrpcContentType.is(exchange.request().headers())) {
+            // A gRPC client reads statuses, not JSON: HTTP 200 with grpc-status (Retry-After and
+            // WWW-Authenticate still go along as headers).
+            for (Map.Entry<String, String> header : e.headers()) {
+                response.headers().add(io.helidon.http.HeaderValues.create(header.getKey(), header.getValue()));
+            }
+            exchange.runResponseHeaderHooks(new ResponseHeaders(response, 200));
+            GrpcErrors.send(response, e.error(), e.getMessage(), exchange.requestId());
+            return;
+        }
         response.status(e.error().status());
         for (Map.Entry<String, String> header : e.headers()) {
             response.headers().add(io.helidon.http.HeaderValues.create(header.getKey(), header.getValue()));

@@ -27,6 +27,8 @@ public final class ActiveSnapshot {
     private final AtomicReference<CompiledSnapshot> current = new AtomicReference<>();
     private final SnapshotCompiler compiler;
     private final LastKnownGoodStore store;
+    /** Snapshots put in force that could not be saved (disk full, read-only, permissions): a metric. */
+    private final java.util.concurrent.atomic.LongAdder persistFailures = new java.util.concurrent.atomic.LongAdder();
     private final List<Consumer<CompiledSnapshot>> swapListeners = new CopyOnWriteArrayList<>();
 
     public ActiveSnapshot(SnapshotCompiler compiler, LastKnownGoodStore store) {
@@ -103,10 +105,16 @@ public final class ActiveSnapshot {
         try {
             store.write(snapshot);
         } catch (IOException e) {
+            persistFailures.increment();
             LOG.log(Level.WARNING, "version " + snapshot.getVersion() + " is in force but could not be saved to "
                     + store.file() + "; a restart without the control plane would not have it", e);
         }
         return compiled;
+    }
+
+    /** Snapshots put in force whose last-known-good write failed, since start. */
+    public long persistFailures() {
+        return persistFailures.sum();
     }
 
     /**

@@ -56,6 +56,8 @@ public final class UpstreamClients implements AutoCloseable {
     private final Map<Key, Clients> clients = new ConcurrentHashMap<>();
     private final Map<ClientSettings, KeepAlivePool> pools = new ConcurrentHashMap<>();
     private final ConnectionDiscards discards = new ConnectionDiscards();
+    /** Channels of gRPC routes' upstreams (grpc-java: full-duplex streams and trailers). */
+    private final GrpcChannels grpcChannels = new GrpcChannels();
     private final ScheduledExecutorService reaper = Executors.newSingleThreadScheduledExecutor(
             Thread.ofVirtual().name("gatehouse-keepalive-reaper").factory());
 
@@ -110,8 +112,14 @@ public final class UpstreamClients implements AutoCloseable {
     /** Stops the reaper and closes the idle connections (requests in flight finish, then close theirs). */
     @Override
     public void close() {
+        grpcChannels.close();
         reaper.shutdownNow();
         pools.values().forEach(KeepAlivePool::close);
+    }
+
+    /** The grpc-java channels to gRPC routes' upstream targets; closed with this. */
+    public GrpcChannels grpcChannels() {
+        return grpcChannels;
     }
 
     private KeepAlivePool pool(ClientSettings settings) {

@@ -1,15 +1,15 @@
 package io.gatehouse.dataplane.chain;
 
 import io.gatehouse.dataplane.routing.CompiledRoute;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import io.helidon.http.HeaderNames;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.util.List;
@@ -19,26 +19,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class PolicyChainTest {
 
-    private TestUpstream upstream;
+    @RegisterExtension final TestUpstream upstream = TestUpstream.create("up");
+    @RegisterExtension final Closer closer = new Closer();
     private ProxyServer proxy;
     private final List<String> ran = new CopyOnWriteArrayList<>();
 
-    @BeforeEach
-    void startUpstream() throws Exception {
-        upstream = TestUpstream.start("up");
-    }
-
-    @AfterEach
-    void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        upstream.close();
-    }
-
     @Test
     void policiesRunInOrderWithTheMatchedRouteAndBeforeForwarding() throws Exception {
-        proxy = new ProxyServer(List.of(
+        proxy = closer.track(new ProxyServer(List.of(
                 recording("first"),
                 recording("second"),
                 (exchange, next) -> {
@@ -46,7 +34,7 @@ class PolicyChainTest {
                     exchange.onResponseHeaders(headers -> headers.set("x-status-seen", String.valueOf(headers.status())));
                     next.proceed(exchange);
                     ran.add("after-response");
-                })).serve(1, Snapshots.config(upstream.url(), "/api"));
+                })).serve(1, Snapshots.config(upstream.url(), "/api")));
 
         HttpResponse<String> response = Http.get(proxy.port(), "/api/x");
 
@@ -61,12 +49,12 @@ class PolicyChainTest {
 
     @Test
     void aRejectingPolicyStopsTheChainAndItsErrorIsAJsonResponseWithItsHeaders() throws Exception {
-        proxy = new ProxyServer(List.of(
+        proxy = closer.track(new ProxyServer(List.of(
                 (exchange, next) -> {
                     exchange.onResponseHeaders(headers -> headers.set("x-status-seen", String.valueOf(headers.status())));
                     throw GatewayError.NOT_READY.exception("try later").withHeader("Retry-After", "7");
                 },
-                recording("never"))).serve(1, Snapshots.config(upstream.url(), "/api"));
+                recording("never"))).serve(1, Snapshots.config(upstream.url(), "/api")));
 
         Http.Json response = Http.getJson(proxy.port(), "/api/x");
 

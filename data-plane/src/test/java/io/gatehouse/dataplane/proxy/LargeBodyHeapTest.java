@@ -4,9 +4,10 @@ import com.sun.net.httpserver.HttpServer;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.proto.config.v1.GatewayConfig;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LargeBodyHeapTest {
 
+    @RegisterExtension static final Closer closer = new Closer();
     private static final long GIB = 1L << 30;
     private static final long MAX_HEAP_GROWTH = 8L << 20;
 
@@ -64,17 +66,12 @@ class LargeBodyHeapTest {
             }
         });
         upstream.start();
-        proxy = new ProxyServer();
+        closer.onClose(() -> upstream.stop(0));
+        proxy = closer.track(new ProxyServer());
         proxy.serve(1, GatewayConfig.newBuilder()
                 .addUpstreams(Snapshots.upstream("big", "http://127.0.0.1:" + upstream.getAddress().getPort()))
                 .addRoutes(Snapshots.route("r", "/", "big").toBuilder().setMaxRequestBodyBytes(2 * GIB))
                 .build());
-    }
-
-    @AfterAll
-    static void stop() {
-        proxy.close();
-        upstream.stop(0);
     }
 
     @Test

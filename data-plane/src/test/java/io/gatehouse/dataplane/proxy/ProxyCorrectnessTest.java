@@ -8,9 +8,10 @@ import io.gatehouse.dataplane.testing.ScriptedUpstream;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.GatewaySettings;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -31,6 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Size limits, the smuggling guard, Via/Forwarded, 100-continue and unbuffered streaming responses. */
 class ProxyCorrectnessTest {
 
+    @RegisterExtension static final Closer closer = new Closer();
     private static final InetAddress RESOLVED_CLIENT = address(203, 0, 113, 9);
 
     private static final ConcurrentLinkedQueue<ScriptedUpstream.Request> received = new ConcurrentLinkedQueue<>();
@@ -40,7 +42,7 @@ class ProxyCorrectnessTest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             received.add(request);
             if (request.target().startsWith("/sse")) {
                 connection.write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -52,7 +54,7 @@ class ProxyCorrectnessTest {
             }
             connection.respond(200, new String(request.body(), StandardCharsets.ISO_8859_1), "Via: 1.0 upstream-cache");
             return true;
-        });
+        }));
         // A stand-in for client-address resolution through a trusted proxy (owned by the edge policies).
         Policy trustedProxy = (exchange, next) -> {
             if (exchange.request().headers().contains(io.helidon.http.HeaderNames.create("X-Test-Trusted"))) {
@@ -61,19 +63,13 @@ class ProxyCorrectnessTest {
             }
             next.proceed(exchange);
         };
-        proxy = new ProxyServer(List.of(new RequestHygienePolicy(), trustedProxy));
+        proxy = closer.track(new ProxyServer(List.of(new RequestHygienePolicy(), trustedProxy)));
         proxy.serve(1, GatewayConfig.newBuilder()
                 .setSettings(GatewaySettings.newBuilder().setMaxRequestHeaderBytes(2048))
                 .addUpstreams(Snapshots.upstream("echo", upstream.url()))
                 .addRoutes(Snapshots.route("small", "/small", "echo").toBuilder().setMaxRequestBodyBytes(1000))
                 .addRoutes(Snapshots.route("any", "/", "echo"))
                 .build());
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        proxy.close();
-        upstream.close();
     }
 
     private static String chunk(String data) {

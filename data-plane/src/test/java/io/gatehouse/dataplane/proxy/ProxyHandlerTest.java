@@ -9,10 +9,11 @@ import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.config.v1.GatewayConfig;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.net.ServerSocket;
@@ -40,15 +41,14 @@ class ProxyHandlerTest {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
 
-    private static TestUpstream api;
-    private static TestUpstream other;
+    @RegisterExtension static final TestUpstream api = TestUpstream.create("api");
+    @RegisterExtension static final TestUpstream other = TestUpstream.create("other");
+    @RegisterExtension static final Closer closer = new Closer();
     private static int closedPort;
     private static ProxyServer proxy;
 
     @BeforeAll
     static void start() throws Exception {
-        api = TestUpstream.start("api");
-        other = TestUpstream.start("other");
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort(); // nobody listens once closed
         }
@@ -64,20 +64,13 @@ class ProxyHandlerTest {
                 .addRoutes(route("truncated", "/truncated", "api"))
                 .addRoutes(route("down", "/down", "down"))
                 .build();
-        proxy = new ProxyServer().serve(7, config);
+        proxy = closer.track(new ProxyServer().serve(7, config));
     }
 
     @BeforeEach
     void forgetEarlierRequests() {
         api.clear();
         other.clear();
-    }
-
-    @AfterAll
-    static void stop() {
-        proxy.close();
-        api.close();
-        other.close();
     }
 
     @Test

@@ -10,8 +10,9 @@ import io.gatehouse.proto.config.v1.RouteMatch;
 import io.gatehouse.proto.config.v1.Target;
 import io.gatehouse.proto.config.v1.Upstream;
 import io.gatehouse.proto.config.v1.UpstreamPolicy;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 
@@ -25,22 +26,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ResponseBodyRelayTest {
 
+    @RegisterExtension final Closer closer = new Closer();
     private final ScriptedUpstream upstream;
     private final ProxyServer proxy = new ProxyServer();
 
     ResponseBodyRelayTest() throws Exception {
         // GET /size/N answers N bytes of a repeating pattern, with Content-Length, on a kept-alive connection.
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             int size = Integer.parseInt(request.target().substring("/size/".length()));
             connection.respond(200, body(size));
             return true;
-        });
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        proxy.close();
-        upstream.close();
+        }));
     }
 
     private static String body(int size) {

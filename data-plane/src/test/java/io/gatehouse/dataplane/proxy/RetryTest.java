@@ -1,7 +1,6 @@
 package io.gatehouse.dataplane.proxy;
 
 import com.google.protobuf.util.Durations;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.ScriptedUpstream;
@@ -13,8 +12,10 @@ import io.gatehouse.proto.config.v1.RetryPolicy;
 import io.gatehouse.proto.config.v1.Route;
 import io.gatehouse.proto.config.v1.Target;
 import io.gatehouse.proto.config.v1.Upstream;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -32,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Retries against real loopback upstreams that fail, reset or refuse connections. */
 class RetryTest {
 
+    @RegisterExtension final Closer closer = new Closer();
     private static final RetryPolicy RETRY_TWICE = RetryPolicy.newBuilder()
             .setRetries(2)
             .setBaseBackoff(Durations.fromMillis(1))
@@ -41,15 +43,6 @@ class RetryTest {
     private final RetryBudget budget = new RetryBudget();
     private final ProxyServer proxy = new ProxyServer(List.of(), new Forwarder(new UpstreamClients(), budget,
             AttemptListener.NONE));
-    private final List<ScriptedUpstream> upstreams = new ArrayList<>();
-
-    @AfterEach
-    void stop() throws IOException {
-        proxy.close();
-        for (ScriptedUpstream upstream : upstreams) {
-            upstream.close();
-        }
-    }
 
     /** Fails the first {@code failures} requests with {@code status}, then answers 200 echoing the body. */
     private ScriptedUpstream failingFirst(int failures, int status) throws IOException {
@@ -63,7 +56,7 @@ class RetryTest {
             }
             return true;
         });
-        upstreams.add(upstream);
+        closer.track(upstream);
         return upstream;
     }
 
@@ -163,7 +156,7 @@ class RetryTest {
             connection.respond(200, "ok");
             return true;
         });
-        upstreams.add(upstream);
+        closer.track(upstream);
         serve(RETRY_TWICE, upstream.url());
 
         assertEquals(200, send("PUT", "x").status());
@@ -220,7 +213,7 @@ class RetryTest {
             }
             return true;
         });
-        upstreams.add(upstream);
+        closer.track(upstream);
         // 5 retries each but a 1% budget: 20 active requests allow only the floor of 3 retries at once
         serve(RETRY_TWICE.toBuilder().setRetries(5).setBudgetPercent(1).build(), upstream.url());
 

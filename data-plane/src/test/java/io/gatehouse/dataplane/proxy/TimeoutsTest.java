@@ -7,8 +7,9 @@ import io.gatehouse.dataplane.testing.ScriptedUpstream;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.Timeouts;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,16 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Route timeouts against real loopback upstreams that stall, before and after the response headers. */
 class TimeoutsTest {
 
+    @RegisterExtension final Closer closer = new Closer();
     private final ProxyServer proxy = new ProxyServer(List.of());
     private ScriptedUpstream upstream;
-
-    @AfterEach
-    void stop() throws IOException {
-        proxy.close();
-        if (upstream != null) {
-            upstream.close();
-        }
-    }
 
     private void serve(Timeouts timeouts) throws Exception {
         proxy.serve(1, GatewayConfig.newBuilder()
@@ -45,10 +39,10 @@ class TimeoutsTest {
 
     @Test
     void requestTimeoutAnswers504AndTheUpstreamSeesItsClientGoAway() throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             connection.awaitClientGone(Duration.ofSeconds(20)); // never answers
             return false;
-        });
+        }));
         serve(Timeouts.newBuilder().setRequest(Durations.fromMillis(300)).build());
 
         RawHttp.Response response = RawHttp.exchange(proxy.port(), "GET /x HTTP/1.1\r\nHost: a", new byte[0]);
@@ -60,11 +54,11 @@ class TimeoutsTest {
 
     @Test
     void idleTimeoutBetweenBodyBytesAbortsTheClientConnectionAndTheUpstreamCall() throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             connection.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
             connection.awaitClientGone(Duration.ofSeconds(20)); // then stalls mid-body
             return false;
-        });
+        }));
         serve(Timeouts.newBuilder().setRequest(Durations.fromSeconds(5)).setIdle(Durations.fromMillis(300)).build());
 
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
@@ -86,14 +80,14 @@ class TimeoutsTest {
 
     @Test
     void aSlowButInTimeUpstreamIsServedAndTheNextRequestOnTheSameRouteStillWorks() throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             if (request.target().startsWith("/stall")) {
                 connection.awaitClientGone(Duration.ofSeconds(20));
                 return false;
             }
             connection.respond(200, "fine");
             return true;
-        });
+        }));
         serve(Timeouts.newBuilder().setRequest(Durations.fromMillis(300)).build());
 
         assertEquals(504, RawHttp.exchange(proxy.port(), "GET /stall HTTP/1.1\r\nHost: a", new byte[0]).status());

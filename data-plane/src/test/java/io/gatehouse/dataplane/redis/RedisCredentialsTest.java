@@ -1,21 +1,16 @@
 package io.gatehouse.dataplane.redis;
 
-import io.gatehouse.dataplane.testing.Await;
-import io.gatehouse.dataplane.testing.RedisProcess;
 import io.gatehouse.pki.TlsFiles;
 import io.gatehouse.pki.testing.TestPki;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.LogCapture;
+import io.gatehouse.testing.RedisServer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,63 +20,38 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RedisCredentialsTest {
 
+    @RegisterExtension final LogCapture logs = LogCapture.of("");
     private static final String PASSWORD = "s3cret-redis-pw-" + System.nanoTime();
-    private final List<String> logs = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logs.add(record.getMessage());
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
-    @BeforeEach
-    void captureLogs() {
-        Logger.getLogger("").addHandler(capture);
-    }
-
-    @AfterEach
-    void release() {
-        Logger.getLogger("").removeHandler(capture);
-    }
-
     @Test
     void authenticatesWithThePasswordFromAFileAndIsRefusedWithout() throws Exception {
         java.nio.file.Path file = java.nio.file.Files.createTempFile("redis-pw", "");
         java.nio.file.Files.writeString(file, PASSWORD + "\n");
         RedisAuth auth = RedisAuth.fromEnvironment(Map.of("GATEHOUSE_REDIS_PASSWORD_FILE", file.toString()));
         assertThat(auth.toString()).doesNotContain(PASSWORD);
-        try (RedisProcess redis = RedisProcess.start("auth", List.of("--requirepass", PASSWORD));
+        try (RedisServer redis = RedisServer.launch("auth", "--requirepass", PASSWORD);
              RedisConnections with = RedisConnections.create(redis.url(), Duration.ofSeconds(2), auth);
              RedisConnections without = RedisConnections.create(redis.url(), Duration.ofSeconds(2))) {
-            String pong = Await.value("authenticated PING", () -> with.strings().map(c -> c.sync().ping()),
+            String pong = Await.value("authenticated PING", () -> with.strings().map(c -> c.ping().toCompletableFuture().join()),
                     Optional::isPresent).orElseThrow();
             assertThat(pong).isEqualTo("PONG");
             // Lettuce's handshake (HELLO) fails with NOAUTH: no connection is ever handed out.
             Await.until("the refused handshake is logged",
-                    () -> logs.stream().anyMatch(l -> l.contains(redis.url() + " unreachable")));
+                    () -> logs.lines().stream().anyMatch(l -> l.contains(redis.url() + " unreachable")));
             assertThat(without.strings()).isEmpty();
         }
-        assertThat(String.join("\n", logs)).doesNotContain(PASSWORD);
+        assertThat(logs.text()).doesNotContain(PASSWORD);
     }
 
     @Test
     void speaksTlsToAServerWhoseCertificateChainsToTheGivenCa() throws Exception {
         // A certificate for 127.0.0.1 from the test CA serves as the Redis server's.
         TlsFiles server = TestPki.shared().controlPlane();
-        try (RedisProcess redis = RedisProcess.startTls("tls", server.certificate(), server.privateKey(),
-                server.trustedCa(), List.of("--requirepass", PASSWORD))) {
+        try (RedisServer redis = RedisServer.launchTls("tls", server.certificate(), server.privateKey(),
+                server.trustedCa(), "--requirepass", PASSWORD)) {
             assertThat(redis.url()).startsWith("rediss://");
             RedisAuth trusting = new RedisAuth(Optional.empty(), Optional.of(PASSWORD), Optional.of(server.trustedCa()));
             try (RedisConnections tls = RedisConnections.create(redis.url(), Duration.ofSeconds(2), trusting)) {
-                assertThat(Await.value("PING over TLS", () -> tls.strings().map(c -> c.sync().ping()), Optional::isPresent)
+                assertThat(Await.value("PING over TLS", () -> tls.strings().map(c -> c.ping().toCompletableFuture().join()), Optional::isPresent)
                         .orElseThrow()).isEqualTo("PONG");
             }
             RedisAuth otherCa = new RedisAuth(Optional.empty(), Optional.of(PASSWORD),
@@ -90,7 +60,7 @@ class RedisCredentialsTest {
                 assertThat(refused.strings()).as("a server certificate from another CA is not trusted").isEmpty();
             }
         }
-        assertThat(String.join("\n", logs)).doesNotContain(PASSWORD);
+        assertThat(logs.text()).doesNotContain(PASSWORD);
     }
 
     @Test
@@ -98,9 +68,9 @@ class RedisCredentialsTest {
         try (RedisConnections unreachable = RedisConnections.create("redis://app:" + PASSWORD + "@127.0.0.1:1",
                 Duration.ofMillis(200))) {
             assertThat(unreachable.url()).isEqualTo("redis://<redacted>@127.0.0.1:1");
-            Await.until("the failed connect is logged", () -> logs.stream().anyMatch(l -> l.contains("<redacted>@127.0.0.1:1")));
+            Await.until("the failed connect is logged", () -> logs.lines().stream().anyMatch(l -> l.contains("<redacted>@127.0.0.1:1")));
             assertThat(unreachable.strings()).isEmpty();
         }
-        assertThat(String.join("\n", logs)).doesNotContain(PASSWORD);
+        assertThat(logs.text()).doesNotContain(PASSWORD);
     }
 }

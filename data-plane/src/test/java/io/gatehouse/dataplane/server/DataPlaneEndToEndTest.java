@@ -3,7 +3,6 @@ package io.gatehouse.dataplane.server;
 import io.gatehouse.controlplane.server.ControlPlane;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
@@ -15,10 +14,11 @@ import io.gatehouse.proto.admin.v1.DataPlaneStatus;
 import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.dataplane.testing.DataPlaneTls;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import io.grpc.ManagedChannel;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -26,8 +26,6 @@ import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -43,27 +41,10 @@ class DataPlaneEndToEndTest {
     @TempDir
     Path stateRoot;
 
-    private TestDatabase db;
-    private TestUpstream blue;
-    private TestUpstream green;
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @BeforeEach
-    void start() throws IOException {
-        db = TestDatabase.create();
-        blue = TestUpstream.start("blue");
-        green = TestUpstream.start("green");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : toClose.reversed()) {
-            c.close();
-        }
-        blue.close();
-        green.close();
-        db.close();
-    }
+    @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension final TestUpstream blue = TestUpstream.create("blue");
+    @RegisterExtension final TestUpstream green = TestUpstream.create("green");
+    @RegisterExtension final Closer closer = new Closer();
 
     @Test
     void becomesReadyAfterTheFirstSnapshotAndReportsItsVersion() {
@@ -225,8 +206,7 @@ class DataPlaneEndToEndTest {
     }
 
     private <T extends AutoCloseable> T track(T closeable) {
-        toClose.add(closeable);
-        return closeable;
+        return closer.track(closeable);
     }
 
     private static long apply(AdminServiceGrpc.AdminServiceBlockingStub admin, GatewayConfig config) {

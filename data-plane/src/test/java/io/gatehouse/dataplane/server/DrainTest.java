@@ -1,14 +1,16 @@
 package io.gatehouse.dataplane.server;
 
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.ScriptedUpstream;
 import io.gatehouse.dataplane.testing.Snapshots;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -27,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Graceful drain of a real data plane serving its last-known-good snapshot (no control plane needed). */
 class DrainTest {
 
+    @RegisterExtension final Closer closer = new Closer();
     // Not the common pool: on 2 cores it has one worker, and these tasks block.
     private static final java.util.concurrent.Executor THREADS = Thread.ofVirtual()::start;
     private final CountDownLatch release = new CountDownLatch(1);
@@ -36,20 +39,19 @@ class DrainTest {
 
     @BeforeEach
     void start() throws IOException {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             if (request.target().startsWith("/hold")) {
                 release.await(20, TimeUnit.SECONDS);
             }
             connection.respond(200, "done");
             return true;
-        });
+        }));
         new LastKnownGoodStore(stateDir).write(Snapshots.snapshot(3, Snapshots.config(upstream.url(), "/")));
     }
 
     @AfterEach
     void stop() throws IOException {
         release.countDown();
-        upstream.close();
     }
 
     private DataPlane startDataPlane(Duration drainTimeout) throws IOException {

@@ -4,7 +4,6 @@ import io.gatehouse.controlplane.server.ControlPlane;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.DataPlaneTls;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.Snapshots;
@@ -20,10 +19,11 @@ import io.gatehouse.proto.admin.v1.ApplyResponse;
 import io.gatehouse.proto.admin.v1.DataPlaneStatus;
 import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import io.grpc.ManagedChannel;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -31,8 +31,6 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -51,24 +49,9 @@ class MutualTlsEndToEndTest {
     @TempDir
     Path dir;
 
-    private TestDatabase db;
-    private TestUpstream upstream;
-    private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @BeforeEach
-    void start() throws IOException {
-        db = TestDatabase.create();
-        upstream = TestUpstream.start("blue");
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : toClose.reversed()) {
-            c.close();
-        }
-        upstream.close();
-        db.close();
-    }
+    @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension final TestUpstream upstream = TestUpstream.create("blue");
+    @RegisterExtension final Closer closer = new Closer();
 
     @Test
     void controlPlaneWithACertificateTheDataPlaneDoesNotTrustIsRefusedAndTheLastSnapshotKeepsServing()
@@ -177,12 +160,11 @@ class MutualTlsEndToEndTest {
     // ---- helpers
 
     private <T extends AutoCloseable> T track(T closeable) {
-        toClose.add(closeable);
-        return closeable;
+        return closer.track(closeable);
     }
 
     private ManagedChannel track(ManagedChannel channel) {
-        toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        closer.onClose(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
         return channel;
     }
 

@@ -23,7 +23,8 @@ import io.gatehouse.proto.config.v1.Rewrite;
 import io.gatehouse.proto.config.v1.RouteMatch;
 import io.gatehouse.proto.config.v1.UpstreamPolicy;
 import io.gatehouse.proto.discovery.v1.Snapshot;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Closer;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -44,6 +45,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class PolicyNackTest {
 
+    @RegisterExtension final Closer closer = new Closer();
     private final ProductionChain chain = new ProductionChain();
 
     @TempDir
@@ -112,11 +114,6 @@ class PolicyNackTest {
                 .hasMessageContaining(broken.path());
         assertThat(active.version()).as("the snapshot in force").isEqualTo(1);
         assertThat(disk.read()).as("the last-known-good file").get().extracting(Snapshot::getVersion).isEqualTo(1L);
-    }
-
-    @AfterEach
-    void close() {
-        chain.close();
     }
 
     private static JwtProvider.Builder provider() {

@@ -3,6 +3,7 @@ package io.gatehouse.dataplane.server;
 import io.gatehouse.dataplane.chain.PolicyChain;
 import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.policy.breaker.BreakerRegistry;
+import io.gatehouse.dataplane.proxy.ReplayBuffers;
 import io.gatehouse.dataplane.redis.RedisConnections;
 import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
 import io.gatehouse.dataplane.telemetry.Telemetry;
@@ -26,10 +27,11 @@ final class ProductionChain implements AutoCloseable {
             "gatehouse.access.log", "off"));
     private final UpstreamRuntime upstreams = new UpstreamRuntime("");
     private final PolicyChain chain = DataPlane.chain(clients, redis, telemetry,
-            new BreakerRegistry(redis, telemetry.metrics()));
+            new BreakerRegistry(redis, telemetry.metrics()), new ReplayBuffers(ReplayBuffers.DEFAULT_CAPACITY_BYTES),
+            new io.gatehouse.dataplane.proxy.WebSocketTunnels(io.gatehouse.dataplane.telemetry.WebSocketRecorder.none()));
 
     List<PolicyCompiler> compilers() {
-        return chain.compilers();
+        return DataPlane.compilers(chain);
     }
 
     /** A snapshot compiler as the data plane builds it. */

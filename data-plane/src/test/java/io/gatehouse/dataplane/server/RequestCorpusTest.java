@@ -1,6 +1,5 @@
 package io.gatehouse.dataplane.server;
 
-import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.gatehouse.dataplane.policy.auth.Tokens;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
@@ -17,9 +16,10 @@ import io.gatehouse.proto.config.v1.JwtProvider;
 import io.gatehouse.proto.config.v1.PathNormalization;
 import io.gatehouse.proto.config.v1.Route;
 import io.gatehouse.proto.config.v1.RouteMatch;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -55,6 +55,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RequestCorpusTest {
 
+    @RegisterExtension static final Closer closer = new Closer();
     private static final RSAKey KEY = Tokens.rsa("corpus");
     private static final LinkedBlockingQueue<ScriptedUpstream.Request> RECEIVED = new LinkedBlockingQueue<>();
     private static ScriptedUpstream upstream;
@@ -215,7 +216,7 @@ class RequestCorpusTest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             RECEIVED.add(request);
             if (request.target().startsWith("/svc/chunked")) {
                 connection.write("HTTP/1.1 200 X\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
@@ -223,20 +224,12 @@ class RequestCorpusTest {
                 connection.respond(200, "ok");
             }
             return true;
-        });
+        }));
         stateDir = Files.createTempDirectory("corpus");
         new LastKnownGoodStore(stateDir).write(Snapshots.snapshot(1, config(upstream.url())));
-        dataPlane = DataPlane.start(new DataPlaneSettings("dp-corpus", "", "127.0.0.1:" + freePort(), "127.0.0.1", 0, 0,
+        dataPlane = closer.track(DataPlane.start(new DataPlaneSettings("dp-corpus", "", "127.0.0.1:" + freePort(), "127.0.0.1", 0, 0,
                 stateDir, DataPlaneSettings.DEFAULT_MAX_ROUTES),
-                Telemetry.create(Map.of("gatehouse.request.telemetry", "off", "gatehouse.access.log", "off")));
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        if (dataPlane != null) {
-            dataPlane.close();
-        }
-        upstream.close();
+                Telemetry.create(Map.of("gatehouse.request.telemetry", "off", "gatehouse.access.log", "off"))));
     }
 
     static GatewayConfig config(String upstreamUrl) {

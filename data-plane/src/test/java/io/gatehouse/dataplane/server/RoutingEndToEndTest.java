@@ -4,12 +4,12 @@ import io.gatehouse.config.ConfigDocuments;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.dataplane.testing.DataPlaneTls;
 import io.gatehouse.controlplane.testing.TestDatabase;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.admin.v1.ApplyOutcome;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.ApplyResponse;
+import io.gatehouse.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +28,7 @@ class RoutingEndToEndTest {
 
     @Test
     void aConfigUsingTheNewMatchersIsValidatedDistributedAndEnforced() throws Exception {
-        try (TestDatabase db = TestDatabase.create();
+        try (TestDatabase db = TestDatabase.createMigrated();
              TestUpstream blue = TestUpstream.start("blue");
              TestUpstream green = TestUpstream.start("green");
              RunningControlPlane cp = RunningControlPlane.start(db);
@@ -93,7 +93,7 @@ class RoutingEndToEndTest {
 
     @Test
     void theControlPlaneRejectsConflictingRoutesBeforeAnyDataPlaneSeesThem() throws Exception {
-        try (TestDatabase db = TestDatabase.create(); RunningControlPlane cp = RunningControlPlane.start(db)) {
+        try (TestDatabase db = TestDatabase.createMigrated(); RunningControlPlane cp = RunningControlPlane.start(db)) {
             ApplyResponse response = cp.admin().apply(ApplyRequest.newBuilder().setAuthor("test").setMessage("bad")
                     .setConfig(ConfigDocuments.fromYaml("""
                             upstreams: [{name: b, targets: [{url: "http://127.0.0.1:9"}]}]

@@ -5,17 +5,13 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jose.jwk.gen.OctetSequenceKeyGenerator;
-import io.gatehouse.controlplane.secrets.KekSource;
-import io.gatehouse.controlplane.server.ControlPlaneSettings;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.dataplane.policy.auth.Tokens;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.DataPlaneTls;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
-import io.gatehouse.pki.KekKeyset;
 import io.gatehouse.proto.admin.v1.ApplyOutcome;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.SetSecretRequest;
@@ -23,9 +19,11 @@ import io.gatehouse.proto.config.v1.AuthPolicy;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.JwsAlgorithm;
 import io.gatehouse.proto.config.v1.JwtProvider;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
+import io.gatehouse.testing.LogCapture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -36,11 +34,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
 import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -54,49 +48,14 @@ class SecretsEndToEndTest {
 
     @TempDir
     Path dir;
-    private TestDatabase db;
-    private TestUpstream upstream;
-    private RunningControlPlane cp;
+    @RegisterExtension final TestDatabase db = TestDatabase.migrated();
+    @RegisterExtension final TestUpstream upstream = TestUpstream.create("secured");
+    @RegisterExtension final RunningControlPlane cp = RunningControlPlane.on(db, "cp-dp-secrets",
+            RunningControlPlane.withKek(() -> dir.resolve("kek.json")));
+    /** Every logger, Gatehouse's at FINE too: no line at any level may show a secret. */
+    @RegisterExtension final LogCapture logs = LogCapture.of("", "io.gatehouse", Level.ALL);
+    @RegisterExtension final Closer closer = new Closer();
     private DataPlane dp;
-    private final List<String> logs = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logs.add(record.getMessage() + (record.getThrown() == null ? "" : " " + record.getThrown()));
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
-    @BeforeEach
-    void start() throws Exception {
-        Logger.getLogger("").addHandler(capture);
-        Logger.getLogger("io.gatehouse").setLevel(Level.ALL);
-        Path kek = dir.resolve("kek.json");
-        KekKeyset.write(kek, KekKeyset.newKeysetJson());
-        db = TestDatabase.create();
-        upstream = TestUpstream.start("secured");
-        cp = RunningControlPlane.start(RunningControlPlane.settings(db, "cp-dp-secrets")
-                .withSecurity(ControlPlaneSettings.Security.DEFAULT.withKek(KekSource.file(kek))));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        Logger.getLogger("").removeHandler(capture);
-        Logger.getLogger("io.gatehouse").setLevel(Level.INFO);
-        if (dp != null) {
-            dp.close();
-        }
-        cp.close();
-        upstream.close();
-        db.close();
-    }
 
     @Test
     void anHsKeyKeptAsASecretVerifiesTokensAndNeverShowsUp() throws Exception {
@@ -113,8 +72,8 @@ class SecretsEndToEndTest {
                 .isEqualTo(ApplyOutcome.APPLIED);
 
         Path state = dir.resolve("dp-us-1");
-        dp = DataPlane.start(DataPlaneTls.secure(new DataPlaneSettings("dp-us-1", "us", cp.target(), "127.0.0.1", 0, 0,
-                state, 100)));
+        dp = closer.track(DataPlane.start(DataPlaneTls.secure(new DataPlaneSettings("dp-us-1", "us", cp.target(), "127.0.0.1", 0, 0,
+                state, 100))));
         String tokenOne = Tokens.sign(JWSAlgorithm.HS256, first, Tokens.claims("alice").build());
         String tokenTwo = Tokens.sign(JWSAlgorithm.HS256, second, Tokens.claims("alice").build());
         Await.until("the data plane accepts a token signed with the secret key",
@@ -133,9 +92,9 @@ class SecretsEndToEndTest {
             String marker = key.getKeyValue().toString();
             assertThat(configBody).doesNotContain(marker);
             assertThat(Http.get(dp.adminPort(), "/metrics").body()).doesNotContain(marker);
-            assertThat(String.join("\n", logs)).doesNotContain(marker);
+            assertThat(logs.text()).doesNotContain(marker);
         }
-        assertThat(String.join("\n", logs)).as("the logs were captured").contains("secret jwt-hs-main set to version 2");
+        assertThat(logs.text()).as("the logs were captured").contains("secret jwt-hs-main set to version 2");
         Path lkg = state.resolve("last-known-good.pb");
         Await.until("the last-known-good file holds the secret", () -> {
             try {

@@ -6,7 +6,7 @@ import io.gatehouse.controlplane.secrets.KekSource;
 import io.gatehouse.controlplane.server.ControlPlaneSettings;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.DataPlaneTls;
 import io.gatehouse.dataplane.testing.EdgePki;
 import io.gatehouse.dataplane.testing.RawHttp;

@@ -30,6 +30,17 @@ class ActiveSnapshotTest {
     }
 
     @Test
+    void snapshotThatCannotBeSavedIsStillInForceAndCountedAsAWriteFailure() throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("state"), "a file where the state directory should be");
+        ActiveSnapshot active = new ActiveSnapshot(new SnapshotCompiler(5), new LastKnownGoodStore(notADirectory));
+
+        active.apply(snapshot(3, config("http://127.0.0.1:1", "/a")));
+
+        assertThat(active.version()).isEqualTo(3);
+        assertThat(active.persistFailures()).isEqualTo(1);
+    }
+
+    @Test
     void snapshotThatDoesNotCompileLeavesThePreviousOneInForceAndOnDisk() throws Exception {
         ActiveSnapshot active = new ActiveSnapshot(new SnapshotCompiler(2), new LastKnownGoodStore(dir));
         active.apply(snapshot(1, config("http://127.0.0.1:1", "/a")));

@@ -6,21 +6,22 @@ import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.dataplane.server.DataPlane;
 import io.gatehouse.dataplane.server.DataPlaneSettings;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.admin.v1.AdminServiceGrpc;
 import io.gatehouse.proto.admin.v1.ApplyOutcome;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.ApplyResponse;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.gatehouse.dataplane.testing.DataPlaneTls;
 import io.grpc.Metadata;
 import io.grpc.stub.MetadataUtils;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -41,19 +42,12 @@ class ControlPlaneTracingTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> toClose = new java.util.ArrayList<>();
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : toClose.reversed()) {
-            c.close();
-        }
-    }
+    @RegisterExtension final Closer closer = new Closer();
 
     @Test
     void applyAndItsPushToADataPlaneJoinTheCallersTrace() throws Exception {
         OtlpReceiver receiver = track(new OtlpReceiver());
-        TestDatabase db = track(TestDatabase.create());
+        TestDatabase db = track(TestDatabase.createMigrated());
         ControlPlane cp = track(ControlPlane.start(RunningControlPlane.settings(db, "cp-traced"),
                 ControlPlane.Timings.DEFAULT, CpTelemetry.create(Map.of(
                         "otel.traces.exporter", "otlp",
@@ -78,7 +72,7 @@ class ControlPlaneTracingTest {
         headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER),
                 "00-" + traceId + "-" + callerSpanId + "-01");
         ManagedChannel channel = DataPlaneTls.adminChannel("127.0.0.1:" + cp.port());
-        toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        closer.onClose(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
         ApplyResponse applied = AdminServiceGrpc.newBlockingStub(
                         ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers)))
                 .apply(ApplyRequest.newBuilder().setConfig(Snapshots.config(upstream.url(), "/svc"))
@@ -105,7 +99,6 @@ class ControlPlaneTracingTest {
     }
 
     private <T extends AutoCloseable> T track(T closeable) {
-        toClose.add(closeable);
-        return closeable;
+        return closer.track(closeable);
     }
 }

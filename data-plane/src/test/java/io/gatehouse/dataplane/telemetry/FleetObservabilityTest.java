@@ -2,20 +2,22 @@ package io.gatehouse.dataplane.telemetry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.gatehouse.controlplane.server.ControlPlaneSettings;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.dataplane.server.DataPlane;
 import io.gatehouse.dataplane.server.DataPlaneSettings;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Promtool;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.admin.v1.ApplyOutcome;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.ApplyResponse;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.imageio.ImageIO;
@@ -46,9 +48,15 @@ class FleetObservabilityTest {
     @TempDir
     static Path dir;
 
-    private static TestDatabase db;
-    private static RunningControlPlane cp;
-    private static TestUpstream upstream;
+    @RegisterExtension static final TestDatabase db = TestDatabase.migrated();
+    /**
+     * The status page is read by headless Chromium, which cannot send a bearer token: this replica
+     * serves its HTTP listener open (--status-auth none). StatusAuthTest covers the default.
+     */
+    @RegisterExtension static final RunningControlPlane cp = RunningControlPlane.on(db, "cp-fleet-observability",
+            settings -> settings.withSecurity(ControlPlaneSettings.Security.DEFAULT.withStatusOpen(true)));
+    @RegisterExtension static final TestUpstream upstream = TestUpstream.create("fleet");
+    @RegisterExtension static final Closer closer = new Closer();
     private static DataPlane dp;
     private static long version;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -56,12 +64,6 @@ class FleetObservabilityTest {
 
     @BeforeAll
     static void startFleet() throws Exception {
-        db = TestDatabase.create();
-        // The status page is read by headless Chromium, which cannot send a bearer token: this replica
-        // serves its HTTP listener open (--status-auth none). StatusAuthTest covers the default.
-        cp = RunningControlPlane.start(RunningControlPlane.settings(db, "cp-fleet-observability")
-                .withSecurity(io.gatehouse.controlplane.server.ControlPlaneSettings.Security.DEFAULT.withStatusOpen(true)));
-        upstream = TestUpstream.start("fleet");
         ApplyResponse applied = cp.admin().apply(ApplyRequest.newBuilder()
                 .setConfig(Snapshots.config(upstream.url(), "/svc")).setAuthor("test").setMessage("fleet").build());
         assertThat(applied.getOutcome()).isEqualTo(ApplyOutcome.APPLIED);
@@ -75,28 +77,12 @@ class FleetObservabilityTest {
                 "GATEHOUSE_ADMIN_PORT", "0",
                 "GATEHOUSE_STATE_DIR", dir.resolve("state").toString()));
         env.putAll(io.gatehouse.dataplane.testing.DataPlaneTls.env("dp-fleet-1", "eu"));
-        dp = DataPlane.start(DataPlaneSettings.fromEnvironment(env));
+        dp = closer.track(DataPlane.start(DataPlaneSettings.fromEnvironment(env)));
         Await.until("data plane runs version " + version, () -> dp.configVersion() == version);
         for (int i = 0; i < 5; i++) {
             get(dp.port(), "/svc/ok");
         }
         get(dp.port(), "/nowhere");
-    }
-
-    @AfterAll
-    static void stopFleet() {
-        if (dp != null) {
-            dp.close();
-        }
-        if (cp != null) {
-            cp.close();
-        }
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (db != null) {
-            db.close();
-        }
     }
 
     @Test

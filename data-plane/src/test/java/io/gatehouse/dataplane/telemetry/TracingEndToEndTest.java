@@ -3,17 +3,18 @@ package io.gatehouse.dataplane.telemetry;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.dataplane.server.DataPlane;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.LogSampling;
 import io.gatehouse.proto.config.v1.RetryCondition;
 import io.gatehouse.proto.config.v1.RetryPolicy;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -41,15 +42,15 @@ class TracingEndToEndTest {
     Path dir;
 
     private OtlpReceiver receiver;
-    private TestUpstream upstream;
+    @RegisterExtension final TestUpstream upstream = TestUpstream.create("traced");
+    @RegisterExtension final Closer closer = new Closer();
     private DataPlane dp;
     private Path accessLog;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeEach
     void start() throws IOException {
-        receiver = new OtlpReceiver();
-        upstream = TestUpstream.start("traced");
+        receiver = closer.track(new OtlpReceiver());
         GatewayConfig config = TestConfigs.allowLoopback(GatewayConfig.newBuilder()
                 .addUpstreams(Snapshots.upstream("backend", upstream.url()))
                 .addRoutes(Snapshots.route("traced", "/svc", "backend").toBuilder()
@@ -61,17 +62,8 @@ class TracingEndToEndTest {
                                 .setSlowThreshold(Durations.fromSeconds(30))))
                 .build());
         accessLog = dir.resolve("access.log");
-        dp = ExportingDataPlane.start(dir, "dp-traced", 3, config, receiver,
-                Map.of("gatehouse.access.log", accessLog.toString()));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (dp != null) {
-            dp.close();
-        }
-        upstream.close();
-        receiver.close();
+        dp = closer.track(ExportingDataPlane.start(dir, "dp-traced", 3, config, receiver,
+                Map.of("gatehouse.access.log", accessLog.toString())));
     }
 
     @Test

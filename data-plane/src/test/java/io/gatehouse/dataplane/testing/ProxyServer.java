@@ -6,6 +6,9 @@ import io.gatehouse.dataplane.proxy.Forwarder;
 import io.gatehouse.dataplane.server.ProxyHandler;
 import io.gatehouse.dataplane.policy.route.RouteLookupPolicy;
 import io.gatehouse.dataplane.server.ClientListener;
+import io.gatehouse.dataplane.server.Http2Limits;
+import io.gatehouse.dataplane.proxy.WebSocketTunnels;
+import io.gatehouse.dataplane.telemetry.WebSocketRecorder;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.snapshot.SnapshotCompileException;
 import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
@@ -19,7 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** The proxy handler alone on a Helidon WebServer (loopback, ephemeral port), fed a config directly. */
+/**
+ * The proxy handler alone on a Helidon WebServer (loopback, ephemeral port; HTTP/1.1 and h2c as the
+ * data plane's client listener), fed a config directly.
+ */
 public final class ProxyServer implements AutoCloseable {
 
     private final AtomicReference<CompiledSnapshot> snapshot = new AtomicReference<>();
@@ -40,17 +46,27 @@ public final class ProxyServer implements AutoCloseable {
 
     /** With {@code policies} after route lookup and {@code terminal} (e.g. a configured Forwarder) last. */
     public ProxyServer(List<Policy> policies, Policy.Next terminal) {
+        this(policies, terminal, new WebSocketTunnels(WebSocketRecorder.none()));
+    }
+
+    /**
+     * As {@link #ProxyServer(List, Policy.Next)}, completing WebSocket upgrades with {@code tunnels}
+     * (the same instance the terminal Forwarder was built with).
+     */
+    public ProxyServer(List<Policy> policies, Policy.Next terminal, WebSocketTunnels tunnels) {
         List<Policy> chain = new ArrayList<>();
         chain.add(new RouteLookupPolicy());
         chain.addAll(policies);
         PolicyChain steps = new PolicyChain(chain, terminal);
-        this.compilers = steps.compilers();
+        List<io.gatehouse.dataplane.chain.PolicyCompiler> all = new ArrayList<>(steps.compilers());
+        all.add(Http2Limits.COMPILER); // as DataPlane: the listener's settings.http2 slice
+        this.compilers = all;
         ProxyHandler handler = new ProxyHandler(snapshot::get, steps);
-        server = ClientListener.configure(WebServer.builder())
+        server = ClientListener.configure(WebServer.builder(), () -> Http2Limits.of(snapshot.get()), tunnels)
                 .host("127.0.0.1")
                 .port(0)
                 .shutdownHook(false)
-                .routing(r -> r.any(handler))
+                .routing(r -> r.any(ClientListener.handler(handler, tunnels)))
                 .build()
                 .start();
     }

@@ -3,6 +3,7 @@ package io.gatehouse.dataplane.testing;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.gatehouse.testing.Fixture;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,8 +37,11 @@ import java.util.concurrent.TimeUnit;
  *       {@code X-Test-Echo-Headers} (any value) makes the body the request headers received, one
  *       {@code name: value} line each, names lower case and sorted, values as ISO-8859-1 text.</li>
  * </ul>
+ *
+ * <p>One line per test class: {@code @RegisterExtension static final TestUpstream upstream = TestUpstream.create("blue");}
+ * ({@link #start(String)} gives a running one that the caller closes).
  */
-public final class TestUpstream implements AutoCloseable {
+public final class TestUpstream extends Fixture {
 
     /** One request as the upstream saw it. */
     public record Received(String method, String rawUri, Map<String, List<String>> headers, byte[] body,
@@ -53,24 +57,40 @@ public final class TestUpstream implements AutoCloseable {
         }
     }
 
-    private final HttpServer server;
     private final String name;
     private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
-    private final CountDownLatch released = new CountDownLatch(1);
+    private volatile HttpServer server;
+    /** Counted down when it stops: lets /slow requests end instead of outliving the test. */
+    private volatile CountDownLatch released = new CountDownLatch(1);
 
-    private TestUpstream(String name) throws IOException {
+    private TestUpstream(String name) {
         this.name = name;
+    }
+
+    /** An upstream named {@code name} (header X-Upstream-Name), serving once it starts. */
+    public static TestUpstream create(String name) {
+        return new TestUpstream(name);
+    }
+
+    /** A serving upstream that the caller closes. */
+    public static TestUpstream start(String name) throws IOException {
+        TestUpstream upstream = create(name);
+        upstream.start();
+        return upstream;
+    }
+
+    @Override
+    protected void open() throws IOException {
+        received.clear();
+        released = new CountDownLatch(1);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
         server.start();
     }
 
-    public static TestUpstream start(String name) throws IOException {
-        return new TestUpstream(name);
-    }
-
     public int port() {
+        requireRunning();
         return server.getAddress().getPort();
     }
 
@@ -212,8 +232,13 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    protected void release() {
         released.countDown();
         server.stop(0);
+    }
+
+    @Override
+    public String toString() {
+        return "TestUpstream[" + name + "]";
     }
 }

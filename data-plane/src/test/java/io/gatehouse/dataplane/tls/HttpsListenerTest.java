@@ -3,7 +3,7 @@ package io.gatehouse.dataplane.tls;
 import com.google.protobuf.ByteString;
 import io.gatehouse.dataplane.chain.TlsFacts;
 import io.gatehouse.dataplane.server.ClientListener;
-import io.gatehouse.dataplane.testing.Await;
+import io.gatehouse.testing.Await;
 import io.gatehouse.dataplane.testing.EdgePki;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.proto.config.v1.GatewayConfig;

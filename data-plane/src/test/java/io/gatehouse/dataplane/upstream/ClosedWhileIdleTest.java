@@ -3,8 +3,9 @@ package io.gatehouse.dataplane.upstream;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.ScriptedUpstream;
 import io.gatehouse.dataplane.testing.Snapshots;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ClosedWhileIdleTest {
 
+    @RegisterExtension final Closer closer = new Closer();
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
 
     private final Map<ScriptedUpstream.Connection, Integer> requestsPerConnection = new ConcurrentHashMap<>();
@@ -30,20 +32,14 @@ class ClosedWhileIdleTest {
     private final ProxyServer proxy = new ProxyServer();
 
     ClosedWhileIdleTest() throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             if (requestsPerConnection.merge(connection, 1, Integer::sum) > 1) {
                 return false; // closes the socket with the request unanswered
             }
             connection.respond(200, "served " + request.method());
             return true;
-        });
+        }));
         proxy.serve(1, Snapshots.config(upstream.url(), "/"));
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        proxy.close();
-        upstream.close();
     }
 
     private HttpResponse<String> send(String method) throws Exception {

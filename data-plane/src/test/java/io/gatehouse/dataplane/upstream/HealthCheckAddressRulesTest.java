@@ -3,7 +3,6 @@ package io.gatehouse.dataplane.upstream;
 import com.google.protobuf.util.Durations;
 import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
 import io.gatehouse.dataplane.snapshot.SnapshotSource;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.ScriptedUpstream;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.proto.config.v1.GatewayConfig;
@@ -12,6 +11,7 @@ import io.gatehouse.proto.config.v1.HealthCheck;
 import io.gatehouse.proto.config.v1.Target;
 import io.gatehouse.proto.config.v1.Upstream;
 import io.gatehouse.proto.config.v1.UpstreamPolicy;
+import io.gatehouse.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;

@@ -2,7 +2,6 @@ package io.gatehouse.dataplane.upstream;
 
 import com.google.protobuf.util.Durations;
 import io.gatehouse.dataplane.snapshot.SnapshotCompileException;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.ScriptedUpstream;
@@ -15,8 +14,10 @@ import io.gatehouse.proto.config.v1.Target;
 import io.gatehouse.proto.config.v1.Upstream;
 import io.gatehouse.proto.config.v1.UpstreamPolicy;
 import io.gatehouse.proto.config.v1.UpstreamProtocol;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 
@@ -26,20 +27,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** {@code pool.idleTimeout}: keep-alive connections to a real loopback upstream that counts them. */
 class KeepAliveIdleTimeoutTest {
 
+    @RegisterExtension final Closer closer = new Closer();
     private final ScriptedUpstream upstream;
     private final ProxyServer proxy = new ProxyServer();
 
     KeepAliveIdleTimeoutTest() throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             connection.respond(200, "ok");
             return true; // keep the connection for more requests
-        });
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        proxy.close();
-        upstream.close();
+        }));
     }
 
     private static GatewayConfig config(UpstreamProtocol protocol, Duration idleTimeout, String url) {

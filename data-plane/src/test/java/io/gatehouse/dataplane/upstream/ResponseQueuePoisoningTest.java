@@ -1,12 +1,13 @@
 package io.gatehouse.dataplane.upstream;
 
 import io.gatehouse.dataplane.proxy.Forwarder;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RecordingUpstream;
 import io.gatehouse.dataplane.testing.Snapshots;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -38,6 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ResponseQueuePoisoningTest {
 
+    @RegisterExtension final Closer closer = new Closer();
     private static final String LEFTOVER = "LEFTOVER from A";
 
     /** One way to misbehave on A's request, and what A and the discard counter then show. */
@@ -55,22 +57,15 @@ class ResponseQueuePoisoningTest {
     private final RecordingUpstream upstream;
 
     ResponseQueuePoisoningTest() throws Exception {
-        upstream = new RecordingUpstream((request, connection) -> {
+        upstream = closer.track(new RecordingUpstream((request, connection) -> {
             if (request.target().startsWith("/a/")) {
                 answersToA.get(request.target()).answer(request, connection);
                 return;
             }
             connection.readBody(request);
             connection.respond(200, "for B " + request.target());
-        });
+        }));
         proxy.serve(1, Snapshots.config(upstream.url(), "/"));
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        proxy.close();
-        clients.close();
-        upstream.close();
     }
 
     static Stream<Misbehaviour> misbehaviours() {

@@ -2,7 +2,6 @@ package io.gatehouse.dataplane.upstream;
 
 import io.gatehouse.controlplane.testing.TestConfigs;
 import io.gatehouse.dataplane.proxy.Forwarder;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RecordingUpstream;
@@ -11,8 +10,10 @@ import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.Target;
 import io.gatehouse.proto.config.v1.Upstream;
 import io.gatehouse.proto.config.v1.UpstreamTls;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.SSLServerSocket;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TlsConnectionReuseTest {
 
+    @RegisterExtension final Closer closer = new Closer();
     @TempDir
     Path dir;
 
@@ -39,21 +41,12 @@ class TlsConnectionReuseTest {
     private final ProxyServer proxy = new ProxyServer(List.of(), new Forwarder(clients));
     private RecordingUpstream upstream;
 
-    @AfterEach
-    void close() throws Exception {
-        proxy.close();
-        clients.close();
-        if (upstream != null) {
-            upstream.close();
-        }
-    }
-
     /** An https upstream: answers /b/* properly; after answering /a/* runs {@code afterA} 50 ms later. */
     private void start(AfterResponse afterA, CountDownLatch done) throws Exception {
         SelfSignedCertificate certificate = SelfSignedCertificate.create(dir);
         SSLServerSocket server = (SSLServerSocket) certificate.serverContext().getServerSocketFactory()
                 .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        upstream = new RecordingUpstream(server, (request, connection) -> {
+        upstream = closer.track(new RecordingUpstream(server, (request, connection) -> {
             connection.respond(200, "for " + request.target());
             if (request.target().startsWith("/a/")) {
                 Thread.startVirtualThread(() -> {
@@ -66,7 +59,7 @@ class TlsConnectionReuseTest {
                     done.countDown();
                 });
             }
-        });
+        }));
         proxy.serve(1, TestConfigs.allowLoopback(GatewayConfig.newBuilder()
                 .addUpstreams(Upstream.newBuilder().setName("backend")
                         .setTls(UpstreamTls.newBuilder().setCaCertificatesPem(certificate.pem()))

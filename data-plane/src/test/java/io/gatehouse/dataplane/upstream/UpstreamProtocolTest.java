@@ -14,10 +14,11 @@ import io.gatehouse.proto.config.v1.Upstream;
 import io.gatehouse.proto.config.v1.UpstreamPolicy;
 import io.gatehouse.proto.config.v1.UpstreamProtocol;
 import io.gatehouse.proto.config.v1.UpstreamTls;
+import io.gatehouse.testing.Closer;
 import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.ExtendedSSLSession;
@@ -27,7 +28,6 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -40,14 +40,7 @@ class UpstreamProtocolTest {
     @TempDir
     Path dir;
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : closeables.reversed()) {
-            c.close();
-        }
-    }
+    @RegisterExtension final Closer closer = new Closer();
 
     private ProxyServer proxy(Upstream upstream) throws Exception {
         return proxy(upstream, GatewaySettings.getDefaultInstance());
@@ -60,7 +53,7 @@ class UpstreamProtocolTest {
 
     private ProxyServer proxy(Upstream upstream, GatewaySettings settings) throws Exception {
         ProxyServer proxy = new ProxyServer();
-        closeables.add(proxy);
+        closer.track(proxy);
         return proxy.serve(1, GatewayConfig.newBuilder()
                 .setSettings(settings)
                 .addUpstreams(upstream)
@@ -80,7 +73,7 @@ class UpstreamProtocolTest {
             builder.tls(tls);
         }
         WebServer server = builder.build().start();
-        closeables.add(server::stop);
+        closer.track(server::stop);
         return server;
     }
 
@@ -138,7 +131,7 @@ class UpstreamProtocolTest {
             exchange.close();
         });
         https.start();
-        closeables.add(() -> https.stop(0));
+        closer.onClose(() -> https.stop(0));
         return https;
     }
 

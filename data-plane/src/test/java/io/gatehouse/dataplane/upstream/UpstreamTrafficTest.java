@@ -1,8 +1,6 @@
 package io.gatehouse.dataplane.upstream;
 
 import com.google.protobuf.util.Durations;
-import io.gatehouse.dataplane.testing.Await;
-import io.gatehouse.dataplane.testing.Http;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.proto.config.v1.ConnectionPool;
 import io.gatehouse.proto.config.v1.GatewayConfig;
@@ -17,8 +15,10 @@ import io.gatehouse.proto.config.v1.Target;
 import io.gatehouse.proto.config.v1.Timeouts;
 import io.gatehouse.proto.config.v1.Upstream;
 import io.gatehouse.proto.config.v1.WeightedUpstream;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,24 +41,17 @@ class UpstreamTrafficTest {
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (AutoCloseable c : closeables.reversed()) {
-            c.close();
-        }
-    }
+    @RegisterExtension final Closer closer = new Closer();
 
     private ScriptedUpstream upstream(String name) throws Exception {
         ScriptedUpstream upstream = ScriptedUpstream.start(name);
-        closeables.add(upstream);
+        closer.track(upstream);
         return upstream;
     }
 
     private ProxyServer proxy() {
         ProxyServer proxy = new ProxyServer();
-        closeables.add(proxy);
+        closer.track(proxy);
         return proxy;
     }
 

@@ -74,7 +74,7 @@ final class SharedBreakerState {
                     Thread.sleep(PUBLISH_RETRY);
                     strings = redis.strings();
                 }
-                strings.ifPresent(connection -> connection.async()
+                strings.ifPresent(commands -> commands
                         .set(prefix + upstream, Long.toString(untilMillis), SetArgs.Builder.px(ttl))
                         .toCompletableFuture()
                         .orTimeout(redis.commandTimeout().toMillis() * 2, TimeUnit.MILLISECONDS)
@@ -98,7 +98,7 @@ final class SharedBreakerState {
                 done(cached, 0);
                 return;
             }
-            connection.get().async().get(prefix + upstream).toCompletableFuture()
+            connection.get().get(prefix + upstream).toCompletableFuture()
                     .orTimeout(redis.commandTimeout().toMillis() * 2, TimeUnit.MILLISECONDS)
                     .whenComplete((value, failure) -> {
                         if (failure != null) {

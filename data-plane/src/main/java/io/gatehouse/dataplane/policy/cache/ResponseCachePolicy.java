@@ -15,7 +15,7 @@ import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.ServerResponse;
 import io.lettuce.core.SetArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -264,7 +264,7 @@ public final class ResponseCachePolicy implements Policy {
         if (!breaker.tryAcquire()) {
             return Optional.empty();
         }
-        Optional<StatefulRedisConnection<byte[], byte[]>> connection = redis.bytes();
+        Optional<RedisClusterAsyncCommands<byte[], byte[]>> connection = redis.bytes();
         if (connection.isEmpty()) {
             breaker.onFailure();
             return Optional.empty();
@@ -272,7 +272,7 @@ public final class ResponseCachePolicy implements Policy {
         StageSpan span = redisSpan("cache.lookup", "GET");
         try {
             // Untimed: Lettuce fails the command after its command timeout (see RateLimiter.evaluate).
-            byte[] data = connection.get().async().get(key.getBytes(StandardCharsets.UTF_8)).get();
+            byte[] data = connection.get().get(key.getBytes(StandardCharsets.UTF_8)).get();
             breaker.onSuccess();
             span.attribute("gatehouse.cache.result", data == null ? "miss" : "hit");
             return data == null ? Optional.empty() : Optional.of(CacheEntry.decode(data));
@@ -301,14 +301,14 @@ public final class ResponseCachePolicy implements Policy {
         if (!breaker.tryAcquire()) {
             return;
         }
-        Optional<StatefulRedisConnection<byte[], byte[]>> connection = redis.bytes();
+        Optional<RedisClusterAsyncCommands<byte[], byte[]>> connection = redis.bytes();
         if (connection.isEmpty()) {
             breaker.onFailure();
             return;
         }
         StageSpan span = redisSpan("cache.store", "SET").attribute("gatehouse.cache.bytes", value.length);
         try {
-            connection.get().async().set(key.getBytes(StandardCharsets.UTF_8), value, SetArgs.Builder.px(ttlMillis))
+            connection.get().set(key.getBytes(StandardCharsets.UTF_8), value, SetArgs.Builder.px(ttlMillis))
                     .get();
             breaker.onSuccess();
         } catch (InterruptedException e) {

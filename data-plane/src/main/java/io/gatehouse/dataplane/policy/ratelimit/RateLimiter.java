@@ -6,8 +6,7 @@ import io.gatehouse.observability.metrics.Metrics;
 import io.gatehouse.dataplane.telemetry.StageSpan;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,7 +49,7 @@ public final class RateLimiter {
     private final LongAdder redisFailures = new LongAdder();
     private final RateLimitMetrics metrics;
     private final AtomicLong nextLogNanos = new AtomicLong(System.nanoTime());
-    private volatile StatefulRedisConnection<String, String> scriptLoadedOn;
+    private volatile RedisClusterAsyncCommands<String, String> scriptLoadedOn;
 
     /**
      * @param metrics where {@code gatehouse_ratelimit_decisions_total} is registered ({@link RateLimitMetrics})
@@ -89,7 +88,7 @@ public final class RateLimiter {
         if (!breaker.tryAcquire()) {
             return null;
         }
-        Optional<StatefulRedisConnection<String, String>> connection = redis.strings();
+        Optional<RedisClusterAsyncCommands<String, String>> connection = redis.strings();
         if (connection.isEmpty()) {
             breaker.onFailure();
             logDegraded(null);
@@ -118,13 +117,14 @@ public final class RateLimiter {
         return null;
     }
 
-    private Decision evaluate(StatefulRedisConnection<String, String> connection, List<LimitCheck> checks)
+    private Decision evaluate(RedisClusterAsyncCommands<String, String> commands, List<LimitCheck> checks)
             throws ExecutionException, TimeoutException, InterruptedException {
-        RedisAsyncCommands<String, String> commands = connection.async();
         long timeout = redis.commandTimeout().toMillis();
-        if (scriptLoadedOn != connection) {
+        if (scriptLoadedOn != commands) {
+            // On a cluster Lettuce loads it on every master; a master promoted later gets it on its
+            // first NOSCRIPT (the EVAL below).
             commands.scriptLoad(SCRIPT).get(timeout, TimeUnit.MILLISECONDS);
-            scriptLoadedOn = connection;
+            scriptLoadedOn = commands;
         }
         String[] keys = new String[checks.size()];
         String[] args = new String[checks.size() * 4];
@@ -172,6 +172,16 @@ public final class RateLimiter {
     /** Requests decided by the local fallback limiter (Redis unavailable); for metrics. */
     public LongAdder fallbackDecisions() {
         return fallbackDecisions;
+    }
+
+    /** Keys the local fallback limiter tracks now (bounded); for metrics. */
+    public long localKeys() {
+        return local.size();
+    }
+
+    /** Local fallback decisions for keys that did not fit and shared their limit's overflow counter. */
+    public long localOverflowed() {
+        return local.overflowed();
     }
 
     /** Requests decided by Redis; for metrics. */

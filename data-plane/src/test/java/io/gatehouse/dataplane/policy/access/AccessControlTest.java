@@ -10,9 +10,8 @@ import io.gatehouse.proto.config.v1.ClientAddressHeader;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.GatewaySettings;
 import io.gatehouse.proto.config.v1.UpstreamPolicy;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,18 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Client address resolution, IP allow/deny and the upstream address guard, through a real proxy. */
 class AccessControlTest {
 
-    private static TestUpstream upstream;
+    @RegisterExtension static final TestUpstream upstream = TestUpstream.create("backend");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-    @BeforeAll
-    static void start() throws Exception {
-        upstream = TestUpstream.start("backend");
-    }
-
-    @AfterAll
-    static void stop() {
-        upstream.close();
-    }
 
     static HttpResponse<String> get(ProxyServer proxy, String path, String... headers) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(proxy.url(path)));

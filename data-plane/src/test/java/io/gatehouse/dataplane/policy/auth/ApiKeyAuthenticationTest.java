@@ -12,11 +12,12 @@ import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.Route;
 import io.gatehouse.proto.discovery.v1.ApiKey;
 import io.gatehouse.proto.discovery.v1.Snapshot;
+import io.gatehouse.testing.Closer;
 import io.helidon.http.HeaderNames;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.time.Clock;
@@ -32,7 +33,8 @@ class ApiKeyAuthenticationTest {
     private static final String ACME_KEY = "ghk_00000000000000a1_" + "A".repeat(43);
     private static final String LIMITED_KEY = "ghk_00000000000000b2_" + "B".repeat(43);
 
-    private static TestUpstream upstream;
+    @RegisterExtension static final TestUpstream upstream = TestUpstream.create("backend");
+    @RegisterExtension static final Closer closer = new Closer();
     private static ProxyServer proxy;
     private static GatewayConfig config;
 
@@ -46,9 +48,8 @@ class ApiKeyAuthenticationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start("backend");
         AuthPolicies auth = new AuthPolicies(new JwksCache(), Clock.systemUTC());
-        proxy = new ProxyServer(List.of(auth.authentication(), SHOW_IDENTITY, auth.authorization()));
+        proxy = closer.track(new ProxyServer(List.of(auth.authentication(), SHOW_IDENTITY, auth.authorization())));
         config = Snapshots.config(upstream.url()).toBuilder()
                 .addConsumers(Consumer.newBuilder().setName("acme").setTenant("acme-corp").setPlan("pro"))
                 .addConsumers(Consumer.newBuilder().setName("globex").setPlan("free"))
@@ -74,12 +75,6 @@ class ApiKeyAuthenticationTest {
     private static Snapshot snapshot(long keysRevision, ApiKey... keys) {
         return Snapshots.snapshot(1, config).toBuilder().addAllApiKeys(List.of(keys)).setKeysRevision(keysRevision)
                 .build();
-    }
-
-    @AfterAll
-    static void stop() {
-        proxy.close();
-        upstream.close();
     }
 
     @BeforeEach

@@ -5,7 +5,6 @@ import com.nimbusds.jose.jwk.RSAKey;
 import io.gatehouse.dataplane.server.DataPlane;
 import io.gatehouse.dataplane.server.DataPlaneSettings;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.config.v1.AuthPolicy;
@@ -16,6 +15,7 @@ import io.gatehouse.proto.config.v1.RateLimit;
 import io.gatehouse.proto.config.v1.RateLimitAlgorithm;
 import io.gatehouse.proto.config.v1.RateLimitKey;
 import io.gatehouse.proto.config.v1.RateLimiting;
+import io.gatehouse.testing.Await;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -17,10 +17,11 @@ import io.gatehouse.proto.config.v1.ClaimHeaderEncoding;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.JwsAlgorithm;
 import io.gatehouse.proto.config.v1.JwtProvider;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -47,14 +48,14 @@ class ClaimHeaderEncodingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final RSAKey KEY = Tokens.rsa("enc");
 
-    private static TestUpstream upstream;
+    @RegisterExtension static final TestUpstream upstream = TestUpstream.create("backend");
+    @RegisterExtension static final Closer closer = new Closer();
     private static ProxyServer proxy;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start("backend");
         AuthPolicies auth = new AuthPolicies(new JwksCache(), Clock.systemUTC());
-        proxy = new ProxyServer(List.of(auth.authentication(), auth.authorization()));
+        proxy = closer.track(new ProxyServer(List.of(auth.authentication(), auth.authorization())));
         GatewayConfig config = Snapshots.config(upstream.url()).toBuilder()
                 .addJwtProviders(provider("strict", ClaimHeaderEncoding.CLAIM_HEADER_ENCODING_UNSPECIFIED))
                 .addJwtProviders(provider("rfc", ClaimHeaderEncoding.RFC8187))
@@ -77,12 +78,6 @@ class ClaimHeaderEncodingTest {
     private static io.gatehouse.proto.config.v1.Route route(String provider) {
         return Snapshots.route(provider, "/" + provider, "backend").toBuilder()
                 .setAuth(AuthPolicy.newBuilder().addJwtProviders(provider)).build();
-    }
-
-    @AfterAll
-    static void stop() {
-        proxy.close();
-        upstream.close();
     }
 
     @BeforeEach

@@ -15,10 +15,11 @@ import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.JwsAlgorithm;
 import io.gatehouse.proto.config.v1.JwtProvider;
 import io.gatehouse.proto.discovery.v1.ApiKey;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -46,14 +47,14 @@ class DuplicateCredentialsTest {
     private static final String API_KEY = "ghk_00000000000000d1_" + "D".repeat(43);
     private static final String OTHER_KEY = "ghk_00000000000000d2_" + "E".repeat(43);
 
-    private static TestUpstream upstream;
+    @RegisterExtension static final TestUpstream upstream = TestUpstream.create("backend");
+    @RegisterExtension static final Closer closer = new Closer();
     private static ProxyServer proxy;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start("backend");
         AuthPolicies auth = new AuthPolicies(new JwksCache(), Clock.systemUTC());
-        proxy = new ProxyServer(List.of(auth.authentication(), auth.authorization()));
+        proxy = closer.track(new ProxyServer(List.of(auth.authentication(), auth.authorization())));
         GatewayConfig config = Snapshots.config(upstream.url()).toBuilder()
                 .addJwtProviders(JwtProvider.newBuilder().setName("idp").setIssuer(Tokens.ISSUER)
                         .setJwksJson(Tokens.jwks(KEY)).addAlgorithms(JwsAlgorithm.RS256))
@@ -72,12 +73,6 @@ class DuplicateCredentialsTest {
 
     private static ApiKey key(String id, String key) {
         return ApiKey.newBuilder().setKeyId(id).setSha256(AuthenticationPolicy.sha256(key)).setConsumer("acme").build();
-    }
-
-    @AfterAll
-    static void stop() {
-        proxy.close();
-        upstream.close();
     }
 
     @BeforeEach

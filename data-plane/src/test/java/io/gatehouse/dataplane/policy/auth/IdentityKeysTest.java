@@ -7,7 +7,6 @@ import io.gatehouse.controlplane.validate.ConfigValidator;
 import io.gatehouse.dataplane.server.DataPlane;
 import io.gatehouse.dataplane.server.DataPlaneSettings;
 import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.config.v1.ApiKeyAuth;
@@ -22,10 +21,12 @@ import io.gatehouse.proto.config.v1.RateLimitKey;
 import io.gatehouse.proto.config.v1.RateLimiting;
 import io.gatehouse.proto.config.v1.Route;
 import io.gatehouse.proto.discovery.v1.ApiKey;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -58,12 +59,12 @@ class IdentityKeysTest {
 
     @TempDir
     static Path stateDir;
-    private static TestUpstream upstream;
+    @RegisterExtension static final TestUpstream upstream = TestUpstream.create("backend");
+    @RegisterExtension static final Closer closer = new Closer();
     private static DataPlane dataPlane;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start("backend");
         CachePolicy cache = CachePolicy.newBuilder().setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(60))
                 .build();
         GatewayConfig config = Snapshots.config(upstream.url()).toBuilder()
@@ -104,8 +105,8 @@ class IdentityKeysTest {
                 .addApiKeys(ApiKey.newBuilder().setKeyId("00000000000000a1").setConsumer("alice")
                         .setSha256(AuthenticationPolicy.sha256(ALICE_KEY)))
                 .setKeysRevision(1).build());
-        dataPlane = DataPlane.start(new DataPlaneSettings("dp-identity-" + RUN, "", "127.0.0.1:" + freePort(),
-                "127.0.0.1", 0, 0, stateDir, DataPlaneSettings.DEFAULT_MAX_ROUTES));
+        dataPlane = closer.track(DataPlane.start(new DataPlaneSettings("dp-identity-" + RUN, "", "127.0.0.1:" + freePort(),
+                "127.0.0.1", 0, 0, stateDir, DataPlaneSettings.DEFAULT_MAX_ROUTES)));
         // Requests decided locally before Redis connects would count elsewhere than later ones. Redis
         // connects lazily (retried on use), so a rate-limited request drives the connection attempts.
         Await.until("the data plane is connected to Redis", () -> {
@@ -136,14 +137,6 @@ class IdentityKeysTest {
     private static RateLimiting limit(RateLimitKey.Builder key) {
         return RateLimiting.newBuilder().addLimits(RateLimit.newBuilder().setName("one").setLimit(1)
                 .setPeriod(com.google.protobuf.Duration.newBuilder().setSeconds(3600)).setKey(key)).build();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (dataPlane != null) {
-            dataPlane.close();
-        }
-        upstream.close();
     }
 
     @BeforeEach

@@ -10,11 +10,11 @@ import io.gatehouse.proto.config.v1.AuthPolicy;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.JwsAlgorithm;
 import io.gatehouse.proto.config.v1.JwtProvider;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +46,8 @@ class JwksRotationTest {
     private final AtomicInteger failWith = new AtomicInteger();
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private HttpServer jwksServer;
-    private TestUpstream upstream;
+    @RegisterExtension final TestUpstream upstream = TestUpstream.create("backend");
+    @RegisterExtension final Closer closer = new Closer();
     private ProxyServer proxy;
     private JwksCache cache;
 
@@ -68,10 +69,10 @@ class JwksRotationTest {
             }
         });
         jwksServer.start();
-        upstream = TestUpstream.start("backend");
+        closer.onClose(() -> jwksServer.stop(0));
         cache = new JwksCache(Duration.ofSeconds(30), nanos::get);
         AuthPolicies auth = new AuthPolicies(cache, Clock.systemUTC());
-        proxy = new ProxyServer(List.of(auth.authentication(), auth.authorization()));
+        proxy = closer.track(new ProxyServer(List.of(auth.authentication(), auth.authorization())));
         proxy.serve(1, config("/api"));
     }
 
@@ -84,13 +85,6 @@ class JwksRotationTest {
                 .addRoutes(Snapshots.route("api", prefix, "backend").toBuilder()
                         .setAuth(AuthPolicy.newBuilder().addJwtProviders("idp")))
                 .build();
-    }
-
-    @AfterEach
-    void stop() {
-        proxy.close();
-        upstream.close();
-        jwksServer.stop(0);
     }
 
     private int call(String path, RSAKey key) {

@@ -16,10 +16,11 @@ import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.JwsAlgorithm;
 import io.gatehouse.proto.config.v1.JwtProvider;
 import io.gatehouse.proto.config.v1.Route;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -47,14 +48,14 @@ class JwtAuthenticationTest {
     /** A key whose token's alg is not configured for the strict provider. */
     private static final OctetSequenceKey STRAY_SECRET = Tokens.oct("stray", 256);
 
-    private static TestUpstream upstream;
+    @RegisterExtension static final TestUpstream upstream = TestUpstream.create("backend");
+    @RegisterExtension static final Closer closer = new Closer();
     private static ProxyServer proxy;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start("backend");
         AuthPolicies auth = new AuthPolicies(new JwksCache(), Clock.systemUTC());
-        proxy = new ProxyServer(List.of(auth.authentication(), auth.authorization()));
+        proxy = closer.track(new ProxyServer(List.of(auth.authentication(), auth.authorization())));
         JwtProvider all = JwtProvider.newBuilder()
                 .setName("idp")
                 .setIssuer(Tokens.ISSUER)
@@ -90,12 +91,6 @@ class JwtAuthenticationTest {
 
     private static Route route(String id, String prefix, AuthPolicy.Builder auth) {
         return Snapshots.route(id, prefix, "backend").toBuilder().setAuth(auth).build();
-    }
-
-    @AfterAll
-    static void stop() {
-        proxy.close();
-        upstream.close();
     }
 
     @BeforeEach

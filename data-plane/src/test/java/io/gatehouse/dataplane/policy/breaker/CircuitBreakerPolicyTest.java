@@ -4,7 +4,6 @@ import com.google.protobuf.util.Durations;
 import io.gatehouse.dataplane.proxy.Forwarder;
 import io.gatehouse.dataplane.proxy.RetryBudget;
 import io.gatehouse.observability.metrics.Metrics;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.ScriptedUpstream;
@@ -14,8 +13,10 @@ import io.gatehouse.proto.config.v1.CircuitBreaker;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.GatewaySettings;
 import io.gatehouse.proto.config.v1.UpstreamPolicy;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -33,20 +34,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CircuitBreakerPolicyTest {
 
+    @RegisterExtension final Closer closer = new Closer();
     private final AtomicBoolean healthy = new AtomicBoolean(false);
     private final Metrics metrics = new Metrics();
     private final BreakerRegistry registry = new BreakerRegistry(metrics);
     private final ProxyServer proxy = new ProxyServer(List.of(new CircuitBreakerPolicy(registry)),
             new Forwarder(new UpstreamClients(), new RetryBudget(), registry));
     private ScriptedUpstream upstream;
-
-    @AfterEach
-    void stop() throws IOException {
-        proxy.close();
-        if (upstream != null) {
-            upstream.close();
-        }
-    }
 
     private RawHttp.Response get() throws IOException {
         return RawHttp.exchange(proxy.port(), "GET /x HTTP/1.1\r\nHost: a", new byte[0]);
@@ -78,10 +72,10 @@ class CircuitBreakerPolicyTest {
 
     /** Upstream "flaky" answers 500 until {@link #healthy}; its breaker opens after 3 failures for 700 ms. */
     private void serveFlakyUpstream() throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             connection.respond(healthy.get() ? 200 : 500, "x");
             return true;
-        });
+        }));
         proxy.serve(1, GatewayConfig.newBuilder()
                 .setSettings(GatewaySettings.newBuilder().setUpstreamPolicy(UpstreamPolicy.newBuilder()
                         .setAllowLoopback(true)))
@@ -155,10 +149,10 @@ class CircuitBreakerPolicyTest {
 
     @Test
     void upstreamTimeoutsAndConnectFailuresCountAsFailures() throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             connection.awaitClientGone(Duration.ofSeconds(20));
             return false;
-        });
+        }));
         proxy.serve(1, GatewayConfig.newBuilder()
                 .addUpstreams(Snapshots.upstream("stuck", upstream.url()).toBuilder()
                         .setCircuitBreaker(CircuitBreaker.newBuilder().setConsecutiveFailures(2)))
@@ -174,10 +168,10 @@ class CircuitBreakerPolicyTest {
 
     @Test
     void upstreamsWithoutABreakerAreNeverRejected() throws Exception {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             connection.respond(500, "x");
             return true;
-        });
+        }));
         proxy.serve(1, Snapshots.config(upstream.url(), "/"));
         for (int i = 0; i < 10; i++) {
             assertEquals(500, get().status());

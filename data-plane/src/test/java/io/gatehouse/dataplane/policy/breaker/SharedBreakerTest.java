@@ -2,11 +2,12 @@ package io.gatehouse.dataplane.policy.breaker;
 
 import io.gatehouse.dataplane.proxy.AttemptListener;
 import io.gatehouse.dataplane.redis.RedisConnections;
-import io.gatehouse.dataplane.testing.Await;
-import io.gatehouse.dataplane.testing.RedisProcess;
-import org.junit.jupiter.api.AfterEach;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
+import io.gatehouse.testing.RedisServer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.UUID;
@@ -23,7 +24,8 @@ class SharedBreakerTest {
     private static final BreakerSettings SHARED = new BreakerSettings(2, 0, Duration.ofSeconds(10), 20,
             Duration.ofSeconds(5), 1, true);
 
-    private RedisProcess redis;
+    @RegisterExtension final RedisServer redis = RedisServer.create("shared-breaker");
+    @RegisterExtension final Closer closer = new Closer();
     private RedisConnections redisA;
     private RedisConnections redisB;
     private BreakerRegistry a;
@@ -32,21 +34,13 @@ class SharedBreakerTest {
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisProcess.start("shared-breaker");
-        redisA = RedisConnections.create(redis.url());
-        redisB = RedisConnections.create(redis.url());
+        redisA = closer.track(RedisConnections.create(redis.url()));
+        redisB = closer.track(RedisConnections.create(redis.url()));
         a = new BreakerRegistry(redisA, prefix);
         b = new BreakerRegistry(redisB, prefix);
         // The first connect of a cold JVM can exceed the holder's short connect timeout; it retries each second.
         Await.until("both Redis clients connected", Duration.ofSeconds(10),
                 () -> redisA.strings().isPresent() && redisB.strings().isPresent());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        redisA.close();
-        redisB.close();
-        redis.close();
     }
 
     /** Makes {@code registry} open its breaker for {@code upstream} from its own failures. */
@@ -78,7 +72,7 @@ class SharedBreakerTest {
         failUntilOpen(a, "warmup"); // both clients connected
         Await.until("shared state works", Duration.ofSeconds(2), () -> rejects(b, "warmup"));
 
-        redis.stop();
+        redis.kill();
 
         // A opens another breaker: it cannot share it, B keeps deciding on its own (closed).
         failUntilOpen(a, "catalog");
@@ -88,7 +82,7 @@ class SharedBreakerTest {
         // B's own failures still open its local breaker.
         failUntilOpen(b, "search");
 
-        redis.start();
+        redis.revive();
         Await.until("sharing works again after Redis returns", Duration.ofSeconds(15), () -> {
             failUntilOpenQuietly(a, "inventory");
             return rejects(b, "inventory");

@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.policy.auth.Identity;
 import io.gatehouse.dataplane.redis.RedisConnections;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.Snapshots;
@@ -14,10 +13,12 @@ import io.gatehouse.proto.config.v1.AuthPolicy;
 import io.gatehouse.proto.config.v1.CachePolicy;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.Route;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import io.helidon.http.HeaderNames;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,6 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The response cache against the shared Redis (unique route ids per run) and a counting upstream. */
 class ResponseCacheTest {
 
+    @RegisterExtension static final Closer closer = new Closer();
     private static final String RUN = Long.toString(System.nanoTime(), 36);
     private static HttpServer upstream;
     private static final Map<String, AtomicInteger> HITS = new ConcurrentHashMap<>();
@@ -103,11 +105,12 @@ class ResponseCacheTest {
             }
         });
         upstream.start();
+        closer.onClose(() -> upstream.stop(0));
         String url = "http://127.0.0.1:" + upstream.getAddress().getPort();
-        redis = RedisConnections.create("redis://127.0.0.1:6379", java.time.Duration.ofSeconds(2));
+        redis = closer.track(RedisConnections.create("redis://127.0.0.1:6379", java.time.Duration.ofSeconds(2)));
         Await.until("connected to Redis", () -> redis.strings().isPresent());
         cache = new ResponseCachePolicy(redis);
-        proxy = new ProxyServer(List.of(FAKE_AUTH, cache));
+        proxy = closer.track(new ProxyServer(List.of(FAKE_AUTH, cache)));
         CachePolicy settings = CachePolicy.newBuilder().setTtl(Durations.fromSeconds(60)).setMaxObjectBytes(4096).build();
         GatewayConfig base = Snapshots.config(url, "/" + RUN + "-open", "/" + RUN + "-auth", "/" + RUN + "-cookies");
         Route open = base.getRoutes(0).toBuilder().setId(RUN + "-open").setCache(settings).build();
@@ -116,13 +119,6 @@ class ResponseCacheTest {
         Route cookies = base.getRoutes(2).toBuilder().setId(RUN + "-cookies")
                 .setCache(settings.toBuilder().setStoreResponsesWithSetCookie(true)).build();
         proxy.serve(1, base.toBuilder().setRoutes(0, open).setRoutes(1, auth).setRoutes(2, cookies).build());
-    }
-
-    @AfterAll
-    static void stop() {
-        proxy.close();
-        redis.close();
-        upstream.stop(0);
     }
 
     static HttpResponse<String> get(String path, String... headers) {

@@ -7,9 +7,10 @@ import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.config.v1.CorsPolicy;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.HttpMethod;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,15 +23,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** CORS preflight answered at the gateway, headers on actual responses. */
 class CorsPolicyTest {
 
-    private static TestUpstream upstream;
+    @RegisterExtension static final TestUpstream upstream = TestUpstream.create("backend");
+    @RegisterExtension static final Closer closer = new Closer();
     private static ProxyServer proxy;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
         System.setProperty("jdk.httpclient.allowRestrictedHeaders", "origin");
-        upstream = TestUpstream.start("backend");
-        proxy = new ProxyServer(List.of(new io.gatehouse.dataplane.policy.cors.CorsPolicy()));
+        proxy = closer.track(new ProxyServer(List.of(new io.gatehouse.dataplane.policy.cors.CorsPolicy())));
         GatewayConfig base = Snapshots.config(upstream.url(), "/creds", "/open");
         proxy.serve(1, base.toBuilder()
                 .setRoutes(0, base.getRoutes(0).toBuilder().setCors(CorsPolicy.newBuilder()
@@ -40,12 +41,6 @@ class CorsPolicyTest {
                         .setMaxAge(Durations.fromSeconds(600))))
                 .setRoutes(1, base.getRoutes(1).toBuilder().setCors(CorsPolicy.newBuilder().addAllowOrigins("*")))
                 .build());
-    }
-
-    @AfterAll
-    static void stop() {
-        proxy.close();
-        upstream.close();
     }
 
     static HttpResponse<String> send(String method, String path, String... headers) throws Exception {

@@ -4,9 +4,7 @@ import com.google.protobuf.util.Durations;
 import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.policy.auth.Identity;
 import io.gatehouse.dataplane.redis.RedisConnections;
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
-import io.gatehouse.dataplane.testing.RedisProcess;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.config.v1.GatewayConfig;
@@ -15,12 +13,13 @@ import io.gatehouse.proto.config.v1.RateLimitAlgorithm;
 import io.gatehouse.proto.config.v1.RateLimitKey;
 import io.gatehouse.proto.config.v1.RateLimiting;
 import io.gatehouse.proto.config.v1.Route;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.RedisServer;
 import io.helidon.http.HeaderNames;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,8 +44,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RateLimitTest {
 
     private static final AtomicInteger ROUTES = new AtomicInteger();
-    private static RedisProcess redis;
-    private static TestUpstream upstream;
+    @RegisterExtension static final RedisServer redis = RedisServer.create("ratelimit");
+    @RegisterExtension static final TestUpstream upstream = TestUpstream.create("backend");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** Test stand-in for authentication: identity from x-test-consumer / x-test-plan headers. */
@@ -57,18 +56,6 @@ class RateLimitTest {
                         .orElse("free"), consumer, Map.of(), Set.of(), "key-" + consumer, "")));
         next.proceed(exchange);
     };
-
-    @BeforeAll
-    static void start() throws Exception {
-        redis = RedisProcess.start("ratelimit");
-        upstream = TestUpstream.start("backend");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        upstream.close();
-        redis.close();
-    }
 
     /** One data plane: the two rate limit positions around the stand-in authentication. */
     static final class Plane implements AutoCloseable {
@@ -276,7 +263,7 @@ class RateLimitTest {
 
     @Test
     void redisDownFallsBackToLocalLimitsWithoutErrorsAndRecovers() throws Exception {
-        try (RedisProcess own = RedisProcess.start("ratelimit-down")) {
+        try (RedisServer own = RedisServer.launch("ratelimit-down")) {
             String id = routeId();
             RateLimit limit = limit("all", RateLimitAlgorithm.FIXED_WINDOW, 4, Duration.ofDays(1), BY_ROUTE)
                     .toBuilder().setFallbackLimit(2).build();
@@ -284,7 +271,7 @@ class RateLimitTest {
                 assertThat(get(plane.proxy, "/").statusCode()).isEqualTo(200);
                 assertThat(plane.limiter.redisDecisions().sum()).isEqualTo(1);
 
-                own.stop();
+                own.kill();
                 List<Integer> statuses = new ArrayList<>();
                 for (int i = 0; i < 12; i++) {
                     statuses.add(get(plane.proxy, "/").statusCode());
@@ -295,7 +282,7 @@ class RateLimitTest {
                 assertThat(plane.limiter.fallbackDecisions().sum()).isEqualTo(12);
                 assertThat(plane.limiter.redisSkipped()).isTrue(); // breaker open: Redis is not hammered
 
-                own.start(); // empty again: the distributed counter starts over
+                own.revive(); // empty again: the distributed counter starts over
                 Await.until("limiter uses Redis again", Duration.ofSeconds(15), () -> {
                     get(plane.proxy, "/");
                     return plane.limiter.redisDecisions().sum() >= 2;
@@ -307,7 +294,7 @@ class RateLimitTest {
 
     @Test
     void redisThatStopsAnsweringFallsBackAfterTheCommandTimeout() throws Exception {
-        try (RedisProcess own = RedisProcess.start("ratelimit-paused");
+        try (RedisServer own = RedisServer.launch("ratelimit-paused");
              RedisConnections connections = RedisConnections.create(own.url(), Duration.ofMillis(200));
              RedisConnections admin = RedisConnections.create(own.url(), Duration.ofSeconds(2))) {
             Await.until("connected to Redis", () -> connections.strings().isPresent() && admin.strings().isPresent());
@@ -318,7 +305,7 @@ class RateLimitTest {
 
             // Redis keeps the connection open but answers nothing for 5 s: only the command timeout
             // (Lettuce's, the one bound on the request path) can end the wait.
-            admin.strings().orElseThrow().sync().clientPause(5_000);
+            admin.strings().orElseThrow().clientPause(5_000).toCompletableFuture().join();
             long start = System.nanoTime();
             Decision decision = limiter.decide("paused", checks);
             Duration waited = Duration.ofNanos(System.nanoTime() - start);

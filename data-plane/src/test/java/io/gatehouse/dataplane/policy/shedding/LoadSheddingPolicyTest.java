@@ -1,15 +1,17 @@
 package io.gatehouse.dataplane.policy.shedding;
 
-import io.gatehouse.dataplane.testing.Await;
 import io.gatehouse.dataplane.testing.ProxyServer;
 import io.gatehouse.dataplane.testing.RawHttp;
 import io.gatehouse.dataplane.testing.ScriptedUpstream;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.GatewaySettings;
+import io.gatehouse.testing.Await;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -26,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Concurrency limits: requests held at a gated upstream fill the limit; the next one is shed at once. */
 class LoadSheddingPolicyTest {
 
+    @RegisterExtension final Closer closer = new Closer();
     private final CountDownLatch release = new CountDownLatch(1);
     private final LoadSheddingPolicy shedder = new LoadSheddingPolicy();
     private final ProxyServer proxy = new ProxyServer(List.of(shedder));
@@ -33,20 +36,18 @@ class LoadSheddingPolicyTest {
 
     @BeforeEach
     void start() throws IOException {
-        upstream = new ScriptedUpstream((request, connection) -> {
+        upstream = closer.track(new ScriptedUpstream((request, connection) -> {
             if (request.target().endsWith("/hold")) {
                 release.await(20, TimeUnit.SECONDS);
             }
             connection.respond(200, "ok");
             return true;
-        });
+        }));
     }
 
     @AfterEach
     void stop() throws IOException {
         release.countDown();
-        proxy.close();
-        upstream.close();
     }
 
     private RawHttp.Response get(String path) throws IOException {

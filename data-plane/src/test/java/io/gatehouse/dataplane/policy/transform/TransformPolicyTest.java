@@ -9,10 +9,11 @@ import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.dataplane.snapshot.SnapshotSource;
 import io.gatehouse.proto.config.v1.GatewayConfig;
-import org.junit.jupiter.api.AfterAll;
+import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 
@@ -22,20 +23,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Path rewrites and header transforms end to end: client -> proxy -> real upstream and back. */
 class TransformPolicyTest {
 
-    private static TestUpstream upstream;
+    @RegisterExtension static final TestUpstream upstream = TestUpstream.create("backend");
+    @RegisterExtension static final Closer closer = new Closer();
     private static ProxyServer proxy;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = TestUpstream.start("backend");
-        proxy = new ProxyServer(List.of(new TransformPolicy()));
+        proxy = closer.track(new ProxyServer(List.of(new TransformPolicy())));
         proxy.serve(1, config(upstream.url()));
-    }
-
-    @AfterAll
-    static void stop() {
-        proxy.close();
-        upstream.close();
     }
 
     @BeforeEach
