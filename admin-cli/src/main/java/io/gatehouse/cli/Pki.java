@@ -66,7 +66,13 @@ final class Pki {
     /** "identity ..., serial ..., expires ... (in 90 days)". */
     static String summary(X509Certificate certificate, Clock clock) {
         Instant notAfter = certificate.getNotAfter().toInstant();
-        return ReloadingCredentials.describe(certificate) + " (" + until(notAfter, clock.instant()) + ")";
+        // Edge server certificates carry no Gatehouse identity: their host names say what they are for.
+        String what = ReloadingCredentials.describe(certificate);
+        java.util.List<String> hosts = io.gatehouse.pki.EdgeCertificate.dnsNames(certificate);
+        if (what.startsWith("identity none") && !hosts.isEmpty()) {
+            what = "hosts " + hosts + what.substring("identity none".length());
+        }
+        return what + " (" + until(notAfter, clock.instant()) + ")";
     }
 
     /** "in 90 days" (to the nearest day), "in 5 hours", "expired 2 days ago". */

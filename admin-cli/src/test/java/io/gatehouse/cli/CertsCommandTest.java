@@ -93,6 +93,7 @@ class CertsCommandTest {
         CliRunner.Result none = cli.run("certs", "issue", "server");
 
         assertThat(server.exitCode()).as(server.toString()).isZero();
+        assertThat(server.out()).contains("hosts [api.example.com, *.example.com], serial");
         X509Certificate edge = read(dir.resolve("edge.pem"));
         assertThat(SpiffeId.of(edge)).isEmpty();
         assertThat(edge.getSubjectAlternativeNames().stream().map(n -> String.valueOf(n.get(1))).toList())

@@ -159,14 +159,17 @@ class FleetObservabilityTest {
                 "--user-data-dir=" + profile, "--virtual-time-budget=5000"));
         command.addAll(mode);
         command.add(url);
-        Process process = new ProcessBuilder(command).redirectErrorStream(false)
+        // Output to a file, not a pipe: reading a pipe until EOF waits forever for a Chromium that hangs
+        // (seen under a load average of 15 on 2 cores), and the 60 s limit would never apply.
+        Path output = dir.resolve("chromium-" + System.nanoTime() + ".out");
+        Process process = new ProcessBuilder(command).redirectOutput(output.toFile())
                 .redirectError(dir.resolve("chromium-" + System.nanoTime() + ".err").toFile()).start();
-        byte[] out = process.getInputStream().readAllBytes();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
             process.destroyForcibly();
             throw new AssertionError("chromium did not finish within 60 s");
         }
-        OUTPUTS.put(process, new String(out, StandardCharsets.UTF_8));
+        OUTPUTS.put(process, Files.readString(output, StandardCharsets.UTF_8));
         return process;
     }
 
