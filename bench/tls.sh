@@ -129,7 +129,10 @@ parse_wrk() { python3 - "$1" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 def ms(v, unit): return float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+m = re.search(r"Requests/sec:\s+([\d.]+)", text)
+if m is None:  # wrk failed (e.g. the target went away): a row of zeros, not an aborted run
+    print("0 0 0 0 wrk-failed"); sys.exit(0)
+rps = float(m.group(1))
 lat = {p: ms(v, u) for p, v, u in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)", text, re.M)}
 non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
 errors = re.search(r"Socket errors: (.*)", text)
