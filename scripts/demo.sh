@@ -194,7 +194,9 @@ printf 'certificates:\n  - name: edge\n    hosts: [localhost, "*.demo.gatehouse"
 run bin/gatehouse apply "$work/gateway-https.yaml" -m "serve HTTPS"
 await "both data planes on version 5" 30 both_at 5
 for port in "$dp_us_https" "$dp_eu_https"; do
-  run curl -sS --cacert "$pki/ca.pem" "https://localhost:$port/catalog/items.json"
+  # ALPN picks HTTP/2 (h2) on the HTTPS listener; the last line says which protocol answered
+  run curl -sS --http2 --cacert "$pki/ca.pem" -w '\n(HTTP/%{http_version} over %{scheme})\n' \
+    "https://localhost:$port/catalog/items.json"
 done
 # SNI for a wildcard host: curl connects to 127.0.0.1 and asks for api.demo.gatehouse.
 run curl -sS -o /dev/null -w '%{http_code} %{ssl_verify_result} (0 = certificate verified)\n' --cacert "$pki/ca.pem" \
