@@ -224,7 +224,10 @@ edge() { # the demo's gRPC/WebSocket peers and clients (scripts/demo/EdgeDemo.ja
   "$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -cp "data-plane/target/lib/*" \
     scripts/demo/EdgeDemo.java "$@" 2>>"$work/edge-clients.log"
 }
-edge serve 8093 8094 >"$work/edge-upstreams.log" 2>&1 & pids+=($!)
+# exec: the background job is the JVM itself, so cleanup's kill reaches it (a function run in the
+# background is a subshell whose death would leave the JVM listening on 8093/8094)
+(exec "$java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -cp "data-plane/target/lib/*" \
+  scripts/demo/EdgeDemo.java serve 8093 8094) >"$work/edge-upstreams.log" 2>&1 & pids+=($!)
 await "gRPC and WebSocket demo upstreams" 60 port_open 8094
 for port in "$dp_us_port" "$dp_eu_port"; do
   echo "\$ java scripts/demo/EdgeDemo.java grpc 127.0.0.1 $port demo      # grpc-java client, h2c"
