@@ -1,7 +1,6 @@
 package io.gatehouse.dataplane.redis;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -46,14 +45,22 @@ public record RedisAuth(Optional<String> user, Optional<String> password, Option
                 Optional.ofNullable(env.get("GATEHOUSE_REDIS_CA")).filter(c -> !c.isBlank()).map(Path::of));
     }
 
-    /** Whether a Redis URL carries a password in its user info ({@code redis://user:pw@host}). */
+    /**
+     * Whether a Redis URL carries user info ({@code redis://user:pw@host}), in any of the forms
+     * {@link RedisTarget} reads. Scanned by hand: {@code java.net.URI} reads a comma-separated node
+     * list ({@code redis-cluster://h1:7000,u:pw@h2:7001}) as a registry authority without user info.
+     */
     public static boolean hasPassword(String url) {
-        try {
-            String userInfo = URI.create(url).getRawUserInfo();
-            return userInfo != null && !userInfo.isEmpty();
-        } catch (IllegalArgumentException e) {
-            return false;
+        int start = url.indexOf("://");
+        String authority = start < 0 ? url : url.substring(start + 3);
+        int end = authority.length();
+        for (char c : new char[] {'/', '#', '?'}) {
+            int at = authority.indexOf(c);
+            if (at >= 0 && at < end) {
+                end = at;
+            }
         }
+        return authority.substring(0, end).contains("@");
     }
 
     /** {@code url} with any user info replaced, for logs and messages. */

@@ -32,4 +32,13 @@ class RedisTargetTest {
         assertThatThrownBy(() -> RedisTarget.parse("http://x:1")).hasMessageContaining("must start with");
         assertThatThrownBy(() -> RedisTarget.parse("redis-cluster://n1:7000,,n2:7001")).hasMessageContaining("empty seed");
     }
+
+    @Test
+    void credentialsAreFoundInEveryUrlForm() {
+        assertThat(RedisAuth.hasPassword("redis://u:pw@h:6379/0")).isTrue();
+        assertThat(RedisAuth.hasPassword("redis-cluster://h1:7000,u:pw@h2:7001")).isTrue();
+        assertThat(RedisAuth.hasPassword("rediss-sentinel://:pw@s1:26379#gatehouse")).isTrue();
+        assertThat(RedisAuth.hasPassword("redis-cluster://h1:7000,h2:7001")).isFalse();
+        assertThat(RedisAuth.hasPassword("redis-sentinel://s1:26379/2#m@ster")).isFalse();
+    }
 }

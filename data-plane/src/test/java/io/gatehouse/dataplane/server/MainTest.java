@@ -40,6 +40,19 @@ class MainTest {
     }
 
     @Test
+    void theReplayBudgetIsANonNegativeByteCount() {
+        Map<String, String> env = Map.of("GATEHOUSE_NODE_ID", "dp-1");
+        assertThat(Main.parse(new String[] {"--insecure-plaintext", "--replay-buffer-bytes", "1048576"}, env)
+                .replayBufferBytes()).isEqualTo(1_048_576);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Main.parse(
+                        new String[] {"--insecure-plaintext", "--replay-buffer-bytes", "64MiB"}, env))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("GATEHOUSE_REPLAY_BUFFER_BYTES");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Main.parse(
+                        new String[] {"--insecure-plaintext", "--replay-buffer-bytes", "-1"}, env))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("replayBufferBytes must be >= 0");
+    }
+
+    @Test
     void refusesToStartWithoutTlsFilesUnlessPlaintextIsAskedFor() {
         assertThatThrownBy(() -> Main.parse(new String[0], Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
