@@ -4,11 +4,9 @@ import io.gatehouse.testing.Await;
 import io.gatehouse.testing.RedisServer;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
@@ -36,7 +34,7 @@ public final class RedisCluster implements AutoCloseable {
             List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
             nodes.forEach(n -> create.add("127.0.0.1:" + n.port()));
             create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
-            String out = run(create);
+            String out = RedisCli.command(create);
             if (!out.contains("[OK] All 16384 slots covered")) {
                 throw new IOException("redis-cli --cluster create failed:\n" + out);
             }
@@ -101,26 +99,7 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     private static String cli(RedisServer node, String... args) {
-        List<String> command = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(node.port())));
-        command.addAll(List.of(args));
-        try {
-            return run(command);
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
-    }
-
-    private static String run(List<String> command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] out = process.getInputStream().readAllBytes();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new IOException("timed out: " + command);
-        }
-        return new String(out, StandardCharsets.UTF_8);
+        return RedisCli.run(node.port(), args);
     }
 
     @Override

@@ -7,12 +7,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Sentinel-monitored Redis on private loopback ports: a master, one replica and one sentinel
@@ -91,19 +88,7 @@ public final class RedisSentinel implements AutoCloseable {
     }
 
     private static String cli(int port, String... args) {
-        List<String> command = new java.util.ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
-        command.addAll(List.of(args));
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            byte[] out = process.getInputStream().readAllBytes();
-            process.waitFor(10, TimeUnit.SECONDS);
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
+        return RedisCli.run(port, args);
     }
 
     @Override
