@@ -665,7 +665,11 @@ class DeployArtifactsTest {
                 if (!process.isAlive()) {
                     throw new AssertionError("prometheus exited: " + prometheus.logTail());
                 }
-                return get(port, "/-/ready", Map.of()).statusCode() == 200;
+                try {
+                    return get(port, "/-/ready", Map.of()).statusCode() == 200;
+                } catch (UncheckedIOException notListeningYet) {
+                    return false;
+                }
             });
             return prometheus;
         }

@@ -80,8 +80,9 @@ final class PromQl {
                     }
                 } else if (word.equals("offset")) {
                     i++; // the duration after it (tokenized as a number or identifier)
-                } else if (next != null && next.text.equals("(")) {
-                    // a function or aggregation: sum, rate, histogram_quantile, ...
+                } else if (next != null && (next.text.equals("(") || (next.kind == Kind.IDENT
+                        && Set.of("by", "without").contains(next.text.toLowerCase(Locale.ROOT))))) {
+                    // a function or aggregation: sum(...), sum by (x) (...), rate, histogram_quantile, ...
                 } else if (!KEYWORDS.contains(word)) {
                     List<Matcher> matchers = next != null && next.kind == Kind.MATCHERS ? next.matchers : List.of();
                     selectors.add(new Selector(t.text, matchers));
