@@ -224,7 +224,8 @@ class DeployArtifactsTest {
             return targets.size() == 2 && Stream.of(0, 1).allMatch(i -> targets.get(i).path("health").asText().equals("up"));
         });
         JsonNode targets = prometheus.api("/api/v1/targets").path("data").path("activeTargets");
-        assertThat(targets.findValuesAsText("job")).containsExactlyInAnyOrder("gatehouse-data-plane", "gatehouse-control-plane");
+        assertThat(Stream.of(0, 1).map(i -> targets.get(i).path("labels").path("job").asText()))
+                .containsExactlyInAnyOrder("gatehouse-data-plane", "gatehouse-control-plane");
 
         List<Query> dashboardQueries = deployQueries().stream().filter(q -> q.source().startsWith("grafana/")).toList();
         Map<String, String> empty = new LinkedHashMap<>();
