@@ -3,7 +3,7 @@
 #   1. docker-compose (Debian's 1.29, installed when missing) parses and resolves
 #      deploy/docker/compose.yaml (`config -q`: schema, anchors, merges, depends_on conditions).
 #   2. promtool checks every Prometheus config in deploy/prometheus (scrape jobs, relabelling, the
-#      rule files they load) and the alert rules. promtool stats every credentials_file, so the step
+#      rule files they load) and the alert rules, and runs the rules' unit tests (deploy/prometheus/tests). promtool stats every credentials_file, so the step
 #      points the configs at a throwaway token file in a temp copy (never a real token).
 # Whether the metric names and scrape targets match what the components export is checked against
 # live processes by system-tests' DeployArtifactsTest (in scripts/test.sh).
@@ -41,6 +41,8 @@ log "services: $(tr '\n' ' ' <<<"$services")"
 log "$(promtool --version 2>&1 | head -1)"
 log "promtool check rules deploy/prometheus/rules/*.yml"
 promtool check rules deploy/prometheus/rules/*.yml
+log "promtool test rules deploy/prometheus/tests/*.test.yml (the alerts fire on the series they should)"
+promtool test rules deploy/prometheus/tests/*.test.yml
 
 # Each config, copied with its rules next to it and its credentials_file pointed at a dummy token.
 printf 'ght_0000000000000000_not-a-real-token-only-for-promtool-check\n' > "$tmp/token"
