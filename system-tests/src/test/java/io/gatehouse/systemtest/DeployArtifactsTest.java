@@ -204,7 +204,6 @@ class DeployArtifactsTest {
     @Test
     void aRealPrometheusWithTheComposeConfigScrapesBothAndAnswersEveryDashboardQuery() throws Exception {
         long started = System.nanoTime();
-        Prometheus prometheus = closer.track(Prometheus.start(dir.resolve("prometheus"), prometheusConfigForThisFleet()));
         // Traffic keeps flowing while Prometheus scrapes every second, so rate() over [1m] has increases.
         AtomicBoolean traffic = new AtomicBoolean(true);
         Thread sender = Thread.ofVirtual().start(() -> {
@@ -213,23 +212,27 @@ class DeployArtifactsTest {
                 sleep(200);
             }
         });
-        closer.onClose(() -> {
+        try (Prometheus prometheus = Prometheus.start(dir.resolve("prometheus"), prometheusConfigForThisFleet())) {
+            checkPrometheus(prometheus, started);
+        } finally {
             traffic.set(false);
             sender.join(10_000);
-        });
+        }
+    }
 
+    private static void checkPrometheus(Prometheus prometheus, long started) throws IOException {
         // Both targets up: the control plane's one only because the credentials file holds a valid token.
-        Await.until("Prometheus scraped both targets: " + prometheus.logTail(), Duration.ofSeconds(60), () -> {
+        awaitOrExplain("Prometheus scraped both targets", Duration.ofSeconds(60), () -> {
             JsonNode targets = prometheus.api("/api/v1/targets").path("data").path("activeTargets");
             return targets.size() == 2 && Stream.of(0, 1).allMatch(i -> targets.get(i).path("health").asText().equals("up"));
-        });
+        }, () -> prometheus.api("/api/v1/targets") + "\n" + prometheus.logTail());
         JsonNode targets = prometheus.api("/api/v1/targets").path("data").path("activeTargets");
         assertThat(Stream.of(0, 1).map(i -> targets.get(i).path("labels").path("job").asText()))
                 .containsExactlyInAnyOrder("gatehouse-data-plane", "gatehouse-control-plane");
 
         List<Query> dashboardQueries = deployQueries().stream().filter(q -> q.source().startsWith("grafana/")).toList();
         Map<String, String> empty = new LinkedHashMap<>();
-        Await.until("every dashboard query returns data", Duration.ofSeconds(60), () -> {
+        awaitOrExplain("every dashboard query returns data", Duration.ofSeconds(60), () -> {
             empty.clear();
             for (Query query : dashboardQueries) {
                 String promql = grafanaToPromQl(query.expression());
@@ -239,13 +242,13 @@ class DeployArtifactsTest {
                 }
             }
             return empty.isEmpty();
-        });
-        assertThat(empty).as("dashboard queries without data").isEmpty();
+        }, () -> "queries without data: " + empty);
 
         // Every alert rule evaluated without error (health "ok", not "unknown" or "err").
-        Await.until("every rule evaluated", Duration.ofSeconds(30), () ->
-                prometheus.api("/api/v1/rules").findValues("health").stream().allMatch(h -> h.asText().equals("ok"))
-                        && !prometheus.api("/api/v1/rules").findValues("health").isEmpty());
+        awaitOrExplain("every rule evaluated", Duration.ofSeconds(30), () -> {
+            List<JsonNode> health = prometheus.api("/api/v1/rules").findValues("health");
+            return !health.isEmpty() && health.stream().allMatch(h -> h.asText().equals("ok"));
+        }, () -> prometheus.api("/api/v1/rules").toString());
         JsonNode rules = prometheus.api("/api/v1/rules");
         long ruleFileRules = deployQueries().stream().filter(q -> q.source().startsWith("prometheus/rules/")).count();
         assertThat(rules.findValues("health")).hasSize((int) ruleFileRules);
@@ -734,6 +737,16 @@ class DeployArtifactsTest {
             }
         }
         throw new IllegalStateException("no free port in " + from + "-" + to);
+    }
+
+    /** Await.until, failing with {@code details} read at the deadline (what was still missing). */
+    private static void awaitOrExplain(String what, Duration timeout, java.util.function.BooleanSupplier condition,
+                                       java.util.function.Supplier<String> details) {
+        try {
+            Await.until(what, timeout, condition);
+        } catch (AssertionError timedOut) {
+            throw new AssertionError(timedOut.getMessage() + "\n" + details.get(), timedOut);
+        }
     }
 
     private static void sleep(long millis) {
