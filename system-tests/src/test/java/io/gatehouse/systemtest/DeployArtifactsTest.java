@@ -11,6 +11,10 @@ import io.gatehouse.dataplane.telemetry.Telemetry;
 import io.gatehouse.dataplane.testing.DataPlaneTls;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
+import io.gatehouse.pki.testing.TestPki;
+import io.gatehouse.proto.admin.v1.ListTokensRequest;
+import io.gatehouse.proto.admin.v1.Role;
+import io.gatehouse.proto.admin.v1.TokenInfo;
 import io.gatehouse.proto.admin.v1.ApplyOutcome;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.ApplyResponse;
@@ -72,8 +76,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  *       (deploy/grafana/*.json), an alert or recording rule (deploy/prometheus/rules), a Prometheus
  *       relabelling of {@code __name__}, or a Kubernetes monitoring manifest is in a live
  *       {@code /metrics} — renaming a metric or label in the code without the dashboards fails here;</li>
+ *   <li>compose's metrics-token script, run as written against the live control plane, writes a
+ *       viewer token into a 0600 file once and keeps it on later runs;</li>
  *   <li>a real Prometheus (Debian package prometheus) with deploy/prometheus/compose.yml, only its
- *       targets pointed at the live components and its credentials file holding the viewer token,
+ *       targets pointed at the live components and its credentials file at the one that script wrote,
  *       scrapes both (the control plane only with the token), evaluates every rule without error and
  *       returns data for every dashboard query;</li>
  *   <li>every scrape target in compose.yml is a compose service of the right image, listening on that
@@ -108,6 +114,7 @@ class DeployArtifactsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static DataPlane dp;
     private static Map<String, Exposition> live;
+    private static ScriptRun metricsToken;
 
     @BeforeAll
     static void startFleetAndSendTrafficThroughEveryPolicy() throws Exception {
@@ -254,6 +261,34 @@ class DeployArtifactsTest {
         assertThat(rules.findValues("health")).hasSize((int) ruleFileRules);
         System.out.printf("[measure] Prometheus started, both targets up, %d dashboard queries with data, %d rules ok: %d ms%n",
                 dashboardQueries.size(), ruleFileRules, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    @Test
+    void composesMetricsTokenScriptWritesAViewerTokenFileOnceAndKeepsIt() throws Exception {
+        ScriptRun first = composeMetricsToken();
+        Path file = first.out().resolve("token");
+        assertThat(first.exitCode()).as(first.output()).isZero();
+        assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        String token = Files.readString(file).strip();
+        assertThat(token).matches("ght_[0-9a-f]{16}_[A-Za-z0-9_-]{43}");
+        assertThat(first.output()).as("the token is in no log").doesNotContain(token.substring(21));
+
+        String tokenId = token.substring(4, 20);
+        TokenInfo info = cp.admin().listTokens(ListTokensRequest.getDefaultInstance()).getTokensList().stream()
+                .filter(t -> t.getTokenId().equals(tokenId)).findFirst().orElseThrow();
+        assertThat(info.getRole()).as("a dedicated token with the least role that reads /metrics").isEqualTo(Role.VIEWER);
+        assertThat(info.getName()).startsWith("prometheus-");
+        HttpResponse<String> metrics = get(cp.controlPlane().httpPort(), "/metrics", Map.of("Authorization", "Bearer " + token));
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("gatehouse_cp_active_version ");
+
+        // A later `up` keeps the file (and makes no second token).
+        ScriptRun again = runMetricsTokenScript(first.out(), first.pki());
+        assertThat(again.exitCode()).as(again.output()).isZero();
+        assertThat(again.output()).contains("exists, kept");
+        assertThat(Files.readString(file).strip()).isEqualTo(token);
+        assertThat(cp.admin().listTokens(ListTokensRequest.getDefaultInstance()).getTokensList())
+                .filteredOn(t -> t.getName().startsWith("prometheus-")).hasSize(1);
     }
 
     @Test
@@ -598,6 +633,75 @@ class DeployArtifactsTest {
 
     // --- the live fleet and Prometheus ----------------------------------------------------------
 
+    /** One run of compose's metrics-token script: its volumes here, exit code and output. */
+    private record ScriptRun(Path out, Path pki, int exitCode, String output) {
+    }
+
+    /**
+     * Compose's metrics-token service, run once for the class: the script as written in compose.yaml,
+     * its two volumes as temp directories (tls-admin with the CA and an admin token, as pki leaves it),
+     * the admin CLI jar this build made as the image's app.jar, and this control plane as
+     * control-plane:7070. Prometheus in this test then reads the token file it wrote.
+     */
+    private static synchronized ScriptRun composeMetricsToken() throws Exception {
+        if (metricsToken == null) {
+            Path out = Files.createDirectories(dir.resolve("volume-metrics-token"));
+            Path pki = Files.createDirectories(dir.resolve("volume-tls-admin"));
+            Files.copy(TestPki.shared().caFile(), pki.resolve("ca.pem"));
+            Path bootstrap = Files.writeString(pki.resolve("bootstrap.token"),
+                    cp.createToken("compose-bootstrap", Role.ADMIN) + "\n");
+            Files.setPosixFilePermissions(bootstrap, PosixFilePermissions.fromString("rw-------"));
+            metricsToken = runMetricsTokenScript(out, pki);
+        }
+        return metricsToken;
+    }
+
+    private static ScriptRun runMetricsTokenScript(Path out, Path pki) throws Exception {
+        Map<String, Object> service = map(map(yaml(DEPLOY.resolve("docker/compose.yaml")).get("services")).get("metrics-token"));
+        Map<String, Path> volumes = Map.of("metrics-token", out, "tls-admin", pki);
+        Map<String, Path> mounts = new LinkedHashMap<>();
+        for (Object volume : list(service.get("volumes"))) {
+            String[] parts = String.valueOf(volume).split(":");
+            assertThat(volumes).as("metrics-token mounts " + volume).containsKey(parts[0]);
+            mounts.put(parts[1], volumes.get(parts[0]));
+        }
+        Path cliJar;
+        try (Stream<Path> jars = Files.list(Path.of("..", "admin-cli", "target"))) {
+            cliJar = jars.filter(f -> f.getFileName().toString().matches("gatehouse-admin-cli-.*(?<!-tests)\\.jar"))
+                    .findFirst().orElseThrow(() -> new AssertionError("admin-cli/target has no jar: build it first"))
+                    .toAbsolutePath();
+        }
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        String script = String.valueOf(list(service.get("command")).getFirst())
+                .replace("$$", "$") // compose's escape of a literal $
+                .replace("java -jar /srv/gatehouse/app.jar", "'" + java + "' -jar '" + cliJar + "'")
+                .replace("chown 65534", "chown \"$(id -u)\""); // Prometheus' uid in the image; here: ours
+        Map<String, String> environment = new LinkedHashMap<>();
+        map(service.get("environment")).forEach((k, v) -> environment.put(k, String.valueOf(v)));
+        assertThat(environment).containsEntry("GATEHOUSE_CP_ADDRESS", "control-plane:7070");
+        environment.put("GATEHOUSE_CP_ADDRESS", cp.target());
+        for (var mount : mounts.entrySet()) {
+            script = script.replace(mount.getKey() + "/", mount.getValue() + "/");
+            environment.replaceAll((k, v) -> v.replace(mount.getKey() + "/", mount.getValue() + "/"));
+        }
+        List<String> command = new ArrayList<>();
+        list(service.get("entrypoint")).forEach(e -> command.add(String.valueOf(e)));
+        command.add(script);
+        Path log = Files.createTempFile(dir, "metrics-token", ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        builder.environment().put("PATH", System.getenv("PATH"));
+        builder.environment().put("HOME", dir.toString());
+        Process process = builder.start();
+        if (!process.waitFor(90, TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            throw new AssertionError("metrics-token script did not finish in 90 s: " + Files.readString(log));
+        }
+        return new ScriptRun(out, pki, process.exitValue(), Files.readString(log));
+    }
+
     /** One request through each policy; results do not matter, the series they leave do. */
     private static void sendTrafficRound() {
         get(dp.port(), "/plain/ok", Map.of());
@@ -620,10 +724,10 @@ class DeployArtifactsTest {
     }
 
     /** deploy/prometheus/compose.yml with only its targets, credentials file, rule path and intervals changed. */
-    private static String prometheusConfigForThisFleet() throws IOException {
-        Path token = dir.resolve("prometheus-token");
-        Files.writeString(token, cp.viewerToken() + "\n");
-        Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-------"));
+    private static String prometheusConfigForThisFleet() throws Exception {
+        ScriptRun tokenScript = composeMetricsToken(); // the file compose's metrics-token service writes
+        assertThat(tokenScript.exitCode()).as(tokenScript.output()).isZero();
+        Path token = tokenScript.out().resolve("token");
         Map<String, Object> config = yaml(DEPLOY.resolve("prometheus/compose.yml"));
         map(config.get("global")).put("scrape_interval", "1s");
         map(config.get("global")).put("evaluation_interval", "1s");
