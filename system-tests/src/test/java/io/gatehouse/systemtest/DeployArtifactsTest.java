@@ -768,9 +768,14 @@ class DeployArtifactsTest {
             Path configFile = Files.writeString(home.resolve("prometheus.yml"), config);
             int port = freePortIn(17100, 17199);
             Path log = home.resolve("prometheus.log");
-            Process process = new ProcessBuilder("prometheus", "--config.file=" + configFile,
-                    "--storage.tsdb.path=" + home.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
-                    "--log.level=warn").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process process;
+            try {
+                process = new ProcessBuilder("prometheus", "--config.file=" + configFile,
+                        "--storage.tsdb.path=" + home.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
+                        "--log.level=warn").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            } catch (IOException e) {
+                throw new AssertionError("cannot run prometheus: install the Debian package prometheus (.ci/run does)", e);
+            }
             Prometheus prometheus = new Prometheus(process, port, log);
             Await.until("Prometheus ready on " + port, Duration.ofSeconds(30), () -> {
                 if (!process.isAlive()) {
