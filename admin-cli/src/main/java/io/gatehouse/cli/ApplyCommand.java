@@ -43,21 +43,21 @@ final class ApplyCommand extends ControlPlaneCommand {
 
     /** Prints an apply or rollback result; shared with {@link RollbackCommand}. */
     static int report(ApplyResponse response, String subject, String appliedPrefix, Output output) {
-        if (output.isJson()) {
-            output.json(response);
+        if (output.isStructured()) {
+            output.structured(response);
         } else {
             output.validationWarnings(response.getWarningsList());
         }
         switch (response.getOutcome()) {
             case APPLIED -> {
-                if (!output.isJson()) {
+                if (!output.isStructured()) {
                     output.line(appliedPrefix + " " + response.getVersion().getVersion()
                             + " (sha " + Output.shortSha(response.getVersion().getSha256()) + ")");
                 }
                 return ExitCodes.OK;
             }
             case UNCHANGED -> {
-                if (!output.isJson()) {
+                if (!output.isStructured()) {
                     output.line("unchanged: identical to active version " + response.getVersion().getVersion());
                 }
                 return ExitCodes.OK;

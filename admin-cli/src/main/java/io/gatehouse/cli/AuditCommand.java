@@ -20,8 +20,8 @@ final class AuditCommand extends ControlPlaneCommand {
             throw usageError("--limit must not be negative");
         }
         ListAuditResponse response = client().admin().listAudit(ListAuditRequest.newBuilder().setLimit(limit).build());
-        if (output.isJson()) {
-            output.json(response);
+        if (output.isStructured()) {
+            output.structured(response);
             return ExitCodes.OK;
         }
         Table table = new Table("ID", "AT", "PRINCIPAL", "ACTION", "TARGET", "REASON");

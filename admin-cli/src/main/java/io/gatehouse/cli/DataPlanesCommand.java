@@ -40,8 +40,8 @@ final class DataPlanesCommand extends ControlPlaneCommand {
     @Override
     protected int run(Output output) {
         ListDataPlanesResponse response = client().admin().listDataPlanes(ListDataPlanesRequest.getDefaultInstance());
-        if (output.isJson()) {
-            output.json(response);
+        if (output.isStructured()) {
+            output.structured(response);
         } else if (response.getDataPlanesCount() == 0) {
             output.line("no data planes have connected (active version "
                     + (response.getActiveVersion() == 0 ? "none" : response.getActiveVersion()) + ")");
@@ -61,7 +61,7 @@ final class DataPlanesCommand extends ControlPlaneCommand {
         if (!drifting.isEmpty()) {
             return ExitCodes.DRIFT;
         }
-        if (!output.isJson()) {
+        if (!output.isStructured()) {
             output.line("check passed: " + response.getDataPlanesCount() + " data plane(s), none drifting longer than "
                     + maxDrift.toSeconds() + "s (active version " + response.getActiveVersion() + ")");
         }

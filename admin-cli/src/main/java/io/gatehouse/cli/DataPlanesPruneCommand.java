@@ -31,8 +31,8 @@ final class DataPlanesPruneCommand extends ControlPlaneCommand {
                     .setNanos(olderThan.getNano()));
         }
         PruneDataPlanesResponse response = client().admin().pruneDataPlanes(request.build());
-        if (output.isJson()) {
-            output.json(response);
+        if (output.isStructured()) {
+            output.structured(response);
             return ExitCodes.OK;
         }
         String threshold = human(Duration.ofSeconds(response.getOlderThan().getSeconds(), response.getOlderThan().getNanos()));

@@ -48,8 +48,8 @@ final class DiffCommand extends ControlPlaneCommand {
             request.setToVersion(to == null ? 0 : requireVersion(to, "--to"));
         }
         DiffResponse response = client().admin().diff(request.build());
-        if (output.isJson()) {
-            output.json(response);
+        if (output.isStructured()) {
+            output.structured(response);
             return ExitCodes.OK;
         }
         if (response.getEntriesCount() == 0) {

@@ -59,6 +59,8 @@ import java.util.Optional;
                 CertsCommand.class,
                 KekCommand.class,
                 CommandLine.HelpCommand.class,
+                // Prints the bash/zsh completion script (the .deb installs its output).
+                picocli.AutoComplete.GenerateCompletion.class,
         })
 public final class GatehouseCommand implements Runnable {
 
@@ -101,9 +103,9 @@ public final class GatehouseCommand implements Runnable {
         this.server = server;
     }
 
-    @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, paramLabel = "table|json",
-            converter = OutputFormat.Converter.class,
-            description = "Output format: human-readable 'table' (default) or 'json'.")
+    @Option(names = {"-o", "--output"}, scope = ScopeType.INHERIT, paramLabel = "table|json|yaml",
+            converter = OutputFormat.Converter.class, completionCandidates = OutputFormat.Names.class,
+            description = "Output format: human-readable 'table' (default), 'json' or 'yaml'.")
     void setFormat(OutputFormat format) {
         this.format = format;
     }

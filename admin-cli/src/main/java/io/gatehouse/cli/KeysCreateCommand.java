@@ -44,8 +44,8 @@ final class KeysCreateCommand extends ControlPlaneCommand {
                 .setName(name)
                 .setReason(reason)
                 .build());
-        if (output.isJson()) {
-            output.json(response);
+        if (output.isStructured()) {
+            output.structured(response);
             return ExitCodes.OK;
         }
         ApiKeyInfo key = response.getKey();

@@ -22,8 +22,8 @@ final class KeysListCommand extends ControlPlaneCommand {
                 .setConsumer(consumer)
                 .setIncludeRevoked(all)
                 .build());
-        if (output.isJson()) {
-            output.json(response);
+        if (output.isStructured()) {
+            output.structured(response);
             return ExitCodes.OK;
         }
         if (response.getKeysCount() == 0) {

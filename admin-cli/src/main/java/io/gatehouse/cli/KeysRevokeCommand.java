@@ -23,8 +23,8 @@ final class KeysRevokeCommand extends ControlPlaneCommand {
                 .setKeyId(keyId)
                 .setReason(reason)
                 .build());
-        if (output.isJson()) {
-            output.json(response);
+        if (output.isStructured()) {
+            output.structured(response);
             return ExitCodes.OK;
         }
         output.line(response.getAlreadyRevoked()

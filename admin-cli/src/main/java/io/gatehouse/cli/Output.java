@@ -16,7 +16,7 @@ import java.util.List;
 
 /**
  * The shared output formatter of every subcommand: results go to {@code out} (as text/tables or
- * as JSON, per {@link OutputFormat}), problems go to {@code err} as plain text whatever the
+ * as JSON or YAML, per {@link OutputFormat}), problems go to {@code err} as plain text whatever the
  * format, so {@code gatehouse -o json ... | jq} never sees an error message.
  *
  * <p>JSON is the proto3 JSON mapping of the response message (int64 fields are strings,
@@ -28,6 +28,15 @@ public final class Output {
     private static final DateTimeFormatter TIMESTAMP =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss'Z'").withZone(ZoneOffset.UTC);
     private static final JsonFormat.Printer JSON = JsonFormat.printer().alwaysPrintFieldsWithNoPresence();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON_TREE = new com.fasterxml.jackson.databind.ObjectMapper();
+    // No "---" document marker, and block style: the output reads like the config files it describes.
+    private static final com.fasterxml.jackson.databind.ObjectMapper YAML = new com.fasterxml.jackson.databind.ObjectMapper(
+            com.fasterxml.jackson.dataformat.yaml.YAMLFactory.builder()
+                    .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+                    .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                    // int64 fields are JSON strings ("42"); keep them strings in YAML too.
+                    .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+                    .build());
 
     private final PrintWriter out;
     private final PrintWriter err;
@@ -46,8 +55,9 @@ public final class Output {
         return clock.instant();
     }
 
-    public boolean isJson() {
-        return format == OutputFormat.JSON;
+    /** True for the formats that print whole response messages (JSON, YAML) rather than tables. */
+    public boolean isStructured() {
+        return format == OutputFormat.JSON || format == OutputFormat.YAML;
     }
 
     /** A line of the result on stdout. */
@@ -62,13 +72,28 @@ public final class Output {
         err.flush();
     }
 
-    /** A message as proto3 JSON on stdout. */
-    public void json(MessageOrBuilder message) {
+    /**
+     * A message on stdout as proto3 JSON, or as YAML: the same JSON document re-serialized by
+     * Jackson, so field names, int64-as-string and timestamps are identical in both formats and a
+     * script can switch between them without a mapping table.
+     */
+    public void structured(MessageOrBuilder message) {
+        String json;
         try {
-            line(JSON.print(message));
+            json = JSON.print(message);
         } catch (InvalidProtocolBufferException e) {
             // Only Any fields with unknown types can fail; the admin API has none.
             throw new IllegalStateException(e);
+        }
+        if (format == OutputFormat.YAML) {
+            try {
+                out.print(YAML.writeValueAsString(JSON_TREE.readTree(json)));
+                out.flush();
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("re-serializing the response as YAML failed", e);
+            }
+        } else {
+            line(json);
         }
     }
 

@@ -68,8 +68,8 @@ final class SecretsCommand implements Runnable {
             }
             SetSecretResponse response = client().admin().setSecret(SetSecretRequest.newBuilder().setName(name)
                     .setValue(ByteString.copyFrom(value)).setReason(reason).build());
-            if (output.isJson()) {
-                output.json(response);
+            if (output.isStructured()) {
+                output.structured(response);
             } else if (response.getChanged()) {
                 output.line("secret " + name + " set (version " + response.getInfo().getVersion() + ", "
                         + response.getInfo().getSizeBytes() + " bytes)");
@@ -86,8 +86,8 @@ final class SecretsCommand implements Runnable {
         @Override
         protected int run(Output output) {
             ListSecretsResponse response = client().admin().listSecrets(ListSecretsRequest.getDefaultInstance());
-            if (output.isJson()) {
-                output.json(response);
+            if (output.isStructured()) {
+                output.structured(response);
                 return ExitCodes.OK;
             }
             Table table = new Table("NAME", "VERSION", "SIZE", "UPDATED", "BY", "KEK KEY");
@@ -128,8 +128,8 @@ final class SecretsCommand implements Runnable {
         @Override
         protected int run(Output output) {
             RotateKekResponse response = client().admin().rotateKek(RotateKekRequest.newBuilder().setReason(reason).build());
-            if (output.isJson()) {
-                output.json(response);
+            if (output.isStructured()) {
+                output.structured(response);
             } else {
                 output.line("re-wrapped " + response.getRewrapped() + " secret data key(s) with KEK key "
                         + response.getPrimaryKeyId());

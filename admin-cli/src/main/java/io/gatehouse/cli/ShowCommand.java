@@ -25,8 +25,8 @@ final class ShowCommand extends ControlPlaneCommand {
     protected int run(Output output) {
         long requested = version == null ? 0 : requireVersion(version, "VERSION");
         ConfigVersion found = client().admin().getVersion(GetVersionRequest.newBuilder().setVersion(requested).build());
-        if (output.isJson()) {
-            output.json(found);
+        if (output.isStructured()) {
+            output.structured(found);
             return ExitCodes.OK;
         }
         VersionInfo info = found.getInfo();

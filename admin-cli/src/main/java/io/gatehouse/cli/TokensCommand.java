@@ -92,8 +92,8 @@ final class TokensCommand implements Runnable {
                         .setNanos(expires.getNano()));
             }
             CreateTokenResponse response = client().admin().createToken(request.build());
-            if (output.isJson()) {
-                output.json(response);
+            if (output.isStructured()) {
+                output.structured(response);
                 return ExitCodes.OK;
             }
             TokenInfo info = response.getInfo();
@@ -115,8 +115,8 @@ final class TokensCommand implements Runnable {
         protected int run(Output output) {
             ListTokensResponse response = client().admin().listTokens(ListTokensRequest.newBuilder()
                     .setIncludeRevoked(all).build());
-            if (output.isJson()) {
-                output.json(response);
+            if (output.isStructured()) {
+                output.structured(response);
                 return ExitCodes.OK;
             }
             Table table = new Table("TOKEN ID", "NAME", "ROLE", "CREATED", "BY", "EXPIRES", "LAST USED", "REVOKED");
@@ -145,8 +145,8 @@ final class TokensCommand implements Runnable {
         protected int run(Output output) {
             RevokeTokenResponse response = client().admin().revokeToken(RevokeTokenRequest.newBuilder()
                     .setToken(token).setReason(reason).build());
-            if (output.isJson()) {
-                output.json(response);
+            if (output.isStructured()) {
+                output.structured(response);
             } else {
                 output.line((response.getAlreadyRevoked() ? "already revoked: " : "revoked ")
                         + response.getInfo().getTokenId() + " (" + response.getInfo().getName() + ")");

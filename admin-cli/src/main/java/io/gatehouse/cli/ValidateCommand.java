@@ -22,13 +22,13 @@ final class ValidateCommand extends ControlPlaneCommand {
         GatewayConfig config = ConfigFile.read(file);
         ValidateResponse response = client().admin()
                 .validate(ValidateRequest.newBuilder().setConfig(config).build());
-        if (output.isJson()) {
-            output.json(response);
+        if (output.isStructured()) {
+            output.structured(response);
         } else {
             output.validationWarnings(response.getWarningsList());
         }
         if (response.getValid()) {
-            if (!output.isJson()) {
+            if (!output.isStructured()) {
                 output.line(file + ": valid (" + config.getUpstreamsCount() + " upstreams, "
                         + config.getRoutesCount() + " routes)");
             }

@@ -21,8 +21,8 @@ final class VersionsCommand extends ControlPlaneCommand {
         }
         ListVersionsResponse response = client().admin()
                 .listVersions(ListVersionsRequest.newBuilder().setLimit(limit).build());
-        if (output.isJson()) {
-            output.json(response);
+        if (output.isStructured()) {
+            output.structured(response);
             return ExitCodes.OK;
         }
         if (response.getVersionsCount() == 0) {

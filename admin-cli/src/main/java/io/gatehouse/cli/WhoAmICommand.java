@@ -11,8 +11,8 @@ final class WhoAmICommand extends ControlPlaneCommand {
     @Override
     protected int run(Output output) {
         WhoAmIResponse response = client().admin().whoAmI(WhoAmIRequest.getDefaultInstance());
-        if (output.isJson()) {
-            output.json(response);
+        if (output.isStructured()) {
+            output.structured(response);
         } else {
             output.line(response.getPrincipal() + " (role " + TokensCommand.label(response.getRole()) + ", by "
                     + response.getMethod() + ")");

@@ -93,7 +93,7 @@ class CommandLineTest {
 
     @Test
     void malformedOptionValuesAreUsageErrors() {
-        assertThat(cli.run("versions", "-o", "xml").err()).contains("not one of table, json");
+        assertThat(cli.run("versions", "-o", "xml").err()).contains("not one of table, json, yaml");
         assertThat(cli.run("versions", "-o", "xml").exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(cli.run("--server", "nocolon", "versions").exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(cli.run("--timeout", "0s", "versions").exitCode()).isEqualTo(ExitCodes.USAGE);
@@ -181,5 +181,32 @@ class CommandLineTest {
         assertThat(new CliEnvironment(Map.of(), Clock.systemUTC(), () -> "box-1").defaultAuthor())
                 .as("without $USER the JVM's user name stands in")
                 .isEqualTo(System.getProperty("user.name") + "@box-1");
+    }
+
+    @Test
+    void completionScriptCoversEverySubcommandAndIsListedInTheHelp() {
+        CliRunner.Result completion = cli.run("generate-completion");
+        assertThat(completion.exitCode()).isEqualTo(0);
+        assertThat(completion.out()).startsWith("#!/usr/bin/env bash")
+                .contains("complete -F _complete_gatehouse")
+                .contains("apply").contains("dataplanes").contains("rollback").contains("certs")
+                // option values too: -o completes to the three formats
+                .contains("(\"table\" \"json\" \"yaml\")");
+        assertThat(cli.run("--help").out()).contains("generate-completion");
+    }
+
+    @Test
+    void versionNamesTheCommitItWasBuiltFrom() {
+        java.util.jar.Attributes manifest = new java.util.jar.Attributes();
+        assertThat(VersionProvider.build(null)).isEqualTo("(commit unknown)");
+        manifest.putValue("Gatehouse-Commit", "${git.commit.id.abbrev}");
+        assertThat(VersionProvider.build(manifest)).isEqualTo("(commit unknown)");
+        manifest.putValue("Gatehouse-Commit", "3f2a9c1d0e");
+        manifest.putValue("Gatehouse-Commit-Time", "2026-12-01T05:12:14Z");
+        manifest.putValue("Gatehouse-Commit-Dirty", "false");
+        assertThat(VersionProvider.build(manifest)).isEqualTo("(commit 3f2a9c1d0e, 2026-12-01T05:12:14Z)");
+        manifest.putValue("Gatehouse-Commit-Dirty", "true");
+        assertThat(VersionProvider.build(manifest)).isEqualTo("(commit 3f2a9c1d0e with uncommitted changes, 2026-12-01T05:12:14Z)");
+        assertThat(cli.run("--version").out()).startsWith("gatehouse ");
     }
 }

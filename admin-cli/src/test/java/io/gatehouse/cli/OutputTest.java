@@ -55,6 +55,32 @@ class OutputTest {
                 .isEqualTo("~ routes[id=x].timeouts.request: \"1s\" -> \"2s\"");
     }
 
+    @Test
+    void yamlIsTheJsonDocumentReserializedWithStringsKeptStrings() throws Exception {
+        io.gatehouse.proto.admin.v1.DiffResponse message = io.gatehouse.proto.admin.v1.DiffResponse.newBuilder().setFromVersion(7)
+                .addEntries(DiffEntry.newBuilder().setKind(ChangeKind.CHANGED).setPath("routes[id=x]")
+                        // hostile text: a newline that would start a new YAML key, a terminal escape,
+                        // and values that YAML 1.1 would read as a number or a boolean if unquoted
+                        .setOldValue("a\nadmin: true\u001b[31m").setNewValue("42"))
+                .addEntries(DiffEntry.newBuilder().setKind(ChangeKind.ADDED).setPath("yes").setNewValue("no"))
+                .build();
+        StringWriter json = new StringWriter();
+        StringWriter yaml = new StringWriter();
+        new Output(new PrintWriter(json), new PrintWriter(new StringWriter()), OutputFormat.JSON, Clock.systemUTC())
+                .structured(message);
+        new Output(new PrintWriter(yaml), new PrintWriter(new StringWriter()), OutputFormat.YAML, Clock.systemUTC())
+                .structured(message);
+
+        var fromJson = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toString());
+        var fromYaml = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory())
+                .readTree(yaml.toString());
+        assertThat(fromYaml).isEqualTo(fromJson);
+        assertThat(fromYaml.at("/entries/0/newValue").isTextual()).isTrue();
+        assertThat(fromYaml.at("/entries/1/newValue").asText()).isEqualTo("no");
+        assertThat(yaml.toString()).doesNotContain("\u001b").doesNotStartWith("---");
+        assertThat(fromYaml.get("fromVersion").isTextual()).isTrue();
+    }
+
     private static Timestamp secondsBefore(long seconds) {
         return Timestamp.newBuilder().setSeconds(NOW.getEpochSecond() - seconds).build();
     }
