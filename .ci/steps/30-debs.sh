@@ -112,6 +112,15 @@ for u in gatehouse-cp gatehouse-dp; do getent passwd "$u" >/dev/null || fail "us
 bash -c 'source /usr/share/bash-completion/completions/gatehouse && complete -p gatehouse' | grep -q 'gatehouse$' \
   || fail "bash completion does not register for gatehouse"
 gatehouse --version | grep -q . || fail "gatehouse --version"
+if command -v systemd-analyze >/dev/null; then
+  # Works without a running systemd: unknown or misspelt settings, a missing ExecStart binary, bad users.
+  for s in control-plane data-plane; do
+    out=$(systemd-analyze verify --man=no "/usr/lib/systemd/system/gatehouse-$s.service" 2>&1) \
+      || fail "systemd-analyze verify gatehouse-$s.service: $out"
+    [[ -z $out ]] || fail "systemd-analyze verify gatehouse-$s.service: $out"
+    log "gatehouse-$s.service: $(systemd-analyze security --offline=yes "/usr/lib/systemd/system/gatehouse-$s.service" 2>/dev/null | tail -1 | sed 's/^→ //')"
+  done
+fi
 log "files, conffiles, users, modes, completion: ok"
 
 # --- PKI, KEK, bootstrap token with the installed CLI (as an operator would) -------------------------
