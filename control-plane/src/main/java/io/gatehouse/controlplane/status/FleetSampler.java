@@ -412,9 +412,18 @@ public final class FleetSampler implements AutoCloseable {
 
     @Override
     public void close() {
+        ScheduledExecutorService t;
         synchronized (this) {
-            if (ticker != null) {
-                ticker.shutdownNow();
+            t = ticker;
+        }
+        if (t != null) {
+            t.shutdownNow();
+            try {
+                // A tick in flight finishes (its reads are interrupted) before the caller closes the
+                // database pool the tick lists data planes from.
+                t.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         readers.shutdownNow();
