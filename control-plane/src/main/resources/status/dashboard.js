@@ -22,7 +22,7 @@ const BREAKER_STATES = ["closed", "half-open", "open"];
 
 function rateAxis(v) { return v == null ? "" : v >= 10 || v === 0 ? v.toFixed(0) : v.toFixed(1); }
 function rate(v) { return v == null ? "–" : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2); }
-function msAxis(v) { return v == null ? "" : (v >= 10 ? v.toFixed(0) : v.toFixed(1)) + " ms"; }
+function msAxis(v) { return v == null ? "" : v === 0 ? "0" : (v >= 10 ? v.toFixed(0) : v.toFixed(1)) + " ms"; }
 function ms(v) { return v == null ? "–" : (v >= 100 ? v.toFixed(0) : v.toFixed(1)) + " ms"; }
 function pct(v) { return v == null ? "–" : (v * 100).toFixed(0) + "%"; }
 function breaker(v) { return v == null ? "–" : BREAKER_STATES[Math.round(v)] || String(v); }
