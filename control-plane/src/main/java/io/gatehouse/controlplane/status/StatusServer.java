@@ -28,10 +28,10 @@ import java.util.logging.Logger;
 
 /**
  * The control plane's HTTP listener (JDK {@code com.sun.net.httpserver}, one virtual thread per
- * exchange): {@code GET /} the live status page (static HTML + JS from the classpath, no build
- * step), {@code GET /api/status} the fleet as JSON, {@code GET /api/traffic?node=ID} that data
- * plane's request and 5xx counters read from its admin {@code /metrics} (the page turns two samples
- * into rates), and {@code GET /metrics} this replica's metrics in Prometheus text format.
+ * exchange): {@code GET /} the live dashboard (static HTML + JS + CSS from the classpath, uPlot from
+ * its WebJar, no build step), {@code GET /api/status} the fleet as JSON, {@code GET /api/traffic?node=ID}
+ * that data plane's request and 5xx counters read from its admin {@code /metrics} once, and
+ * {@code GET /metrics} this replica's metrics in Prometheus text format.
  *
  * <p>Every path needs an admin token ({@link StatusAuth}) unless started with {@code --status-auth none};
  * {@code POST /login} turns a token into a cookie for browsers. The traffic endpoint only contacts
