@@ -58,6 +58,7 @@ import java.util.Optional;
                 CacheCommand.class,
                 CertsCommand.class,
                 KekCommand.class,
+                TracesCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class GatehouseCommand implements Runnable {
