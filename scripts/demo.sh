@@ -93,6 +93,26 @@ step "Sample upstreams: catalog-v1 on :8091, catalog-v2 on :8092 (the JDK's jweb
 "$JAVA_HOME/bin/jwebserver" -b 127.0.0.1 -p 8091 -d "$work/www-v1" >"$work/upstream-v1.log" 2>&1 & pids+=($!)
 "$JAVA_HOME/bin/jwebserver" -b 127.0.0.1 -p 8092 -d "$work/www-v2" >"$work/upstream-v2.log" 2>&1 & pids+=($!)
 
+# --- Tracing (issue 15), part 1 of 2: a trace receiver and OTEL_* for every process. Kept as its own
+# block (its second part is near the end): `gatehouse traces receive` is an OTLP/HTTP receiver writing
+# to a file; the control plane, both data planes and every CLI call below export their spans to it.
+trace_port=${TRACE_PORT:-4318}
+trace_file="$work/traces.otlp"
+tracing_start() {
+  step "Tracing: every process exports spans (OTLP/HTTP) to gatehouse traces receive on 127.0.0.1:$trace_port"
+  if port_open "$trace_port"; then echo "port $trace_port is in use; stop what holds it or set TRACE_PORT" >&2; exit 1; fi
+  echo "\$ bin/gatehouse traces receive --listen 127.0.0.1:$trace_port --out $trace_file &"
+  bin/gatehouse traces receive --listen "127.0.0.1:$trace_port" --out "$trace_file" >"$work/traces-receiver.log" 2>&1 & pids+=($!)
+  # The standard OpenTelemetry variables, read by every Gatehouse process (observability/README.md).
+  # A 200 ms batch delay instead of 5 s, so the trace is complete moments after the request.
+  export OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$trace_port" \
+         OTEL_BSP_SCHEDULE_DELAY=200 GATEHOUSE_TRACES_FILE="$trace_file"
+  env | grep -E '^(OTEL_|GATEHOUSE_TRACES_FILE)' | sort | sed 's/^/  /'
+  await "the trace receiver" 30 port_open "$trace_port"
+}
+tracing_start
+# --- end of tracing part 1
+
 step "Control plane on :$cp_port (status page on 127.0.0.1:$cp_http_port, behind tokens)"
 GATEHOUSE_KEK_FILE="$pki/kek.json" GATEHOUSE_BOOTSTRAP_TOKEN_FILE="$pki/bootstrap.token" \
 "$java" -jar control-plane/target/gatehouse-control-plane-0.1.0-SNAPSHOT.jar \
@@ -239,6 +259,33 @@ echo "\$ curl -sS --http2-prior-knowledge http://127.0.0.1:$dp_us_port/catalog/i
 curl -sS --http2-prior-knowledge -o /dev/null -w 'HTTP/%{http_version} %{http_code}\n' \
   "http://127.0.0.1:$dp_us_port/catalog/items.json" || echo "(curl without HTTP/2 support)"
 # --- end of the edge protocols block
+
+# --- Tracing (issue 15), part 2 of 2: one request's trace, and the apply that configured what served it.
+tracing_show() {
+  step "A trace: one request through dp-us-1 (client span -> data plane -> upstream) and the apply behind it"
+  # curl sends no trace context, so `gatehouse traces request` sends the GET inside a CLIENT span of
+  # its own (service gatehouse-cli) and prints the trace id; the data plane continues that trace.
+  echo "\$ trace=\$(bin/gatehouse traces request http://127.0.0.1:$dp_us_port/catalog/items.json)"
+  local trace served
+  trace=$(bin/gatehouse traces request "http://127.0.0.1:$dp_us_port/catalog/items.json")
+  served=$(dp_version "$dp_us_admin")
+  echo "trace $trace; dp-us-1 served it with config version $served"
+  # --expect makes the demo fail (exit 1, naming what is missing) when the trace lacks a span.
+  run bin/gatehouse traces show "$trace" --wait 15s \
+    --expect service=gatehouse-cli,kind=client \
+    --expect service=gatehouse-data-plane,kind=server,http.route=catalog \
+    --expect service=gatehouse-data-plane,kind=client,gatehouse.upstream=catalog-v1
+  echo "(the catalog route has no policy that does I/O; rate-limit (Redis), cache (Redis) and JWKS fetches add"
+  echo " their own spans under the server span: data-plane/README.md, Telemetry)"
+  run bin/gatehouse traces show --config-version "$served" --wait 15s \
+    --expect service=gatehouse-cli,name=gatehouse.admin.v1.AdminService/Apply \
+    --expect service=gatehouse-control-plane,kind=server,rpc.method=Apply \
+    --expect name=snapshot.push,gatehouse.node.id=dp-us-1 \
+    --expect name=snapshot.push,gatehouse.node.id=dp-eu-1
+  run bin/gatehouse traces list --limit 5
+}
+tracing_show
+# --- end of tracing part 2
 
 if (( keep )); then
   step "Everything keeps running (logs in $work). Ctrl-C to stop."
