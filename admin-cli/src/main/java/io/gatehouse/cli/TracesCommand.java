@@ -23,6 +23,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -203,7 +204,9 @@ final class TracesCommand implements Runnable {
     @Command(name = "request", description = "Send one HTTP GET inside a CLIENT span and print its trace id on stdout (status"
             + " and x-trace-id on stderr): a trace that starts at the client. Needs OTEL_* to configure an exporter.")
     int request(@Parameters(index = "0", paramLabel = "URL", description = "http:// or https:// URL.") String url,
-                @Option(names = "--header", paramLabel = "NAME: VALUE", description = "A request header (repeatable).") List<String> headers)
+                @Option(names = "--header", paramLabel = "NAME: VALUE", description = "A request header (repeatable).") List<String> headers,
+                @Option(names = "--header-file", paramLabel = "FILE", description = "Request headers, one 'Name: value' per line:"
+                        + " for credentials, which would show in ps on the command line.") Path headerFile)
             throws IOException, InterruptedException {
         Output output = root().output();
         URI uri;
@@ -232,13 +235,27 @@ final class TracesCommand implements Runnable {
             return ExitCodes.USAGE;
         }
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(root().timeout()).GET();
-        for (String header : headers == null ? List.<String>of() : headers) {
-            int colon = header.indexOf(':');
-            if (colon < 1) {
-                output.error("--header must be 'Name: value'");
+        List<String> allHeaders = new ArrayList<>(headers == null ? List.of() : headers);
+        if (headerFile != null) {
+            if (Files.size(headerFile) > 64 * 1024) {
+                output.error("--header-file " + headerFile + " is over 64 KiB");
                 return ExitCodes.USAGE;
             }
-            builder.header(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
+            Files.readAllLines(headerFile).stream().filter(l -> !l.isBlank()).forEach(allHeaders::add);
+        }
+        for (String header : allHeaders) {
+            int colon = header.indexOf(':');
+            if (colon < 1) {
+                // the line itself is not echoed: it may hold a credential
+                output.error("a header must be 'Name: value'");
+                return ExitCodes.USAGE;
+            }
+            try {
+                builder.header(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
+            } catch (IllegalArgumentException e) {
+                output.error("header '" + ReceivedSpan.clean(header.substring(0, colon).trim()) + "' is not allowed or not valid");
+                return ExitCodes.USAGE;
+            }
         }
         try (Tracing tracing = bootstrap.start();
              HttpClient http = HttpClient.newBuilder().connectTimeout(root().timeout()).build()) {

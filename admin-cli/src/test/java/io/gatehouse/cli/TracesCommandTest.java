@@ -197,6 +197,7 @@ class TracesCommandTest {
         HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         upstream.createContext("/", exchange -> {
             traceparents.add(String.valueOf(exchange.getRequestHeaders().getFirst("traceparent")));
+            traceparents.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             exchange.getResponseHeaders().set("x-trace-id", "\u001b]0;evil\u0007");
             exchange.sendResponseHeaders(200, 2);
             exchange.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
@@ -209,12 +210,16 @@ class TracesCommandTest {
                 .withEnv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
                 .withEnv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:" + receiver.port())
                 .withEnv("OTEL_TRACES_SAMPLER", "always_off"); // the request's span is sampled anyway
-        CliRunner.Result sent = runner.run("traces", "request", "http://127.0.0.1:" + upstream.getAddress().getPort() + "/x?secret=1");
+        Path headerFile = Files.writeString(dir.resolve("headers"), "Authorization: Bearer secret-token\n\n");
+        CliRunner.Result sent = runner.run("traces", "request", "http://127.0.0.1:" + upstream.getAddress().getPort() + "/x?secret=1",
+                "--header-file", headerFile.toString());
         assertThat(sent.exitCode()).as(sent.toString()).isZero();
         String traceId = sent.out().trim();
         assertThat(traceId).matches("[0-9a-f]{32}");
+        assertThat(sent.toString()).doesNotContain("secret-token");
         assertThat(sent.err()).contains("HTTP 200, 2 bytes").doesNotContain("\u001b").doesNotContain("\u0007");
         assertThat(traceparents.poll(5, TimeUnit.SECONDS)).matches("00-" + traceId + "-[0-9a-f]{16}-0[13]"); // sampled (+ W3C level 2's random bit)
+        assertThat(traceparents.poll(5, TimeUnit.SECONDS)).isEqualTo("Bearer secret-token");
         // close() flushed the span before the command returned
         CliRunner.Result shown = runner.run("traces", "show", traceId);
         assertThat(shown.out()).contains("GET [gatehouse-cli] client", "status=200").doesNotContain("secret");
@@ -222,6 +227,10 @@ class TracesCommandTest {
         assertThat(CliRunner.against("127.0.0.1:1").run("traces", "request", "http://127.0.0.1:1/").err())
                 .contains("no trace exporter configured");
         assertThat(runner.run("traces", "request", "file:///etc/passwd").exitCode()).isEqualTo(ExitCodes.USAGE);
+        Files.writeString(headerFile, "Bearer secret-token-without-a-name\n");
+        CliRunner.Result malformed = runner.run("traces", "request", "http://127.0.0.1:1/", "--header-file", headerFile.toString());
+        assertThat(malformed.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(malformed.toString()).doesNotContain("secret-token");
     }
 
     @Test
