@@ -111,6 +111,39 @@ tracing_start() {
   await "the trace receiver" 30 port_open "$trace_port"
 }
 tracing_start
+# Prometheus (optional: skipped with a message when the Debian package is missing and cannot be
+# installed): scrapes both data planes' admin /metrics and the control plane's /metrics every second.
+prom_port=${PROM_PORT:-9095}
+prom_up=0
+prometheus_start() {
+  step "Prometheus on 127.0.0.1:$prom_port: both data planes' and the control plane's /metrics, every second"
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    if (( EUID == 0 )) && command -v apt-get >/dev/null; then
+      echo "installing the Debian package prometheus (apt-get install -y prometheus)"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >"$work/apt-prometheus.log" 2>&1 || true
+    fi
+  fi
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    echo "(prometheus is not installed and cannot be installed here: skipping the PromQL part)"; return 0
+  fi
+  if port_open "$prom_port"; then echo "(port $prom_port is in use: skipping the PromQL part; set PROM_PORT)"; return 0; fi
+  # The control plane's /metrics wants an admin token of any role (StatusAuth); Prometheus reads it
+  # from a file at every scrape, so the file can appear later (a viewer token, made below).
+  cat > "$work/prometheus.yml" <<YAML
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+  - job_name: gatehouse-data-plane
+    static_configs: [{targets: ["127.0.0.1:$dp_us_admin", "127.0.0.1:$dp_eu_admin"]}]
+  - job_name: gatehouse-control-plane
+    authorization: {credentials_file: "$work/prometheus.token"}
+    static_configs: [{targets: ["127.0.0.1:$cp_http_port"]}]
+YAML
+  echo "\$ prometheus --config.file=prometheus.yml --web.listen-address=127.0.0.1:$prom_port --storage.tsdb.path=prometheus &"
+  prometheus --config.file="$work/prometheus.yml" --web.listen-address="127.0.0.1:$prom_port" \
+    --storage.tsdb.path="$work/prometheus" --log.level=warn >"$work/prometheus.log" 2>&1 & pids+=($!)
+  prom_up=1
+}
+prometheus_start
 # --- end of tracing part 1
 
 step "Control plane on :$cp_port (status page on 127.0.0.1:$cp_http_port, behind tokens)"
@@ -262,21 +295,39 @@ curl -sS --http2-prior-knowledge -o /dev/null -w 'HTTP/%{http_version} %{http_co
 
 # --- Tracing (issue 15), part 2 of 2: one request's trace, and the apply that configured what served it.
 tracing_show() {
-  step "A trace: one request through dp-us-1 (client span -> data plane -> upstream) and the apply behind it"
+  step "A trace: one request through dp-us-1 (client span -> data plane -> policy stage -> upstream) and the apply behind it"
+  # A route whose JWT provider publishes its keys at a JWKS URL: the data plane fetches them on the
+  # first request, so the trace has a policy stage span (jwks.fetch) besides the server span and the
+  # upstream attempt. The demo's identity provider (scripts/demo/DemoIdp.java, JDK only) writes the
+  # JWKS where catalog-v1's web server serves it and a token into a 0600 header file (never argv: ps).
+  mkdir -p "$work/www-v1/demo-idp" "$work/www-v1/traced/catalog"
+  cp "$work/www-v1/catalog/items.json" "$work/www-v1/traced/catalog/items.json"
+  echo "\$ java scripts/demo/DemoIdp.java .../www-v1/demo-idp/jwks.json traced.headers https://demo-idp.gatehouse catalog"
+  "$java" scripts/demo/DemoIdp.java "$work/www-v1/demo-idp/jwks.json" "$work/traced.headers" https://demo-idp.gatehouse catalog
+  printf '  - name: demo-idp\n    issuer: https://demo-idp.gatehouse\n    audiences: [catalog]\n    jwksUrl: http://127.0.0.1:8091/demo-idp/jwks.json\n    algorithms: [RS256]\n' \
+    > "$work/traced-provider.yaml"
+  printf '  - id: catalog-traced\n    match:\n      pathPrefix: /traced/catalog\n    upstream: catalog-v1\n    auth:\n      jwtProviders: [demo-idp]\n' \
+    > "$work/traced-route.yaml"
+  # the provider after the others (before the consumers' comment block), the route before 'orders'
+  awk -v provider="$work/traced-provider.yaml" -v route="$work/traced-route.yaml" '
+    /^# Consumers/ && !p { while ((getline l < provider) > 0) print l; print ""; p=1 }
+    /^  - id: orders$/ && !r { while ((getline l < route) > 0) print l; r=1 }
+    { print }' "$work/gateway-https.yaml" > "$work/gateway-traced.yaml"
+  local served trace
+  served=$(( $(dp_version "$dp_us_admin") + 1 ))   # the version this apply creates
+  run bin/gatehouse apply "$work/gateway-traced.yaml" -m "a JWT route for the traced request"
+  await "both data planes on version $served" 30 both_at "$served"
   # curl sends no trace context, so `gatehouse traces request` sends the GET inside a CLIENT span of
   # its own (service gatehouse-cli) and prints the trace id; the data plane continues that trace.
-  echo "\$ trace=\$(bin/gatehouse traces request http://127.0.0.1:$dp_us_port/catalog/items.json)"
-  local trace served
-  trace=$(bin/gatehouse traces request "http://127.0.0.1:$dp_us_port/catalog/items.json")
-  served=$(dp_version "$dp_us_admin")
+  echo "\$ trace=\$(bin/gatehouse traces request http://127.0.0.1:$dp_us_port/traced/catalog/items.json --header-file traced.headers)"
+  trace=$(bin/gatehouse traces request "http://127.0.0.1:$dp_us_port/traced/catalog/items.json" --header-file "$work/traced.headers")
   echo "trace $trace; dp-us-1 served it with config version $served"
   # --expect makes the demo fail (exit 1, naming what is missing) when the trace lacks a span.
   run bin/gatehouse traces show "$trace" --wait 15s \
     --expect service=gatehouse-cli,kind=client \
-    --expect service=gatehouse-data-plane,kind=server,http.route=catalog \
+    --expect service=gatehouse-data-plane,kind=server,http.route=catalog-traced,http.response.status_code=200 \
+    --expect service=gatehouse-data-plane,name=jwks.fetch \
     --expect service=gatehouse-data-plane,kind=client,gatehouse.upstream=catalog-v1
-  echo "(the catalog route has no policy that does I/O; rate-limit (Redis), cache (Redis) and JWKS fetches add"
-  echo " their own spans under the server span: data-plane/README.md, Telemetry)"
   run bin/gatehouse traces show --config-version "$served" --wait 15s \
     --expect service=gatehouse-cli,name=gatehouse.admin.v1.AdminService/Apply \
     --expect service=gatehouse-control-plane,kind=server,rpc.method=Apply \
@@ -285,6 +336,23 @@ tracing_show() {
   run bin/gatehouse traces list --limit 5
 }
 tracing_show
+
+prometheus_query() {
+  (( prom_up )) || return 0
+  step "PromQL over Prometheus's HTTP API: requests per route, as scraped from both data planes"
+  (umask 077
+   echo '$ bin/gatehouse tokens create --name demo-prometheus --role viewer -m "scrapes /metrics" > prometheus.token'
+   GATEHOUSE_TOKEN_FILE="$pki/bootstrap.token" bin/gatehouse tokens create --name demo-prometheus --role viewer \
+     -m "scrapes /metrics" > "$work/prometheus.token.new" && mv "$work/prometheus.token.new" "$work/prometheus.token")
+  local prom="http://127.0.0.1:$prom_port"
+  prom_has() { promtool query instant "$prom" "$1" 2>/dev/null | grep -q .; }
+  # until the traced request and a scrape of the control plane with the token are in
+  await "Prometheus to scrape the traced request and the control plane" 20 \
+    prom_has 'gatehouse_requests_total{route="catalog-traced"} and on() (up{job="gatehouse-control-plane"} == 1)'
+  run promtool query instant "$prom" 'sum by (route) (gatehouse_requests_total)'
+  run promtool query instant "$prom" 'up'
+}
+prometheus_query
 # --- end of tracing part 2
 
 if (( keep )); then
