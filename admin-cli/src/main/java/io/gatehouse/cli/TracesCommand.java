@@ -229,7 +229,8 @@ final class TracesCommand implements Runnable {
         });
         // A sampled root span whatever OTEL_TRACES_SAMPLER says: the operator asked for this trace.
         otel.put("otel.traces.sampler", "always_on");
-        TracingBootstrap bootstrap = TracingBootstrap.forService("gatehouse-cli").overrides(otel);
+        TracingBootstrap bootstrap = TracingBootstrap.forService("gatehouse-cli").overrides(otel)
+                .withoutShutdownHook(); // closed below, before the command returns
         if (!bootstrap.exporterConfigured()) {
             output.error("no trace exporter configured: set OTEL_EXPORTER_OTLP_ENDPOINT (and OTEL_EXPORTER_OTLP_PROTOCOL)");
             return ExitCodes.USAGE;

@@ -132,7 +132,7 @@ public final class OtlpHttpReceiver implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            if (!exchange.getRequestURI().getRawPath().equals(PATH)) {
+            if (!PATH.equals(exchange.getRequestURI().getRawPath())) { // null for an opaque URI
                 reply(exchange, 404, "only " + PATH + " (OTLP/HTTP traces) is served\n");
                 return;
             }
@@ -154,7 +154,9 @@ public final class OtlpHttpReceiver implements AutoCloseable {
             }
             String length = exchange.getRequestHeaders().getFirst("Content-Length");
             if (length != null && tooLong(length)) {
-                // refused unread: the server closes the connection rather than drain a large body
+                // refused unread: the connection is closed rather than drained, and saying so keeps
+                // the client from sending its next request on it
+                exchange.getResponseHeaders().set("Connection", "close");
                 reply(exchange, 413, "body over " + maxBodyBytes + " bytes\n");
                 return;
             }
@@ -169,6 +171,7 @@ public final class OtlpHttpReceiver implements AutoCloseable {
                 }
             }
             if (body == null) {
+                exchange.getResponseHeaders().set("Connection", "close"); // the rest of the body is not read
                 reply(exchange, 413, "body over " + maxBodyBytes + " bytes\n");
                 return;
             }
