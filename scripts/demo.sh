@@ -96,6 +96,9 @@ step "Sample upstreams: catalog-v1 on :8091, catalog-v2 on :8092 (the JDK's jweb
 # --- Tracing (issue 15), part 1 of 2: a trace receiver and OTEL_* for every process. Kept as its own
 # block (its second part is near the end): `gatehouse traces receive` is an OTLP/HTTP receiver writing
 # to a file; the control plane, both data planes and every CLI call below export their spans to it.
+# DEMO_TRACING=off skips both tracing parts and Prometheus (e.g. to measure what they add).
+demo_tracing=${DEMO_TRACING:-on}
+tracing_seconds=0   # time spent in the tracing and Prometheus steps themselves, printed at the end
 trace_port=${TRACE_PORT:-4318}
 trace_file="$work/traces.otlp"
 tracing_start() {
@@ -110,7 +113,7 @@ tracing_start() {
   env | grep -E '^(OTEL_|GATEHOUSE_TRACES_FILE)' | sort | sed 's/^/  /'
   await "the trace receiver" 30 port_open "$trace_port"
 }
-tracing_start
+if [[ $demo_tracing != off ]]; then t0=$SECONDS; tracing_start; tracing_seconds=$((tracing_seconds + SECONDS - t0)); fi
 # Prometheus (optional: skipped with a message when the Debian package is missing and cannot be
 # installed): scrapes both data planes' admin /metrics and the control plane's /metrics every second.
 prom_port=${PROM_PORT:-9095}
@@ -143,7 +146,7 @@ YAML
     --storage.tsdb.path="$work/prometheus" --log.level=warn >"$work/prometheus.log" 2>&1 & pids+=($!)
   prom_up=1
 }
-prometheus_start
+if [[ $demo_tracing != off ]]; then t0=$SECONDS; prometheus_start; tracing_seconds=$((tracing_seconds + SECONDS - t0)); fi
 # --- end of tracing part 1
 
 step "Control plane on :$cp_port (status page on 127.0.0.1:$cp_http_port, behind tokens)"
@@ -335,7 +338,7 @@ tracing_show() {
     --expect name=snapshot.push,gatehouse.node.id=dp-eu-1
   run bin/gatehouse traces list --limit 5
 }
-tracing_show
+if [[ $demo_tracing != off ]]; then t0=$SECONDS; tracing_show; tracing_seconds=$((tracing_seconds + SECONDS - t0)); fi
 
 prometheus_query() {
   (( prom_up )) || return 0
@@ -352,7 +355,10 @@ prometheus_query() {
   run promtool query instant "$prom" 'sum by (route) (gatehouse_requests_total)'
   run promtool query instant "$prom" 'up'
 }
-prometheus_query
+if [[ $demo_tracing != off ]]; then
+  t0=$SECONDS; prometheus_query; tracing_seconds=$((tracing_seconds + SECONDS - t0))
+  echo "(tracing and Prometheus steps took ${tracing_seconds} s of this run; DEMO_TRACING=off skips them)"
+fi
 # --- end of tracing part 2
 
 if (( keep )); then
