@@ -48,6 +48,8 @@ final class TracesCommand implements Runnable {
     static final String DEFAULT_FILE = "gatehouse-traces.otlp";
     static final String FILE_VARIABLE = "GATEHOUSE_TRACES_FILE";
     private static final Pattern TRACE_ID = Pattern.compile("[0-9a-f]{32}");
+    /** Up to 4 bodies of this size are in memory at once; OTLP exporters send a few MiB at most. */
+    static final int MAX_BODY_LIMIT = 64 << 20;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -95,8 +97,8 @@ final class TracesCommand implements Runnable {
                     + " Add --allow-remote if that is really meant.");
             return ExitCodes.USAGE;
         }
-        if (maxBody < 1 || maxSpans < 1 || maxFileBytes < 1) {
-            output.error("--max-body, --max-spans and --max-file-bytes must be positive");
+        if (maxBody < 1 || maxBody > MAX_BODY_LIMIT || maxSpans < 1 || maxFileBytes < 1) {
+            output.error("--max-body must be 1.." + MAX_BODY_LIMIT + "; --max-spans and --max-file-bytes positive");
             return ExitCodes.USAGE;
         }
         Path file = file(out);

@@ -336,6 +336,7 @@ class TracesCommandTest {
         assertThat(refused.err()).contains("not a loopback address", "--allow-remote");
         assertThat(cli("traces", "receive", "--listen", "127.0.0.1:99999").exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(cli("traces", "receive", "--max-body", "0").exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(cli("traces", "receive", "--max-body", "2147483647").exitCode()).isEqualTo(ExitCodes.USAGE);
     }
 
     private static io.gatehouse.cli.traces.ReceivedSpan span(String traceId, String id, String parent, String name) {
