@@ -90,6 +90,17 @@ function markersPlugin(card) {
 // Rate limiting reads best in the order of a request's fate, not alphabetically.
 const ORDER = {"allowed/s": 0, "limited/s": 1, "local fallback/s": 2, "Redis failures/s": 3};
 
+// The data's span, widened (within the 15-minute window) to the config versions applied before the
+// first sample: a version applied just before this replica started sampling is still a marker.
+function xRange(min, max) {
+  let from = min;
+  for (const v of state.versions) {
+    const t = Date.parse(v.createdAt) / 1000;
+    if (t < from && t >= max - state.window) from = t;
+  }
+  return [from, max];
+}
+
 function chartData(id) {
   const labels = Object.keys(state.charts[id] || {}).sort((a, b) =>
       (ORDER[a] ?? 9) - (ORDER[b] ?? 9) || (a < b ? -1 : a > b ? 1 : 0));
@@ -124,7 +135,7 @@ function render(id) {
       width, height: 170,
       cursor: {drag: {x: false, y: false}},
       legend: {show: true, live: true},
-      scales: {x: {time: true}, y: def.range ? {range: def.range} : {range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1]}},
+      scales: {x: {time: true, range: (u, min, max) => xRange(min, max)}, y: def.range ? {range: def.range} : {range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1]}},
       axes: [axis, yAxis],
       series: [{value: (u, v) => v == null ? "–" : new Date(v * 1000).toLocaleTimeString()},
         ...labels.map((l, i) => {

@@ -88,6 +88,8 @@ public final class FleetSampler implements AutoCloseable {
     private final Map<String, Cumulative> previous = new HashMap<>();
     private final AtomicLong droppedValues = new AtomicLong();
     private final AtomicLong failedReads = new AtomicLong();
+    /** Whether the last tick could list the data planes (only the ticker thread writes it). */
+    private volatile boolean listing = true;
 
     FleetSampler(Supplier<List<Target>> targets, Function<String, java.util.Optional<String>> fetcher,
                  Duration interval, Duration window, int maxSeries, LongSupplier clock) {
@@ -148,7 +150,21 @@ public final class FleetSampler implements AutoCloseable {
 
     /** Reads the fleet once and appends one point to every series. */
     void tick() {
-        List<Target> fleet = targets.get();
+        List<Target> fleet;
+        try {
+            fleet = targets.get();
+            if (!listing) {
+                LOG.info("fleet sampling: the data plane list is readable again");
+                listing = true;
+            }
+        } catch (RuntimeException e) {
+            // The database is away: an empty point (a gap on the charts) every tick, one warning.
+            if (listing) {
+                LOG.warning("fleet sampling: cannot list data planes (" + e.getMessage() + "); charts show a gap");
+                listing = false;
+            }
+            fleet = List.of();
+        }
         long deadline = System.nanoTime() + interval.toNanos();
         List<Future<java.util.Optional<String>>> reads = new ArrayList<>();
         for (Target t : fleet) {

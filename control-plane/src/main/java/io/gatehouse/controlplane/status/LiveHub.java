@@ -21,8 +21,8 @@ import java.util.function.BooleanSupplier;
  * the fleet is sampled, and it is dropped (its writer interrupted, which closes its socket) instead
  * of being buffered without bound. Memory: subscribers × queue capacity × one tick event (a few KiB;
  * the events are shared, not copied). A subscriber with nothing to read gets a comment line every
- * {@code heartbeat} so proxies and browsers keep the stream, and is checked against {@code
- * stillAuthorized} then (a revoked token ends the stream within one heartbeat). Thread-safe.
+ * {@code heartbeat} so proxies and browsers keep the stream. Before every write the subscriber is
+ * checked against {@code stillAuthorized} (a revoked token ends the stream). Thread-safe.
  */
 final class LiveHub implements AutoCloseable {
 
@@ -110,10 +110,12 @@ final class LiveHub implements AutoCloseable {
                 out.flush();
                 while (!droppedSlow && !closed && !Thread.currentThread().isInterrupted()) {
                     byte[] next = queue.poll(heartbeat.toMillis(), TimeUnit.MILLISECONDS);
+                    // Before every write, ticks and heartbeats alike (ticks come every few seconds,
+                    // so an idle-only check would never run); the caller's check may throttle itself.
+                    if (!stillAuthorized.getAsBoolean()) {
+                        return;
+                    }
                     if (next == null) {
-                        if (!stillAuthorized.getAsBoolean()) {
-                            return;
-                        }
                         out.write(": heartbeat\n\n".getBytes(StandardCharsets.US_ASCII));
                     } else {
                         out.write(next);

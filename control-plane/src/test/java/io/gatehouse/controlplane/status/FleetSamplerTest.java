@@ -293,6 +293,33 @@ class FleetSamplerTest {
     }
 
     @Test
+    void aFleetThatCannotBeListedIsAGapNotAnEndOfSampling() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+        sampler(256, Duration.ofSeconds(2), Duration.ofMinutes(15)); // starts the metrics server
+        DataPlaneTraffic fetcher = new DataPlaneTraffic(Duration.ofSeconds(2), DataPlaneTraffic.MAX_BYTES);
+        FleetSampler sampler = new FleetSampler(() -> {
+            if (down.get()) {
+                throw new io.gatehouse.controlplane.store.StoreException("listing data planes failed", null);
+            }
+            return List.of(new FleetSampler.Target("dp-1", address));
+        }, fetcher::fetch, Duration.ofSeconds(2), Duration.ofMinutes(15), 256, clock::get);
+        closer.onClose(sampler::close);
+        serve(exposition(Map.of("shop", new long[] {10, 0, 10}), 0, 0, 0, 0, 0, "closed"));
+        tick(sampler, 0);
+        down.set(true);
+        tick(sampler, 2000);
+        down.set(false);
+        serve(exposition(Map.of("shop", new long[] {50, 0, 50}), 0, 0, 0, 0, 0, "closed"));
+        tick(sampler, 2000);
+
+        JsonNode h = sampler.history();
+        assertThat(h.path("times").size()).isEqualTo(3);
+        JsonNode rps = h.path("charts").path("dp.rps").path("dp-1");
+        assertThat(rps.get(1).isNull()).as("the gap").isTrue();
+        assertThat(rps.get(2).asDouble()).as("spans the gap").isEqualTo(10.0);
+    }
+
+    @Test
     void onlyDataPlanesOnMutualTlsWithAHostPortAreRead() {
         assertThat(FleetSampler.eligible(record(true, "spiffe://gatehouse/dp/us/dp-1", "127.0.0.1:9901"))).isTrue();
         assertThat(FleetSampler.eligible(record(true, "spiffe://gatehouse/dp/us/dp-1", "[::1]:9901"))).isTrue();

@@ -148,6 +148,32 @@ class LiveHubTest {
     }
 
     @Test
+    void aCallerNoLongerAuthorizedIsCutOffEvenWhileTicksKeepComing() throws Exception {
+        // Heartbeat far away: only ticks are written, so the check must run before them too.
+        LiveHub hub = new LiveHub(2, 4, Duration.ofMinutes(10));
+        int port = serve(hub);
+        HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/live")).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        try (Stream<String> body = response.body()) {
+            Iterator<String> lines = body.iterator();
+            assertThat(lines.next()).isEqualTo("event: history");
+            Await.until("subscribed", () -> hub.subscribers() == 1);
+            hub.publish(LiveHub.event("tick", "{\"n\":1}"));
+            String line;
+            do {
+                line = lines.next();
+            } while (!line.startsWith("data: {\"n\""));
+            authorized.set(false);
+            hub.publish(LiveHub.event("tick", "{\"n\":2}"));
+            while (lines.hasNext()) {
+                assertThat(lines.next()).as("nothing after the refusal").doesNotContain("\"n\":2");
+            }
+        }
+        Await.until("slot released", () -> hub.subscribers() == 0);
+    }
+
+    @Test
     void anEventIsOneLineOfData() {
         assertThat(new String(LiveHub.event("tick", "{\"a\":1}"), StandardCharsets.UTF_8))
                 .isEqualTo("event: tick\ndata: {\"a\":1}\n\n");

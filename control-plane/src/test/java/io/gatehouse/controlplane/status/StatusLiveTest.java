@@ -97,6 +97,27 @@ class StatusLiveTest {
     }
 
     @Test
+    void aRevokedTokenLosesItsStream() throws Exception {
+        String token = cp.createToken("live-revoked", Role.VIEWER);
+        HttpResponse<Stream<String>> response = live(token);
+        assertThat(response.statusCode()).isEqualTo(200);
+        Iterator<String> lines = response.body().iterator();
+        assertThat(lines.next()).isEqualTo("retry: 5000");
+
+        cp.admin().revokeToken(io.gatehouse.proto.admin.v1.RevokeTokenRequest.newBuilder().setToken("live-revoked").build());
+        long revoked = System.nanoTime();
+        // The server ends the stream at its next check (at most 10 s); ticks flow until then.
+        java.util.concurrent.CompletableFuture<Void> ended = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            while (lines.hasNext()) {
+                lines.next();
+            }
+        });
+        ended.get(25, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - revoked)).isLessThan(Duration.ofSeconds(14));
+        assertThat(live(token).statusCode()).isEqualTo(401);
+    }
+
+    @Test
     void theSeventeenthStreamIsRefusedUntilOneCloses() throws Exception {
         String token = cp.viewerToken();
         // Streams of other tests are released at the server's next write to them (a tick, 2 s).
