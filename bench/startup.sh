@@ -16,6 +16,7 @@ JAVA_HOME=$(scripts/find-jdk.sh); export JAVA_HOME
 java="$JAVA_HOME/bin/java"
 major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release")
 rounds=${BENCH_ROUNDS:-7}
+[[ -x /usr/bin/time ]] || apt-get install -y -qq time >/dev/null   # GNU time: CPU seconds of a command
 cp_port=${CP_PORT:-17590} cp_http=${CP_HTTP_PORT:-17591} dp_port=${DP_PORT:-17592} dp_admin=${DP_ADMIN_PORT:-17593}
 up_port=${UPSTREAM_PORT:-17594}
 for jar in admin-cli control-plane data-plane; do
