@@ -327,11 +327,12 @@ tracing_show() {
   echo "\$ trace=\$(bin/gatehouse traces request http://127.0.0.1:$dp_us_port/traced/catalog/items.json --header-file traced.headers)"
   trace=$(bin/gatehouse traces request "http://127.0.0.1:$dp_us_port/traced/catalog/items.json" --header-file "$work/traced.headers")
   echo "trace $trace; dp-us-1 served it with config version $served"
-  # The request's trace, then the trace that pushed the version it was served with. --expect makes
+  # The request's trace (its server span names the config version that served it), then the trace
+  # that pushed that version to the data planes. --expect makes
   # the demo fail (exit 1, naming what is missing) when a span is not there within --wait.
   run bin/gatehouse traces show "$trace" --config-version "$served" --wait 15s \
     --expect service=gatehouse-cli,kind=client,http.response.status_code=200 \
-    --expect service=gatehouse-data-plane,kind=server,http.route=catalog-traced,http.response.status_code=200 \
+    --expect service=gatehouse-data-plane,kind=server,http.route=catalog-traced,http.response.status_code=200,gatehouse.config.version=$served \
     --expect service=gatehouse-data-plane,name=jwks.fetch \
     --expect service=gatehouse-data-plane,kind=client,gatehouse.upstream=catalog-v1 \
     --expect service=gatehouse-cli,name=gatehouse.admin.v1.AdminService/Apply \
