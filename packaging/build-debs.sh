@@ -159,7 +159,8 @@ completion="$cli_stage/usr/share/bash-completion/completions/gatehouse"
 rt_java="$rt_stage/usr/lib/gatehouse/runtime/bin/java"
 cli_staged_jar="$cli_stage/usr/lib/gatehouse/cli/gatehouse-cli.jar"
 # shellcheck disable=SC2086 # jvm_common is a list of options
-"$rt_java" $jvm_common -jar "$cli_staged_jar" generate-completion > "$completion" \
+# bash-completion sources the file: picocli's "#!/usr/bin/env bash" line is dropped (lintian: bash-completion-with-hashbang).
+"$rt_java" $jvm_common -jar "$cli_staged_jar" generate-completion | sed '1{/^#!/d}' > "$completion" \
   || die "gatehouse generate-completion failed (is admin-cli/target older than the subcommand? GATEHOUSE_DEB_REBUILD=1)"
 grep -q 'complete -F' "$completion" || die "bash completion was not generated"
 log "staged in $((SECONDS - started)) s"
@@ -197,6 +198,8 @@ control() {
   find "$stage" -path "$stage/DEBIAN" -prune -o -type d -exec chmod 0755 {} +
   find "$stage/usr/lib/gatehouse" -type f -name '*.jar' ! -perm 0644 -exec chmod 0644 {} + 2>/dev/null || true
   find "$stage/etc" -type f -exec chmod 0644 {} + 2>/dev/null || true
+  # jlink writes the legal notices 0444; Debian wants 0644 (root owns them either way).
+  find "$stage" -path "$stage/DEBIAN" -prune -o -type f ! -perm -u+w -exec chmod u+w {} +
 }
 # The runtime pins the architecture and glibc (ldd of bin/java and libjvm.so: libc, libm, libdl, libpthread,
 # librt: all libc6); the applications are jars (Architecture: all) pinned to the runtime they were built with.
