@@ -87,7 +87,7 @@ if [[ ! -f "$rt_cache/.key" || "$(cat "$rt_cache/.key")" != "$rt_key" ]]; then
   rm -rf "$rt_cache"; mkdir -p "$(dirname "$rt_cache")"
   # No jlink --compress: the .deb is compressed anyway, and an uncompressed jimage loads classes faster.
   # --generate-cds-archive: the default class-data-sharing archive a JDK ships, which jlink otherwise
-  # leaves out (each start would then parse the JDK's classes again: +~0.1 s per CLI call).
+  # leaves out (each start would then parse the JDK's classes again: +0.1 s CPU per CLI call, measured).
   "$JAVA_HOME/bin/jlink" --add-modules "$runtime_modules" --strip-debug --no-man-pages --no-header-files \
     --generate-cds-archive --output "$rt_cache/runtime" >/dev/null
   echo "$rt_key" > "$rt_cache/.key"
