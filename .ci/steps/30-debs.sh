@@ -303,6 +303,22 @@ log "data plane restarted without a control plane serves its last-known-good sna
 stop_unit data-plane "$dp_pid"
 kill_ours
 
+# --- upgrade and remove ------------------------------------------------------------------------------
+# Installing the same packages again runs the upgrade branches of the maintainer scripts (prerm upgrade,
+# postrm upgrade, postinst configure OLD-VERSION). The operator's edits of the env files and the modes
+# of everything in /etc/gatehouse must survive. --force-confold: what an unattended upgrade does with a
+# changed conffile (there is none here; it only keeps dpkg from waiting for an answer).
+dpkg -i --force-confold "${debs[@]}" > "$tmp/dpkg-upgrade.log" 2>&1 </dev/null || { cat "$tmp/dpkg-upgrade.log"; fail "dpkg -i over the installed packages"; }
+grep -q "^GATEHOUSE_CP_PORT=$cp_port$" $cpenv || fail "the upgrade lost the edit of $cpenv"
+grep -q "^GATEHOUSE_PORT=$dp_port$" $dpenv || fail "the upgrade lost the edit of $dpenv"
+[[ $(stat -c '%U:%G %a' $cpenv) == "root:gatehouse-cp 640" ]] || fail "$cpenv after upgrade: $(stat -c '%U:%G %a' $cpenv)"
+[[ $(stat -c '%U:%G %a' /etc/gatehouse/control-plane/kek.json) == "root:gatehouse-cp 640" ]] || fail "kek.json mode changed"
+# remove (not purge) keeps settings, operator files and the data plane's state; the programs go.
+dpkg -r gatehouse-data-plane gatehouse-control-plane > "$tmp/dpkg-remove.log" 2>&1 || { cat "$tmp/dpkg-remove.log"; fail "dpkg -r"; }
+[[ ! -e /usr/bin/gatehouse-data-plane && ! -e /usr/lib/systemd/system/gatehouse-data-plane.service ]] || fail "dpkg -r left the data plane's program or unit"
+[[ -f $cpenv && -f $dpenv && -f /etc/gatehouse/control-plane/kek.json && -f $lkg ]] || fail "dpkg -r removed settings, keys or state"
+log "reinstall (upgrade scripts) kept the edited env files and modes; remove kept settings, keys and state"
+
 # --- purge: nothing of the packages left ------------------------------------------------------------
 t=$SECONDS
 dpkg --purge "${packages[@]}" > "$tmp/dpkg-purge.log" 2>&1 || { cat "$tmp/dpkg-purge.log"; fail "dpkg --purge"; }
