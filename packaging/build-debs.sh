@@ -35,7 +35,7 @@ java_major=${java_major%%.*}
 modules=(control-plane data-plane admin-cli)
 app_jar() { # the module's main jar (not -tests/-sources); empty when not built
   local m=$1 f
-  for f in "$root/$m"/target/gatehouse-"$m"-*.jar; do
+  for f in "$root/$m/target/gatehouse-$m-"*.jar; do
     [[ -f "$f" && "$f" != *-tests.jar && "$f" != *-sources.jar ]] && { echo "$f"; return; }
   done
 }
@@ -45,6 +45,7 @@ for m in "${modules[@]}"; do
 done
 if (( missing )) || [[ "${GATEHOUSE_DEB_REBUILD:-}" == 1 ]]; then
   log "building the jars (scripts/test.sh -DskipTests)"
+  # shellcheck disable=SC2054 # commas belong to the -pl value
   mvn_args=(-q -DskipTests -pl control-plane,data-plane,admin-cli -am)
   # Offline first (the shared machine's ~/.m2 usually has everything); online only when that fails.
   "$root/scripts/test.sh" -o "${mvn_args[@]}" || "$root/scripts/test.sh" "${mvn_args[@]}"

@@ -10,7 +10,6 @@
 # 17201-17205. Idempotent: a previous failed run's packages, files and processes are cleaned up first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
 started=$SECONDS
 log() { printf '[30-debs +%3ds] %s\n' "$((SECONDS - started))" "$*"; }
 fail() { printf '[30-debs] FAIL: %s\n' "$*" >&2; exit 1; }
@@ -251,7 +250,7 @@ start_unit data-plane; dp_pid=$started_pid
 
 # As the bootstrap token (GATEHOUSE_BOOTSTRAP_TOKEN_FILE made it an admin token on the empty database).
 export GATEHOUSE_TOKEN_FILE=$tmp/bootstrap.token
-cli=(gatehouse --pki-dir "$pki" --server localhost:$cp_port)
+cli=(gatehouse --pki-dir "$pki" --server "localhost:$cp_port")
 cat > "$tmp/gateway.yaml" <<EOF
 settings:
   upstreamPolicy:
