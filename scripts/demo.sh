@@ -10,7 +10,10 @@
 #   scripts/demo.sh           run it and clean up
 #   scripts/demo.sh --keep    leave everything running (Ctrl-C stops it)
 #
-# Needs PostgreSQL (GATEHOUSE_DB_ADMIN_URL/PG* defaults: 127.0.0.1:5432, user postgres).
+# Needs only a JDK. Uses the PostgreSQL at PGHOST:PGPORT (default 127.0.0.1:5432, user postgres,
+# database gatehouse_demo) when one answers there; otherwise (or with DEMO_EMBEDDED_POSTGRES=1) the
+# control plane runs its embedded PostgreSQL (--embedded-postgres demo-postgres/, from the binaries
+# in its jar; see control-plane/README.md).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -82,9 +85,38 @@ if [[ ! -f "$pki/bootstrap.token" ]]; then
   echo "\$ bin/gatehouse tokens generate > $pki/bootstrap.token   # made an admin token on the control plane's first start"
 fi
 
-step "Fresh demo database '$db' and work directory $work"
+# --- the database: a PostgreSQL server that answers, else the control plane's embedded one ---------
+pgjdbc=$(ls control-plane/target/lib/postgresql-*.jar | head -1)
+sql() { # sql URL USER PASSWORD_FILE|- STATEMENT...: first column of each row (no psql needed)
+  "$java" -cp "$pgjdbc" scripts/demo/Sql.java "$@"
+}
+embedded_pg="$root/demo-postgres"
+if [[ "${DEMO_EMBEDDED_POSTGRES:-0}" != 1 ]] \
+   && sql "jdbc:postgresql://$pg_host:$pg_port/postgres" "$pg_user" - "SELECT 1" >/dev/null 2>&1; then
+  db_mode=server
+else
+  db_mode=embedded
+fi
+demo_sql() { # demo_sql STATEMENT: against the demo's database, whichever it is
+  if [[ $db_mode == server ]]; then
+    sql "jdbc:postgresql://$pg_host:$pg_port/$db" "$pg_user" - "$@"
+  else
+    sql "jdbc:postgresql://127.0.0.1:$(sed -n 4p "$embedded_pg/data/postmaster.pid")/gatehouse" gatehouse \
+      "$embedded_pg/password" "$@"
+  fi
+}
+
 rm -rf "$work"; mkdir -p "$work/www-v1/catalog" "$work/www-v2/catalog" "$work/www-v2/beta/catalog"
-psql -q -h "$pg_host" -p "$pg_port" -U "$pg_user" -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+if [[ $db_mode == server ]]; then
+  step "Fresh demo database '$db' on $pg_host:$pg_port and work directory $work"
+  sql "jdbc:postgresql://$pg_host:$pg_port/postgres" "$pg_user" - "DROP DATABASE IF EXISTS $db" "CREATE DATABASE $db"
+  cp_database=(--db-url "jdbc:postgresql://$pg_host:$pg_port/$db" --db-user "$pg_user")
+else
+  step "No PostgreSQL answers at $pg_host:$pg_port: the control plane runs its embedded one in $embedded_pg"
+  # A fresh cluster each run (the unpacked binaries are kept: only initdb runs again, ~3 s).
+  rm -rf "$embedded_pg/data" "$embedded_pg/password"
+  cp_database=(--embedded-postgres "$embedded_pg")
+fi
 echo '{"service":"catalog-v1","items":["tea","coffee"]}' > "$work/www-v1/catalog/items.json"
 echo '{"service":"catalog-v2","items":["tea","coffee","cocoa"]}' > "$work/www-v2/catalog/items.json"
 cp "$work/www-v2/catalog/items.json" "$work/www-v2/beta/catalog/items.json"
@@ -93,14 +125,70 @@ step "Sample upstreams: catalog-v1 on :8091, catalog-v2 on :8092 (the JDK's jweb
 "$JAVA_HOME/bin/jwebserver" -b 127.0.0.1 -p 8091 -d "$work/www-v1" >"$work/upstream-v1.log" 2>&1 & pids+=($!)
 "$JAVA_HOME/bin/jwebserver" -b 127.0.0.1 -p 8092 -d "$work/www-v2" >"$work/upstream-v2.log" 2>&1 & pids+=($!)
 
+# --- Tracing (issue 15), part 1 of 2: a trace receiver and OTEL_* for every process. Kept as its own
+# block (its second part is near the end): `gatehouse traces receive` is an OTLP/HTTP receiver writing
+# to a file; the control plane, both data planes and every CLI call below export their spans to it.
+# DEMO_TRACING=off skips both tracing parts and Prometheus (e.g. to measure what they add).
+demo_tracing=${DEMO_TRACING:-on}
+tracing_seconds=0   # time spent in the tracing and Prometheus steps themselves, printed at the end
+trace_port=${TRACE_PORT:-4318}
+trace_file="$work/traces.otlp"
+tracing_start() {
+  step "Tracing: every process exports spans (OTLP/HTTP) to gatehouse traces receive on 127.0.0.1:$trace_port"
+  if port_open "$trace_port"; then echo "port $trace_port is in use; stop what holds it or set TRACE_PORT" >&2; exit 1; fi
+  echo "\$ bin/gatehouse traces receive --listen 127.0.0.1:$trace_port --out $trace_file &"
+  bin/gatehouse traces receive --listen "127.0.0.1:$trace_port" --out "$trace_file" >"$work/traces-receiver.log" 2>&1 & pids+=($!)
+  # The standard OpenTelemetry variables, read by every Gatehouse process (observability/README.md).
+  # A 200 ms batch delay instead of 5 s, so the trace is complete moments after the request.
+  export OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$trace_port" \
+         OTEL_BSP_SCHEDULE_DELAY=200 GATEHOUSE_TRACES_FILE="$trace_file"
+  env | grep -E '^(OTEL_|GATEHOUSE_TRACES_FILE)' | sort | sed 's/^/  /'
+  await "the trace receiver" 30 port_open "$trace_port"
+}
+if [[ $demo_tracing != off ]]; then t0=$SECONDS; tracing_start; tracing_seconds=$((tracing_seconds + SECONDS - t0)); fi
+# Prometheus (optional: skipped with a message when the Debian package is missing and cannot be
+# installed): scrapes both data planes' admin /metrics and the control plane's /metrics every second.
+prom_port=${PROM_PORT:-9095}
+prom_up=0
+prometheus_start() {
+  step "Prometheus on 127.0.0.1:$prom_port: both data planes' and the control plane's /metrics, every second"
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    if (( EUID == 0 )) && command -v apt-get >/dev/null; then
+      echo "installing the Debian package prometheus (apt-get install -y prometheus)"
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >"$work/apt-prometheus.log" 2>&1 || true
+    fi
+  fi
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    echo "(prometheus is not installed and cannot be installed here: skipping the PromQL part)"; return 0
+  fi
+  if port_open "$prom_port"; then echo "(port $prom_port is in use: skipping the PromQL part; set PROM_PORT)"; return 0; fi
+  # The control plane's /metrics wants an admin token of any role (StatusAuth); Prometheus reads it
+  # from a file at every scrape, so the file can appear later (a viewer token, made below).
+  cat > "$work/prometheus.yml" <<YAML
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+scrape_configs:
+  - job_name: gatehouse-data-plane
+    static_configs: [{targets: ["127.0.0.1:$dp_us_admin", "127.0.0.1:$dp_eu_admin"]}]
+  - job_name: gatehouse-control-plane
+    authorization: {credentials_file: "$work/prometheus.token"}
+    static_configs: [{targets: ["127.0.0.1:$cp_http_port"]}]
+YAML
+  echo "\$ prometheus --config.file=prometheus.yml --web.listen-address=127.0.0.1:$prom_port --storage.tsdb.path=prometheus &"
+  prometheus --config.file="$work/prometheus.yml" --web.listen-address="127.0.0.1:$prom_port" \
+    --storage.tsdb.path="$work/prometheus" --log.level=warn >"$work/prometheus.log" 2>&1 & pids+=($!)
+  prom_up=1
+}
+if [[ $demo_tracing != off ]]; then t0=$SECONDS; prometheus_start; tracing_seconds=$((tracing_seconds + SECONDS - t0)); fi
+# --- end of tracing part 1
+
 step "Control plane on :$cp_port (status page on 127.0.0.1:$cp_http_port, behind tokens)"
 GATEHOUSE_KEK_FILE="$pki/kek.json" GATEHOUSE_BOOTSTRAP_TOKEN_FILE="$pki/bootstrap.token" \
 "$java" -jar control-plane/target/gatehouse-control-plane-0.1.0-SNAPSHOT.jar \
-  --db-url "jdbc:postgresql://$pg_host:$pg_port/$db" --db-user "$pg_user" --port "$cp_port" --replica-id cp-1 \
+  "${cp_database[@]}" --port "$cp_port" --replica-id cp-1 \
   --http-port "$cp_http_port" \
   --tls-cert "$pki/control-plane.pem" --tls-key "$pki/control-plane-key.pem" --tls-ca "$pki/ca.pem" \
   >"$work/control-plane.log" 2>&1 & pids+=($!)
-await "control plane" 60 port_open "$cp_port"
+await "control plane" 120 port_open "$cp_port"   # the embedded PostgreSQL unpacks and initdbs first
 
 step "Tokens: the bootstrap admin token makes an operator token (applies) and a viewer token (reads)"
 export GATEHOUSE_TOKEN_FILE="$pki/bootstrap.token"
@@ -172,12 +260,12 @@ echo "\$ bin/gatehouse show | grep -B3 jwksSecret"; bin/gatehouse show | grep -B
 run curl -sS "http://127.0.0.1:$dp_eu_admin/config"; echo
 key=$(sed 's/.*"k":"\([^"]*\)".*/\1/' "$work/partner-jwks.json")
 echo "occurrences of the key material (expect 0 each):"
-printf '  version table: '; psql -qtA -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$db" \
-  -c "SELECT count(*) FROM config_versions WHERE document::text LIKE '%$key%'"
-printf '  secrets table (ciphertext): '; psql -qtA -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$db" \
-  -c "SELECT count(*) FROM secrets WHERE encode(ciphertext, 'escape') LIKE '%$key%'"
-printf '  audit trail: '; psql -qtA -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$db" \
-  -c "SELECT count(*) FROM audit_log WHERE (principal || action || target || reason) LIKE '%$key%'"
+printf '  version table: '; demo_sql \
+  "SELECT count(*) FROM config_versions WHERE document::text LIKE '%$key%'"
+printf '  secrets table (ciphertext): '; demo_sql \
+  "SELECT count(*) FROM secrets WHERE encode(ciphertext, 'escape') LIKE '%$key%'"
+printf '  audit trail: '; demo_sql \
+  "SELECT count(*) FROM audit_log WHERE (principal || action || target || reason) LIKE '%$key%'"
 printf '  control plane and data plane logs: '; cat "$work"/*.log | grep -c -- "$key" || true
 (umask 077; printf '{"keys":[{"kty":"oct","kid":"partner-2","alg":"HS256","k":"%s"}]}' \
   "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" > "$work/partner-jwks.json")
@@ -239,6 +327,71 @@ echo "\$ curl -sS --http2-prior-knowledge http://127.0.0.1:$dp_us_port/catalog/i
 curl -sS --http2-prior-knowledge -o /dev/null -w 'HTTP/%{http_version} %{http_code}\n' \
   "http://127.0.0.1:$dp_us_port/catalog/items.json" || echo "(curl without HTTP/2 support)"
 # --- end of the edge protocols block
+
+# --- Tracing (issue 15), part 2 of 2: one request's trace, and the apply that configured what served it.
+tracing_show() {
+  step "A trace: one request through dp-us-1 (client span -> data plane -> policy stage -> upstream) and the apply behind it"
+  # A route whose JWT provider publishes its keys at a JWKS URL: the data plane fetches them on the
+  # first request, so the trace has a policy stage span (jwks.fetch) besides the server span and the
+  # upstream attempt. The demo's identity provider (scripts/demo/DemoIdp.java, JDK only) writes the
+  # JWKS where catalog-v1's web server serves it and a token into a 0600 header file (never argv: ps).
+  mkdir -p "$work/www-v1/demo-idp" "$work/www-v1/traced/catalog"
+  cp "$work/www-v1/catalog/items.json" "$work/www-v1/traced/catalog/items.json"
+  echo "\$ java scripts/demo/DemoIdp.java .../www-v1/demo-idp/jwks.json traced.headers https://demo-idp.gatehouse catalog"
+  "$java" scripts/demo/DemoIdp.java "$work/www-v1/demo-idp/jwks.json" "$work/traced.headers" https://demo-idp.gatehouse catalog
+  printf '  - name: demo-idp\n    issuer: https://demo-idp.gatehouse\n    audiences: [catalog]\n    jwksUrl: http://127.0.0.1:8091/demo-idp/jwks.json\n    algorithms: [RS256]\n' \
+    > "$work/traced-provider.yaml"
+  printf '  - id: catalog-traced\n    match:\n      pathPrefix: /traced/catalog\n    upstream: catalog-v1\n    auth:\n      jwtProviders: [demo-idp]\n' \
+    > "$work/traced-route.yaml"
+  # the provider after the others (before the consumers' comment block), the route before 'orders'
+  awk -v provider="$work/traced-provider.yaml" -v route="$work/traced-route.yaml" '
+    /^# Consumers/ && !p { while ((getline l < provider) > 0) print l; print ""; p=1 }
+    /^  - id: orders$/ && !r { while ((getline l < route) > 0) print l; r=1 }
+    { print }' "$work/gateway-https.yaml" > "$work/gateway-traced.yaml"
+  local served trace
+  served=$(( $(dp_version "$dp_us_admin") + 1 ))   # the version this apply creates
+  run bin/gatehouse apply "$work/gateway-traced.yaml" -m "a JWT route for the traced request"
+  await "both data planes on version $served" 30 both_at "$served"
+  # curl sends no trace context, so `gatehouse traces request` sends the GET inside a CLIENT span of
+  # its own (service gatehouse-cli) and prints the trace id; the data plane continues that trace.
+  echo "\$ trace=\$(bin/gatehouse traces request http://127.0.0.1:$dp_us_port/traced/catalog/items.json --header-file traced.headers)"
+  trace=$(bin/gatehouse traces request "http://127.0.0.1:$dp_us_port/traced/catalog/items.json" --header-file "$work/traced.headers")
+  echo "trace $trace; dp-us-1 served it with config version $served"
+  # --expect makes the demo fail (exit 1, naming what is missing) when the trace lacks a span.
+  run bin/gatehouse traces show "$trace" --wait 15s \
+    --expect service=gatehouse-cli,kind=client \
+    --expect service=gatehouse-data-plane,kind=server,http.route=catalog-traced,http.response.status_code=200 \
+    --expect service=gatehouse-data-plane,name=jwks.fetch \
+    --expect service=gatehouse-data-plane,kind=client,gatehouse.upstream=catalog-v1
+  run bin/gatehouse traces show --config-version "$served" --wait 15s \
+    --expect service=gatehouse-cli,name=gatehouse.admin.v1.AdminService/Apply \
+    --expect service=gatehouse-control-plane,kind=server,rpc.method=Apply \
+    --expect name=snapshot.push,gatehouse.node.id=dp-us-1 \
+    --expect name=snapshot.push,gatehouse.node.id=dp-eu-1
+  run bin/gatehouse traces list --limit 5
+}
+if [[ $demo_tracing != off ]]; then t0=$SECONDS; tracing_show; tracing_seconds=$((tracing_seconds + SECONDS - t0)); fi
+
+prometheus_query() {
+  (( prom_up )) || return 0
+  step "PromQL over Prometheus's HTTP API: requests per route, as scraped from both data planes"
+  (umask 077
+   echo '$ bin/gatehouse tokens create --name demo-prometheus --role viewer -m "scrapes /metrics" > prometheus.token'
+   GATEHOUSE_TOKEN_FILE="$pki/bootstrap.token" bin/gatehouse tokens create --name demo-prometheus --role viewer \
+     -m "scrapes /metrics" > "$work/prometheus.token.new" && mv "$work/prometheus.token.new" "$work/prometheus.token")
+  local prom="http://127.0.0.1:$prom_port"
+  prom_has() { promtool query instant "$prom" "$1" 2>/dev/null | grep -q .; }
+  # until the traced request and a scrape of the control plane with the token are in
+  await "Prometheus to scrape the traced request and the control plane" 20 \
+    prom_has 'gatehouse_requests_total{route="catalog-traced"} and on() (up{job="gatehouse-control-plane"} == 1)'
+  run promtool query instant "$prom" 'sum by (route) (gatehouse_requests_total)'
+  run promtool query instant "$prom" 'up'
+}
+if [[ $demo_tracing != off ]]; then
+  t0=$SECONDS; prometheus_query; tracing_seconds=$((tracing_seconds + SECONDS - t0))
+  echo "(tracing and Prometheus steps took ${tracing_seconds} s of this run; DEMO_TRACING=off skips them)"
+fi
+# --- end of tracing part 2
 
 if (( keep )); then
   step "Everything keeps running (logs in $work). Ctrl-C to stop."

@@ -3,10 +3,17 @@
 # Sourced or run; exits 1 with a message on stderr when none is found.
 set -euo pipefail
 
+# The major version from the JDK's `release` file (JAVA_VERSION="25.0.3"): starting a JVM per candidate
+# to ask it cost bin/gatehouse 2-3 JVM starts per command. Asks the JVM only when there is no such file.
 jdk_major() {
-  local home=$1 v
+  local home=$1 v=""
   [[ -x "$home/bin/javac" ]] || return 1
-  v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
+  if [[ -r "$home/release" ]]; then
+    v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release")
+  fi
+  if [[ -z "$v" ]]; then
+    v=$("$home/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
+  fi
   [[ -n "$v" ]] || return 1
   echo "${v%%.*}"
 }

@@ -46,7 +46,8 @@ final class CliTracing implements AutoCloseable {
     }
 
     static CliTracing fromEnvironment() {
-        TracingBootstrap bootstrap = TracingBootstrap.forService("gatehouse-cli");
+        // closed by ControlPlaneClient before the command returns: no shutdown hook of its own
+        TracingBootstrap bootstrap = TracingBootstrap.forService("gatehouse-cli").withoutShutdownHook();
         return new CliTracing(bootstrap.exporterConfigured() ? bootstrap.start() : null);
     }
 

@@ -58,6 +58,7 @@ import java.util.Optional;
                 CacheCommand.class,
                 CertsCommand.class,
                 KekCommand.class,
+                TracesCommand.class,
                 CommandLine.HelpCommand.class,
                 // Prints the bash/zsh completion script (the .deb installs its output).
                 picocli.AutoComplete.GenerateCompletion.class,

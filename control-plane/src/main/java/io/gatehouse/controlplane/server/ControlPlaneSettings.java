@@ -203,6 +203,12 @@ public record ControlPlaneSettings(String jdbcUrl, String dbUser, String dbPassw
                 httpBindHost, tls, adminAuth, dataPlaneRetention, s);
     }
 
+    /** The same settings against another database (e.g. the embedded PostgreSQL, whose port is known only once it runs). */
+    public ControlPlaneSettings withDatabase(String url, String user, String password) {
+        return new ControlPlaneSettings(url, user, password, bindHost, grpcPort, replicaId, httpPort, httpBindHost,
+                tls, adminAuth, dataPlaneRetention, security);
+    }
+
     public ControlPlaneSettings withGrpcPort(int port) {
         return new ControlPlaneSettings(jdbcUrl, dbUser, dbPassword, bindHost, port, replicaId, httpPort, httpBindHost,
                 tls, adminAuth, dataPlaneRetention, security);

@@ -1,9 +1,14 @@
 package io.gatehouse.controlplane.server;
 
+import io.gatehouse.controlplane.embedded.EmbeddedPostgres;
+
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Command line entry point: {@code java -jar gatehouse-control-plane.jar [flags]}. Flags override
@@ -12,6 +17,8 @@ import java.util.concurrent.CountDownLatch;
  * usage.
  */
 public final class Main {
+
+    static final String EMBEDDED_POSTGRES = "GATEHOUSE_EMBEDDED_POSTGRES";
 
     private static final Map<String, String> FLAG_TO_ENV = Map.ofEntries(
             Map.entry("--db-url", "GATEHOUSE_DB_URL"),
@@ -31,7 +38,8 @@ public final class Main {
             Map.entry("--tls-ca", "GATEHOUSE_TLS_CA"),
             Map.entry("--tls-reload-interval", "GATEHOUSE_TLS_RELOAD_INTERVAL"),
             Map.entry("--admin-auth", "GATEHOUSE_ADMIN_AUTH"),
-            Map.entry("--dataplane-retention", "GATEHOUSE_DP_RETENTION"));
+            Map.entry("--dataplane-retention", "GATEHOUSE_DP_RETENTION"),
+            Map.entry("--embedded-postgres", EMBEDDED_POSTGRES));
 
     /** Flags without a value: they set their variable to "true". */
     private static final Map<String, String> SWITCH_TO_ENV = Map.of(
@@ -63,6 +71,9 @@ public final class Main {
                              (env GATEHOUSE_BOOTSTRAP_TOKEN_FILE or GATEHOUSE_BOOTSTRAP_TOKEN)
               --status-auth  token | none: the HTTP listener asks for an admin token (env GATEHOUSE_STATUS_AUTH, default token)
               --dataplane-retention  default of `gatehouse dataplanes prune` (env GATEHOUSE_DP_RETENTION, default 24h)
+              --embedded-postgres DIR  for evaluation: run a PostgreSQL server (binaries shipped in the jar) with its
+                             data in DIR, on 127.0.0.1 with a random password (DIR/password), instead of
+                             --db-url (env GATEHOUSE_EMBEDDED_POSTGRES); stopped with the control plane
               --insecure-plaintext   serve gRPC without TLS: anyone who reaches the port can register as
                                      any data plane and call the admin API (env GATEHOUSE_INSECURE_PLAINTEXT=true)
             """;
@@ -77,8 +88,10 @@ public final class Main {
                     "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
         }
         ControlPlaneSettings settings;
+        Map<String, String> merged;
         try {
-            settings = parse(args, System.getenv());
+            merged = merge(args, System.getenv());
+            settings = merged == null ? null : ControlPlaneSettings.fromEnvironment(merged);
         } catch (IllegalArgumentException e) {
             System.err.println("gatehouse-control-plane: " + e.getMessage());
             System.err.print(USAGE);
@@ -89,26 +102,55 @@ public final class Main {
             System.out.print(USAGE);
             return;
         }
-        ControlPlane controlPlane;
-        try {
-            controlPlane = ControlPlane.start(settings);
-        } catch (ControlPlaneStartException e) {
-            System.err.println("gatehouse-control-plane: " + e.getMessage());
-            System.exit(1);
-            return;
-        }
+        // One shutdown hook, registered before anything starts: a SIGTERM during start-up must still
+        // stop the embedded PostgreSQL (a child process the JVM would otherwise leave behind).
+        AtomicReference<EmbeddedPostgres> database = new AtomicReference<>();
+        AtomicReference<ControlPlane> running = new AtomicReference<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            controlPlane.close();
-            // java.util.logging may already be reset by its own shutdown hook; say it plainly.
-            System.err.println("gatehouse-control-plane: replica " + controlPlane.replicaId() + " stopped");
+            ControlPlane controlPlane = running.get();
+            if (controlPlane != null) {
+                controlPlane.close();
+                // java.util.logging may already be reset by its own shutdown hook; say it plainly.
+                System.err.println("gatehouse-control-plane: replica " + controlPlane.replicaId() + " stopped");
+            }
+            EmbeddedPostgres embedded = database.get();
+            if (embedded != null) {
+                // After the control plane: its pool and LISTEN connection close first.
+                embedded.close();
+            }
             stopped.countDown();
         }, "gatehouse-shutdown"));
+        String embeddedDir = merged.get(EMBEDDED_POSTGRES);
+        if (embeddedDir != null) {
+            try {
+                database.set(EmbeddedPostgres.launch(Path.of(embeddedDir)));
+                database.get().awaitReady();
+            } catch (IOException | RuntimeException e) {
+                System.err.println("gatehouse-control-plane: embedded PostgreSQL in " + embeddedDir + ": " + e.getMessage());
+                System.exit(1);
+                return;
+            }
+            settings = settings.withDatabase(database.get().jdbcUrl(), database.get().user(), database.get().password());
+        }
+        try {
+            running.set(ControlPlane.start(settings));
+        } catch (ControlPlaneStartException e) {
+            System.err.println("gatehouse-control-plane: " + e.getMessage());
+            System.exit(1); // the hook stops the embedded PostgreSQL
+            return;
+        }
         stopped.await();
     }
 
     /** Settings from {@code env} overridden by {@code args}; null when help was asked for. */
     static ControlPlaneSettings parse(String[] args, Map<String, String> env) {
+        Map<String, String> merged = merge(args, env);
+        return merged == null ? null : ControlPlaneSettings.fromEnvironment(merged);
+    }
+
+    /** {@code env} overridden by {@code args}, validated; null when help was asked for. */
+    static Map<String, String> merge(String[] args, Map<String, String> env) {
         Map<String, String> merged = new HashMap<>(env);
         List<String> list = List.of(args);
         for (int i = 0; i < list.size(); i++) {
@@ -144,6 +186,18 @@ public final class Main {
             }
             merged.put(envName, value);
         }
-        return ControlPlaneSettings.fromEnvironment(merged);
+        String embedded = merged.get(EMBEDDED_POSTGRES);
+        if (embedded != null) {
+            if (embedded.isBlank()) {
+                throw new IllegalArgumentException("--embedded-postgres needs a directory");
+            }
+            if (merged.containsKey("GATEHOUSE_DB_URL")) {
+                // Which of two databases holds the config must never be a guess.
+                throw new IllegalArgumentException("--embedded-postgres and --db-url (GATEHOUSE_DB_URL) both name the"
+                        + " database; give one");
+            }
+        }
+        ControlPlaneSettings.fromEnvironment(merged); // every other value checked here, as a usage error
+        return merged;
     }
 }

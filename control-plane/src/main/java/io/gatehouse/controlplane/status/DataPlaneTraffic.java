@@ -46,6 +46,32 @@ final class DataPlaneTraffic {
     }
 
     Optional<Sample> sample(String adminAddress) {
+        Optional<String> body = fetch(adminAddress);
+        if (body.isEmpty()) {
+            return Optional.empty();
+        }
+        long[] totals = new long[2];
+        try (var lines = body.get().lines()) {
+            lines.filter(l -> l.startsWith("gatehouse_requests_total{")).forEach(line -> {
+                long value = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                totals[0] += value;
+                if (line.contains("status_class=\"5xx\"")) {
+                    totals[1] += value;
+                }
+            });
+        } catch (NumberFormatException e) {
+            LOG.fine(() -> "metrics of " + adminAddress + " unreadable: " + e);
+            return Optional.empty();
+        }
+        return Optional.of(new Sample(totals[0], totals[1], System.currentTimeMillis()));
+    }
+
+    /**
+     * The body of {@code http://ADDRESS/metrics}: only for a plain host:port, only a 200, at most
+     * {@code maxBytes} (a larger body is refused whole, not cut), within the timeout. Empty on any
+     * failure; the reason is logged without the body.
+     */
+    Optional<String> fetch(String adminAddress) {
         if (!isHostPort(adminAddress)) {
             return Optional.empty();
         }
@@ -56,6 +82,7 @@ final class DataPlaneTraffic {
             byte[] body;
             try (java.io.InputStream in = response.body()) {
                 if (response.statusCode() != 200) {
+                    LOG.fine(() -> "metrics of " + adminAddress + ": HTTP " + response.statusCode());
                     return Optional.empty();
                 }
                 body = in.readNBytes(maxBytes + 1);
@@ -64,17 +91,7 @@ final class DataPlaneTraffic {
                 LOG.warning(() -> "metrics of " + adminAddress + " exceed " + maxBytes + " bytes; not read");
                 return Optional.empty();
             }
-            long[] totals = new long[2];
-            try (var lines = new String(body, java.nio.charset.StandardCharsets.UTF_8).lines()) {
-                lines.filter(l -> l.startsWith("gatehouse_requests_total{")).forEach(line -> {
-                    long value = (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-                    totals[0] += value;
-                    if (line.contains("status_class=\"5xx\"")) {
-                        totals[1] += value;
-                    }
-                });
-            }
-            return Optional.of(new Sample(totals[0], totals[1], System.currentTimeMillis()));
+            return Optional.of(new String(body, java.nio.charset.StandardCharsets.UTF_8));
         } catch (java.io.IOException | IllegalArgumentException e) {
             LOG.fine(() -> "reading metrics of " + adminAddress + " failed: " + e);
             return Optional.empty();

@@ -28,22 +28,34 @@ import java.util.logging.Logger;
 
 /**
  * The control plane's HTTP listener (JDK {@code com.sun.net.httpserver}, one virtual thread per
- * exchange): {@code GET /} the live status page (static HTML + JS from the classpath, no build
- * step), {@code GET /api/status} the fleet as JSON, {@code GET /api/traffic?node=ID} that data
- * plane's request and 5xx counters read from its admin {@code /metrics} (the page turns two samples
- * into rates), and {@code GET /metrics} this replica's metrics in Prometheus text format.
+ * exchange): {@code GET /} the live dashboard (static HTML + JS + CSS from the classpath, uPlot from
+ * its WebJar, no build step), {@code GET /api/status} the fleet as JSON, {@code GET /api/traffic?node=ID}
+ * that data plane's request and 5xx counters read from its admin {@code /metrics} once, and
+ * {@code GET /metrics} this replica's metrics in Prometheus text format.
  *
  * <p>Every path needs an admin token ({@link StatusAuth}) unless started with {@code --status-auth none};
  * {@code POST /login} turns a token into a cookie for browsers. The traffic endpoint only contacts
  * the admin address a connected data plane reported over its mutual-TLS stream (never a URL from the
  * query), reads at most {@link DataPlaneTraffic#MAX_BYTES} within 2 s, and follows no redirect.
- * Read-only; no secrets are served. Thread-safe.
+ * {@code GET /api/live} pushes the dashboard's charts as Server-Sent Events ({@link LiveHub}), fed by
+ * a {@link FleetSampler} that reads the same admin addresses under the same guard. Every response
+ * carries a Content-Security-Policy that allows this origin only. Read-only; no secrets are served.
+ * Thread-safe.
  */
 public final class StatusServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(StatusServer.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int VERSIONS_SHOWN = 20;
+    /** The uPlot WebJar's files (pom: org.webjars.npm:uplot); only these two are served, by exact path. */
+    private static final String UPLOT = "/META-INF/resources/webjars/uplot/1.6.30/dist/";
+    /**
+     * Only this origin's scripts, styles, fetches and event streams; no inline script or style (the
+     * page has none: uPlot sizes its elements through the CSSOM, which style-src does not govern), no
+     * framing, no plugins.
+     */
+    static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+            + "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -53,10 +65,30 @@ public final class StatusServer implements AutoCloseable {
     private final String replicaId;
     private final DataPlaneTraffic traffic = new DataPlaneTraffic(Duration.ofSeconds(2), DataPlaneTraffic.MAX_BYTES);
     private final StatusAuth auth;
+    private final FleetSampler sampler;
+    private final LiveHub live;
+
+    /**
+     * The dashboard's bounds. Defaults: a sample every 2 s, 15 minutes kept (450 points), at most 256
+     * series (about 0.9 MiB of doubles), 16 live subscribers, 8 queued ticks each (16 s of lag before
+     * a slow one is dropped), a heartbeat every 15 s.
+     */
+    record LiveOptions(Duration sampleInterval, Duration window, int maxSeries, int maxSubscribers, int queueCapacity,
+                       Duration heartbeat) {
+        static final LiveOptions DEFAULT = new LiveOptions(Duration.ofSeconds(2), Duration.ofMinutes(15), 256, 16, 8,
+                Duration.ofSeconds(15));
+    }
 
     private StatusServer(HttpServer server, ExecutorService executor, ConfigStore configs, DataPlaneStore dataPlanes,
-                         CpMetrics metrics, String replicaId, StatusAuth auth) {
+                         CpMetrics metrics, String replicaId, StatusAuth auth, LiveOptions options) {
         this.auth = auth;
+        this.sampler = new FleetSampler(
+                () -> dataPlanes.list().stream().filter(FleetSampler::eligible)
+                        .map(d -> new FleetSampler.Target(d.id(), d.adminAddress())).toList(),
+                new DataPlaneTraffic(options.sampleInterval().compareTo(Duration.ofSeconds(2)) < 0
+                        ? options.sampleInterval() : Duration.ofSeconds(2), DataPlaneTraffic.MAX_BYTES)::fetch,
+                options.sampleInterval(), options.window(), options.maxSeries(), System::currentTimeMillis);
+        this.live = new LiveHub(options.maxSubscribers(), options.queueCapacity(), options.heartbeat());
         this.server = server;
         this.executor = executor;
         this.configs = configs;
@@ -69,12 +101,22 @@ public final class StatusServer implements AutoCloseable {
     public static StatusServer start(String bindHost, int port, ConfigStore configs, DataPlaneStore dataPlanes,
                                      CpMetrics metrics, String replicaId, StatusAuth auth)
             throws IOException {
+        return start(bindHost, port, configs, dataPlanes, metrics, replicaId, auth, LiveOptions.DEFAULT);
+    }
+
+    static StatusServer start(String bindHost, int port, ConfigStore configs, DataPlaneStore dataPlanes,
+                              CpMetrics metrics, String replicaId, StatusAuth auth, LiveOptions options)
+            throws IOException {
         HttpServer http = HttpServer.create(new InetSocketAddress(bindHost, port), 64);
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         http.setExecutor(executor);
-        StatusServer status = new StatusServer(http, executor, configs, dataPlanes, metrics, replicaId, auth);
+        StatusServer status = new StatusServer(http, executor, configs, dataPlanes, metrics, replicaId, auth, options);
+        metrics.observeDashboard(status.sampler::droppedValues, status.sampler::failedReads, status.live::subscribers,
+                status.live::dropped);
+        status.sampler.onTick(status::publish);
         http.createContext("/", status::handle);
         http.start();
+        status.sampler.start();
         return status;
     }
 
@@ -101,6 +143,12 @@ public final class StatusServer implements AutoCloseable {
                 case "/", "/index.html" -> send(exchange, 200, "text/html; charset=utf-8", page());
                 case "/api/status" -> send(exchange, 200, "application/json", status().toString());
                 case "/api/traffic" -> traffic(exchange);
+                case "/api/live" -> live(exchange);
+                case "/static/dashboard.js" -> asset(exchange, "/status/dashboard.js", "text/javascript; charset=utf-8");
+                case "/static/dashboard.css" -> asset(exchange, "/status/dashboard.css", "text/css; charset=utf-8");
+                case "/webjars/uplot/uPlot.iife.min.js" ->
+                        asset(exchange, UPLOT + "uPlot.iife.min.js", "text/javascript; charset=utf-8");
+                case "/webjars/uplot/uPlot.min.css" -> asset(exchange, UPLOT + "uPlot.min.css", "text/css; charset=utf-8");
                 case "/metrics" -> send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
                 default -> send(exchange, 404, "text/plain", "not found\n");
             }
@@ -209,8 +257,7 @@ public final class StatusServer implements AutoCloseable {
         }
         // Only an address a data plane reported over an authenticated (mutual TLS) stream, and only a
         // plain host:port: never a URL from the query, never a plaintext control plane's claim.
-        if (dp.get().identity().isBlank() || !dp.get().connected()
-                || !DataPlaneTraffic.isHostPort(dp.get().adminAddress())) {
+        if (!FleetSampler.eligible(dp.get())) {
             send(exchange, 403, "application/json", "{\"error\":\"this data plane is not connected over mutual TLS,"
                     + " or reported no usable admin address\"}");
             return;
@@ -229,18 +276,101 @@ public final class StatusServer implements AutoCloseable {
     }
 
     private static String page() throws IOException {
-        try (InputStream in = StatusServer.class.getResourceAsStream("/status/index.html")) {
+        return new String(resource("/status/index.html"), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] resource(String name) throws IOException {
+        try (InputStream in = StatusServer.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("status/index.html missing from the classpath");
+                throw new IllegalStateException(name + " missing from the classpath");
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return in.readAllBytes();
         }
     }
 
+    private static void asset(HttpExchange exchange, String resource, String contentType) throws IOException {
+        send(exchange, 200, contentType, resource(resource));
+    }
+
+    /** One sampler tick to every live subscriber: the new point and the fleet tables. */
+    private void publish(ObjectNode point) {
+        if (live.subscribers() == 0) {
+            return;
+        }
+        ObjectNode tick = JSON.createObjectNode().set("point", point);
+        try {
+            tick.set("status", status());
+        } catch (RuntimeException e) {
+            // StoreException among others. The charts still move while the database is away; the tables keep their last rows.
+            LOG.log(Level.FINE, "status for the live tick unavailable", e);
+        }
+        live.publish(LiveHub.event("tick", tick.toString()));
+    }
+
+    /**
+     * {@code GET /api/live}: Server-Sent Events. First a {@code history} event (the whole window and
+     * the fleet tables, so the charts fill at once), then a {@code tick} event per sample; see
+     * {@link LiveHub} for the bounds. 503 when all subscriber slots are taken.
+     */
+    private void live(HttpExchange exchange) throws IOException {
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            send(exchange, 200, "text/event-stream", "");
+            return;
+        }
+        Optional<LiveHub.Subscriber> subscriber = live.subscribe();
+        if (subscriber.isEmpty()) {
+            exchange.getResponseHeaders().set("Retry-After", "10");
+            send(exchange, 503, "application/json", "{\"error\":\"too many live subscribers\"}");
+            return;
+        }
+        // Subscribed before the history is taken: a tick between the two is queued, not lost (the
+        // page ignores points it already has).
+        ObjectNode first = JSON.createObjectNode();
+        first.set("history", sampler.history());
+        try {
+            first.set("status", status());
+        } catch (StoreException e) {
+            LOG.log(Level.FINE, "status for the live history unavailable", e);
+        }
+        headers(exchange, "text/event-stream; charset=utf-8");
+        exchange.getResponseHeaders().set("X-Accel-Buffering", "no");
+        exchange.sendResponseHeaders(200, 0);
+        byte[] retry = "retry: 5000\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] history = LiveHub.event("history", first.toString());
+        byte[] opening = java.util.Arrays.copyOf(retry, retry.length + history.length);
+        System.arraycopy(history, 0, opening, retry.length, history.length);
+        // One token row read per subscriber per 10 s (16 at most): cheap, and a revoked token loses
+        // the stream within 10 s (the admin API refuses it at once; a stream is a read of the fleet).
+        long recheckEvery = 10_000;
+        long[] lastCheck = {System.currentTimeMillis()};
+        subscriber.get().serve(exchange.getResponseBody(), opening, () -> {
+            // The same check as on connect, at most every 10 s: a revoked token ends the stream.
+            if (System.currentTimeMillis() - lastCheck[0] < recheckEvery) {
+                return true;
+            }
+            lastCheck[0] = System.currentTimeMillis();
+            return auth.check(exchange).isEmpty();
+        });
+    }
+
+    int liveSubscribers() {
+        return live.subscribers();
+    }
+
     private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        send(exchange, status, contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void headers(HttpExchange exchange, String contentType) {
         exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
+        exchange.getResponseHeaders().set("Content-Security-Policy", CSP);
+        exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        exchange.getResponseHeaders().set("Referrer-Policy", "no-referrer");
+    }
+
+    private static void send(HttpExchange exchange, int status, String contentType, byte[] bytes) throws IOException {
+        headers(exchange, contentType);
         boolean head = exchange.getRequestMethod().equals("HEAD");
         exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
         if (!head) {
@@ -252,6 +382,8 @@ public final class StatusServer implements AutoCloseable {
 
     @Override
     public void close() {
+        sampler.close();
+        live.close();
         server.stop(0);
         executor.shutdownNow();
     }

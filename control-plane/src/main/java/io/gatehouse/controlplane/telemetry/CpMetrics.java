@@ -115,6 +115,21 @@ public final class CpMetrics {
     }
 
     /** Says what the gRPC port serves: mutual TLS with these credentials, or (empty) plaintext. Call once, at start. */
+    /**
+     * The status page's live dashboard: values its sampler could not keep (series cap), data plane
+     * /metrics reads that failed, live subscribers, and subscribers dropped for reading too slowly.
+     */
+    public void observeDashboard(LongSupplier droppedValues, LongSupplier failedReads, IntSupplier subscribers,
+                                 LongSupplier slowDropped) {
+        registry.counterFrom("gatehouse_cp_dashboard_values_dropped_total",
+                "Dashboard series values not kept because the series cap was reached", droppedValues);
+        registry.counterFrom("gatehouse_cp_dashboard_reads_failed_total",
+                "Data plane /metrics reads by the dashboard sampler that failed or were malformed", failedReads);
+        registry.gauge("gatehouse_cp_dashboard_live_subscribers", "Open /api/live streams", subscribers::getAsInt);
+        registry.counterFrom("gatehouse_cp_dashboard_slow_subscribers_dropped_total",
+                "/api/live streams closed because the reader fell too far behind", slowDropped);
+    }
+
     public void serving(java.util.Optional<io.gatehouse.pki.ReloadingCredentials> tls) {
         trust.serving(tls);
     }

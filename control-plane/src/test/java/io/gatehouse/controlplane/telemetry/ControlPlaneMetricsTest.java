@@ -29,6 +29,10 @@ class ControlPlaneMetricsTest {
             # HELP gatehouse_cp_acks_total ACKs received by this replica
             # HELP gatehouse_cp_active_version Active config version (0 = none)
             # HELP gatehouse_cp_admin_refused_total Admin calls refused (no or non-admin certificate)
+            # HELP gatehouse_cp_dashboard_live_subscribers Open /api/live streams
+            # HELP gatehouse_cp_dashboard_reads_failed_total Data plane /metrics reads by the dashboard sampler that failed or were malformed
+            # HELP gatehouse_cp_dashboard_slow_subscribers_dropped_total /api/live streams closed because the reader fell too far behind
+            # HELP gatehouse_cp_dashboard_values_dropped_total Dashboard series values not kept because the series cap was reached
             # HELP gatehouse_cp_data_plane_acked_version Config version each known data plane ACKed last
             # HELP gatehouse_cp_data_plane_cert_expiry_seconds When the certificate each data plane last connected with expires (Unix time, seconds)
             # HELP gatehouse_cp_data_planes_behind Connected data planes that have not ACKed the active version
@@ -47,6 +51,10 @@ class ControlPlaneMetricsTest {
             # TYPE gatehouse_cp_acks_total counter
             # TYPE gatehouse_cp_active_version gauge
             # TYPE gatehouse_cp_admin_refused_total counter
+            # TYPE gatehouse_cp_dashboard_live_subscribers gauge
+            # TYPE gatehouse_cp_dashboard_reads_failed_total counter
+            # TYPE gatehouse_cp_dashboard_slow_subscribers_dropped_total counter
+            # TYPE gatehouse_cp_dashboard_values_dropped_total counter
             # TYPE gatehouse_cp_data_plane_acked_version gauge
             # TYPE gatehouse_cp_data_plane_cert_expiry_seconds gauge
             # TYPE gatehouse_cp_data_planes_behind gauge
@@ -75,6 +83,10 @@ class ControlPlaneMetricsTest {
             gatehouse_cp_admin_refused_total{reason="region_mismatch"}
             gatehouse_cp_admin_refused_total{reason="revoked_token"}
             gatehouse_cp_admin_refused_total{reason="unlisted_method"}
+            gatehouse_cp_dashboard_live_subscribers
+            gatehouse_cp_dashboard_reads_failed_total
+            gatehouse_cp_dashboard_slow_subscribers_dropped_total
+            gatehouse_cp_dashboard_values_dropped_total
             gatehouse_cp_data_plane_acked_version{node="dp-metrics-1",region="eu",connected="true"}
             gatehouse_cp_data_plane_cert_expiry_seconds{node="dp-metrics-1",region="eu"}
             gatehouse_cp_data_planes_behind

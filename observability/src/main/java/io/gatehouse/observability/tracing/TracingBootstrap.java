@@ -42,6 +42,7 @@ public final class TracingBootstrap {
     private String sampler;
     private String samplerArgument;
     private MetricReader metricReader;
+    private boolean shutdownHook = true;
 
     private TracingBootstrap(String serviceName) {
         this.serviceName = Objects.requireNonNull(serviceName, "serviceName");
@@ -77,6 +78,16 @@ public final class TracingBootstrap {
         return this;
     }
 
+    /**
+     * No JVM shutdown hook from OTel autoconfigure: for a process that always closes its
+     * {@link Tracing} itself before exiting (the CLI). Otherwise the hook shuts the SDK down a second
+     * time at exit, racing the explicit close, and the SDK logs "Multiple shutdown calls" on stderr.
+     */
+    public TracingBootstrap withoutShutdownHook() {
+        this.shutdownHook = false;
+        return this;
+    }
+
     /** Whether the environment and overrides configure an exporter (see the class comment). */
     public boolean exporterConfigured() {
         if (setting("otel.sdk.disabled").map(Boolean::parseBoolean).orElse(false)) {
@@ -109,6 +120,9 @@ public final class TracingBootstrap {
         AutoConfiguredOpenTelemetrySdkBuilder builder = AutoConfiguredOpenTelemetrySdk.builder()
                 .addPropertiesSupplier(() -> defaults)
                 .addPropertiesCustomizer(config -> overriding);
+        if (!shutdownHook) {
+            builder.disableShutdownHook();
+        }
         if (metricReader != null) {
             MetricReader reader = metricReader;
             builder.addMeterProviderCustomizer((meters, config) -> meters.registerMetricReader(reader));
