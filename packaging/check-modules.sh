@@ -10,7 +10,9 @@ JAVA_HOME=$("$root/scripts/find-jdk.sh")
 listed=$(grep -v '^\s*#' "$root/packaging/runtime-modules" | tr -s ' \n' '\n' | sed '/^$/d' | sort -u)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for m in control-plane data-plane admin-cli; do
-  jar=$(ls "$root/$m"/target/gatehouse-"$m"-*.jar | grep -v -- '-tests.jar$' | head -1)
+  jar=""
+  for f in "$root/$m/target/gatehouse-$m-"*.jar; do [[ $f == *-tests.jar ]] || jar=$f; done
+  [[ -f $jar ]] || { echo "$m is not built: scripts/test.sh -DskipTests" >&2; exit 1; }
   # -R over the class path: the jars' own module-info would otherwise make jdeps resolve modules
   # (okhttp wants okio as a module) and give up.
   "$JAVA_HOME/bin/jdeps" -q --multi-release 21 --ignore-missing-deps --print-module-deps -R \

@@ -10,9 +10,8 @@
 # 17201-17205. Idempotent: a previous failed run's packages, files and processes are cleaned up first.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
 started=$SECONDS
-log() { printf '[30-debs] %s\n' "$*"; }
+log() { printf '[30-debs +%3ds] %s\n' "$((SECONDS - started))" "$*"; }
 fail() { printf '[30-debs] FAIL: %s\n' "$*" >&2; exit 1; }
 
 packages=(gatehouse-cli gatehouse-data-plane gatehouse-control-plane gatehouse-runtime)
@@ -20,7 +19,7 @@ db=gatehouse_debtest
 cp_port=17201 cp_http_port=17202 dp_port=17203 dp_admin_port=17204 upstream_port=17205
 pidfile=/tmp/gatehouse-debtest.pids           # processes this step started (for a later run's clean-up)
 marker=/etc/gatehouse/.gatehouse-debtest      # says /etc/gatehouse holds only this step's files
-psql_() { psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qAtc "$1"; }
+psql_() { PGOPTIONS='-c client_min_messages=warning' psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -qAtc "$1"; }
 
 # --- tools ------------------------------------------------------------------------------------------
 need=()
@@ -111,7 +110,6 @@ for u in gatehouse-cp gatehouse-dp; do getent passwd "$u" >/dev/null || fail "us
 [[ $(stat -c '%U:%G %a' /etc/gatehouse/data-plane.env) == "root:gatehouse-dp 640" ]] || fail "data-plane.env: $(stat -c '%U:%G %a' /etc/gatehouse/data-plane.env)"
 bash -c 'source /usr/share/bash-completion/completions/gatehouse && complete -p gatehouse' | grep -q 'gatehouse$' \
   || fail "bash completion does not register for gatehouse"
-gatehouse --version | grep -q . || fail "gatehouse --version"
 if command -v systemd-analyze >/dev/null; then
   # Works without a running systemd: unknown or misspelt settings, a missing ExecStart binary, bad users.
   for s in control-plane data-plane; do
@@ -127,10 +125,13 @@ log "files, conffiles, users, modes, completion: ok"
 pki=$tmp/pki
 gh() { gatehouse --pki-dir "$pki" "$@"; }
 gh certs init > "$tmp/cli.log"
-gh certs issue control-plane --dns localhost --ip 127.0.0.1 --out "$pki/cp.pem" >> "$tmp/cli.log"
-gh certs issue data-plane --node dp-deb-1 --region deb --out "$pki/dp.pem" >> "$tmp/cli.log"
-gh kek create "$tmp/kek.json" >> "$tmp/cli.log"
-gh tokens generate > "$tmp/bootstrap.token"
+# Independent of each other: in parallel (each is a JVM start, ~1-3 s here).
+gh certs issue control-plane --dns localhost --ip 127.0.0.1 --out "$pki/cp.pem" > "$tmp/cli-cp.log" & p1=$!
+gh certs issue data-plane --node dp-deb-1 --region deb --out "$pki/dp.pem" > "$tmp/cli-dp.log" & p2=$!
+gh kek create "$tmp/kek.json" > "$tmp/cli-kek.log" & p3=$!
+gh tokens generate > "$tmp/bootstrap.token" & p4=$!
+for p in $p1 $p2 $p3 $p4; do wait "$p" || fail "creating the PKI, KEK or token failed (see $tmp/cli-*.log)"; done
+log "PKI, KEK and bootstrap token made with the installed CLI"
 # Secrets go where the env files point, 0640 root:<service group>.
 for f in cp.pem:tls.pem cp-key.pem:tls-key.pem ca.pem:ca.pem; do
   install -m 0640 -o root -g gatehouse-cp "$pki/${f%%:*}" "/etc/gatehouse/control-plane/${f##*:}"
@@ -243,9 +244,13 @@ wait_port $cp_port 60 "$cp_pid"
 [[ $(ps -o user= -p "$cp_pid") == gatehouse-cp ]] || fail "control plane does not run as gatehouse-cp"
 log "control plane listening after $((SECONDS - t)) s"
 
+# The data plane starts now and gets the config when it is applied: its JVM start and the CLI's overlap.
+t=$SECONDS
+start_unit data-plane; dp_pid=$started_pid
+
+# As the bootstrap token (GATEHOUSE_BOOTSTRAP_TOKEN_FILE made it an admin token on the empty database).
 export GATEHOUSE_TOKEN_FILE=$tmp/bootstrap.token
-cli=(gatehouse --pki-dir "$pki" --server localhost:$cp_port)
-"${cli[@]}" whoami | tee -a "$tmp/cli.log" | grep -q bootstrap || fail "whoami is not the bootstrap token"
+cli=(gatehouse --pki-dir "$pki" --server "localhost:$cp_port")
 cat > "$tmp/gateway.yaml" <<EOF
 settings:
   upstreamPolicy:
@@ -263,8 +268,6 @@ EOF
 "${cli[@]}" apply "$tmp/gateway.yaml" -m "debian package test" | tee -a "$tmp/cli.log" | grep -q 'applied version 1' \
   || fail "apply did not make version 1"
 
-t=$SECONDS
-start_unit data-plane; dp_pid=$started_pid
 proxy_until() { # BODY SECONDS: GET /hello.txt through the data plane until it answers BODY
   local deadline=$((SECONDS + $2)) body
   while :; do
@@ -277,7 +280,7 @@ proxy_until() { # BODY SECONDS: GET /hello.txt through the data plane until it a
 }
 proxy_until "$nonce" 60
 [[ $(ps -o user= -p "$dp_pid") == gatehouse-dp ]] || fail "data plane does not run as gatehouse-dp"
-log "request proxied through the installed data plane $((SECONDS - t)) s after its start"
+log "request proxied through the installed data plane $((SECONDS - t)) s after its start (apply included)"
 "${cli[@]}" dataplanes | tee -a "$tmp/cli.log" | grep -qE 'dp-deb-1 +deb +yes +1 ' || fail "control plane does not list dp-deb-1 at version 1"
 
 # The state directory the unit names holds the snapshot, private to the data plane's user.
@@ -298,6 +301,22 @@ curl -s "http://127.0.0.1:$dp_admin_port/config" | grep -q '"source":"disk"' || 
 log "data plane restarted without a control plane serves its last-known-good snapshot"
 stop_unit data-plane "$dp_pid"
 kill_ours
+
+# --- upgrade and remove ------------------------------------------------------------------------------
+# Installing the same packages again runs the upgrade branches of the maintainer scripts (prerm upgrade,
+# postrm upgrade, postinst configure OLD-VERSION). The operator's edits of the env files and the modes
+# of everything in /etc/gatehouse must survive. --force-confold: what an unattended upgrade does with a
+# changed conffile (there is none here; it only keeps dpkg from waiting for an answer).
+dpkg -i --force-confold "${debs[@]}" > "$tmp/dpkg-upgrade.log" 2>&1 </dev/null || { cat "$tmp/dpkg-upgrade.log"; fail "dpkg -i over the installed packages"; }
+grep -q "^GATEHOUSE_CP_PORT=$cp_port$" $cpenv || fail "the upgrade lost the edit of $cpenv"
+grep -q "^GATEHOUSE_PORT=$dp_port$" $dpenv || fail "the upgrade lost the edit of $dpenv"
+[[ $(stat -c '%U:%G %a' $cpenv) == "root:gatehouse-cp 640" ]] || fail "$cpenv after upgrade: $(stat -c '%U:%G %a' $cpenv)"
+[[ $(stat -c '%U:%G %a' /etc/gatehouse/control-plane/kek.json) == "root:gatehouse-cp 640" ]] || fail "kek.json mode changed"
+# remove (not purge) keeps settings, operator files and the data plane's state; the programs go.
+dpkg -r gatehouse-data-plane gatehouse-control-plane > "$tmp/dpkg-remove.log" 2>&1 || { cat "$tmp/dpkg-remove.log"; fail "dpkg -r"; }
+[[ ! -e /usr/bin/gatehouse-data-plane && ! -e /usr/lib/systemd/system/gatehouse-data-plane.service ]] || fail "dpkg -r left the data plane's program or unit"
+[[ -f $cpenv && -f $dpenv && -f /etc/gatehouse/control-plane/kek.json && -f $lkg ]] || fail "dpkg -r removed settings, keys or state"
+log "reinstall (upgrade scripts) kept the edited env files and modes; remove kept settings, keys and state"
 
 # --- purge: nothing of the packages left ------------------------------------------------------------
 t=$SECONDS

@@ -124,7 +124,8 @@ final class TracesCommand implements Runnable {
             + " attributes (route, status, upstream, config version, node).")
     int show(@Parameters(index = "0", arity = "0..1", paramLabel = "TRACE_ID", description = "32 hex digits (x-trace-id).") String traceId,
              @Option(names = "--config-version", paramLabel = "N",
-                     description = "Instead of TRACE_ID: the traces that pushed config version N to data planes (apply -> snapshot.push).") Long configVersion,
+                     description = "The traces that pushed config version N to data planes (apply -> snapshot.push);"
+                             + " with TRACE_ID, printed after it.") Long configVersion,
              @Option(names = "--file", paramLabel = "FILE", description = "Trace file (default $" + FILE_VARIABLE + ", then ./" + DEFAULT_FILE + ").") Path fileOption,
              @Option(names = "--expect", paramLabel = "KEY=VALUE[,KEY=VALUE]...",
                      description = "A span that must be in the trace: service=, kind=, name= (a prefix) and attribute keys"
@@ -133,7 +134,7 @@ final class TracesCommand implements Runnable {
                      description = "Wait up to this long for the trace (and every --expect) to arrive: exporters batch.") Duration wait)
             throws IOException, InterruptedException {
         Output output = root().output();
-        if ((traceId == null) == (configVersion == null)) {
+        if (traceId == null && configVersion == null) {
             output.error("give a TRACE_ID or --config-version N");
             return ExitCodes.USAGE;
         }
@@ -152,22 +153,38 @@ final class TracesCommand implements Runnable {
         }
         Path file = file(fileOption);
         long deadline = System.nanoTime() + (wait == null ? 0 : wait.toNanos());
-        List<TraceTree> trees;
+        TraceTree request;
+        List<TraceTree> pushes;
         List<Expectation> missing;
         while (true) {
-            trees = configVersion != null ? pushesOf(file, configVersion) : List.of(trace(file, traceId));
-            List<ReceivedSpan> all = trees.stream().flatMap(t -> t.spans().stream()).toList();
+            request = traceId == null ? null : trace(file, traceId);
+            pushes = configVersion == null ? List.of() : pushesOf(file, configVersion);
+            List<ReceivedSpan> all = new ArrayList<>(request == null ? List.of() : request.spans());
+            pushes.forEach(t -> all.addAll(t.spans()));
             missing = expected.stream().filter(e -> all.stream().noneMatch(e::matches)).toList();
-            if ((!all.isEmpty() && missing.isEmpty()) || System.nanoTime() >= deadline) {
+            boolean found = (request == null || !request.spans().isEmpty()) && (configVersion == null || !pushes.isEmpty());
+            if ((found && missing.isEmpty()) || System.nanoTime() >= deadline) {
                 break;
             }
             Thread.sleep(100);
         }
-        if (trees.stream().allMatch(t -> t.spans().isEmpty())) {
-            output.error(configVersion != null ? "no snapshot.push span for config version " + configVersion + " in " + file
-                    : "no spans of trace " + traceId + " in " + file);
+        boolean nothing = false;
+        if (request != null && request.spans().isEmpty()) {
+            output.error("no spans of trace " + traceId + " in " + file);
+            nothing = true;
+        }
+        if (configVersion != null && pushes.isEmpty()) {
+            output.error("no snapshot.push span for config version " + configVersion + " in " + file);
+            nothing = true;
+        }
+        if (nothing) {
             return ExitCodes.FAILED;
         }
+        List<TraceTree> trees = new ArrayList<>();
+        if (request != null) {
+            trees.add(request);
+        }
+        trees.addAll(pushes);
         for (TraceTree tree : trees) {
             output.line(tree.render().stripTrailing());
         }

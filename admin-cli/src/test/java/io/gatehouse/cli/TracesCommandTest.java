@@ -188,6 +188,19 @@ class TracesCommandTest {
                 .contains("snapshot.push [gatehouse-control-plane] producer  version=5 node=dp-us-1")
                 .doesNotContain("version=4");
         assertThat(cli("traces", "show", "--config-version", "6").exitCode()).isEqualTo(ExitCodes.FAILED);
+
+        // a trace id and a version together: both printed, the trace first; either missing is exit 1
+        String applyTrace = shown.out().lines().findFirst().orElseThrow().substring(6, 38);
+        Span other = cp.sdk().getTracer("t").spanBuilder("GET catalog").setSpanKind(SpanKind.SERVER).startSpan();
+        other.end();
+        flush(cp);
+        String otherTrace = other.getSpanContext().getTraceId();
+        CliRunner.Result both = cli("traces", "show", otherTrace, "--config-version", "5", "--wait", "5s",
+                "--expect", "name=GET catalog", "--expect", "name=snapshot.push,gatehouse.config.version=5");
+        assertThat(both.exitCode()).as(both.toString()).isZero();
+        assertThat(both.out()).startsWith("trace " + otherTrace).contains("trace " + applyTrace);
+        assertThat(cli("traces", "show", otherTrace, "--config-version", "6").err())
+                .contains("no snapshot.push span for config version 6");
     }
 
     @Test

@@ -41,6 +41,13 @@ import java.util.Map;
  */
 public final class SnapshotCompiler {
 
+    /**
+     * The config version the gateway-wide parts were compiled from: what a request was served with
+     * (its server span's {@code gatehouse.config.version}), read from the parts the request took at
+     * its start, so a swap in flight cannot make it name the wrong version. 0 = none.
+     */
+    public static final Parts.Key<Long> CONFIG_VERSION = Parts.Key.of("config.version", 0L);
+
     private final int maxRoutes;
     private final Clock clock;
     private final UpstreamRuntime upstreamRuntime;
@@ -102,7 +109,8 @@ public final class SnapshotCompiler {
         } catch (IllegalArgumentException e) {
             throw new SnapshotCompileException("settings." + e.getMessage(), e);
         }
-        Parts.Builder gateway = Parts.builder().put(RequestRules.PART, requests).put(AddressRules.PART, addresses);
+        Parts.Builder gateway = Parts.builder().put(RequestRules.PART, requests).put(AddressRules.PART, addresses)
+                .put(CONFIG_VERSION, snapshot.getVersion());
         try {
             // The HTTPS listener's certificates: parsed and checked here, so a bad one NACKs the snapshot
             // instead of failing handshakes later.

@@ -95,6 +95,7 @@ class TracingEndToEndTest {
         assertThat(server.attribute("url.path")).isEqualTo("/svc/hello");
         assertThat(server.attribute("client.address")).isEqualTo("127.0.0.1");
         assertThat(server.serviceName()).isEqualTo("gatehouse-data-plane");
+        assertThat(server.attribute("gatehouse.config.version")).isEqualTo("3"); // the snapshot it was served with
         assertThat(client.parentSpanId()).isEqualTo(server.spanId());
         assertThat(client.spanId()).isEqualTo(upstreamParent[2]);
         assertThat(client.attribute("gatehouse.upstream")).isEqualTo("backend");

@@ -6,6 +6,7 @@ import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.policy.auth.Identity;
 import io.gatehouse.dataplane.routing.CompiledRoute;
+import io.gatehouse.dataplane.snapshot.SnapshotCompiler;
 import io.gatehouse.dataplane.telemetry.RequestRecorder;
 import io.gatehouse.dataplane.telemetry.RequestTelemetry;
 import io.gatehouse.dataplane.telemetry.Telemetry;
@@ -51,6 +52,11 @@ public final class TracingPolicy implements Policy {
             // The canonical path once route lookup read it; a request refused before that is logged with
             // the path as it came (JSON-escaped), which is what an operator investigating it needs.
             String path = exchange.path() != null ? exchange.path() : exchange.request().prologue().uriPath().rawPath();
+            long version = exchange.config().get(SnapshotCompiler.CONFIG_VERSION); // 0: no snapshot in force
+            if (version > 0 && state.serverSpan().isRecording()) {
+                // joins the request's trace to the apply/push trace of the version that served it
+                state.serverSpan().setAttribute("gatehouse.config.version", version);
+            }
             boolean log = exchange.config().get(LogSamplingRules.PART).forRoute(routeId)
                     .shouldLog(state.status(), state.gatewayError() != null, state.elapsedNanos());
             recorder.finish(exchange, state, routeId, consumer, path, log);
