@@ -96,9 +96,9 @@ chmod 755 "$TMP" "$TMP/www"
 
 # Ports 18000-18999 (the box's convention for benchmarks), each checked free.
 NEXT_PORT=${BENCH_PORT_BASE:-18100}
-port() {
+port() { # VAR: the next free port into VAR (no subshell: NEXT_PORT must advance)
   while (exec 3<>"/dev/tcp/127.0.0.1/$NEXT_PORT") 2>/dev/null; do NEXT_PORT=$((NEXT_PORT + 1)); done
-  echo $NEXT_PORT; NEXT_PORT=$((NEXT_PORT + 1))
+  printf -v "$1" '%s' "$NEXT_PORT"; NEXT_PORT=$((NEXT_PORT + 1))
 }
 wait_http() { # url seconds [pid]
   local deadline=$((SECONDS + ${2:-60}))
@@ -110,7 +110,7 @@ wait_http() { # url seconds [pid]
 }
 
 # --- the upstream: nginx, one worker ------------------------------------------------------------
-UP=$(port); OTLP=$(port)
+port UP; port OTLP
 printf 'hello from the benchmark upstream, a small static body of about 100 bytes..........\n' > "$TMP/www/index.html"
 head -c 1048576 /dev/urandom > "$TMP/www/big.bin"
 cat > "$TMP/upstream.conf" <<NGINX
@@ -147,7 +147,7 @@ PROXY_JOPTS=(-XX:+UseParallelGC -Xms1g -Xmx1g -XX:NewRatio=1 -XX:+AlwaysPreTouch
 add_target direct "http://127.0.0.1:$UP" "$UP_PID" "direct to the upstream (no proxy)"
 
 if has nginx; then
-  P=$(port)
+  port P
   cat > "$TMP/nginx.conf" <<NGINX
 worker_processes 1;
 pid $TMP/nginx.pid;
@@ -171,11 +171,11 @@ NGINX
 fi
 
 if has haproxy && [[ -z ${MISSING[haproxy]:-} ]]; then
-  P=$(port)
+  port P
   cat > "$TMP/haproxy.cfg" <<CFG
 global
   nbthread 1
-  maxconn 20000
+  maxconn 4096
 defaults
   mode http
   option http-keep-alive
@@ -197,12 +197,11 @@ elif has haproxy; then
 fi
 
 if has caddy && [[ -z ${MISSING[caddy]:-} ]]; then
-  P=$(port)
+  port P
   cat > "$TMP/Caddyfile" <<CADDY
 {
 	admin off
 	auto_https off
-	persist_config off
 }
 http://127.0.0.1:$P {
 	reverse_proxy 127.0.0.1:$UP {
@@ -230,7 +229,7 @@ if has scg; then
     (cd bench/scg && mvn -B -ntp -q package -DskipTests) >"$TMP/logs/scg-build.log" 2>&1 || true
   fi
   if [[ -f $SCG_JAR ]]; then
-    P=$(port)
+    port P
     "$JAVA" "${PROXY_JOPTS[@]}" -jar "$SCG_JAR" --server.port="$P" --bench.upstream="http://127.0.0.1:$UP" \
       >"$TMP/logs/scg.log" 2>&1 &
     PIDS+=($!)
@@ -253,7 +252,7 @@ else
 fi
 DP_NAMES=()
 if ((${#VARIANTS[@]})); then
-  CPP=$(port); CPH=$(port)
+  port CPP; port CPH
   psql -h "${PGHOST:-127.0.0.1}" -U "${PGUSER:-postgres}" -q -c "DROP DATABASE IF EXISTS $DB_NAME" \
     -c "CREATE DATABASE $DB_NAME" postgres >/dev/null
   mkdir -p "$TMP/cp" "$TMP/dp"
@@ -275,7 +274,7 @@ if ((${#VARIANTS[@]})); then
     dir=${dir:-$TMP/dp}
     jar=$(ls "$dir"/gatehouse-data-plane-*.jar | grep -v -- -tests | head -1)
     "$ROOT/bin/gatehouse" certs issue data-plane --node "peers-$name" --region bench >/dev/null
-    P=$(port); A=$(port)
+    port P; port A
     # shellcheck disable=SC2046,SC2086 # word splitting of the option and environment lists is intended
     env $(tls_env "peers-$name") GATEHOUSE_CP_ADDRESS=127.0.0.1:$CPP GATEHOUSE_BIND=127.0.0.1 GATEHOUSE_PORT=$P \
       GATEHOUSE_ADMIN_PORT=$A GATEHOUSE_STATE_DIR=$TMP/state-$name GATEHOUSE_DRAIN_TIMEOUT=1s \
