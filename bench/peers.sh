@@ -284,7 +284,10 @@ if ((${#VARIANTS[@]})); then
     label="Gatehouse $name"
     [[ $name == gh ]] && label="Gatehouse, request telemetry off"
     [[ $name == ghdef ]] && label="Gatehouse, default telemetry (metrics, traces at the default sampler)"
-    [[ -n ${BENCH_DP_VARIANTS:-} ]] && label="Gatehouse $name: ${jopts:-} ${denv:-} ${dir:+($(basename "$dir"))}"
+    if [[ -n ${BENCH_DP_VARIANTS:-} ]]; then
+      label="Gatehouse $name"
+      echo "peers: variant $name: jar from ${dir}, java options '${jopts}', environment '${denv}'"
+    fi
     add_target "$name" "http://127.0.0.1:$P" $! "$label"
     DP_NAMES+=("$name"); declare "ADMIN_$name=$A"
   done
