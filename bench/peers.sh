@@ -38,6 +38,7 @@
 # BENCH_SCENARIOS (keepalive,close,close10,down1m,up1m,edge,half), BENCH_KEEP=1 keeps the temp dir,
 # BENCH_DP_VARIANTS for A/B runs of data plane builds or settings (bench/README.md, "Levers"):
 #   "name|dir with the jar and lib/ (empty: this checkout's)|java options|environment", ';'-separated;
+#   "@telemetry" in the environment stands for the default telemetry exported to this run's OTLP sink;
 #   these replace gh/ghdef, the first one is the reference of the ratios, and peers not listed in
 #   BENCH_PEERS are skipped (e.g. BENCH_PEERS=gh to compare data planes only).
 set -euo pipefail
@@ -271,6 +272,7 @@ if ((${#VARIANTS[@]})); then
   PIDS+=($!); CP_PID=$!
   for v in "${VARIANTS[@]}"; do
     IFS='|' read -r name dir jopts denv <<<"$v"
+    denv=${denv//@telemetry/$DEF_TELEMETRY} # the default telemetry, exported to this run's sink
     dir=${dir:-$TMP/dp}
     jar=$(ls "$dir"/gatehouse-data-plane-*.jar | grep -v -- -tests | head -1)
     "$ROOT/bin/gatehouse" certs issue data-plane --node "peers-$name" --region bench >/dev/null
