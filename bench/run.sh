@@ -18,7 +18,8 @@
 #
 # Environment: BENCH_DURATION (15s), BENCH_THREADS (2), BENCH_CONNECTIONS (50),
 # BENCH_JFR=1 to record a JFR profile of data plane (c) and print its top frames,
-# GATEHOUSE_BENCH_DB_URL (jdbc:postgresql://127.0.0.1:5432/gatehouse_bench), PGHOST/PGUSER for psql.
+# GATEHOUSE_BENCH_DB_URL (jdbc:postgresql://127.0.0.1:5432/gatehouse_bench), PGHOST/PGUSER for psql,
+# BENCH_RUN_PEERS=0 to skip bench/peers.sh (HAProxy, Caddy, Spring Cloud Gateway, churn, bodies, edge chain) at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -174,9 +175,10 @@ start_dp() { # id port admin [extra java opts...]; per-DP environment in DP_ENV
   PIDS+=($!)
 }
 # Data plane 1 runs with all request telemetry on: metrics, and every request traced (sampler
-# ratio 1.0, the default once an exporter is set) and exported over OTLP/HTTP to the nginx sink.
+# ratio 1.0; the default is 0.05 since issue 16, bench/peers.sh measures that) and exported over
+# OTLP/HTTP to the nginx sink.
 DP_ENV=(OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$OTLP
-  OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none)
+  OTEL_METRICS_EXPORTER=none OTEL_LOGS_EXPORTER=none OTEL_TRACES_SAMPLER_ARG=1.0)
 start_dp bench-dp1 "$DP1" "$DP1A" "${DP_OPTS[@]}"
 DP1_PID=${PIDS[-1]}
 # Data plane 2 runs with request telemetry off (no spans, request metrics or access log): the
@@ -437,4 +439,13 @@ for frame, n in top.most_common(25):
     print(f"{100*n/total:5.1f}%  {frame}")
 '
   fi
+fi
+
+# --- peers: HAProxy, Caddy, Spring Cloud Gateway and the scenarios of issue 16 (bench/peers.sh) ------
+# Run after this script's own processes are gone, so they do not hold memory or CPU during it.
+if [[ ${BENCH_RUN_PEERS:-1} != 0 ]]; then
+  cleanup
+  trap - EXIT
+  echo; echo "## peers and scenarios (bench/peers.sh; BENCH_RUN_PEERS=0 skips)"
+  exec "$ROOT/bench/peers.sh"
 fi

@@ -87,6 +87,16 @@ public final class ClientListener {
         return new UpgradeGate(proxy, tunnels);
     }
 
+    /**
+     * Whether HTTP/1.1 responses carry {@code Connection: keep-alive} (Helidon's default: true). HTTP/1.1
+     * connections are persistent without it. A bench knob ({@code -Dgatehouse.http1.sendKeepAliveHeader});
+     * the default is what measured better in bench/README.md ("Levers").
+     */
+    static final boolean SEND_KEEP_ALIVE_HEADER =
+            Boolean.parseBoolean(System.getProperty("gatehouse.http1.sendKeepAliveHeader", "true"));
+    /** Accept backlog of the client listeners; 0 keeps Helidon's (1024). A bench knob, see above. */
+    static final int BACKLOG = Integer.getInteger("gatehouse.listener.backlog", 0);
+
     /** Applies the client listener's protocol settings and error handlers to {@code builder}. */
     public static WebServerConfig.Builder configure(WebServerConfig.Builder builder) {
         return configure(builder, () -> RequestHygienePolicy.LISTENER_MAX_HEADER_BYTES);
@@ -120,7 +130,11 @@ public final class ClientListener {
                 // the upstream (validated when the upstream client parsed them), from config
                 // the control plane validated, or from the data plane itself.
                 .validateResponseHeaders(false)
+                .sendKeepAliveHeader(SEND_KEEP_ALIVE_HEADER)
                 .build();
+        if (BACKLOG > 0) {
+            builder.backlog(BACKLOG);
+        }
         return builder
                 .protocolsDiscoverServices(false)
                 .addProtocol(new SnapshotHeaderLimit(http1, maxHeaderBytes))

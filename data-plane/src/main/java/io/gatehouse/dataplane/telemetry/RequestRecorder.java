@@ -7,6 +7,7 @@ import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
 import io.helidon.webserver.http.ServerRequest;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
@@ -15,6 +16,7 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Records one request: {@link #begin} extracts the client's W3C trace context and baggage, starts the
@@ -80,7 +82,8 @@ public final class RequestRecorder {
             span.setAttribute("url.scheme", request.isSecure() ? "https" : "http");
             span.setAttribute("server.address", request.requestedUri().host());
         }
-        RequestTelemetry state = new RequestTelemetry(telemetry, span, parent.with(span), exchange.startNanos());
+        RequestTelemetry state = new RequestTelemetry(telemetry, span, Span.fromContext(parent).getSpanContext(),
+                parent.with(span), exchange.startNanos());
         exchange.attribute(Telemetry.REQUEST, state);
         String traceId = state.traceId();
         exchange.onResponseHeaders(headers -> {
@@ -117,13 +120,17 @@ public final class RequestRecorder {
      * @param routeId  the route that served it, or null
      * @param consumer the authenticated consumer, or null
      * @param path     the path to show (the canonical one once read; as it came otherwise)
+     * @param trace    trace it even if the sampler left it out (an error or a slow request)
      */
     public void finish(Exchange exchange, RequestTelemetry state, String routeId, String consumer, String path,
-                       boolean log) {
+                       boolean log, boolean trace) {
         Method method = exchange.request().prologue().method();
         long nanos = state.elapsedNanos();
         int status = state.status();
         Span span = state.serverSpan();
+        if (trace && !span.isRecording() && telemetry.exporting()) {
+            span = rescue(exchange, state, method, nanos);
+        }
         if (routeId != null) {
             span.setAttribute("http.route", routeId);
             span.updateName(method.text() + " " + routeId);
@@ -175,6 +182,29 @@ public final class RequestRecorder {
                 .put("tls_version", tls.protocol())
                 .put("tls_client_subject", exchange.get(io.gatehouse.dataplane.chain.TlsFacts.VERIFIED_CLIENT_SUBJECT)));
         accessLog.offer(line.toString());
+    }
+
+    /**
+     * The server span of a request the sampler left out, recorded now that it turned out to be an error
+     * or slow: started at the request's arrival, in the same trace as its {@code x-trace-id} and access
+     * log line (a child of the client's span, or else of the unrecorded span whose id went upstream).
+     * Its stage and upstream spans were not recorded; {@link RescueSampler#RESCUED} says so.
+     */
+    private Span rescue(Exchange exchange, RequestTelemetry state, Method method, long nanos) {
+        SpanContext parent = state.remoteParent().isValid() ? state.remoteParent() : state.serverSpan().getSpanContext();
+        long startEpochNanos = TimeUnit.MILLISECONDS.toNanos(System.currentTimeMillis()) - nanos;
+        ServerRequest request = exchange.request();
+        Span span = telemetry.tracer().spanBuilder(method.text())
+                .setParent(Context.root().with(Span.wrap(parent)))
+                .setSpanKind(SpanKind.SERVER)
+                .setStartTimestamp(startEpochNanos, TimeUnit.NANOSECONDS)
+                .setAttribute(RescueSampler.RESCUED, true)
+                .setAttribute("http.request.method", method.text())
+                .setAttribute("url.scheme", request.isSecure() ? "https" : "http")
+                .setAttribute("server.address", request.requestedUri().host())
+                .startSpan();
+        state.rescued(span);
+        return span;
     }
 
     private static long parseLength(String value) {

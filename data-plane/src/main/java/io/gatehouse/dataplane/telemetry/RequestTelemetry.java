@@ -12,7 +12,8 @@ import io.opentelemetry.context.Context;
 public final class RequestTelemetry {
 
     private final Telemetry telemetry;
-    private final Span serverSpan;
+    private Span serverSpan;
+    private final SpanContext remoteParent;
     private final Context context;
     private final long startNanos;
     int status;
@@ -25,9 +26,11 @@ public final class RequestTelemetry {
     long bytesIn = -1;
     long bytesOut = -1;
 
-    RequestTelemetry(Telemetry telemetry, Span serverSpan, Context context, long startNanos) {
+    RequestTelemetry(Telemetry telemetry, Span serverSpan, SpanContext remoteParent, Context context,
+                     long startNanos) {
         this.telemetry = telemetry;
         this.serverSpan = serverSpan;
+        this.remoteParent = remoteParent;
         this.context = context;
         this.startNanos = startNanos;
     }
@@ -39,6 +42,16 @@ public final class RequestTelemetry {
     /** The request's server span. */
     public Span serverSpan() {
         return serverSpan;
+    }
+
+    /** The client's span context (invalid when the client sent none). */
+    SpanContext remoteParent() {
+        return remoteParent;
+    }
+
+    /** Replaces the unsampled server span by one recorded after the fact (see {@link RescueSampler}). */
+    void rescued(Span span) {
+        this.serverSpan = span;
     }
 
     /** The context holding the server span (and the client's baggage); parent of stage spans. */
@@ -55,7 +68,7 @@ public final class RequestTelemetry {
     public String traceId() {
         // Without an exporter the SDK's tracer is a no-op: a request that brought no traceparent then
         // has the invalid all-zero id, which names no trace anywhere and must never be shown.
-        SpanContext context = serverSpan.getSpanContext();
+        SpanContext context = serverSpan.getSpanContext(); // a rescued span keeps the trace id
         return context.isValid() ? context.getTraceId() : null;
     }
 

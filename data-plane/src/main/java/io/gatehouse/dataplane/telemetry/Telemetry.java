@@ -21,7 +21,8 @@ import java.util.logging.Logger;
  * properties / the override map) — {@code OTEL_TRACES_EXPORTER} other than {@code none}, or an
  * {@code OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT} — and {@code OTEL_SDK_DISABLED} is not true, the SDK
  * is built by OTel autoconfigure (service name {@code gatehouse-data-plane}, default sampler
- * parent-based trace-id ratio 1.0; batch span processor with a bounded queue whose drops are counted
+ * parent-based trace-id ratio {@link #DEFAULT_TRACE_RATIO} wrapped in {@link RescueSampler}, so that
+ * errors and slow requests are traced whatever the ratio; batch span processor with a bounded queue whose drops are counted
  * in {@code gatehouse_trace_spans_dropped_total}). Otherwise a local SDK with no exporter is used:
  * the client's context still propagates upstream, but nothing is recorded. Exporting never blocks
  * a request: spans go to the batch queue.
@@ -32,6 +33,12 @@ public final class Telemetry implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Telemetry.class.getName());
     static final String INSTRUMENTATION = "io.gatehouse.dataplane";
+    /**
+     * Share of requests traced unless {@code OTEL_TRACES_SAMPLER_ARG} says otherwise (errors and slow
+     * requests always are, see {@link RescueSampler}). Tracing every request cost 10-13% of the
+     * proxy's throughput in bench/run.sh; at this ratio the export is ~20x rarer (bench/README.md).
+     */
+    public static final String DEFAULT_TRACE_RATIO = "0.05";
 
     /** Per-request telemetry state, set by {@link RequestRecorder}. */
     public static final Exchange.Key<RequestTelemetry> REQUEST = Exchange.Key.named("telemetry.request");
@@ -73,7 +80,8 @@ public final class Telemetry implements AutoCloseable {
         metrics.counterFrom("gatehouse_trace_spans_dropped_total",
                 "Spans dropped because the export queue was full", drops::dropped);
         Tracing tracing = TracingBootstrap.forService("gatehouse-data-plane")
-                .defaultSampler("parentbased_traceidratio", "1.0")
+                .defaultSampler("parentbased_traceidratio", DEFAULT_TRACE_RATIO)
+                .samplerCustomizer(RescueSampler::new)
                 .overrides(overrides)
                 .metricReader(drops)
                 .start();

@@ -41,7 +41,10 @@ final class ExportingDataPlane {
                 "otel.traces.exporter", "otlp",
                 "otel.exporter.otlp.protocol", "grpc",
                 "otel.exporter.otlp.endpoint", receiver.endpoint(),
-                "otel.bsp.schedule.delay", "20ms"));
+                "otel.bsp.schedule.delay", "20ms",
+                // these tests follow every request's spans; the default ratio (Telemetry.DEFAULT_TRACE_RATIO)
+                // would leave most out (SamplingRescueTest covers the default)
+                "otel.traces.sampler.arg", "1.0"));
         overrides.putAll(telemetry);
         return DataPlane.start(settings, Telemetry.create(overrides));
     }

@@ -41,6 +41,7 @@ final class OtlpReceiver implements AutoCloseable {
         String attribute(String key) {
             return span.getAttributesList().stream().filter(a -> a.getKey().equals(key)).findFirst()
                     .map(a -> a.getValue().hasIntValue() ? Long.toString(a.getValue().getIntValue())
+                            : a.getValue().hasBoolValue() ? Boolean.toString(a.getValue().getBoolValue())
                             : a.getValue().getStringValue())
                     .orElse(null);
         }

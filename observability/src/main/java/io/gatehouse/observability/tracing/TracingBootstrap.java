@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Builds a Gatehouse process's OpenTelemetry SDK, the same way in the control plane, the data plane
@@ -43,6 +44,7 @@ public final class TracingBootstrap {
     private String samplerArgument;
     private MetricReader metricReader;
     private boolean shutdownHook = true;
+    private UnaryOperator<Sampler> samplerCustomizer = UnaryOperator.identity();
 
     private TracingBootstrap(String serviceName) {
         this.serviceName = Objects.requireNonNull(serviceName, "serviceName");
@@ -66,6 +68,15 @@ public final class TracingBootstrap {
     public TracingBootstrap defaultSampler(String sampler, String argument) {
         this.sampler = Objects.requireNonNull(sampler, "sampler");
         this.samplerArgument = Objects.requireNonNull(argument, "argument");
+        return this;
+    }
+
+    /**
+     * Wraps whatever sampler the environment or {@link #defaultSampler} chose on the exporting SDK (e.g.
+     * to force sampling of a span that asks for it); the local SDK records nothing and is not wrapped.
+     */
+    public TracingBootstrap samplerCustomizer(UnaryOperator<Sampler> customizer) {
+        this.samplerCustomizer = Objects.requireNonNull(customizer, "customizer");
         return this;
     }
 
@@ -123,6 +134,8 @@ public final class TracingBootstrap {
         if (!shutdownHook) {
             builder.disableShutdownHook();
         }
+        UnaryOperator<Sampler> wrap = samplerCustomizer;
+        builder.addSamplerCustomizer((chosen, config) -> wrap.apply(chosen));
         if (metricReader != null) {
             MetricReader reader = metricReader;
             builder.addMeterProviderCustomizer((meters, config) -> meters.registerMetricReader(reader));

@@ -24,10 +24,15 @@ final class LogSamplingRules {
     /** One route's effective sampling. */
     record Rule(double sampleRate, long slowNanos) {
         boolean shouldLog(int status, boolean gatewayError, long nanos) {
-            if (status >= 500 || gatewayError || nanos > slowNanos) {
+            if (always(status, gatewayError, nanos)) {
                 return true;
             }
             return sampleRate >= 1.0 || (sampleRate > 0 && ThreadLocalRandom.current().nextDouble() < sampleRate);
+        }
+
+        /** An error or a slow request: always logged, and traced whatever the trace sampler decided. */
+        boolean always(int status, boolean gatewayError, long nanos) {
+            return status >= 500 || gatewayError || nanos > slowNanos;
         }
     }
 
