@@ -25,7 +25,6 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.api.io.TempDir;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
@@ -84,11 +83,12 @@ class FleetBench {
     private static final List<String> REPLICA_JVM = List.of(
             System.getProperty("gatehouse.fleet.replicaJvm", "-Xmx2g -XX:+UseG1GC").split(" "));
 
-    @TempDir
-    Path dir;
+    /** Replica logs and GC logs stay here after the run (target/ of system-tests). */
+    private final Path dir = Path.of("target", "fleet").toAbsolutePath();
 
     @Test
     void fleet() throws Exception {
+        Files.createDirectories(dir);
         List<Integer> sizes = ints(System.getProperty("gatehouse.fleet.sizes", "100,1000"));
         List<Integer> routes = ints(System.getProperty("gatehouse.fleet.routes", "1000"));
         say("fleet bench: sizes " + sizes + ", routes " + routes + ", " + PUSHES + " measured pushes, B share " + B_SHARE

@@ -53,7 +53,7 @@ final class ReplicaProcess implements AutoCloseable {
                 "--bind", "127.0.0.1", "--port", Integer.toString(port), "--replica-id", replicaId,
                 "--http-port", "0", "--status-auth", "none", "--admin-auth", "client-cert",
                 "--tls-cert", tls.certificate().toString(), "--tls-key", tls.privateKey().toString(),
-                "--tls-ca", tls.trustedCa().toString(), "--tls-reload-interval", "1h"));
+                "--tls-ca", tls.trustedCa().toString(), "--tls-reload-interval", "60m"));
     }
 
     String replicaId() {
