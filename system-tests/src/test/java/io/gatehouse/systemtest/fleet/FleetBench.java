@@ -75,6 +75,9 @@ import java.util.function.LongSupplier;
 class FleetBench {
 
     private static final TestPki PKI = TestPki.shared();
+    /** This JVM: the whole simulated fleet (TLS, gzip inflation, framing; the config itself is skipped). */
+    private static final com.sun.management.OperatingSystemMXBean FLEET_CPU =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private static final String REGION = "sim";
     private static final int PUSHES = Integer.getInteger("gatehouse.fleet.pushes", 5);
     private static final int WARMUP = Integer.getInteger("gatehouse.fleet.warmup", 2);
@@ -173,10 +176,15 @@ class FleetBench {
 
                 // NACK: the whole fleet rejects one version; the control plane records it, keeps acked_version.
                 content[0]++;
+                long expectedNack = pushes.getLast().version() + 1; // the bench is the only writer
+                SimulatedDataPlane.nackVersion.set(expectedNack);
                 long nackStart = System.nanoTime();
                 long nackVersion = admin.withDeadlineAfter(120, TimeUnit.SECONDS).apply(ApplyRequest.newBuilder()
                         .setConfig(config(routeCount, content[0], true)).setAuthor("fleet-bench").setMessage("nack")
                         .build()).getVersion().getVersion();
+                if (nackVersion != expectedNack) {
+                    throw new IllegalStateException("expected version " + expectedNack + ", got " + nackVersion);
+                }
                 awaitReplies(fleet, nackVersion, Duration.ofMinutes(5));
                 double nackAll = (System.nanoTime() - nackStart) / 1e6;
                 long recordedNacks = awaitCount(db, "SELECT count(*) FROM data_planes WHERE last_nack_version = ?",
@@ -209,7 +217,8 @@ class FleetBench {
     }
 
     record Push(long version, double applyMillis, double[] replyMillis, double recordedMillis, double cpuA, double cpuB,
-                long allocA, long allocB, double wireBytesPerClient, double uncompressedPerClient, long gcA, long gcB) {
+                long allocA, long allocB, double wireBytesPerClient, double uncompressedPerClient, long gcA, long gcB,
+                double cpuFleet) {
     }
 
     private Push push(String tag, TestDatabase db, ReplicaProcess a, ReplicaProcess b, List<SimulatedDataPlane> fleet,
@@ -220,6 +229,7 @@ class FleetBench {
         long cpuB = b.cpuNanos();
         long wire = fleet.stream().mapToLong(dp -> dp.wireBytes.get()).sum();
         long plain = fleet.stream().mapToLong(dp -> dp.uncompressedBytes.get()).sum();
+        long fleetCpu = FLEET_CPU.getProcessCpuTime();
         long start = System.nanoTime();
         long version = apply.getAsLong();
         double applyMillis = (System.nanoTime() - start) / 1e6;
@@ -228,6 +238,7 @@ class FleetBench {
         double recorded = (System.nanoTime() - start) / 1e6;
         double cpuSecondsA = (a.cpuNanos() - cpuA) / 1e9;
         double cpuSecondsB = (b.cpuNanos() - cpuB) / 1e9;
+        double cpuSecondsFleet = (FLEET_CPU.getProcessCpuTime() - fleetCpu) / 1e9;
         Map<String, Long> ea = a.stats();
         Map<String, Long> eb = b.stats();
         double[] replies = fleet.stream().mapToDouble(dp -> (dp.repliedAt.get(version) - start) / 1e6).sorted().toArray();
@@ -236,13 +247,14 @@ class FleetBench {
         Push push = new Push(version, applyMillis, replies, recorded, cpuSecondsA, cpuSecondsB,
                 ea.get("alloc") - sa.get("alloc"), eb.get("alloc") - sb.get("alloc"),
                 (wireAfter - wire) / (double) fleet.size(), (plainAfter - plain) / (double) fleet.size(),
-                ea.get("gcCount") - sa.get("gcCount"), eb.get("gcCount") - sb.get("gcCount"));
+                ea.get("gcCount") - sa.get("gcCount"), eb.get("gcCount") - sb.get("gcCount"), cpuSecondsFleet);
         say(String.format("%s: push v%d: apply RPC %.0f ms, ACKs sent p50 %.0f / p99 %.0f / max %.0f ms, all recorded"
                         + " %.0f ms; CPU A %.2f s, B %.2f s; allocated A %.0f MiB, B %.0f MiB (GCs %d/%d);"
-                        + " %.0f wire bytes per client (%.0f uncompressed); load average %s",
+                        + " %.0f wire bytes per client (%.0f uncompressed); CPU of this JVM (all clients) %.2f s;"
+                        + " load average %s",
                 tag, version, applyMillis, percentile(replies, 50), percentile(replies, 99), replies[replies.length - 1],
                 recorded, cpuSecondsA, cpuSecondsB, mib(push.allocA()), mib(push.allocB()), push.gcA(), push.gcB(),
-                push.wireBytesPerClient(), push.uncompressedPerClient(), loadAverage()));
+                push.wireBytesPerClient(), push.uncompressedPerClient(), cpuSecondsFleet, loadAverage()));
         return push;
     }
 
@@ -254,11 +266,13 @@ class FleetBench {
         double[] cpu = pushes.stream().mapToDouble(p -> p.cpuA() + p.cpuB()).toArray();
         double[] alloc = pushes.stream().mapToDouble(p -> mib(p.allocA() + p.allocB())).toArray();
         double[] apply = pushes.stream().mapToDouble(Push::applyMillis).toArray();
+        double[] fleetCpu = pushes.stream().mapToDouble(Push::cpuFleet).toArray();
         Push last = pushes.getLast();
         // One line per (N, routes), medians over the measured pushes: the row of bench/README.md.
-        say(String.format("ROW | %d | %d | %.0f | %.0f / %.0f / %.0f | %.0f | %.0f (%.0f) | %.2f | %.0f | %s |",
+        say(String.format("ROW | %d | %d | %.0f | %.0f / %.0f / %.0f | %.0f | %.0f (%.0f) | %.2f | %.0f | %.2f | %s |",
                 n, routes, median(apply), median(p50), median(p99), median(max), median(recorded),
-                last.wireBytesPerClient(), last.uncompressedPerClient(), median(cpu), median(alloc), loadAverage()));
+                last.wireBytesPerClient(), last.uncompressedPerClient(), median(cpu), median(alloc), median(fleetCpu),
+                loadAverage()));
     }
 
     private void restart(String tag, TestDatabase db, ReplicaProcess b, List<SimulatedDataPlane> clients) throws Exception {

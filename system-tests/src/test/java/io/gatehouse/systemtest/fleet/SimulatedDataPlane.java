@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One simulated data plane of {@link FleetBench}: its own identity (client certificate), one
  * channel and Watch stream on the fleet's shared Netty event loop group and executor, ACKing every
- * snapshot like a data plane, or NACKing it when the config says so (a route named
- * {@value #NACK_ROUTE}), without compiling routes: the bench measures the control plane and the
+ * snapshot like a data plane, or NACKing the version the bench names ({@link #nackVersion}; its
+ * config also carries a route named {@value #NACK_ROUTE}, for whoever reads the logs), without
+ * parsing or compiling routes: the bench measures the control plane and the
  * wire, not the data plane's compiler. Reconnects with the data plane's own {@link Backoff} policy
  * (same class, same 200 ms .. 10 s bounds as {@code DataPlane}), so a restarted replica sees the
  * same spread (full jitter) as it would from real data planes.
@@ -43,6 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class SimulatedDataPlane implements AutoCloseable {
 
     static final String NACK_ROUTE = "fleet-nack";
+    /** The config version every simulated data plane NACKs, as the bench tells them (0 = none). */
+    static final AtomicLong nackVersion = new AtomicLong();
     /** The same reconnect bounds as data-plane DataPlane.RECONNECT_INITIAL / RECONNECT_MAX. */
     static final java.time.Duration RECONNECT_INITIAL = java.time.Duration.ofMillis(200);
     static final java.time.Duration RECONNECT_MAX = java.time.Duration.ofSeconds(10);
@@ -100,11 +103,64 @@ final class SimulatedDataPlane implements AutoCloseable {
         // Our backoff governs, as in the data plane: skip the channel's own reconnect timer.
         channel.resetConnectBackoff();
         Stream stream = new Stream();
-        DiscoveryServiceGrpc.newStub(channel).watch(stream);
-        stream.requests.onNext(WatchRequest.newBuilder().setNode(node).setVersionInfo(versionInfo).build());
+        io.grpc.stub.StreamObserver<WatchRequest> requests = io.grpc.stub.ClientCalls.asyncBidiStreamingCall(
+                channel.newCall(WATCH, CallOptions.DEFAULT), stream);
+        requests.onNext(WatchRequest.newBuilder().setNode(node).setVersionInfo(versionInfo).build());
     }
 
-    private final class Stream implements ClientResponseObserver<WatchRequest, WatchResponse> {
+    /**
+     * What the simulator reads of a WatchResponse: version_info, nonce and the snapshot's version.
+     * The config inside is skipped, not parsed: 5,000 clients in one JVM parsing a 10k-route config
+     * each would measure this JVM's CPU instead of the control plane's (a real data plane parses and
+     * compiles on its own CPU). gRPC has already decompressed the message, as for a data plane.
+     */
+    record Response(String versionInfo, String nonce, long snapshotVersion) {
+    }
+
+    static final MethodDescriptor<WatchRequest, Response> WATCH = DiscoveryServiceGrpc.getWatchMethod().toBuilder(
+            io.grpc.protobuf.ProtoUtils.marshaller(WatchRequest.getDefaultInstance()), new MethodDescriptor.Marshaller<Response>() {
+                @Override
+                public java.io.InputStream stream(Response value) {
+                    throw new UnsupportedOperationException("the simulator only receives responses");
+                }
+
+                @Override
+                public Response parse(java.io.InputStream stream) {
+                    try {
+                        com.google.protobuf.CodedInputStream in = com.google.protobuf.CodedInputStream.newInstance(stream);
+                        in.setSizeLimit(Integer.MAX_VALUE);
+                        String versionInfo = "";
+                        String nonce = "";
+                        long version = 0;
+                        int tag;
+                        while ((tag = in.readTag()) != 0) {
+                            switch (com.google.protobuf.WireFormat.getTagFieldNumber(tag)) {
+                                case WatchResponse.VERSION_INFO_FIELD_NUMBER -> versionInfo = in.readStringRequireUtf8();
+                                case WatchResponse.NONCE_FIELD_NUMBER -> nonce = in.readStringRequireUtf8();
+                                case WatchResponse.SNAPSHOT_FIELD_NUMBER -> {
+                                    int limit = in.pushLimit(in.readRawVarint32());
+                                    int inner;
+                                    while ((inner = in.readTag()) != 0) {
+                                        if (com.google.protobuf.WireFormat.getTagFieldNumber(inner)
+                                                == io.gatehouse.proto.discovery.v1.Snapshot.VERSION_FIELD_NUMBER) {
+                                            version = in.readInt64();
+                                        } else {
+                                            in.skipField(inner);
+                                        }
+                                    }
+                                    in.popLimit(limit);
+                                }
+                                default -> in.skipField(tag);
+                            }
+                        }
+                        return new Response(versionInfo, nonce, version);
+                    } catch (java.io.IOException e) {
+                        throw io.grpc.Status.INTERNAL.withDescription("bad WatchResponse").withCause(e).asRuntimeException();
+                    }
+                }
+            }).build();
+
+    private final class Stream implements ClientResponseObserver<WatchRequest, Response> {
             private ClientCallStreamObserver<WatchRequest> requests;
 
             @Override
@@ -113,24 +169,23 @@ final class SimulatedDataPlane implements AutoCloseable {
             }
 
             @Override
-            public void onNext(WatchResponse response) {
+            public void onNext(Response response) {
                 synchronized (backoffLock) {
                     backoff.reset();
                 }
                 responses.incrementAndGet();
-                boolean nack = response.getSnapshot().getConfig().getRoutesList().stream()
-                        .anyMatch(r -> r.getId().equals(NACK_ROUTE));
-                WatchRequest.Builder reply = WatchRequest.newBuilder().setResponseNonce(response.getNonce());
+                boolean nack = response.snapshotVersion() == nackVersion.get();
+                WatchRequest.Builder reply = WatchRequest.newBuilder().setResponseNonce(response.nonce());
                 if (nack) {
                     nacks.incrementAndGet();
                     reply.setVersionInfo(versionInfo).setErrorDetail(ErrorDetail.newBuilder()
                             .setMessage("fleet simulator told to NACK (route " + NACK_ROUTE + ")"));
                 } else {
-                    versionInfo = response.getVersionInfo();
+                    versionInfo = response.versionInfo();
                     reply.setVersionInfo(versionInfo);
                 }
                 requests.onNext(reply.build());
-                repliedAt.put(response.getSnapshot().getVersion(), System.nanoTime());
+                repliedAt.put(response.snapshotVersion(), System.nanoTime());
             }
 
             @Override
