@@ -5,7 +5,10 @@
 #   short (default): N = 100, 1000 with 1k routes
 #   FLEET_FULL=1:    N = 100, 1000, 5000 with 1k and 10k routes
 # FLEET_SIZES / FLEET_ROUTES (comma lists), FLEET_PUSHES (5), FLEET_B_SHARE (0.5: share of the fleet on
-# the replica that is restarted), FLEET_REPLICA_JVM ("-Xmx2g -XX:+UseG1GC") override.
+# the replica that is restarted), FLEET_RESTART (true), FLEET_REPLICA_JVM ("-Xmx2g -XX:+UseG1GC") override.
+# The replicas' watch encoding can be switched for A/B runs through FLEET_REPLICA_JVM:
+#   -Dgatehouse.watch.compression=identity     no gzip (default gzip, negotiated)
+#   -Dgatehouse.watch.sharedEncoding=false     serialize the snapshot per stream (gRPC's own marshaller)
 # Extra arguments go to Maven (e.g. -o).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +29,7 @@ fi
 echo "fleet.sh: $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), sizes $sizes, routes $routes"
 scripts/test.sh -q -pl system-tests -am -Dtest=FleetBench -Dsurefire.failIfNoSpecifiedTests=false \
   -Dgatehouse.bench.fleet=true -Dgatehouse.fleet.sizes="$sizes" -Dgatehouse.fleet.routes="$routes" \
-  -Dgatehouse.fleet.pushes="${FLEET_PUSHES:-5}" -Dgatehouse.fleet.bShare="${FLEET_B_SHARE:-0.5}" \
+  -Dgatehouse.fleet.pushes="${FLEET_PUSHES:-5}" -Dgatehouse.fleet.restart="${FLEET_RESTART:-true}" -Dgatehouse.fleet.bShare="${FLEET_B_SHARE:-0.5}" \
   -Dgatehouse.fleet.replicaJvm="${FLEET_REPLICA_JVM:--Xmx2g -XX:+UseG1GC}" "$@" || status=$?
 grep -ho 'FLEET .*' system-tests/target/surefire-reports/*FleetBench-output.txt || true
 exit "${status:-0}"

@@ -80,6 +80,8 @@ class FleetBench {
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private static final String REGION = "sim";
     private static final int PUSHES = Integer.getInteger("gatehouse.fleet.pushes", 5);
+    /** Whether to restart replica B at the end (off for quick A/B runs of the push path). */
+    private static final boolean RESTART = Boolean.parseBoolean(System.getProperty("gatehouse.fleet.restart", "true"));
     private static final int WARMUP = Integer.getInteger("gatehouse.fleet.warmup", 2);
     /** Share of the fleet on replica B, the one restarted (0.5 = an even split). */
     private static final double B_SHARE = Double.parseDouble(System.getProperty("gatehouse.fleet.bShare", "0.5"));
@@ -202,7 +204,9 @@ class FleetBench {
                         tag, mib(ra.get("heap")), n - onB, mib(rb.get("heap")), onB, mib(a.rssBytes()), mib(b.rssBytes()),
                         ra.get("threads"), rb.get("threads")));
 
-                restart(tag, db, b, fleet.subList(0, onB));
+                if (RESTART) {
+                    restart(tag, db, b, fleet.subList(0, onB));
+                }
             } finally {
                 fleet.forEach(SimulatedDataPlane::close);
                 for (SimulatedDataPlane dp : fleet) {
