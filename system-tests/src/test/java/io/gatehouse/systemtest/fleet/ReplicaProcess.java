@@ -105,10 +105,15 @@ final class ReplicaProcess implements AutoCloseable {
                 if (!process.isAlive()) {
                     throw new IllegalStateException(replicaId + " exited with " + process.exitValue() + "; see " + log);
                 }
-                if (Files.exists(log)) {
-                    String text = Files.readString(log, StandardCharsets.UTF_8);
-                    if (text.length() > logOffset && text.substring((int) logOffset).contains("serving gRPC on")) {
-                        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+                if (Files.exists(log) && Files.size(log) > logOffset) {
+                    // Only what this start wrote: the log of a long run is many MB (every NACK is logged).
+                    try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(log.toFile(), "r")) {
+                        file.seek(logOffset);
+                        byte[] tail = new byte[(int) Math.min(1 << 20, file.length() - logOffset)];
+                        file.readFully(tail);
+                        if (new String(tail, StandardCharsets.UTF_8).contains("serving gRPC on")) {
+                            return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+                        }
                     }
                 }
                 Thread.sleep(20);
