@@ -79,6 +79,20 @@ class ConfigDocumentsTest {
     }
 
     @Test
+    void storedCanonicalDocumentsReadBackTheSameOnTheFastPath() throws Exception {
+        GatewayConfig config = ConfigDocuments.fromYaml(YAML);
+        String canonical = ConfigDocuments.toCanonicalJson(config);
+        assertThat(ConfigDocuments.fromCanonicalJson(canonical)).isEqualTo(config);
+        // As PostgreSQL's jsonb gives it back: whitespace added (key order is the parser's business).
+        String spaced = new com.fasterxml.jackson.databind.ObjectMapper().readTree(canonical).toPrettyString();
+        assertThat(spaced).isNotEqualTo(canonical);
+        assertThat(ConfigDocuments.fromCanonicalJson(spaced)).isEqualTo(config);
+        // A document with human durations is not canonical: it takes the full path and still reads.
+        String human = "{\"defaults\": {\"timeouts\": {\"request\": \"1m30s\"}}}";
+        assertThat(ConfigDocuments.fromCanonicalJson(human)).isEqualTo(ConfigDocuments.fromJson(human));
+    }
+
+    @Test
     void unknownKeyIsAnError() {
         assertThatThrownBy(() -> ConfigDocuments.fromYaml("routes:\n  - id: a\n    upstreem: x\n"))
                 .isInstanceOf(ConfigFormatException.class)

@@ -52,6 +52,17 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
     /** The secret values last resolved, with the revision and names they were read for. */
     private volatile ResolvedSecrets resolved = new ResolvedSecrets(-1, java.util.Set.of(), Map.of());
     private final Set<WatchSession> sessions = ConcurrentHashMap.newKeySet();
+    /**
+     * Registrations doing their database bookkeeping at once. A replica restart brings its whole
+     * fleet back within seconds (the data planes' backoff jitter spreads them over at most its
+     * ceiling); unbounded, 500 registrations of 3-4 queries each queued on the pool's 10 connections,
+     * waited past its connection timeout (5 s, 9-10 s measured under that load) and failed (the data plane retries later), and the replica's own
+     * heartbeat starved and reported NOT_SERVING (bench/fleet.sh, 2026-12-01). Bounded, the rest wait
+     * here, in order, and the pool keeps connections for ACKs, the heartbeat and the admin API.
+     */
+    static final int REGISTRATION_CONCURRENCY = 4;
+    private final java.util.concurrent.Semaphore registrations =
+            new java.util.concurrent.Semaphore(REGISTRATION_CONCURRENCY, true);
     private volatile WatchEvents events = WatchEvents.NONE;
     private volatile TrustEvents trustEvents = TrustEvents.NONE;
     /** Ends streams when their client certificate expires; one daemon thread, idle otherwise. */
@@ -76,6 +87,56 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
         this.snapshots = snapshots;
         this.replicaId = replicaId;
         this.keys = keys;
+    }
+
+    /**
+     * Watch responses encoded with the snapshot serialized (and gzip-compressed) once per snapshot
+     * instead of once per stream ({@link WatchResponseMarshaller}); the property
+     * {@code gatehouse.watch.sharedEncoding=false} turns that off (for A/B measurements: bench/fleet.sh).
+     */
+    private final WatchResponseMarshaller marshaller = Boolean.parseBoolean(
+            System.getProperty("gatehouse.watch.sharedEncoding", "true")) ? new WatchResponseMarshaller() : null;
+    /**
+     * Message compression of watch responses: "gzip" (default) or "identity". gRPC negotiates it:
+     * a data plane that does not list gzip in grpc-accept-encoding gets identity (grpc-java lists it
+     * by default). The property exists for A/B measurements (bench/fleet.sh).
+     */
+    static final String COMPRESSION = System.getProperty("gatehouse.watch.compression", "gzip");
+
+    /**
+     * What the gRPC server serves: this service with watch responses encoded by the shared
+     * {@link WatchResponseMarshaller} (the generated {@code bindService()} is final and uses the
+     * plain protobuf marshaller).
+     */
+    public io.grpc.ServerServiceDefinition serviceDefinition() {
+        io.grpc.ServerServiceDefinition generated = bindService();
+        if (marshaller == null) {
+            return generated;
+        }
+        @SuppressWarnings("unchecked")
+        io.grpc.ServerMethodDefinition<WatchRequest, WatchResponse> watch =
+                (io.grpc.ServerMethodDefinition<WatchRequest, WatchResponse>) generated.getMethod(
+                        DiscoveryServiceGrpc.getWatchMethod().getFullMethodName());
+        io.grpc.MethodDescriptor<WatchRequest, WatchResponse> method = watch.getMethodDescriptor().toBuilder()
+                .setResponseMarshaller(marshaller).build();
+        // Same service name and schema (server reflection keeps working), the one method re-bound.
+        io.grpc.ServiceDescriptor service = io.grpc.ServiceDescriptor.newBuilder(generated.getServiceDescriptor().getName())
+                .setSchemaDescriptor(generated.getServiceDescriptor().getSchemaDescriptor())
+                .addMethod(method)
+                .build();
+        return io.grpc.ServerServiceDefinition.builder(service)
+                .addMethod(method, watch.getServerCallHandler())
+                .build();
+    }
+
+    /** Snapshot encodings made so far (tests: one per pushed snapshot, not one per stream); -1 when off. */
+    long sharedEncodings() {
+        return marshaller == null ? -1 : marshaller.encodings();
+    }
+
+    /** The compressor registry the gRPC server needs for {@link #COMPRESSION} "gzip" to be shared. */
+    public static io.grpc.CompressorRegistry compressors() {
+        return SharedGzip.registry();
     }
 
     @Override
@@ -139,6 +200,15 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
         expiries.shutdownNow();
     }
 
+    /** Waits for a registration slot (see {@link #REGISTRATION_CONCURRENCY}); release with {@link #registered()}. */
+    void admitRegistration() throws InterruptedException {
+        registrations.acquire();
+    }
+
+    void registered() {
+        registrations.release();
+    }
+
     void register(WatchSession session) {
         sessions.add(session);
     }
@@ -176,6 +246,12 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
             return config;
         }
         KeySet current = keys.current();
+        WithKeys last = lastWithKeys;
+        if (last != null && last.config() == config && last.revision() == current.revision()) {
+            // Same config instance and key/secret revision (every key or secret change bumps it): the
+            // same instance again, so the shared encoding of a push also serves the registrations after it.
+            return last.snapshot();
+        }
         java.util.Set<String> names = SecretReferences.names(config.getConfig());
         if (current.revision() == 0 && names.isEmpty()) {
             return config;
@@ -185,8 +261,16 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
             secretValues(names, current.revision()).forEach((name, value) ->
                     snapshot.putSecrets(name, ByteString.copyFrom(value)));
         }
-        return snapshot.build();
+        Snapshot built = snapshot.build();
+        lastWithKeys = new WithKeys(config, current.revision(), built);
+        return built;
     }
+
+    private record WithKeys(Snapshot config, long revision, Snapshot snapshot) {
+    }
+
+    /** The last snapshot {@link #withKeys} built, reused while its inputs are the same. */
+    private volatile WithKeys lastWithKeys;
 
     private record ResolvedSecrets(long revision, java.util.Set<String> names, Map<String, byte[]> values) {
     }

@@ -74,6 +74,12 @@ final class WatchSession implements StreamObserver<WatchRequest> {
         this.replicaId = replicaId;
         // Without a handler, onNext after a client cancel throws; we check `closed` instead.
         responses.setOnCancelHandler(() -> { });
+        if (!DiscoveryService.COMPRESSION.equals("identity")) {
+            // Only used if the data plane accepts it (grpc-accept-encoding); the snapshot part is
+            // compressed once per snapshot for all streams (SharedGzip), so this costs per stream
+            // only the few dozen bytes of version and nonce.
+            responses.setCompression(DiscoveryService.COMPRESSION);
+        }
     }
 
     @Override
@@ -91,11 +97,22 @@ final class WatchSession implements StreamObserver<WatchRequest> {
 
     private void register(WatchRequest request) {
         try {
-            registerOrThrow(request);
+            owner.admitRegistration();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail(Status.UNAVAILABLE.withDescription("control plane replica shutting down"));
+            return;
+        }
+        try {
+            if (!closed()) { // e.g. the data plane gave up while it waited for a slot
+                registerOrThrow(request);
+            }
         } catch (StoreException e) {
             // Without its first snapshot the data plane would wait forever: make it reconnect instead.
             LOG.log(Level.WARNING, "registering " + describe() + " failed: " + e.getMessage(), e);
             fail(Status.UNAVAILABLE.withDescription("control plane cannot reach its database"));
+        } finally {
+            owner.registered();
         }
     }
 

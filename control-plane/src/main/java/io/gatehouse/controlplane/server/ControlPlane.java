@@ -199,9 +199,11 @@ public final class ControlPlane implements AutoCloseable {
                             credentials)
                     // Handlers do blocking JDBC; virtual threads make that cheap.
                     .executor(grpcExecutor)
+                    // "gzip" that can append a snapshot compressed once for all streams (SharedGzip).
+                    .compressorRegistry(io.gatehouse.controlplane.discovery.DiscoveryService.compressors())
                     // Runs first for every service: which certificate may call what (see CallerInterceptor).
                     .intercept(new CallerInterceptor(telemetry.trustEvents()))
-                    .addService(discovery)
+                    .addService(discovery.serviceDefinition())
                     .addService(ServerInterceptors.intercept(new AdminService(configs, dataPlanes, new ConfigValidator(),
                                     new AdminService.Extensions(new KeyAdmin(keys, configs), new TokenAdmin(tokens),
                                             new SecretAdmin(secrets, configs), new AuditLog(pool),

@@ -164,7 +164,7 @@ public final class ConfigStore {
 
     private static GatewayConfig parse(String json, long version) {
         try {
-            return ConfigDocuments.fromJson(json);
+            return ConfigDocuments.fromCanonicalJson(json);
         } catch (ConfigFormatException e) {
             // Only documents produced by toCanonicalJson are stored, so this means a schema/code mismatch.
             throw new StoreException("stored config version " + version + " cannot be read", e);

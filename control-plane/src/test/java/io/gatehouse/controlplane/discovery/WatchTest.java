@@ -77,6 +77,28 @@ class WatchTest {
     }
 
     @Test
+    void manyDataPlanesRegisteringAtOnceAllGetTheSnapshotAndTheNextPush() {
+        // More than REGISTRATION_CONCURRENCY at once: the rest wait for a slot, none fails or is lost.
+        int n = DiscoveryService.REGISTRATION_CONCURRENCY * 6;
+        java.util.List<WatchClient> clients = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                clients.add(watch(nodeId(), ""));
+            }
+            for (WatchClient client : clients) {
+                WatchResponse first = client.next();
+                client.ack(first);
+            }
+            VersionInfo next = applyNew();
+            for (WatchClient client : clients) {
+                assertThat(client.next().getSnapshot().getVersion()).isEqualTo(next.getVersion());
+            }
+        } finally {
+            clients.forEach(WatchClient::close);
+        }
+    }
+
+    @Test
     void clientWithoutAVersionReceivesTheActiveSnapshot() {
         long active = activeVersion();
         try (WatchClient client = watch(nodeId(), "")) {
