@@ -52,23 +52,17 @@ public final class TracingPolicy implements Policy {
             // The canonical path once route lookup read it; a request refused before that is logged with
             // the path as it came (JSON-escaped), which is what an operator investigating it needs.
             String path = exchange.path() != null ? exchange.path() : exchange.request().prologue().uriPath().rawPath();
-<<<<<<< HEAD
             long version = exchange.config().get(SnapshotCompiler.CONFIG_VERSION); // 0: no snapshot in force
             if (version > 0 && state.serverSpan().isRecording()) {
                 // joins the request's trace to the apply/push trace of the version that served it
                 state.serverSpan().setAttribute("gatehouse.config.version", version);
             }
-            boolean log = exchange.config().get(LogSamplingRules.PART).forRoute(routeId)
-                    .shouldLog(state.status(), state.gatewayError() != null, state.elapsedNanos());
-            recorder.finish(exchange, state, routeId, consumer, path, log);
-=======
             LogSamplingRules.Rule rule = exchange.config().get(LogSamplingRules.PART).forRoute(routeId);
             int status = state.status();
             boolean gatewayError = state.gatewayError() != null;
             long nanos = state.elapsedNanos();
             recorder.finish(exchange, state, routeId, consumer, path, rule.shouldLog(status, gatewayError, nanos),
                     rule.always(status, gatewayError, nanos));
->>>>>>> wt-perf
         }
     }
 
