@@ -1,10 +1,11 @@
 package io.gatehouse.dataplane.proxy;
 
 import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Enforces the request and idle timeouts of one upstream attempt by interrupting the request's
@@ -14,24 +15,12 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Phases: {@link #awaitingHeaders()} (deadline = phase start + request timeout),
  * {@link #relayingBody()} (deadline = start of the current upstream read + idle timeout, only while a
  * read is in progress), {@link #uploading()} (no deadline: the request body is still being streamed).
- * The phase setters and read markers are called by the owning request thread.
- *
- * <p>Deadlines are checked by one sweeper thread every {@link #TICK_NANOS} (a timeout fires up to one
- * tick late), not by a timer task per attempt. Timeouts almost never fire, and scheduling then
- * cancelling a task in a {@code ScheduledThreadPoolExecutor} for every attempt cost a lock, a heap
- * insert and a heap removal per request (and a timer wake-up whenever the queue was empty). Here
- * an attempt costs one CAS to join the sweeper's list; a finished attempt is dropped from the list
- * by the next sweep. The sweeper parks for good once nothing was guarded for a while, so an idle
- * data plane has no periodic wake-up.
+ * One scheduled task per attempt that re-arms itself at the next deadline. The phase setters and
+ * read markers are called by the owning request thread; the task runs on the shared timer thread.
  */
 final class AttemptGuard implements AutoCloseable {
 
-    /** Sweep period: the lateness a timeout may have. Route timeouts are whole milliseconds and rarely under 100 ms. */
-    static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    /** Empty sweeps in a row after which the sweeper parks until the next attempt (1 s). */
-    private static final int IDLE_SWEEPS = 100;
-
-    private static final Sweeper SWEEPER = new Sweeper();
+    private static final ScheduledExecutorService TIMER = timer();
 
     private static final int ARMED = 0;
     private static final int FIRING = 1;
@@ -48,8 +37,7 @@ final class AttemptGuard implements AutoCloseable {
     private volatile long phaseStart;
     private volatile long readingSince; // 0 = not inside an upstream read
     private volatile boolean idleExpired;
-    /** Next guard in the sweeper's list; written before publication (push) or by the sweeper only. */
-    private AttemptGuard next;
+    private volatile ScheduledFuture<?> task;
 
     private AttemptGuard(Duration request, Duration idle, Phase phase) {
         this.owner = Thread.currentThread();
@@ -65,7 +53,8 @@ final class AttemptGuard implements AutoCloseable {
      */
     static AttemptGuard start(Duration request, Duration idle, boolean uploading) {
         AttemptGuard guard = new AttemptGuard(request, idle, uploading ? Phase.UPLOADING : Phase.HEADERS);
-        SWEEPER.add(guard);
+        guard.task = TIMER.schedule(guard::check, uploading ? idle.toNanos() : guard.requestNanos,
+                TimeUnit.NANOSECONDS);
         return guard;
     }
 
@@ -99,21 +88,18 @@ final class AttemptGuard implements AutoCloseable {
         return idleExpired;
     }
 
-    /** Called by the sweeper: fires when a deadline passed. Returns whether the guard is finished (drop it). */
-    private boolean check(long now) {
+    private void check() {
         if (state.get() != ARMED) {
-            return true;
+            return;
         }
+        long now = System.nanoTime();
         long deadline;
         Phase current = phase;
         if (current == Phase.HEADERS) {
             deadline = phaseStart + requestNanos;
         } else {
             long since = readingSince;
-            if (since == 0) {
-                return false; // not inside an upstream read: nothing can expire
-            }
-            deadline = since + idleNanos;
+            deadline = since == 0 ? now + idleNanos : since + idleNanos;
         }
         if (now - deadline >= 0) {
             if (state.compareAndSet(ARMED, FIRING)) {
@@ -121,16 +107,24 @@ final class AttemptGuard implements AutoCloseable {
                 owner.interrupt();
                 state.set(FIRED);
             }
-            return true;
+            return;
         }
-        return false;
+        try {
+            task = TIMER.schedule(this::check, deadline - now, TimeUnit.NANOSECONDS);
+        } catch (RuntimeException e) {
+            // timer shut down: nothing left to guard
+        }
     }
 
     /** Stops guarding; clears the interrupt a fired timeout left on the calling thread. */
     @Override
     public void close() {
         int s = state.getAndUpdate(v -> v == ARMED ? DONE : v);
-        if (s == ARMED) { // the sweeper drops it from its list on its next pass
+        ScheduledFuture<?> t = task;
+        if (t != null) {
+            t.cancel(false);
+        }
+        if (s == ARMED) {
             return;
         }
         while (state.get() == FIRING) {
@@ -139,86 +133,13 @@ final class AttemptGuard implements AutoCloseable {
         Thread.interrupted(); // the interrupt was for the upstream socket, not for the rest of the request
     }
 
-    /**
-     * The list of guards (a Treiber stack: {@link #add} is one CAS) and the thread that sweeps it every
-     * tick: it takes the whole list, fires expired guards, and puts the unfinished ones back.
-     */
-    private static final class Sweeper implements Runnable {
-        private final AtomicReference<AttemptGuard> head = new AtomicReference<>();
-        private volatile boolean parked;
-        private final Thread thread;
-
-        Sweeper() {
-            thread = Thread.ofPlatform().daemon().name("gatehouse-attempt-sweeper").unstarted(this);
-            thread.start();
-        }
-
-        void add(AttemptGuard guard) {
-            AttemptGuard h;
-            do {
-                h = head.get();
-                guard.next = h;
-            } while (!head.compareAndSet(h, guard));
-            if (parked) { // only after an idle second: not a per-request wake-up under load
-                parked = false;
-                LockSupport.unpark(thread);
-            }
-        }
-
-        @Override
-        public void run() {
-            int empty = 0;
-            while (true) {
-                if (empty >= IDLE_SWEEPS) {
-                    parked = true;
-                    if (head.get() == null) { // re-checked after announcing: an add in between unparks us
-                        LockSupport.park(this);
-                    }
-                    parked = false;
-                    empty = 0;
-                } else {
-                    LockSupport.parkNanos(this, TICK_NANOS);
-                }
-                empty = sweep() ? 0 : empty + 1;
-            }
-        }
-
-        /** One pass; whether any guard was in the list. */
-        private boolean sweep() {
-            AttemptGuard taken = head.getAndSet(null);
-            if (taken == null) {
-                return false;
-            }
-            long now = System.nanoTime();
-            AttemptGuard keepHead = null;
-            AttemptGuard keepTail = null;
-            for (AttemptGuard g = taken; g != null; ) {
-                AttemptGuard following = g.next;
-                boolean finished;
-                try {
-                    finished = g.check(now);
-                } catch (RuntimeException e) {
-                    finished = true;
-                }
-                if (finished) {
-                    g.next = null;
-                } else {
-                    g.next = keepHead;
-                    keepHead = g;
-                    if (keepTail == null) {
-                        keepTail = g;
-                    }
-                }
-                g = following;
-            }
-            if (keepHead != null) { // back in front of whatever was added meanwhile
-                AttemptGuard h;
-                do {
-                    h = head.get();
-                    keepTail.next = h;
-                } while (!head.compareAndSet(h, keepHead));
-            }
-            return true;
-        }
+    private static ScheduledExecutorService timer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread thread = new Thread(runnable, "gatehouse-attempt-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
     }
 }

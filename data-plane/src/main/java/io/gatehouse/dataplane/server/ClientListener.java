@@ -89,12 +89,13 @@ public final class ClientListener {
 
     /**
      * Whether HTTP/1.1 responses carry {@code Connection: keep-alive} (Helidon's default: true). HTTP/1.1
-     * connections are persistent without it. A bench knob ({@code -Dgatehouse.http1.sendKeepAliveHeader});
-     * the default is what measured better in bench/README.md ("Levers").
+     * connections are persistent without it, so it is off: one header less to build and write per
+     * response measured 62.5 vs 64.9 µs CPU per request (bench/README.md, "Levers", 2026-12-01).
+     * {@code -Dgatehouse.http1.sendKeepAliveHeader=true} restores Helidon's behaviour.
      */
     static final boolean SEND_KEEP_ALIVE_HEADER =
-            Boolean.parseBoolean(System.getProperty("gatehouse.http1.sendKeepAliveHeader", "true"));
-    /** Accept backlog of the client listeners; 0 keeps Helidon's (1024). A bench knob, see above. */
+            Boolean.parseBoolean(System.getProperty("gatehouse.http1.sendKeepAliveHeader", "false"));
+    /** Accept backlog of the client listeners; 0 keeps Helidon's (1024): 8192 measured no gain (bench/README.md). */
     static final int BACKLOG = Integer.getInteger("gatehouse.listener.backlog", 0);
 
     /** Applies the client listener's protocol settings and error handlers to {@code builder}. */
