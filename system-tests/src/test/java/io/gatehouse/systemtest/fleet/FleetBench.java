@@ -468,5 +468,11 @@ class FleetBench {
     private static void say(String line) {
         System.out.println("FLEET " + line);
         System.out.flush();
+        try { // also as it happens: surefire writes the test's output file only at its end
+            Files.writeString(Path.of("target", "fleet", "results.txt"), "FLEET " + line + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException ignored) {
+            // stdout has it
+        }
     }
 }
