@@ -187,7 +187,7 @@ public final class RedisConnections implements AutoCloseable {
             throw new IllegalArgumentException("commandTimeout must be > 0: " + commandTimeout);
         }
         RedisConnections connections = new RedisConnections(url, commandTimeout, auth);
-        Thread.ofVirtual().name("redis-connect").start(connections::strings); // warm up off the request path
+        Thread.ofVirtual().name("redis-connect").start(connections::connectUntilConnected);
         return connections;
     }
 
@@ -217,6 +217,29 @@ public final class RedisConnections implements AutoCloseable {
             connected = strings;
         }
         return connected == null ? Optional.empty() : Optional.of(connected.commands());
+    }
+
+    /**
+     * Connects off the request path, and keeps trying until both connections exist or this is closed:
+     * one attempt at start-up was not enough (a slow start or a Redis that comes up later left the data
+     * plane on its local fallback until a request happened to retry). Backs off from
+     * RECONNECT_INTERVAL to 30 times it, so a Redis that stays down costs a log line every ~30 s.
+     * Once connected, Lettuce reconnects on its own.
+     */
+    private void connectUntilConnected() {
+        long pause = RECONNECT_INTERVAL.toMillis();
+        while (!closed.get() && (strings == null || bytes == null)) {
+            connect();
+            if (strings != null && bytes != null) {
+                return;
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                return;
+            }
+            pause = Math.min(pause * 2, RECONNECT_INTERVAL.toMillis() * 30);
+        }
     }
 
     /** Whether the shared String-codec connection (rate limits) is established and open; never connects. */
