@@ -149,7 +149,7 @@ public final class Main {
         return merged == null ? null : ControlPlaneSettings.fromEnvironment(merged);
     }
 
-    /** {@code env} overridden by {@code args}, validated; null when help was asked for. */
+    /** {@code env} overridden by {@code args} (flag syntax and the database choice checked); null when help was asked for. */
     static Map<String, String> merge(String[] args, Map<String, String> env) {
         Map<String, String> merged = new HashMap<>(env);
         List<String> list = List.of(args);
@@ -197,7 +197,6 @@ public final class Main {
                         + " database; give one");
             }
         }
-        ControlPlaneSettings.fromEnvironment(merged); // every other value checked here, as a usage error
         return merged;
     }
 }
