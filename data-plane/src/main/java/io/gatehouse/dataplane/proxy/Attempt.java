@@ -1,15 +1,14 @@
 package io.gatehouse.dataplane.proxy;
 
 import io.gatehouse.dataplane.upstream.PooledConnection;
-import io.helidon.webclient.api.HttpClientResponse;
 
 /**
  * One upstream attempt that got its response headers: the response, the guard that keeps enforcing
  * the idle timeout while its body is relayed, and the keep-alive connection it came on (null for
- * HTTP/2). Closing it releases them: Helidon then hands the connection back to the pool or closes it.
+ * HTTP/2). Closing it releases them: the connection goes back to the pool or is closed.
  * Owned by the request's thread.
  */
-record Attempt(HttpClientResponse response, AttemptGuard guard, PooledConnection pooled) implements AutoCloseable {
+record Attempt(UpstreamResponse response, AttemptGuard guard, PooledConnection pooled) implements AutoCloseable {
 
     /** The response goes to the client without a body; see {@link PooledConnection#responseHadNoBody}. */
     void relayedNoBody() {

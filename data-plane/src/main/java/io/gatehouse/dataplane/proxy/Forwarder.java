@@ -22,12 +22,14 @@ import io.gatehouse.dataplane.policy.websocket.WebSocketSettings;
 import io.gatehouse.dataplane.telemetry.WebSocketRecorder;
 import io.gatehouse.proto.config.v1.RetryCondition;
 import io.gatehouse.proto.config.v1.UpstreamProtocol;
+import io.helidon.http.ClientRequestHeaders;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Method;
 import io.helidon.http.Status;
+import io.helidon.http.WritableHeaders;
 import io.helidon.webclient.api.ClientRequest;
 import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.webserver.http.ServerRequest;
@@ -95,6 +97,8 @@ public final class Forwarder implements Policy.Next {
     private final GrpcForwarder grpc;
     /** WebSocket upgrades on WebSocket routes: tunnels handed to the listener. */
     private final WebSocketForwarder websockets;
+    /** HTTP/1.1 upstreams through {@link LeanHttp1Exchange} instead of Helidon's client. */
+    private final boolean lean = LeanHttp1Exchange.enabled();
 
     /** A forwarder with its own retry budget and nobody listening to attempts (tests, tools). */
     public Forwarder(UpstreamClients clients) {
@@ -284,17 +288,21 @@ public final class Forwarder implements Policy.Next {
         UpstreamCall call = UpstreamCall.start(exchange, UpstreamSelection.upstream(exchange).name(), target, attemptNumber + 1,
                 request.prologue().method().text());
         ClientSettings settings = UpstreamSelection.upstream(exchange).settings().client();
-        ClientRequest<?> upstreamRequest = clients.request(settings, route.timeouts().connect(),
-                        request.prologue().method())
-                .uri(target.uriFor(upstreamPathAndQuery(exchange)))
-                .skipUriEncoding(true)
-                .followRedirects(false)
-                .readTimeout(readTimeout(settings, route))
-                .headers(headers -> {
-                    upstreamHeaders(exchange, target, body, headers);
-                    headers.set(ATTEMPT_HEADER, Integer.toString(attemptNumber + 1)); // 1 = first try
-                    call.inject((name, value) -> headers.set(HeaderNames.create(name), value));
-                });
+        Method method = request.prologue().method();
+        boolean leanPath = lean && settings.protocol() == UpstreamProtocol.HTTP1;
+        ClientRequestHeaders leanHeaders = null;
+        ClientRequest<?> upstreamRequest = null;
+        if (leanPath) {
+            leanHeaders = ClientRequestHeaders.create(WritableHeaders.create());
+            requestHeaders(exchange, target, body, attemptNumber, call, leanHeaders);
+        } else {
+            upstreamRequest = clients.request(settings, route.timeouts().connect(), method)
+                    .uri(target.uriFor(upstreamPathAndQuery(exchange)))
+                    .skipUriEncoding(true)
+                    .followRedirects(false)
+                    .readTimeout(readTimeout(settings, route))
+                    .headers(headers -> requestHeaders(exchange, target, body, attemptNumber, call, headers));
+        }
 
         boolean streaming = body.isPresent() && !body.isBuffered();
         AttemptGuard guard = AttemptGuard.start(route.timeouts().request(), route.timeouts().idle(), streaming);
@@ -303,25 +311,31 @@ public final class Forwarder implements Policy.Next {
             // HTTP/1.1: a connection from the keep-alive pool (idle timeout); connecting can fail here.
             pooled = clients.keepAliveConnection(settings, route.timeouts().connect(), target, freshConnection)
                     .orElse(null);
-            if (pooled != null) {
-                upstreamRequest.connection(pooled.connection());
+            UpstreamResponse response;
+            if (leanPath) {
+                response = LeanHttp1Exchange.send(pooled, method, upstreamPathAndQuery(exchange), leanHeaders, body,
+                        guard);
+            } else {
+                if (pooled != null) {
+                    upstreamRequest.connection(pooled.connection());
+                }
+                response = UpstreamResponse.of(send(upstreamRequest, body, guard, pooled));
+                if (pooled != null) { // whether the response lets the connection carry another request
+                    pooled.responseStarted(method, response.status().code(), response.headers());
+                }
             }
-            HttpClientResponse response = send(upstreamRequest, body, guard, pooled);
             guard.relayingBody();
             call.responded(response.status().code());
-            if (pooled != null) { // whether the response lets the connection carry another request
-                pooled.responseStarted(request.prologue().method(), response.status().code(), response.headers());
-            }
             return new Attempt(response, guard, pooled);
         } catch (RuntimeException e) {
             guard.close();
             GatewayException failure = classify(e, guard, route, target);
             call.failed(failure);
-            if (pooled != null) { // never back to the pool: Helidon may have left it mid-message
+            if (pooled != null) { // never back to the pool: the exchange may have left it mid-message
                 pooled.abandon(failure.error() == GatewayError.BAD_REQUEST
                         || failure.error() == GatewayError.PAYLOAD_TOO_LARGE);
             }
-            if (closedWhileIdle(failure, pooled, request.prologue().method(), body)) {
+            if (closedWhileIdle(failure, pooled, method, body)) {
                 // Not the upstream failing and not a retry: the same attempt again, on a new connection.
                 LOG.fine(() -> "request " + exchange.requestId() + ": reused upstream connection was closed ("
                         + failure.getMessage() + "); sending again on a new connection");
@@ -329,6 +343,14 @@ public final class Forwarder implements Policy.Next {
             }
             throw failure;
         }
+    }
+
+    /** The upstream request's headers: {@link #upstreamHeaders}, the attempt number, the trace context. */
+    private static void requestHeaders(Exchange exchange, UpstreamTarget target, RequestBody body, int attemptNumber,
+                                       UpstreamCall call, ClientRequestHeaders headers) {
+        upstreamHeaders(exchange, target, body, headers);
+        headers.set(ATTEMPT_HEADER, Integer.toString(attemptNumber + 1)); // 1 = first try
+        call.inject((name, value) -> headers.set(HeaderNames.create(name), value));
     }
 
     /**
@@ -384,6 +406,7 @@ public final class Forwarder implements Policy.Next {
     private static boolean closedWhileIdle(GatewayException failure, PooledConnection pooled, Method method,
                                            RequestBody body) {
         return pooled != null && pooled.reused() && failure.error() == GatewayError.UPSTREAM_ERROR
+                && !LeanHttp1Exchange.malformed(failure) // a response came, a broken one: not the race
                 && (!body.isPresent() || body.isBuffered()) && RetrySettings.isIdempotent(method);
     }
 
@@ -457,7 +480,7 @@ public final class Forwarder implements Policy.Next {
     }
 
     private static void relay(Attempt attempt, Exchange exchange, Method method) {
-        HttpClientResponse upstream = attempt.response();
+        UpstreamResponse upstream = attempt.response();
         ServerResponse response = exchange.response();
         Status status = upstream.status();
         boolean bodiless = method == Method.HEAD || status.code() == 204 || status.code() == 304;
@@ -473,7 +496,7 @@ public final class Forwarder implements Policy.Next {
         response.header(VIA_HEADER, ProxyHeaders.appendVia(upstream.headers().values(VIA_HEADER), VIA));
         response.header(ProxyHeaders.X_REQUEST_ID, exchange.requestId());
         exchange.runResponseHeaderHooks(new ResponseHeaders(response, status.code()));
-        if (bodiless || !upstream.entity().hasEntity()) {
+        if (bodiless || !upstream.hasEntity()) {
             attempt.relayedNoBody();
             response.send();
             return;

@@ -1,7 +1,6 @@
 package io.gatehouse.dataplane.proxy;
 
 import io.gatehouse.dataplane.chain.GatewayError;
-import io.helidon.webclient.api.HttpClientResponse;
 
 import java.util.logging.Logger;
 
@@ -31,7 +30,7 @@ final class UpstreamResponseCheck {
      *
      * @param bodiless the response has no body by its request method or status (HEAD, 204, 304)
      */
-    static void requireRelayable(HttpClientResponse upstream, boolean bodiless) {
+    static void requireRelayable(UpstreamResponse upstream, boolean bodiless) {
         int status = upstream.status().code();
         if (status < 200) {
             LOG.warning(() -> "upstream sent " + status + " as a final response (an interim response the HTTP client"
@@ -39,7 +38,7 @@ final class UpstreamResponseCheck {
             throw GatewayError.UPSTREAM_ERROR.exception("the upstream response could not be relayed (interim status "
                     + status + ")");
         }
-        if (!bodiless && !upstream.entity().hasEntity() && upstream.headers().contentLength().orElse(0) > 0) {
+        if (!bodiless && !upstream.hasEntity() && upstream.headers().contentLength().orElse(0) > 0) {
             LOG.warning(() -> "upstream response " + status + " has an Upgrade header and a Content-Length;"
                     + " the HTTP client cannot read its body; answering 502");
             throw GatewayError.UPSTREAM_ERROR.exception("the upstream response could not be relayed"

@@ -2,7 +2,11 @@ package io.gatehouse.dataplane.upstream;
 
 import io.helidon.http.Headers;
 import io.helidon.http.Method;
+import io.gatehouse.dataplane.upstream.http1.ConnectionInput;
 import io.helidon.webclient.api.ClientConnection;
+
+import java.io.IOException;
+import java.io.OutputStream;
 
 /**
  * An HTTP/1.1 connection handed to one upstream attempt by the keep-alive pool, and what the
@@ -10,7 +14,13 @@ import io.helidon.webclient.api.ClientConnection;
  * a clean message boundary. The forwarder calls, as they happen: {@link #streamingBody()} before a
  * streamed body, {@link #responseStarted} when the headers arrived, {@link #responseHadNoBody()}
  * when it relays no body, {@link #abandon} when the attempt failed. Helidon then releases the
- * connection (or closes it) when the response is done. Owned by the attempt's thread.
+ * connection (or closes it) when the response is done.
+ *
+ * <p>An exchange that writes the request and parses the response itself (the forwarder's lean
+ * HTTP/1.1 path) uses {@link #input()} and {@link #output()} instead of {@link #connection()}, tells
+ * the HTTP version with {@link #responseStarted(Method, int, Headers, boolean)}, and ends with
+ * {@link #release()} once the whole message was read, or {@link #abandon} otherwise. Owned by the
+ * attempt's thread.
  */
 public final class PooledConnection {
 
@@ -50,7 +60,30 @@ public final class PooledConnection {
 
     /** The response's status line and headers arrived (see {@link ConnectionReuse#afterHeaders}). */
     public void responseStarted(Method method, int status, Headers headers) {
-        ConnectionReuse.afterHeaders(method, status, headers, connection.http10()).ifPresent(connection::discard);
+        responseStarted(method, status, headers, connection.http10());
+    }
+
+    /** As {@link #responseStarted(Method, int, Headers)}, for a status line parsed by the caller. */
+    public void responseStarted(Method method, int status, Headers headers, boolean http10) {
+        ConnectionReuse.afterHeaders(method, status, headers, http10).ifPresent(connection::discard);
+    }
+
+    /** The connection's buffered input: bytes left in it at release keep it out of the pool. */
+    public ConnectionInput input() {
+        return connection.input();
+    }
+
+    /** The connection's unbuffered output (early-response watching included, see {@link #streamingBody()}). */
+    public OutputStream output() throws IOException {
+        return connection.output();
+    }
+
+    /**
+     * The response was read to its end (a clean message boundary as far as the caller can tell): back
+     * to the pool unless it was marked or bytes remain, else closed.
+     */
+    public void release() {
+        connection.releaseResource();
     }
 
     /**

@@ -7,6 +7,7 @@ import io.helidon.common.socket.HelidonSocket;
 import io.helidon.common.socket.PlainSocket;
 import io.helidon.common.socket.TlsSocket;
 import io.helidon.common.tls.Tls;
+import io.gatehouse.dataplane.upstream.http1.ConnectionInput;
 import io.helidon.webclient.api.ClientConnection;
 import io.helidon.webclient.api.WebClient;
 import io.helidon.webclient.api.WebClientConfig;
@@ -14,6 +15,7 @@ import io.helidon.webclient.api.WebClientConfig;
 import javax.net.ssl.SSLSocket;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -88,6 +90,9 @@ final class UpstreamConnection implements ClientConnection {
     private final ByteBuffer probeByte = ByteBuffer.allocate(1);
     private final byte[] statusStart = new byte[HTTP_1_0.length];
     private int statusStartLength = statusStart.length;
+    /** The lean HTTP/1.1 exchange's reader and writer (created on first use; Helidon's client uses neither). */
+    private ConnectionInput input;
+    private OutputStream output;
     private DiscardReason discard;
     private boolean watchEarlyResponse;
     private boolean allowExpectContinue = true;
@@ -175,10 +180,50 @@ final class UpstreamConnection implements ClientConnection {
         return discard;
     }
 
-    /** Whether bytes were read from the socket and not consumed (Helidon's reader, TLS's decoded data). */
+    /**
+     * The connection's buffered input for an exchange that parses responses itself instead of through
+     * Helidon's client ({@code LeanHttp1Exchange}); reads the TLS socket's stream when TLS is on.
+     */
+    ConnectionInput input() {
+        if (input == null) {
+            input = new ConnectionInput(tls == null ? rawIn : tlsIn);
+        }
+        return input;
+    }
+
+    /**
+     * The connection's output for an exchange that writes requests itself: unbuffered, every write
+     * one write to the socket (or TLS record), looking for an early response first while
+     * {@link #watchForEarlyResponse} is on, as Helidon's writes here do.
+     */
+    OutputStream output() throws IOException {
+        if (output == null) {
+            OutputStream socketOut = tls == null ? socket.getOutputStream() : tls.getOutputStream();
+            output = new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    beforeWrite();
+                    socketOut.write(b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    beforeWrite();
+                    socketOut.write(b, off, len);
+                }
+            };
+        }
+        return output;
+    }
+
+    /**
+     * Whether bytes were read from the socket and not consumed (Helidon's reader, the lean
+     * exchange's input, TLS's decoded data).
+     */
     boolean bytesBuffered() {
         try {
-            return reader.available() > 0 || (tlsIn != null && tlsIn.available() > 0);
+            return reader.available() > 0 || (input != null && input.buffered() > 0)
+                    || (tlsIn != null && tlsIn.available() > 0);
         } catch (IOException e) {
             return true; // cannot tell: never reuse it
         }
