@@ -62,17 +62,18 @@ final class LeanHttp1Exchange {
     static UpstreamResponse send(PooledConnection pooled, Method method, String target, ClientRequestHeaders headers,
                                  RequestBody body, AttemptGuard guard) {
         boolean streamed = body.isPresent() && !body.isBuffered();
+        String requestTarget = target.isEmpty() ? "/" : target;
         try {
             OutputStream out = pooled.output();
             if (!streamed) {
-                Http1RequestWriter.write(out, method, target, headers, body.isPresent() ? body.bytes() : null);
+                Http1RequestWriter.write(out, method, requestTarget, headers, body.isPresent() ? body.bytes() : null);
             } else {
                 pooled.streamingBody();
                 boolean chunked = !headers.contains(HeaderNames.CONTENT_LENGTH);
                 if (chunked) {
                     headers.set(HeaderValues.TRANSFER_ENCODING_CHUNKED);
                 }
-                Http1RequestWriter.write(out, method, target, headers, null);
+                Http1RequestWriter.write(out, method, requestTarget, headers, null);
                 if (chunked) {
                     try (OutputStream chunks = Http1RequestWriter.chunked(out)) {
                         body.streamTo(chunks);

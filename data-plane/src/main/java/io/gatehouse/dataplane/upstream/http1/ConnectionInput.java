@@ -10,15 +10,19 @@ import java.io.InputStream;
  * connection, so bytes read past the end of one response stay visible ({@link #buffered()}) and the
  * keep-alive pool can refuse the connection instead of handing them to the next request.
  *
- * <p>Owned by the thread that owns the connection. Not thread-safe.
+ * <p>The buffer starts at {@link #INITIAL_CAPACITY} and grows once, to {@link #CAPACITY}, for a line
+ * longer than that (a connection per request should not cost 16 KiB of garbage). Owned by the
+ * thread that owns the connection. Not thread-safe.
  */
 public final class ConnectionInput {
 
-    /** Room for the largest response head line (the head limit) plus its CRLF. */
+    /** Room for the largest response head line (the head limit) plus its CRLF: the most it grows to. */
     static final int CAPACITY = Http1ResponseParser.MAX_HEAD_BYTES + 64;
+    /** What it starts with: a typical response head, and a small body with it, in one read. */
+    static final int INITIAL_CAPACITY = 4096;
 
     private final InputStream in;
-    private final byte[] buffer = new byte[CAPACITY];
+    private byte[] buffer = new byte[INITIAL_CAPACITY];
     private int position;
     private int limit;
     private long received;
@@ -134,7 +138,10 @@ public final class ConnectionInput {
             position = 0;
         }
         if (limit == buffer.length) {
-            throw new MalformedResponseException("more than " + buffer.length + " bytes in one line");
+            if (buffer.length >= CAPACITY) {
+                throw new MalformedResponseException("more than " + buffer.length + " bytes in one line");
+            }
+            buffer = java.util.Arrays.copyOf(buffer, CAPACITY); // a long head line: grows once, for good
         }
         int n = in.read(buffer, limit, buffer.length - limit);
         if (n < 0) {

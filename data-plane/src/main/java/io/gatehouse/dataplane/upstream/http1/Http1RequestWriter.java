@@ -30,7 +30,7 @@ public final class Http1RequestWriter {
      */
     public static void write(OutputStream to, Method method, String target, Headers headers, byte[] body)
             throws IOException {
-        Bytes out = new Bytes(256 + (body == null ? 0 : body.length));
+        Bytes out = new Bytes(1024 + (body == null ? 0 : body.length));
         out.ascii(method.text()).write((byte) ' ').ascii(target).write(HTTP_1_1_CRLF);
         for (Header header : headers) {
             String name = header.name();
