@@ -85,6 +85,9 @@ final class LeanHttp1Exchange {
             }
             ResponseHead head = Http1ResponseParser.read(pooled.input(), method, streamed);
             pooled.responseStarted(method, head.status().code(), head.headers(), head.http10());
+            if (head.framing() == ResponseHead.Framing.CLOSE) {
+                pooled.bodyEndsWithClose();
+            }
             return new Response(head, BodyInputStream.of(head, pooled.input()), pooled);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -68,6 +68,15 @@ public final class PooledConnection {
         ConnectionReuse.afterHeaders(method, status, headers, http10).ifPresent(connection::discard);
     }
 
+    /**
+     * The response's body ends when the upstream closes the connection (the caller's framing
+     * decision; {@link ConnectionReuse} sees only the headers, and a Transfer-Encoding that lists
+     * chunked but not last is such a body too): never reused.
+     */
+    public void bodyEndsWithClose() {
+        connection.discard(DiscardReason.CONNECTION_CLOSE);
+    }
+
     /** The connection's buffered input: bytes left in it at release keep it out of the pool. */
     public ConnectionInput input() {
         return connection.input();
