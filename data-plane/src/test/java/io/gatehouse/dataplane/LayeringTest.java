@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * one, and none of the references the design forbids exists.
  *
  * <p>Floors, top to bottom: 1 {@code server}; 2 {@code snapshot}; 3 {@code policy.*}, {@code proxy},
- * {@code telemetry}; 4 {@code routing}, {@code upstream}, {@code redis}, {@code request}, {@code tls}; 5
+ * {@code telemetry}, {@code rollout}; 4 {@code routing}, {@code upstream}, {@code redis}, {@code request}, {@code tls},
+ * {@code traffic}; 5
  * {@code chain}.
  */
 class LayeringTest {
@@ -89,7 +90,8 @@ class LayeringTest {
             case "server" -> 1;
             case "snapshot" -> 2;
             case "policy", "proxy", "telemetry" -> 3;
-            case "routing", "upstream", "redis", "request", "tls" -> 4;
+            case "rollout" -> 3;
+            case "routing", "upstream", "redis", "request", "tls", "traffic" -> 4;
             case "chain" -> 5;
             default -> throw new AssertionError("package " + pkg + " has no floor in the design: add it");
         };
