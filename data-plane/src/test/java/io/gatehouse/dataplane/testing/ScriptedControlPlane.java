@@ -21,8 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
-import static org.assertj.core.api.Assertions.fail;
-
 /**
  * A real gRPC DiscoveryService on loopback (plaintext, port 0) that the test scripts: it records
  * every {@link WatchRequest} the data plane sends and pushes the {@link WatchResponse}s the test
@@ -41,6 +39,7 @@ public final class ScriptedControlPlane extends Fixture {
     @Override
     protected void open() throws Exception {
         received.clear();
+        stream = null;
         server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .addService(new DiscoveryServiceGrpc.DiscoveryServiceImplBase() {
                     @Override
@@ -78,11 +77,12 @@ public final class ScriptedControlPlane extends Fixture {
         return "127.0.0.1:" + server.getPort();
     }
 
-    /** Pushes {@code snapshot} (and {@code shadow}, if not null) on the latest stream; returns the nonce used. */
+    /**
+     * Pushes {@code snapshot} (and {@code shadow}, if not null) on the latest stream, waiting for one
+     * to open first; returns the nonce used.
+     */
     public synchronized String push(Snapshot snapshot, Shadow shadow) {
-        if (stream == null) {
-            fail("no data plane is watching");
-        }
+        Await.until("a data plane watches", () -> stream != null);
         String nonce = "n" + nonces.incrementAndGet();
         WatchResponse.Builder response = WatchResponse.newBuilder()
                 .setVersionInfo(ActiveSnapshot.versionInfo(snapshot))
