@@ -17,10 +17,11 @@ import java.util.List;
  * First step of the chain: counts every request under the config version and route that served
  * it (requests, 5xx, gateway errors, latency bucket), for the load reports rollouts are gated on.
  *
- * <p>Per request: two array loads for the counters, one {@code System.nanoTime()}, a bucket scan of
- * a few comparisons and one {@code LongAdder} increment (three for a 5xx the gateway produced). No
- * lock, no map lookup, no allocation after a route's first request. It records whatever else is
- * switched off (per-request telemetry off still counts here).
+ * <p>Per request: four loads (the version's counters from the snapshot's parts, the route from the
+ * exchange, the route's position from its parts, the route's counters: a volatile read), one
+ * {@code System.nanoTime()}, a bucket scan of a few comparisons and one {@code LongAdder} increment
+ * (two for a 5xx, three for a gateway error). No lock, no map lookup, no allocation after a route's
+ * first request. It counts whatever else is switched off (per-request telemetry off still counts).
  *
  * <p>Its compiler attaches the version's counters ({@link TrafficLedger#forVersion}) to each
  * snapshot. Thread-safe.
