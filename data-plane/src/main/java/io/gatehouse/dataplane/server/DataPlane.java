@@ -141,12 +141,14 @@ public final class DataPlane implements AutoCloseable {
 
     /** As {@link #start(DataPlaneSettings)} with the given telemetry, which the data plane owns and closes. */
     public static DataPlane start(DataPlaneSettings settings, Telemetry telemetry) {
-        return start(settings, telemetry, Shadowing.NONE);
+        return start(settings, telemetry, null);
     }
 
     /**
-     * As {@link #start(DataPlaneSettings, Telemetry)}, telling {@code shadowing} of every shadow
-     * evaluation the control plane asks for and reporting what it found with the load reports.
+     * As {@link #start(DataPlaneSettings, Telemetry)}, with {@code shadowing} told of every shadow
+     * evaluation the control plane asks for and its findings sent with the load reports.
+     *
+     * @param shadowing replaces the data plane's own shadow evaluation (tests); null = its own
      */
     public static DataPlane start(DataPlaneSettings settings, Telemetry telemetry, Shadowing shadowing) {
         Optional<ReloadingCredentials> tls;
@@ -191,13 +193,14 @@ public final class DataPlane implements AutoCloseable {
                 .setBuildVersion(buildVersion())
                 .putAllLabels(settings.labels())
                 .build();
-        LoadReporter reporter = new LoadReporter(traffic, shadowing, settings.loadReportInterval());
+        Shadowing shadows = shadowing != null ? shadowing : Shadowing.NONE; // the shadow evaluator, once wired
+        LoadReporter reporter = new LoadReporter(traffic, shadows, settings.loadReportInterval());
         telemetry.metrics().counterFrom("gatehouse_load_report_routes_left_out_total",
                 "Routes with traffic left out of load reports because a report is bounded to "
                         + LoadReporter.MAX_REPORT_BYTES + " bytes (the busiest go first)", reporter::routesLeftOut);
         registerTransportMetrics(telemetry.metrics(), tls);
         WatchClient watch = new WatchClient(settings.controlPlaneTarget(), transport(tls, telemetry.metrics()), node,
-                active, new Backoff(RECONNECT_INITIAL, RECONNECT_MAX), shadowing, reporter);
+                active, new Backoff(RECONNECT_INITIAL, RECONNECT_MAX), shadows, reporter);
         AdminEndpoints admin = new AdminEndpoints(active::get, watch::connected, watch::lastError, settings,
                 telemetry.metrics());
         Drain drain = new Drain();
