@@ -14,6 +14,7 @@ import io.gatehouse.proto.discovery.v1.Node;
 import io.gatehouse.proto.discovery.v1.RouteLoad;
 import io.gatehouse.proto.discovery.v1.VersionLoad;
 import io.gatehouse.proto.discovery.v1.WatchRequest;
+import io.gatehouse.testing.Await;
 import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -25,6 +26,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -117,6 +119,30 @@ class LoadReportsEndToEndTest {
         Thread.sleep(INTERVAL.toMillis() * 4);
 
         assertThat(cp.loadReports()).as("unchanged figures are not sent again").hasSize(1);
+    }
+
+    @Test
+    void afterAReconnectTheUnchangedFiguresGoOutOnceOnTheNewStream() throws Exception {
+        DataPlane dp = start(settings());
+        cp.replyTo(cp.push(Snapshots.snapshot(1, config())));
+        send(dp, "/ok/1", null);
+        send(dp, "/ok/2", null);
+        awaitReport("two requests", r -> total(r, 1) == 2);
+
+        cp.dropStream();
+
+        Await.until("a second stream", () -> cp.streams() == 2);
+        Await.until("the figures again, after the new stream's first message", () -> {
+            List<WatchRequest> received = cp.received();
+            int hello = -1;
+            for (int i = 0; i < received.size(); i++) {
+                if (received.get(i).hasNode() && received.get(i).getVersionInfo().equals("1")) {
+                    hello = i; // the first stream started with version "" (nothing in force yet)
+                }
+            }
+            return hello >= 0 && received.subList(hello, received.size()).stream()
+                    .anyMatch(r -> r.hasLoadReport() && total(r.getLoadReport(), 1) == 2);
+        });
     }
 
     // ---- helpers

@@ -9,6 +9,7 @@ import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
 import io.gatehouse.testing.Await;
 import io.gatehouse.testing.Fixture;
 import io.grpc.Server;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 
@@ -33,6 +34,7 @@ public final class ScriptedControlPlane extends Fixture {
 
     private final List<WatchRequest> received = new CopyOnWriteArrayList<>();
     private final AtomicLong nonces = new AtomicLong();
+    private final AtomicLong streams = new AtomicLong();
     private volatile StreamObserver<WatchResponse> stream;
     private Server server;
 
@@ -45,6 +47,7 @@ public final class ScriptedControlPlane extends Fixture {
                     @Override
                     public StreamObserver<WatchRequest> watch(StreamObserver<WatchResponse> responses) {
                         stream = responses;
+                        streams.incrementAndGet();
                         return new StreamObserver<>() {
                             @Override
                             public void onNext(WatchRequest request) {
@@ -70,6 +73,16 @@ public final class ScriptedControlPlane extends Fixture {
     protected void release() throws Exception {
         server.shutdownNow();
         server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    /** Watch streams opened so far. */
+    public long streams() {
+        return streams.get();
+    }
+
+    /** Ends the latest stream with UNAVAILABLE, as a control plane replica that goes away would. */
+    public synchronized void dropStream() {
+        stream.onError(Status.UNAVAILABLE.withDescription("scripted: stream dropped").asRuntimeException());
     }
 
     /** "127.0.0.1:port". */
