@@ -168,7 +168,9 @@ public final class AuthenticationPolicy implements Policy {
                 reason = reason == null ? e.getMessage() : reason;
                 continue;
             } catch (JwksCache.JwksUnavailableException e) {
-                LOG.warning("cannot verify tokens of provider " + provider.name() + ": " + e.getMessage());
+                if (!e.notCached()) {
+                    LOG.warning("cannot verify tokens of provider " + provider.name() + ": " + e.getMessage());
+                }
                 keysUnavailable = true;
                 continue;
             }

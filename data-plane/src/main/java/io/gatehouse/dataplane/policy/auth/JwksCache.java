@@ -88,8 +88,20 @@ public final class JwksCache {
 
     /** Raised when a URL has never been fetched successfully. */
     public static final class JwksUnavailableException extends Exception {
+        private final boolean notCached;
+
         JwksUnavailableException(String message, Throwable cause) {
+            this(message, cause, false);
+        }
+
+        private JwksUnavailableException(String message, Throwable cause, boolean notCached) {
             super(message, cause);
+            this.notCached = notCached;
+        }
+
+        /** Raised by a {@link #cachedOnly()} view, which never fetched: nothing went wrong, nothing to log. */
+        boolean notCached() {
+            return notCached;
         }
     }
 
@@ -124,7 +136,7 @@ public final class JwksCache {
     }
 
     private static JwksUnavailableException notCached(String url) {
-        return new JwksUnavailableException("JWKS " + url + " is not cached (this view never fetches)", null);
+        return new JwksUnavailableException("JWKS " + url + " is not cached (this view never fetches)", null, true);
     }
 
     /** Fetch attempts made so far (all URLs). */

@@ -114,10 +114,23 @@ public final class ShadowEvaluator implements Shadowing, AutoCloseable {
         return run != null && run.candidate() != null;
     }
 
+    /**
+     * Whether every request sampled so far has been evaluated (or discarded): nothing is queued or
+     * being evaluated. For tests and tools that read a report after their requests.
+     */
+    public boolean idle() {
+        return sampler.idle();
+    }
+
+    /** Requests handed to evaluation since start, all shadow runs (0 = nothing was ever captured). */
+    public long captured() {
+        return sampler.captured();
+    }
+
     private void end() {
         sampler.stop();
         current = null; // the compiled candidate goes with the run: it opened nothing to close
-        queue.clear();
+        sampler.done(queue.drainTo(new java.util.ArrayList<>()));
     }
 
     private void compile(ShadowRun run) {
@@ -168,13 +181,14 @@ public final class ShadowEvaluator implements Shadowing, AutoCloseable {
             }
             next = Math.max(next, System.nanoTime() - EVALUATION_INTERVAL_NANOS) + EVALUATION_INTERVAL_NANOS;
             ShadowRun run = sample.run();
-            if (run != current || run.candidate() == null) {
-                continue; // sampled for a run that ended
-            }
             try {
-                evaluate(run, sample);
+                if (run == current && run.candidate() != null) { // else sampled for a run that ended
+                    evaluate(run, sample);
+                }
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "shadow evaluation of a request failed", e);
+            } finally {
+                sampler.done(1);
             }
         }
     }

@@ -10,6 +10,8 @@ import io.helidon.http.WritableHeaders;
 
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The hot-path end of shadow evaluation: called once per request after the config in force decided
@@ -22,6 +24,10 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class ShadowSampler {
 
     private final BlockingQueue<SampledRequest> queue;
+    /** Samples queued or being evaluated; the evaluator counts its own down ({@link #done}). */
+    private final AtomicInteger outstanding = new AtomicInteger();
+    /** Samples handed to the queue since start, all runs. */
+    private final LongAdder captured = new LongAdder();
     /** The run whose candidate is compiled and being evaluated; null = no shadow (the hot-path read). */
     private volatile ShadowRun run;
 
@@ -75,8 +81,27 @@ public final class ShadowSampler {
         SampledRequest sample = new SampledRequest(current, served, route == null ? "" : route.id(),
                 exchange.request().prologue().method(), host, path, WritableHeaders.create(exchange.request().headers()),
                 exchange.request().query().rawValue(), exchange.clientAddress(), exchange.tls());
-        if (!queue.offer(sample)) {
+        outstanding.incrementAndGet();
+        if (queue.offer(sample)) {
+            captured.increment();
+        } else {
+            outstanding.decrementAndGet();
             current.dropped();
         }
+    }
+
+    /** The evaluator finished (or discarded) {@code samples} taken from the queue. */
+    void done(int samples) {
+        outstanding.addAndGet(-samples);
+    }
+
+    /** Whether no sample is queued or being evaluated. */
+    boolean idle() {
+        return outstanding.get() == 0;
+    }
+
+    /** Samples handed to the evaluator since start (all runs). */
+    long captured() {
+        return captured.sum();
     }
 }
