@@ -5,9 +5,6 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.RSAKey;
 import io.gatehouse.dataplane.policy.auth.Tokens;
 import io.gatehouse.dataplane.server.DataPlane;
-import io.gatehouse.dataplane.server.DataPlaneSettings;
-import io.gatehouse.dataplane.snapshot.LastKnownGoodStore;
-import io.gatehouse.dataplane.telemetry.Telemetry;
 import io.gatehouse.dataplane.testing.ScriptedUpstream;
 import io.gatehouse.dataplane.testing.Snapshots;
 import io.gatehouse.dataplane.testing.TestUpstream;
@@ -31,15 +28,10 @@ import io.gatehouse.testing.Closer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Map;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -84,13 +76,7 @@ class ShadowEvaluationTest {
     }
 
     private void start(GatewayConfig config) throws Exception {
-        Path stateDir = Files.createTempDirectory("shadow");
-        new LastKnownGoodStore(stateDir).write(Snapshots.snapshot(1, config));
-        int dead = deadPort();
-        dataPlane = closer.track(DataPlane.start(new DataPlaneSettings("dp-shadow", "", "127.0.0.1:" + dead,
-                        "127.0.0.1", 0, 0, stateDir, DataPlaneSettings.DEFAULT_MAX_ROUTES,
-                        "redis://127.0.0.1:" + deadPort(), Duration.ofSeconds(1)), // limits decided locally
-                Telemetry.create(Map.of("gatehouse.request.telemetry", "off", "gatehouse.access.log", "off"))));
+        dataPlane = closer.track(LoopbackDataPlane.start(config));
         shadow = dataPlane.shadow();
     }
 
@@ -310,11 +296,5 @@ class ShadowEvaluationTest {
             connection.respond(200, body);
             return true;
         };
-    }
-
-    private static int deadPort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }
