@@ -12,6 +12,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The hot-path end of shadow evaluation: called once per request after the config in force decided
@@ -22,6 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
  * queue drops the sample (counted) instead of waiting. Thread-safe; called on request threads.
  */
 public final class ShadowSampler {
+
+    private static final Logger LOG = Logger.getLogger(ShadowSampler.class.getName());
 
     private final BlockingQueue<SampledRequest> queue;
     /** Samples queued or being evaluated; the evaluator counts its own down ({@link #done}). */
@@ -60,7 +64,13 @@ public final class ShadowSampler {
         if (served == null || ThreadLocalRandom.current().nextDouble() >= current.ratio()) {
             return;
         }
-        capture(current, exchange, served);
+        try {
+            capture(current, exchange, served);
+        } catch (RuntimeException e) {
+            // The request is answered already; shadow evaluation must never fail it. Counted as dropped.
+            current.dropped();
+            LOG.log(Level.FINE, "a request could not be captured for shadow evaluation", e);
+        }
     }
 
     private void capture(ShadowRun current, Exchange exchange, CompiledSnapshot served) {
