@@ -33,7 +33,8 @@ import java.util.logging.Logger;
 /**
  * The Helidon handler for client traffic: wraps each request in an {@link Exchange} (request id,
  * the snapshot in force, the peer address), runs the {@link PolicyChain} and turns a
- * {@link GatewayException} from any step into a JSON error response.
+ * {@link GatewayException} from any step into a JSON error response. Once the request is answered it
+ * offers it to shadow evaluation ({@link ShadowSampler}: one volatile read when no rollout is in shadow).
  *
  * <p>Runs on the web server's virtual threads. Reads the current snapshot once per request, so a
  * swap never affects a request in flight. Thread-safe.

@@ -6,6 +6,7 @@ import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.chain.GatewayError;
 import io.gatehouse.dataplane.chain.GatewayException;
+import io.gatehouse.dataplane.chain.TlsFacts;
 import io.gatehouse.dataplane.routing.CompiledRoute;
 import io.gatehouse.proto.config.v1.Consumer;
 import io.gatehouse.proto.discovery.v1.ApiKey;
@@ -86,7 +87,7 @@ public final class AuthenticationPolicy implements Policy {
                 exchange.setUpstreamHeader(HeaderNames.AUTHORIZATION, List.of());
             }
             if (id.method() == Identity.Method.CLIENT_CERT) {
-                exchange.attribute(io.gatehouse.dataplane.chain.TlsFacts.VERIFIED_CLIENT_SUBJECT,
+                exchange.attribute(TlsFacts.VERIFIED_CLIENT_SUBJECT,
                         exchange.tls().orElseThrow().clientSubject().orElseThrow());
             }
         });
@@ -101,7 +102,7 @@ public final class AuthenticationPolicy implements Policy {
      * @throws GatewayException the refusal the request gets (400, 401, 403, 503 auth_unavailable)
      */
     static Optional<Identity> identify(CompiledAuth auth, RouteAuth routeAuth, String routeId, Headers headers,
-                                       String rawQuery, Optional<io.gatehouse.dataplane.chain.TlsFacts> tls) {
+                                       String rawQuery, Optional<TlsFacts> tls) {
         Credentials.requireAtMostOne(headers, routeAuth, rawQuery);
         Optional<String> token = Optional.empty();
         if (routeAuth.acceptsJwt()) {
@@ -236,7 +237,7 @@ public final class AuthenticationPolicy implements Policy {
      * The caller named by the client certificate of the connection, verified against the route's CAs;
      * its configured fields go upstream (the identity's upstream headers).
      */
-    private static Identity clientCertIdentity(io.gatehouse.dataplane.chain.TlsFacts tls, ClientCertVerifier verifier,
+    private static Identity clientCertIdentity(TlsFacts tls, ClientCertVerifier verifier,
                                                String routeId) {
         ClientCertVerifier.Verified verified;
         try {
