@@ -2,8 +2,9 @@ package io.gatehouse.rollout;
 
 import java.util.List;
 
-/** LOCAL STUB until the lead's parser lands in main (same API); replaced on merge. */
+/** A rollout plan that cannot be used, with every problem found in it (not just the first). */
 public final class RolloutPlanException extends Exception {
+
     private final List<String> problems;
 
     public RolloutPlanException(List<String> problems) {
@@ -11,6 +12,7 @@ public final class RolloutPlanException extends Exception {
         this.problems = List.copyOf(problems);
     }
 
+    /** Each problem as a sentence naming the step it is about, in the order of the plan. */
     public List<String> problems() {
         return problems;
     }
