@@ -30,7 +30,6 @@ public final class RolloutAdmin {
     static final Duration DEFAULT_SHADOW = Duration.ofSeconds(30);
     static final int MAX_EXPECTED_ROUTES = 100;
     static final int MAX_ROUTE_ID_CHARS = 256;
-    static final int MAX_PLAN_CHARS = 1000;
     private static final int MAX_REASON_CHARS = 1000;
     private static final int DEFAULT_LIMIT = 20;
     private static final int MAX_LIMIT = 1000;
@@ -57,9 +56,6 @@ public final class RolloutAdmin {
     public static Delivery delivery(String requested, List<String> expectChanges, GatewayConfig newConfig) {
         String spec = requested.isBlank() ? newConfig.getSettings().getRollout().getDefaultPlan() : requested;
         List<String> problems = new java.util.ArrayList<>();
-        if (spec.length() > MAX_PLAN_CHARS) {
-            return new Delivery(Optional.empty(), List.of(), List.of("plan: at most " + MAX_PLAN_CHARS + " characters"));
-        }
         if (expectChanges.size() > MAX_EXPECTED_ROUTES) {
             problems.add("expect_changes: at most " + MAX_EXPECTED_ROUTES + " routes (got " + expectChanges.size() + ")");
         }

@@ -14,7 +14,6 @@ import java.util.List;
 final class RolloutRules {
 
     private static final String PATH = "settings.rollout";
-    static final int MAX_PLAN_CHARS = 1000;
 
     private RolloutRules() {
     }
@@ -25,9 +24,7 @@ final class RolloutRules {
         }
         RolloutSettings rollout = config.getSettings().getRollout();
         String plan = rollout.getDefaultPlan();
-        if (plan.length() > MAX_PLAN_CHARS) {
-            problems.add(new ValidationProblem(PATH + ".defaultPlan", "at most " + MAX_PLAN_CHARS + " characters"));
-        } else if (!plan.isBlank()) {
+        if (!plan.isBlank()) { // the parser bounds its length
             try {
                 RolloutPlan.parse(plan);
             } catch (RolloutPlanException e) {
