@@ -71,7 +71,13 @@ final class LoadReportIntake {
             dropped.add(report.getVersionsCount() + " versions in one report, at most " + MAX_VERSIONS + " read");
         }
         List<VersionLoad> loads = new ArrayList<>();
+        Set<Long> versions = new HashSet<>();
         for (VersionLoad load : report.getVersionsList().subList(0, Math.min(MAX_VERSIONS, report.getVersionsCount()))) {
+            if (!versions.add(load.getVersion())) {
+                // One row per version: a repeat would overwrite the first.
+                dropped.add("version " + load.getVersion() + " reported twice");
+                continue;
+            }
             int routes = scope.get().routesOf(load.getVersion());
             if (routes < 0) {
                 continue; // a version no rollout judges

@@ -7,6 +7,8 @@ import io.gatehouse.proto.admin.v1.ApplyOutcome;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.ControlRolloutRequest;
 import io.gatehouse.proto.admin.v1.RolloutAction;
+import io.gatehouse.proto.config.v1.GatewayConfig;
+import io.gatehouse.proto.config.v1.RouteMatch;
 import io.gatehouse.proto.discovery.v1.LoadReport;
 import io.gatehouse.proto.discovery.v1.RouteLoad;
 import io.gatehouse.proto.discovery.v1.VersionLoad;
@@ -42,7 +44,15 @@ class LoadReportIntakeTest {
     }
 
     /** Route ids stored for {@code nodeId}, per row, as "version:route". */
-    private List<String> storedRoutes(String nodeId) throws Exception {
+    private List<String> storedRoutes(String nodeId) {
+        try {
+            return storedRoutesOrThrow(nodeId);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private List<String> storedRoutesOrThrow(String nodeId) throws Exception {
         List<String> routes = new ArrayList<>();
         try (Connection c = db.connect();
              PreparedStatement ps = c.prepareStatement("SELECT report FROM load_reports WHERE node_id = ? ORDER BY version")) {
@@ -68,7 +78,13 @@ class LoadReportIntakeTest {
         long v1 = cp.admin().apply(ApplyRequest.newBuilder().setConfig(numbered(1)).build()).getVersion().getVersion();
         try (WatchClient dp = WatchClient.open(cp, "dp-eu-1", "eu", Long.toString(v1))) {
             Await.until("registered", () -> cp.controlPlane().openWatchStreams() == 1);
-            assertThat(cp.admin().apply(ApplyRequest.newBuilder().setConfig(numbered(2)).setRollout("region=eu@1h")
+            // Four routes: a report may name up to five (one more: requests that matched none).
+            GatewayConfig.Builder fourRoutes = numbered(2).toBuilder();
+            for (int i = 0; i < 3; i++) {
+                fourRoutes.addRoutes(numbered(2).getRoutes(0).toBuilder().setId("extra" + i)
+                        .setMatch(RouteMatch.newBuilder().setPathPrefix("/extra" + i)));
+            }
+            assertThat(cp.admin().apply(ApplyRequest.newBuilder().setConfig(fourRoutes).setRollout("region=eu@1h")
                     .build()).getOutcome()).isEqualTo(ApplyOutcome.STAGED);
             WatchResponse candidate = dp.next();
             long v2 = candidate.getSnapshot().getVersion();
@@ -79,20 +95,22 @@ class LoadReportIntakeTest {
                     .addVersions(VersionLoad.newBuilder().setVersion(v2).addRoutes(route("r2", 5, 0, 15))).build());
             VersionLoad.Builder mixed = VersionLoad.newBuilder().setVersion(v2)
                     .addRoutes(route("r2", 10, 1, 15))                 // valid
-                    .addRoutes(route("y".repeat(300), 10, 0, 15));      // route id too long
+                    .addRoutes(route("y".repeat(300), 10, 0, 15))       // route id too long
+                    .addRoutes(route("r9", 10, 0, 14))                  // 14 buckets
+                    .addRoutes(route("r8", 10, 11, 15));                // 5xx > requests
             VersionLoad tooManyRoutes = VersionLoad.newBuilder().setVersion(v1)
                     .addRoutes(route("a", 1, 0, 15)).addRoutes(route("b", 1, 0, 15)).addRoutes(route("c", 1, 0, 15))
                     .build();                                           // version 1 has one route
             LoadReport hostile = LoadReport.newBuilder().setIncarnation("inc-1")
                     .addVersions(mixed)
-                    .addVersions(VersionLoad.newBuilder().setVersion(v2).addRoutes(route("r9", 10, 0, 14))) // 14 buckets
-                    .addVersions(VersionLoad.newBuilder().setVersion(v2).addRoutes(route("r8", 10, 11, 15))) // 5xx > requests
+                    .addVersions(VersionLoad.newBuilder().setVersion(v2).addRoutes(route("r7", 10, 0, 15))) // repeated
                     .addVersions(tooManyRoutes)
                     .build();
             dp.report(hostile);
             Await.until("the valid part is stored", () -> !storedRoutes("dp-eu-1").isEmpty());
             assertThat(storedRoutes("dp-eu-1")).containsExactly(v2 + ":r2");
-            assertThat(droppedMetric()).isEqualTo(5); // incarnation, long id, 14 buckets, 5xx > requests, 3 routes of 1
+            // incarnation, long id, 14 buckets, 5xx > requests, version repeated, 3 routes of a 1-route version
+            assertThat(droppedMetric()).isEqualTo(6);
             assertThat(dp.ended()).isFalse();
 
             // The stream still works: the abort sends the active version back over it.

@@ -136,7 +136,9 @@ class RolloutAdminTest {
         assertThat(promoted.getState()).isEqualTo(RolloutState.SUCCEEDED);
         assertThat(promoted.hasFinishedAt()).isTrue();
         assertThat(active(cp)).isEqualTo(started.getToVersion()).isNotEqualTo(v1);
-        assertStatus(() -> control(RolloutAction.ABORT, ""), Status.Code.FAILED_PRECONDITION,
+        assertStatus(() -> control(RolloutAction.ABORT, ""), Status.Code.NOT_FOUND, "no rollout in progress");
+        assertStatus(() -> cp.admin().controlRollout(ControlRolloutRequest.newBuilder().setId(started.getId())
+                        .setAction(RolloutAction.ABORT).build()), Status.Code.FAILED_PRECONDITION,
                 "rollout " + started.getId() + " has ended (SUCCEEDED)");
         assertThat(cp.admin().listAudit(ListAuditRequest.getDefaultInstance()).getEntriesList())
                 .extracting(AuditEntry::getAction)
