@@ -29,8 +29,8 @@ abstract class RolloutControlCommand extends ControlPlaneCommand {
 
     @Override
     protected int run(Output output) {
-        if (id != null) {
-            requireVersion(id, "ID");
+        if (id != null && id < 1) {
+            throw usageError("ID must be a rollout id >= 1, not " + id);
         }
         Rollout rollout = client().admin().controlRollout(ControlRolloutRequest.newBuilder()
                 .setId(id == null ? 0 : id)

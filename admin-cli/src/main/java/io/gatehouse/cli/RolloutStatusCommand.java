@@ -42,8 +42,8 @@ final class RolloutStatusCommand extends ControlPlaneCommand {
 
     @Override
     protected int run(Output output) {
-        if (id != null) {
-            requireVersion(id, "ID");
+        if (id != null && id < 1) {
+            throw usageError("ID must be a rollout id >= 1, not " + id);
         }
         Rollout rollout = get(id == null ? 0 : id);
         if (!watch) {
