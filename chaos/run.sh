@@ -22,16 +22,15 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   [[ ${args[i]} == --mode && ${args[i + 1]:-} == short ]] && out=""
   [[ ${args[i]} == --out ]] && out=${args[i + 1]:-}
 done
+major=$(scripts/find-jdk.sh --major "$JAVA_HOME")
 if [[ ${CHAOS_SKIP_BUILD:-0} != 1 ]]; then
   echo "chaos: building (mvn package -DskipTests -pl chaos -am)" >&2
-  major=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
   (( ${major%%.*} >= 24 )) && export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
   mvn -B -q -ntp package -DskipTests -pl chaos -am
 fi
 command -v redis-server >/dev/null || { echo "chaos: redis-server not on PATH" >&2; exit 2; }
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "chaos: PostgreSQL server binaries (initdb) not found" >&2; exit 2; }
 opts=(-Xmx1g -Dchaos.root="$root")
-major=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
 (( ${major%%.*} >= 24 )) && opts+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
 exec "$JAVA_HOME/bin/java" "${opts[@]}" -cp "chaos/target/classes:chaos/target/lib/*" io.gatehouse.chaos.ChaosMain \
   ${out:+--out "$out"} "$@"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Prints the home of a JDK >= 21: $JAVA_HOME when it qualifies, else the newest under /usr/lib/jvm.
 # Sourced or run; exits 1 with a message on stderr when none is found.
+# `find-jdk.sh --major HOME` prints that JDK's major version instead (no JVM started when it has a
+# `release` file), so the scripts that need it (MAVEN_OPTS on 24+) ask here, one way for all.
 set -euo pipefail
 
 # The major version from the JDK's `release` file (JAVA_VERSION="25.0.3"): starting a JVM per candidate
@@ -31,6 +33,11 @@ pick() {
   [[ -n "$best" ]] && { echo "$best"; return 0; }
   return 1
 }
+
+if [[ "${1:-}" == "--major" ]]; then
+  jdk_major "${2:?usage: find-jdk.sh --major JAVA_HOME}" || { echo "not a JDK: $2" >&2; exit 1; }
+  exit 0
+fi
 
 if ! pick; then
   echo "no JDK >= 21 found (checked JAVA_HOME and /usr/lib/jvm); install one or set JAVA_HOME" >&2

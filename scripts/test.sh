@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA_HOME=$(scripts/find-jdk.sh)
 export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
-major=$("$JAVA_HOME/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2; exit}')
+major=$(scripts/find-jdk.sh --major "$JAVA_HOME")
 # Maven's own Guava warns about sun.misc.Unsafe on JDK 24+; the flag does not exist before 24.
 if (( ${major%%.*} >= 24 )); then export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"; fi
 # verify, not install: the reactor resolves the modules (and their test-jars) without touching ~/.m2.

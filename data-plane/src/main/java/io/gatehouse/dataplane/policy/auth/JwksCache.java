@@ -189,7 +189,7 @@ public final class JwksCache {
         return keys.toPublicJWKSet();
     }
 
-    /** Test hook: the cached document of a URL, if any. */
+    /** The cached document of a URL, if any (never fetches). */
     Optional<JWKSet> cached(String url) {
         Entry entry = entries.get(url);
         return entry == null || entry.cached == null ? Optional.empty() : Optional.of(entry.cached.keys());

@@ -65,6 +65,8 @@ final class JwtVerifier {
     private final ClaimHeaderEncoding claimHeaderEncoding;
     private final JwksCache jwks;
     private final Clock clock;
+    /** Tokens that verified with this provider's current keys (a cache per snapshot). */
+    private final VerifiedTokens verified = new VerifiedTokens();
 
     /**
      * @throws IllegalArgumentException "field: reason" (relative to the provider) when the provider
@@ -182,6 +184,13 @@ final class JwtVerifier {
      * @throws JwksCache.JwksUnavailableException if the provider's keys cannot be obtained at all
      */
     JWTClaimsSet verify(String token) throws InvalidCredentialsException, JwksCache.JwksUnavailableException {
+        JWKSet fetched = keysIfFetched();
+        JWTClaimsSet known = fetched == null ? null : verified.get(token, fetched);
+        if (known != null) {
+            // Signature checked before with these very keys; the claims (time above all) are not.
+            checkClaims(known);
+            return known;
+        }
         SignedJWT jwt;
         try {
             jwt = SignedJWT.parse(token);
@@ -197,7 +206,8 @@ final class JwtVerifier {
         if (header.getCriticalParams() != null && !header.getCriticalParams().isEmpty()) {
             throw new InvalidCredentialsException("token has unsupported critical header parameters");
         }
-        if (!signatureValid(jwt, alg, header.getKeyID())) {
+        JWKSet verifiedWith = signatureValid(jwt, alg, header.getKeyID(), currentKeys());
+        if (verifiedWith == null) {
             throw new InvalidCredentialsException("token signature is invalid");
         }
         JWTClaimsSet claims;
@@ -207,26 +217,43 @@ final class JwtVerifier {
             throw new InvalidCredentialsException("token claims are malformed");
         }
         checkClaims(claims);
+        // Kept only once every check passed: a token that fails a claim rule now is verified again
+        // next time (it may pass then, e.g. nbf), never served from here.
+        verified.put(token, verifiedWith, claims);
         return claims;
     }
 
-    private boolean signatureValid(SignedJWT jwt, JWSAlgorithm alg, String kid)
+    /** The key set a key of which verified the signature, or null when none did. */
+    private JWKSet signatureValid(SignedJWT jwt, JWSAlgorithm alg, String kid, JWKSet keys)
             throws JwksCache.JwksUnavailableException {
-        List<JWK> candidates = candidates(currentKeys(), alg, kid);
+        List<JWK> candidates = candidates(keys, alg, kid);
         if (candidates.isEmpty() && jwksUrl != null) {
             // Possibly a rotated-in key: refetch (rate-bounded inside the cache) and look again.
-            candidates = candidates(jwks.refreshForUnknownKey(jwksUrl), alg, kid);
+            keys = jwks.refreshForUnknownKey(jwksUrl);
+            candidates = candidates(keys, alg, kid);
         }
         for (JWK key : candidates) {
             try {
                 if (jwt.verify(verifier(key))) {
-                    return true;
+                    return keys;
                 }
             } catch (JOSEException e) {
                 // Key unusable with this algorithm (e.g. an HMAC secret too short): try the next.
             }
         }
-        return false;
+        return null;
+    }
+
+    /**
+     * The keys without a first fetch: inline ones, or the remote document when it was fetched
+     * before (refreshed if its TTL is up, which cannot fail once there is one). Null before the
+     * first fetch, so a token's own problems are still reported before a missing JWKS is.
+     */
+    private JWKSet keysIfFetched() throws JwksCache.JwksUnavailableException {
+        if (inlineKeys != null) {
+            return inlineKeys;
+        }
+        return jwks.cached(jwksUrl).isPresent() ? jwks.keys(jwksUrl, jwksTtl) : null;
     }
 
     private JWKSet currentKeys() throws JwksCache.JwksUnavailableException {

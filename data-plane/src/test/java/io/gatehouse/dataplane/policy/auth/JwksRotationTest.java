@@ -134,6 +134,20 @@ class JwksRotationTest {
     }
 
     @Test
+    void aTokenVerifiedBeforeIsRefusedOnceItsKeyIsWithdrawn() {
+        String token = sign(JWSAlgorithm.RS256, FIRST, claims("alice").build());
+        assertThat(bearer(proxy.url("/api"), token).statusCode()).isEqualTo(200);
+        assertThat(bearer(proxy.url("/api"), token).statusCode()).as("served from the verified-token cache").isEqualTo(200);
+
+        document.set(Tokens.jwks(SECOND));
+        advance(Duration.ofSeconds(61)); // past the TTL: the next request refreshes the document
+
+        assertThat(bearer(proxy.url("/api"), token).statusCode())
+                .as("a verification made with the old key set does not outlive it").isEqualTo(401);
+        assertThat(hits.get()).isEqualTo(2);
+    }
+
+    @Test
     void cachedKeysKeepWorkingWhileTheEndpointIsDown() {
         assertThat(call("/api", FIRST)).isEqualTo(200);
         failWith.set(503);
