@@ -198,7 +198,7 @@ public final class DataPlane implements AutoCloseable {
                 .setBuildVersion(buildVersion())
                 .putAllLabels(settings.labels())
                 .build();
-        Shadowing shadows = shadowing != null ? shadowing : Shadowing.NONE; // the shadow evaluator, once wired
+        Shadowing shadows = shadowing != null ? shadowing : shadow; // tests may pass their own
         LoadReporter reporter = new LoadReporter(traffic, shadows, settings.loadReportInterval());
         telemetry.metrics().counterFrom("gatehouse_load_report_routes_left_out_total",
                 "Routes with traffic left out of load reports because a report is bounded to "
