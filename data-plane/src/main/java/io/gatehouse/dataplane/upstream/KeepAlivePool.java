@@ -19,9 +19,10 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * idle monitor stops reusing a cached connection after the last request's read timeout but leaves
  * the socket open until garbage collection), and the monitor it starts on every release is a thread
  * blocked reading the idle socket, which keeps the first byte that arrives for the next response.
- * So the forwarder gives each HTTP/1.1 request an explicit connection from here
- * ({@code HttpClientRequest.connection}); when the response is done Helidon calls this pool's
- * release function and the connection comes back with the time it went idle.
+ * So the forwarder gives each HTTP/1.1 request an explicit connection from here (to its lean
+ * exchange, or to Helidon's client through {@code HttpClientRequest.connection}); when the response
+ * is done the exchange (or Helidon) calls this pool's release function and the connection comes
+ * back with the time it went idle.
  *
  * <p>Reuse rules (upstream response-queue poisoning: whatever is left in a connection would be read
  * by the next request, another user's, as its response):

@@ -34,7 +34,8 @@ import java.util.logging.Logger;
  *
  * <p>Clients never follow redirects (the proxy passes 3xx through), never send
  * {@code Expect: 100-continue} on their own and never use a forward proxy. (Helidon still adds a
- * {@code User-Agent} when the client sent none.) One virtual thread (the reaper) closes expired
+ * {@code User-Agent} when the client sent none; the forwarder's lean HTTP/1.1 exchange, which writes
+ * the requests on the pool's connections itself, does not.) One virtual thread (the reaper) closes expired
  * idle connections and probes long-idle ones. Thread-safe.
  */
 public final class UpstreamClients implements AutoCloseable {

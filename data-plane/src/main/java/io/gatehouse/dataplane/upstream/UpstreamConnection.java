@@ -34,7 +34,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One HTTP/1.1 connection to an upstream target, as the keep-alive pool hands it to Helidon's client
+ * One HTTP/1.1 connection to an upstream target, as the keep-alive pool hands it to the forwarder's
+ * lean exchange ({@link #input()}, {@link #output()}) or to Helidon's client
  * ({@code HttpClientRequest.connection}). It connects the way Helidon's {@code TcpClientConnection}
  * does (the client's DNS resolver, socket options and connect timeout; TLS with ALPN
  * {@code http/1.1}; Helidon's {@code PlainSocket}/{@code TlsSocket} for the I/O), but on a

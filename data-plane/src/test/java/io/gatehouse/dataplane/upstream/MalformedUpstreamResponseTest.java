@@ -138,6 +138,20 @@ class MalformedUpstreamResponseTest {
     }
 
     @Test
+    void chunkedThatIsNotTheLastCodingIsReadUntilCloseAndTheConnectionIsNotReused() throws Exception {
+        RecordingUpstream closing = closer.track(new RecordingUpstream((request, connection) -> {
+            connection.write("HTTP/1.1 200 X\r\nTransfer-Encoding: chunked, x-custom\r\n\r\nraw bytes");
+            connection.close();
+        }));
+        try (ProxyServer own = new ProxyServer(List.of(), new Forwarder(clients))) {
+            own.serve(1, Snapshots.config(closing.url(), "/"));
+            String seen = exchange(own.port(), "GET /whole", "user-a");
+            assertThat(dechunk(seen.substring(seen.indexOf("\r\n\r\n") + 4))).isEqualTo("raw bytes");
+            Await.until("the discard is counted", () -> clients.discards().count(DiscardReason.CONNECTION_CLOSE) == 1);
+        }
+    }
+
+    @Test
     void chunkedBodyWithTrailersIsRelayedAndTheConnectionReused() throws Exception {
         answersToA.put("/a/trailers", "HTTP/1.1 200 X\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n"
                 + "3\r\nfor\r\n2;ext=x\r\n A\r\n0\r\nX-Sum: 1\r\n\r\n");
