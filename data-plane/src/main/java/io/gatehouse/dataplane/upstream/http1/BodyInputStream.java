@@ -1,5 +1,6 @@
 package io.gatehouse.dataplane.upstream.http1;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 
@@ -38,6 +39,25 @@ public abstract sealed class BodyInputStream extends InputStream
      */
     public boolean skipBuffered() {
         return complete();
+    }
+
+    /**
+     * Up to {@code length} bytes, at most {@code left} (> 0): the part of a delimited body that is
+     * still to come.
+     *
+     * @throws EOFException the upstream closed the connection first; {@code where} says where
+     */
+    final int readWithin(byte[] target, int offset, int length, long left, String where) throws IOException {
+        int n = in.read(target, offset, (int) Math.min(length, left));
+        if (n < 0) {
+            throw new EOFException("the upstream closed the connection " + where);
+        }
+        return n;
+    }
+
+    /** What can be read without blocking of the {@code left} bytes still to come. */
+    final int availableWithin(long left) {
+        return (int) Math.min(left, in.buffered());
     }
 
     @Override

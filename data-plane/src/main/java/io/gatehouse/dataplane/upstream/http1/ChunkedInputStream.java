@@ -2,6 +2,7 @@ package io.gatehouse.dataplane.upstream.http1;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.util.HexFormat;
 
 /**
  * A chunked body (RFC 9112 §7.1), decoded: chunk sizes are hexadecimal, at most
@@ -40,10 +41,7 @@ public final class ChunkedInputStream extends BodyInputStream {
                 return -1;
             }
         }
-        int n = in.read(target, offset, (int) Math.min(length, remaining));
-        if (n < 0) {
-            throw new EOFException("the upstream closed the connection inside a chunk");
-        }
+        int n = readWithin(target, offset, length, remaining, "inside a chunk");
         remaining -= n;
         if (remaining == 0) {
             dataEnded = true;
@@ -53,7 +51,7 @@ public final class ChunkedInputStream extends BodyInputStream {
 
     @Override
     public int available() {
-        return (int) Math.min(remaining, in.buffered());
+        return availableWithin(remaining);
     }
 
     @Override
@@ -86,7 +84,7 @@ public final class ChunkedInputStream extends BodyInputStream {
         long size = 0;
         int i = p;
         for (; i < lineEnd; i++) {
-            int digit = hexDigit(b[i]);
+            int digit = HexFormat.isHexDigit(b[i]) ? HexFormat.fromHexDigit(b[i]) : -1;
             if (digit < 0) {
                 break;
             }
@@ -107,18 +105,5 @@ public final class ChunkedInputStream extends BodyInputStream {
         Http1ResponseParser.checkFieldValue(b, i, lineEnd, "chunk extension");
         in.skip(end + 1);
         return size;
-    }
-
-    private static int hexDigit(byte c) {
-        if (c >= '0' && c <= '9') {
-            return c - '0';
-        }
-        if (c >= 'a' && c <= 'f') {
-            return c - 'a' + 10;
-        }
-        if (c >= 'A' && c <= 'F') {
-            return c - 'A' + 10;
-        }
-        return -1;
     }
 }

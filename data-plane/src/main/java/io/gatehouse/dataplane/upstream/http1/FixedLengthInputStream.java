@@ -1,6 +1,5 @@
 package io.gatehouse.dataplane.upstream.http1;
 
-import java.io.EOFException;
 import java.io.IOException;
 
 /** A body of a known length (Content-Length, or none); an end of stream before its end is an error. */
@@ -18,18 +17,14 @@ public final class FixedLengthInputStream extends BodyInputStream {
         if (remaining == 0) {
             return -1;
         }
-        int n = in.read(target, offset, (int) Math.min(length, remaining));
-        if (n < 0) {
-            throw new EOFException("the upstream closed the connection " + remaining
-                    + " bytes before the end of the body");
-        }
+        int n = readWithin(target, offset, length, remaining, "before the end of the body");
         remaining -= n;
         return n;
     }
 
     @Override
     public int available() {
-        return (int) Math.min(remaining, in.buffered());
+        return availableWithin(remaining);
     }
 
     @Override
