@@ -75,9 +75,11 @@ final class LeanHttp1Exchange {
                 }
                 Http1RequestWriter.write(out, method, requestTarget, headers, null);
                 if (chunked) {
-                    try (OutputStream chunks = Http1RequestWriter.chunked(out)) {
-                        body.streamTo(chunks);
-                    }
+                    OutputStream chunks = Http1RequestWriter.chunked(out);
+                    body.streamTo(chunks);
+                    // The last chunk only after the whole body: a client that broke off must not look
+                    // to the upstream like a complete (shorter) request.
+                    chunks.close();
                 } else {
                     body.streamTo(out);
                 }

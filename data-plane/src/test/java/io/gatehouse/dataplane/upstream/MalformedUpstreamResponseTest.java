@@ -152,6 +152,22 @@ class MalformedUpstreamResponseTest {
     }
 
     @Test
+    void aChunkedRequestBodyTheClientBrokeOffIsNeverEndedTowardsTheUpstream() throws Exception {
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+            client.getOutputStream().write(("POST /b/upload HTTP/1.1\r\nHost: gateway\r\nx-request-id: user-a\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            client.getOutputStream().flush();
+            Await.until("the first chunk reaches the upstream",
+                    () -> !upstream.connections().isEmpty() && upstream.connection(1).received().endsWith("hello\r\n"));
+        } // the client goes away mid-body
+
+        Await.until("the proxy closes the upstream connection", () -> upstream.connection(1).closedByClient());
+        assertThat(upstream.connection(1).received()).as("no last chunk: the upstream never sees a complete request")
+                .endsWith("5\r\nhello\r\n");
+        Await.until("the discard is counted", () -> clients.discards().count(DiscardReason.REQUEST_INCOMPLETE) == 1);
+    }
+
+    @Test
     void chunkedBodyWithTrailersIsRelayedAndTheConnectionReused() throws Exception {
         answersToA.put("/a/trailers", "HTTP/1.1 200 X\r\nTransfer-Encoding: chunked\r\nTrailer: X-Sum\r\n\r\n"
                 + "3\r\nfor\r\n2;ext=x\r\n A\r\n0\r\nX-Sum: 1\r\n\r\n");
