@@ -52,6 +52,8 @@ public final class LoadReporter {
 
     // Owned by the watch thread.
     private LoadReport lastSent;
+    /** What the figures looked like when {@link #lastSent} was built: skips building an unchanged report. */
+    private Fingerprint lastSeen;
     private boolean warnedTruncated;
 
     public LoadReporter(TrafficLedger ledger, Shadowing shadowing, Duration interval) {
@@ -84,6 +86,7 @@ public final class LoadReporter {
      */
     public void streamOpened() {
         lastSent = null;
+        lastSeen = null;
     }
 
     /**
@@ -92,12 +95,33 @@ public final class LoadReporter {
      * counts as sent.
      */
     public Optional<LoadReport> next() {
+        // An idle data plane with 100,000 routes would otherwise build (and drop) megabytes of
+        // messages every interval only to find them equal to the last ones.
+        Fingerprint now = fingerprint();
+        if (now.equals(lastSeen)) {
+            return Optional.empty();
+        }
+        lastSeen = now;
         LoadReport report = build();
         if (report.getVersionsCount() == 0 && !report.hasShadow() || report.equals(lastSent)) {
             return Optional.empty();
         }
         lastSent = report;
         return Optional.of(report);
+    }
+
+    /** The retained versions, all their counts added up, and the shadow findings. */
+    private record Fingerprint(List<Long> versions, long activity, Optional<ShadowLoad> shadow) {
+    }
+
+    private Fingerprint fingerprint() {
+        List<Long> versions = new ArrayList<>();
+        long activity = 0;
+        for (VersionTraffic version : ledger.recent()) {
+            versions.add(version.version());
+            activity += version.activity();
+        }
+        return new Fingerprint(versions, activity, shadowing.report());
     }
 
     /** The current figures, bounded as the class comment says. */
