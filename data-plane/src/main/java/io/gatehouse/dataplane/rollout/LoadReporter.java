@@ -55,6 +55,7 @@ public final class LoadReporter {
     /** What the figures looked like when {@link #lastSent} was built: skips building an unchanged report. */
     private Fingerprint lastSeen;
     private boolean warnedTruncated;
+    private boolean warnedShadowTooLarge;
 
     public LoadReporter(TrafficLedger ledger, Shadowing shadowing, Duration interval) {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
@@ -135,9 +136,10 @@ public final class LoadReporter {
             if (size <= MAX_REPORT_BYTES / 2) {
                 report.setShadow(shadow.get());
                 budget -= size;
-            } else {
+            } else if (!warnedShadowTooLarge) {
+                warnedShadowTooLarge = true;
                 LOG.warning("shadow report of " + size + " bytes exceeds half the load report bound ("
-                        + MAX_REPORT_BYTES + " bytes); not sent");
+                        + MAX_REPORT_BYTES + " bytes); not sent while it does (reported once)");
             }
         }
         long leftOut = 0;
