@@ -49,6 +49,7 @@ public final class LoadReporter {
     private final Duration interval;
     private final String incarnation = UUID.randomUUID().toString();
     private final java.util.concurrent.atomic.LongAdder routesLeftOut = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder reports = new java.util.concurrent.atomic.LongAdder();
 
     // Owned by the watch thread.
     private LoadReport lastSent;
@@ -81,6 +82,11 @@ public final class LoadReporter {
         return routesLeftOut.sum();
     }
 
+    /** Reports handed out to be sent, since start (a metric: is this data plane reporting?). */
+    public long reports() {
+        return reports.sum();
+    }
+
     /**
      * A new watch stream opened: its control plane replica may not have seen the figures yet, so the
      * next report goes out even if nothing changed since the last one.
@@ -108,6 +114,7 @@ public final class LoadReporter {
             return Optional.empty();
         }
         lastSent = report;
+        reports.increment();
         return Optional.of(report);
     }
 
