@@ -28,6 +28,7 @@ import io.gatehouse.dataplane.proxy.WebSocketTunnels;
 import io.gatehouse.dataplane.telemetry.WebSocketRecorder;
 import io.gatehouse.dataplane.policy.route.RouteLookupPolicy;
 import io.gatehouse.dataplane.request.RequestRules;
+import io.gatehouse.dataplane.rollout.shadow.ShadowEvaluator;
 import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.snapshot.Backoff;
@@ -110,11 +111,14 @@ public final class DataPlane implements AutoCloseable {
     private final Optional<ReloadingCredentials> tls;
     /** The HTTPS listener's TLS (certificates from the snapshot); empty without --https-port. */
     private final Optional<EdgeTls> edgeTls;
+    /** Shadow evaluation of a rollout's candidate; its thread stops on close. */
+    private final ShadowEvaluator shadow;
 
     private DataPlane(DataPlaneSettings settings, ActiveSnapshot active, WatchClient watch, WebServer server,
                       RedisConnections redis, Telemetry telemetry, UpstreamRuntime upstreams, UpstreamClients clients,
                       Drain drain, Optional<ReloadingCredentials> tls, Optional<EdgeTls> edgeTls,
-                      WebSocketTunnels tunnels, HeaderDeadline headerDeadline) {
+                      WebSocketTunnels tunnels, HeaderDeadline headerDeadline, ShadowEvaluator shadow) {
+        this.shadow = shadow;
         this.tunnels = tunnels;
         this.headerDeadline = headerDeadline;
         this.settings = settings;
@@ -175,10 +179,11 @@ public final class DataPlane implements AutoCloseable {
                 tunnels, traffic);
         UpstreamRuntime upstreams = new UpstreamRuntime(settings.region(), true); // health checks obey the SSRF rules
         // One compile step for the whole snapshot: routes, upstreams and every chain step's own slice.
-        ActiveSnapshot active = new ActiveSnapshot(
-                new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams,
-                        compilers(chain)),
-                new LastKnownGoodStore(settings.stateDir()));
+        SnapshotCompiler compiler = new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams,
+                compilers(chain));
+        ActiveSnapshot active = new ActiveSnapshot(compiler, new LastKnownGoodStore(settings.stateDir()));
+        // A rollout's candidate, compiled inert with the same compiler and compared on sampled requests.
+        ShadowEvaluator shadow = new ShadowEvaluator(compiler);
         active.onSwap(snapshot -> breakers.sync(snapshot.parts().get(BreakerSettings.BY_UPSTREAM))); // drops removed upstreams
         active.onSwap(snapshot -> {
             VersionTraffic served = snapshot.parts().get(VersionTraffic.PART);
@@ -193,7 +198,7 @@ public final class DataPlane implements AutoCloseable {
                 .setBuildVersion(buildVersion())
                 .putAllLabels(settings.labels())
                 .build();
-        Shadowing shadows = shadowing != null ? shadowing : Shadowing.NONE; // the shadow evaluator, once wired
+        Shadowing shadows = shadowing != null ? shadowing : shadow; // tests may pass their own
         LoadReporter reporter = new LoadReporter(traffic, shadows, settings.loadReportInterval());
         telemetry.metrics().counterFrom("gatehouse_load_report_routes_left_out_total",
                 "Routes with traffic left out of load reports because a report is bounded to "
@@ -230,7 +235,7 @@ public final class DataPlane implements AutoCloseable {
                             .port(settings.httpsPort().getAsInt())
                             .writeBufferSize(RESPONSE_WRITE_BUFFER))
                     .routing(HTTPS_SOCKET, routing -> routing.any(ClientListener.handler(drain.track(
-                            new ProxyHandler(active::get, chain, edge.connections())), tunnels))));
+                            new ProxyHandler(active::get, chain, edge.connections(), shadow.sampler())), tunnels))));
             server = builder
                     .host(settings.bindHost())
                     .port(settings.port())
@@ -239,12 +244,13 @@ public final class DataPlane implements AutoCloseable {
                     // flushes every chunk it relays, so a large buffer only adds garbage per request.
                     .writeBufferSize(RESPONSE_WRITE_BUFFER)
                     .routing(routing -> routing.any(ClientListener.handler(drain.track(
-                            new ProxyHandler(active::get, chain)), tunnels)))
+                            new ProxyHandler(active::get, chain, null, shadow.sampler())), tunnels)))
                     .putSocket(ADMIN_SOCKET, socket -> socket.host(settings.adminBindHost()).port(settings.adminPort()))
                     .routing(ADMIN_SOCKET, admin::register)
                     .build()
                     .start();
         } catch (RuntimeException e) {
+            shadow.close();
             watch.close();
             clients.close();
             upstreams.close();
@@ -260,7 +266,7 @@ public final class DataPlane implements AutoCloseable {
                 Telemetry.advertisedAddress(settings.adminBindHost(), server.port(ADMIN_SOCKET))).build());
         watch.start();
         DataPlane dataPlane = new DataPlane(settings, active, watch, server, redis, telemetry, upstreams, clients,
-                drain, tls, edgeTls, tunnels, headerDeadline);
+                drain, tls, edgeTls, tunnels, headerDeadline, shadow);
         LOG.info(() -> "data plane " + settings.nodeId() + " (region '" + settings.region() + "') listening on "
                 + settings.bindHost() + ":" + dataPlane.port()
                 + dataPlane.httpsPort().map(p -> ", HTTPS " + settings.bindHost() + ":" + p).orElse("")
@@ -576,6 +582,11 @@ public final class DataPlane implements AutoCloseable {
         return settings;
     }
 
+    /** Shadow evaluation of a rollout's candidate: the watch client updates it, load reports carry its report. */
+    public ShadowEvaluator shadow() {
+        return shadow;
+    }
+
     /** Stops the watch stream, then the listeners (in-flight requests finish first). Idempotent. */
     @Override
     public void close() {
@@ -583,6 +594,7 @@ public final class DataPlane implements AutoCloseable {
             return;
         }
         watch.close();
+        shadow.close();
         server.stop();
         clients.close();
         upstreams.close();
