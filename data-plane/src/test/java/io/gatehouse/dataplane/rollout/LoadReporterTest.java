@@ -47,11 +47,7 @@ class LoadReporterTest {
 
     @Test
     void aShadowReportTakesAtMostHalfTheBoundAndTheRoutesShareTheRest() {
-        VersionTraffic traffic = ledger.forVersion(1, ids(10_000, 63));
-        for (int route = 0; route < 10_000; route++) {
-            traffic.record(route, 200, false, 3_000_000);
-        }
-        ledger.inForce(traffic);
+        oneRequestPerRoute(ids(10_000, 63));
         ShadowLoad fits = shadowOf(400_000);
         ShadowLoad tooLarge = shadowOf(600_000);
 
@@ -68,11 +64,7 @@ class LoadReporterTest {
 
     @Test
     void tenThousandRoutesWithShortIdsFitWhole() {
-        VersionTraffic traffic = ledger.forVersion(1, ids(10_000, 6));
-        for (int route = 0; route < 10_000; route++) {
-            traffic.record(route, 200, false, 3_000_000);
-        }
-        ledger.inForce(traffic);
+        oneRequestPerRoute(ids(10_000, 6));
 
         LoadReport report = reporter.next().orElseThrow();
 
@@ -114,6 +106,15 @@ class LoadReporterTest {
         }
         assertThat(ledger.recent()).extracting(VersionTraffic::version).containsExactly(6L, 5L, 4L, 3L);
         assertThat(ledger.forVersion(1, List.of("a"))).isNotSameAs(first);
+    }
+
+    /** Version 1 in force, with one 3 ms request on each of {@code routeIds}. */
+    private void oneRequestPerRoute(List<String> routeIds) {
+        VersionTraffic traffic = ledger.forVersion(1, routeIds);
+        for (int route = 0; route < routeIds.size(); route++) {
+            traffic.record(route, 200, false, 3_000_000);
+        }
+        ledger.inForce(traffic);
     }
 
     /** Shadow findings of about {@code bytes} serialized. */
