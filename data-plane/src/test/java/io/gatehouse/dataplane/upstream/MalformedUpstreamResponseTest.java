@@ -108,6 +108,20 @@ class MalformedUpstreamResponseTest {
     }
 
     @Test
+    void aBrokenResponseOnAReusedConnectionIsNotTakenForTheKeepAliveRaceAndSentAgain() throws Exception {
+        answersToA.put("/a/broken", "HTTP/1.1 200 X\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nfor A");
+        assertThat(exchange("GET /b/first", "user-b")).endsWith("for B /b/first");
+        Thread.sleep(100); // the release happens just after the last byte is relayed (see ResponseQueuePoisoningTest)
+
+        String seenByA = exchange("GET /a/broken", "user-a");
+
+        assertThat(seenByA).startsWith("HTTP/1.1 502 ");
+        assertThat(upstream.connection(1).targets()).containsExactly("/b/first", "/a/broken");
+        Await.until("the proxy closes the connection", () -> upstream.connection(1).closedByClient());
+        assertThat(upstream.connections()).as("a GET that got a broken response is not sent again").hasSize(1);
+    }
+
+    @Test
     void identicalRepeatedContentLengthIsOneLengthAndTheConnectionIsReused() throws Exception {
         answersToA.put("/a/twice", "HTTP/1.1 200 X\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nfor A");
 
