@@ -17,6 +17,7 @@ import io.gatehouse.proto.admin.v1.RolloutState;
 import io.gatehouse.proto.admin.v1.ValidationError;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.RolloutSettings;
+import io.gatehouse.testing.Await;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
@@ -117,7 +118,8 @@ class RolloutAdminTest {
     @Test
     void pauseHoldsTheWavePromoteFinishesItAndAnEndedRolloutCannotBeControlled() {
         long v1 = applyAll(cp, numbered(1));
-        Rollout started = stage(cp, numbered(2), "region=eu@1s, all").getRollout();
+        Rollout started = stage(cp, numbered(2), "region=eu@5s, all").getRollout();
+        Await.until("wave 0 started", () -> rollout(cp).getWaves(0).hasStartedAt());
         Rollout paused = control(RolloutAction.PAUSE, "looking at graphs");
         assertThat(paused.getState()).isEqualTo(RolloutState.PAUSED);
         assertThat(paused.getReason()).contains("paused by").contains("looking at graphs");
@@ -130,7 +132,11 @@ class RolloutAdminTest {
             assertThat(now.getCurrentWave()).isZero();
             sleep(100);
         }
-        assertThat(control(RolloutAction.RESUME, "").getState()).isEqualTo(RolloutState.IN_PROGRESS);
+        Rollout resumed = control(RolloutAction.RESUME, "");
+        assertThat(resumed.getState()).isEqualTo(RolloutState.IN_PROGRESS);
+        assertThat(resumed.getWaves(0).getStartedAt().getSeconds())
+                .as("the pause does not count towards the bake").isGreaterThanOrEqualTo(
+                        paused.getWaves(0).getStartedAt().getSeconds() + held.toSeconds() - 1);
         control(RolloutAction.PAUSE, "");
         Rollout promoted = control(RolloutAction.PROMOTE, "ship it");
         assertThat(promoted.getState()).isEqualTo(RolloutState.SUCCEEDED);
