@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RolloutTest {
 
-    private static final Duration ROLLOUT_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration ROLLOUT_TIMEOUT = Duration.ofSeconds(60);
 
     @RegisterExtension final TestDatabase db = TestDatabase.migrated();
 
