@@ -1,5 +1,6 @@
 package io.gatehouse.controlplane.rollout;
 
+import io.gatehouse.controlplane.server.ControlPlane;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.ScriptedDataPlane;
 import io.gatehouse.controlplane.testing.ScriptedDataPlane.Behaviour;
@@ -291,6 +292,29 @@ class RolloutTest {
                 Await.until("the canary runs the candidate", ROLLOUT_TIMEOUT, () -> canary.running() == v2);
                 assertThat(rollout(cp).getWaves(0).getNodesList()).containsExactly("dp-1");
                 assertThat(plain.versionsSeen()).doesNotContain(v2);
+            }
+        }
+    }
+
+    @Test
+    void aWaveStartedByTheDrivingReplicaReachesStreamsOnAnotherReplicaByNotifyAlone() {
+        // Polling every 10 minutes: within the test only LISTEN/NOTIFY can deliver the change.
+        ControlPlane.Timings notifyOnly = new ControlPlane.Timings(Duration.ofMinutes(10), Duration.ofMinutes(20),
+                Duration.ofMinutes(10));
+        try (RunningControlPlane a = RunningControlPlane.start(db, "cp-a", notifyOnly)) {
+            Await.until("replica a drives", () -> a.controlPlane().drivesRollouts());
+            try (RunningControlPlane b = RunningControlPlane.start(db, "cp-b", notifyOnly)) {
+                long v1 = applyAll(b, numbered(1));
+                try (ScriptedDataPlane eu1 = ScriptedDataPlane.connect(b, "dp-eu-1", "eu", v1, Behaviour.GOOD)) {
+                    awaitConnected(b, 1);
+                    long v2 = stage(b, numbered(2), "region=eu@1h, all").getVersion().getVersion();
+                    Await.until("the stream on b gets the candidate of a's wave", ROLLOUT_TIMEOUT,
+                            () -> eu1.running() == v2);
+                    assertThat(rollout(b).getDriver()).isEqualTo("cp-a");
+                    a.admin().controlRollout(ControlRolloutRequest.newBuilder().setAction(RolloutAction.ABORT).build());
+                    Await.until("the abort on a sends b's stream the active version", ROLLOUT_TIMEOUT,
+                            () -> eu1.running() == v1);
+                }
             }
         }
     }
