@@ -229,8 +229,8 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
                 withKeys = withKeys(config, keySet);
             } catch (RuntimeException e) {
                 // E.g. a secret the candidate names was deleted since: the fleet keeps getting the
-                // active version (nobody gets a candidate that cannot be built); the driver's gate
-                // sees the wave's nodes not ACKing it.
+                // active version (nobody gets a candidate that cannot be built); the step waits for
+                // ACKs that do not come until the secret is back or an operator aborts.
                 LOG.log(Level.WARNING, "cannot build the snapshot of rollout " + row.id() + "'s candidate version "
                         + to + "; every data plane gets the active version: " + e.getMessage());
                 return Optional.of(remember(new FleetView(stamp, active, Optional.empty(), Set.of(), Optional.empty(),
