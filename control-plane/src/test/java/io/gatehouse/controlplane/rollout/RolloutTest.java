@@ -98,6 +98,9 @@ class RolloutTest {
                 assertThat(eu.hasBehindSince()).isFalse();
                 assertThat(status(fleet, "dp-us-1").getTargetVersion()).isEqualTo(v1);
                 assertThat(status(fleet, "dp-us-1").getRolloutRole()).isEmpty();
+                assertThat(cp.httpGet("/api/status").body()).as("the status page's JSON says the same")
+                        .contains("\"rolloutRole\":\"rollout " + during.getId() + ", wave 0 (region=eu)\"")
+                        .contains("\"targetVersion\":" + v2).contains("\"state\":\"IN_PROGRESS\"");
 
                 Rollout done = awaitState(cp, RolloutState.SUCCEEDED);
                 assertThat(active(cp)).isEqualTo(v2);
