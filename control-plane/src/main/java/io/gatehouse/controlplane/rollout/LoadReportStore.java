@@ -50,6 +50,15 @@ public final class LoadReportStore {
                 nodeId, incarnation, shadow.toByteArray(), shadow.getRolloutId());
     }
 
+    /** Deletes the node's reports of all but its {@code keep} most recently reporting incarnations. */
+    public void keepNewestIncarnations(String nodeId, int keep) {
+        for (String table : List.of("load_reports", "shadow_reports")) {
+            update("DELETE FROM " + table + " WHERE node_id = ? AND incarnation NOT IN ("
+                    + "SELECT incarnation FROM " + table + " WHERE node_id = ? GROUP BY incarnation "
+                    + "ORDER BY max(updated_at) DESC LIMIT ?)", nodeId, nodeId, keep);
+        }
+    }
+
     private void update(String sql, Object... args) {
         Jdbc.withConnection(dataSource, "load reports", connection -> {
             try (PreparedStatement ps = connection.prepareStatement(sql)) {
