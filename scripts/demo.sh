@@ -9,6 +9,7 @@
 #
 #   scripts/demo.sh           run it and clean up
 #   scripts/demo.sh --keep    leave everything running (Ctrl-C stops it)
+#   DEMO_ROLLOUT=off          skip the progressive delivery step (a bad change stopped in region eu)
 #
 # Needs only a JDK. Uses the PostgreSQL at PGHOST:PGPORT (default 127.0.0.1:5432, user postgres,
 # database gatehouse_demo) when one answers there; otherwise (or with DEMO_EMBEDDED_POSTGRES=1) the
@@ -391,6 +392,43 @@ if [[ $demo_tracing != off ]]; then
   echo "(tracing and Prometheus steps took ${tracing_seconds} s of this run; DEMO_TRACING=off skips them)"
 fi
 # --- end of tracing part 2
+
+# --- Progressive delivery (issue 17): a bad change is stopped in one region. Kept as one block;
+# DEMO_ROLLOUT=off skips it. The change points catalog-v1 at a port where nothing listens, so /catalog
+# answers 502; the plan sends it to region eu first, where the gate compares eu's 5xx rate on the new
+# version with us's on the old one (both serve clients meanwhile), fails it and sends eu back.
+demo_rollout=${DEMO_ROLLOUT:-on}
+dead_port=${DEMO_DEAD_PORT:-8096}
+rollout_show() {
+  step "Progressive delivery: a bad change goes to region eu first, its health gate stops it, eu is rolled back, us never gets it"
+  if port_open "$dead_port"; then echo "(port $dead_port is in use, so it cannot play the broken upstream: skipped; set DEMO_DEAD_PORT)"; return 0; fi
+  local applied good bad traffic_pid
+  applied="$work/gateway-https.yaml"; [[ -f "$work/gateway-traced.yaml" ]] && applied="$work/gateway-traced.yaml"
+  sed "s|url: http://127.0.0.1:8091 |url: http://127.0.0.1:$dead_port |" "$applied" > "$work/gateway-bad.yaml"
+  grep -q "127.0.0.1:$dead_port" "$work/gateway-bad.yaml" || { echo "could not make the bad change from $applied" >&2; exit 1; }
+  good=$(dp_version "$dp_us_admin"); bad=$((good + 1))
+  # Clients on both regions for the gate's figures; every answer code and dp-us-1's version are logged.
+  (while :; do
+     for region in "us $dp_us_port" "eu $dp_eu_port"; do
+       read -r name port <<<"$region"
+       curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$port/catalog/items.json" >> "$work/rollout-$name.codes" || true
+     done
+     dp_version "$dp_us_admin" >> "$work/rollout-us.versions" 2>/dev/null || true
+     sleep 0.02
+   done) & traffic_pid=$!; pids+=("$traffic_pid")
+  run bin/gatehouse diff "$work/gateway-bad.yaml"
+  run bin/gatehouse apply "$work/gateway-bad.yaml" -m "catalog-v1 moved (to a dead port)" --rollout "region=eu@15s, all"
+  run bin/gatehouse rollout status --watch || echo "(exit code $?: the rollout failed, so the bad version never became active)"
+  kill "$traffic_pid" 2>/dev/null || true
+  run bin/gatehouse dataplanes
+  echo "versions dp-us-1 ran while the rollout went on: $(sort -un "$work/rollout-us.versions" | paste -sd, -)"
+  if grep -qx "$bad" "$work/rollout-us.versions"; then echo "dp-us-1 ran the bad version $bad" >&2; exit 1; fi
+  codes() { sort "$1" | uniq -c | awk '{printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2}'; }
+  echo "answers to us clients: $(codes "$work/rollout-us.codes") (expect only 200); to eu clients: $(codes "$work/rollout-eu.codes")"
+  await "dp-eu-1 back on version $good" 30 dp_at_version "$dp_eu_admin" "$good"
+}
+if [[ $demo_rollout != off ]]; then rollout_show; fi
+# --- end of the progressive delivery block
 
 if (( keep )); then
   step "Everything keeps running (logs in $work). Ctrl-C to stop."

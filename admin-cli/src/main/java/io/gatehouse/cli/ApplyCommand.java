@@ -1,21 +1,25 @@
 package io.gatehouse.cli;
 
 import io.gatehouse.proto.admin.v1.ApplyRequest;
+import io.gatehouse.observability.logging.LogText;
 import io.gatehouse.proto.admin.v1.ApplyResponse;
+import io.gatehouse.proto.admin.v1.Rollout;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 
 /**
- * {@code gatehouse apply FILE -m MSG}: stores the file as a new active version if it is valid and
- * differs from the active one.
+ * {@code gatehouse apply FILE -m MSG [--rollout PLAN]}: stores the file as a new version if it is
+ * valid and differs from the active one, and makes it active at once or through a rollout.
  */
 @Command(name = "apply",
         description = "Validate a YAML config file and, if valid and different from the active version,"
-                + " store it as a new version and make it active. Data planes receive it within moments.")
+                + " store it as a new version and make it active. Data planes receive it within moments,"
+                + " or wave by wave with --rollout (see `gatehouse rollout status`).")
 final class ApplyCommand extends ControlPlaneCommand {
 
     @Parameters(paramLabel = "FILE", description = "YAML config file.")
@@ -29,20 +33,31 @@ final class ApplyCommand extends ControlPlaneCommand {
             description = "Ignored: the control plane records who authenticated (token name or certificate).")
     String author;
 
+    @Mixin
+    RolloutOptions rollout;
+
     @Override
     protected int run(Output output) {
         warnAuthorIgnored(author, output);
         requireMessage(message);
+        RolloutOptions.Checked plan = rollout.check(spec.commandLine());
         GatewayConfig config = ConfigFile.read(file);
         ApplyResponse response = client().admin().apply(ApplyRequest.newBuilder()
                 .setConfig(config)
                 .setMessage(message)
+                .setRollout(plan.plan())
+                .addAllExpectChanges(plan.expectChanges())
                 .build());
-        return report(response, file.toString(), "applied version", output);
+        return report(response, file.toString(), "applied version", "staged version", output);
     }
 
-    /** Prints an apply or rollback result; shared with {@link RollbackCommand}. */
-    static int report(ApplyResponse response, String subject, String appliedPrefix, Output output) {
+    /**
+     * Prints an apply or rollback result; shared with {@link RollbackCommand}. {@code appliedPrefix}
+     * and {@code stagedPrefix} start the line naming the new version when it became active at once
+     * or when a rollout delivers it.
+     */
+    static int report(ApplyResponse response, String subject, String appliedPrefix, String stagedPrefix,
+            Output output) {
         if (output.isStructured()) {
             output.structured(response);
         } else {
@@ -53,6 +68,17 @@ final class ApplyCommand extends ControlPlaneCommand {
                 if (!output.isStructured()) {
                     output.line(appliedPrefix + " " + response.getVersion().getVersion()
                             + " (sha " + Output.shortSha(response.getVersion().getSha256()) + ")");
+                }
+                return ExitCodes.OK;
+            }
+            case STAGED -> {
+                if (!output.isStructured()) {
+                    Rollout rollout = response.getRollout();
+                    output.line(stagedPrefix + " " + response.getVersion().getVersion()
+                            + " (sha " + Output.shortSha(response.getVersion().getSha256()) + "); active version "
+                            + rollout.getFromVersion() + " stays active until the rollout succeeds");
+                    output.line("rollout " + rollout.getId() + ": " + LogText.escaped(rollout.getPlan()));
+                    output.line("rollout " + rollout.getId() + " started; follow it with: gatehouse rollout status");
                 }
                 return ExitCodes.OK;
             }

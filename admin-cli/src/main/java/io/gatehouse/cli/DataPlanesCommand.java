@@ -5,6 +5,7 @@ import io.gatehouse.observability.logging.LogText;
 import io.gatehouse.proto.admin.v1.DataPlaneStatus;
 import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.admin.v1.ListDataPlanesResponse;
+import io.gatehouse.proto.admin.v1.WaveStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,26 +13,35 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
- * {@code gatehouse dataplanes}: every known data plane, what it runs and how far behind it is.
+ * {@code gatehouse dataplanes}: every known data plane, what it runs, what the control plane sends
+ * it (its target: the active version, or a rollout's candidate) and why, and how far behind it is.
  * With {@code --check} it also judges the fleet: exit {@link ExitCodes#DRIFT} (4) when any data
- * plane has been behind the active version, or disconnected, for longer than {@code --max-drift},
- * printing why for each.
+ * plane has run something other than its target, or been disconnected, for longer than
+ * {@code --max-drift}, printing why for each. A fleet that a rollout mixes on purpose is not drift.
  */
 @Command(name = "dataplanes",
-        description = "List the data planes known to the control plane: connection, ACKed version,"
-                + " how many versions behind the active one, last contact, when its certificate expires"
-                + " (a warning when under 14 days) and last NACK error.",
+        description = "List the data planes known to the control plane: connection, ACKed version, the version"
+                + " the control plane sends it (TARGET) and why (ROLLOUT), how many versions behind the active one,"
+                + " last contact, when its certificate expires (a warning when under 14 days) and last NACK error.",
         subcommands = DataPlanesPruneCommand.class)
 final class DataPlanesCommand extends ControlPlaneCommand {
 
     /** A data plane certificate expiring sooner than this is warned about. */
     static final Duration CERT_WARNING = Duration.ofDays(14);
 
-    @Option(names = "--check", description = "Exit 4 when any data plane has been behind the active version,"
-            + " or disconnected, for longer than --max-drift (and say which and why).")
+    @Option(names = "--check", description = "Exit 4 when any data plane has run something other than its target"
+            + " version (the active one, or a rollout's candidate), or been disconnected, for longer than --max-drift"
+            + " (and say which and why).")
     boolean check;
+
+    @Option(names = "--wide", description = "Also show each data plane's labels and the control plane replica"
+            + " holding its stream.")
+    boolean wide;
 
     @Option(names = "--max-drift", defaultValue = "60s", converter = DurationConverter.class,
             paramLabel = "DURATION", description = "Drift tolerated by --check (e.g. 30s, 5m; default ${DEFAULT-VALUE}).")
@@ -47,6 +57,9 @@ final class DataPlanesCommand extends ControlPlaneCommand {
                     + (response.getActiveVersion() == 0 ? "none" : response.getActiveVersion()) + ")");
         } else {
             output.table(table(response, output));
+            if (response.hasRollout()) {
+                output.line(RolloutReport.summary(response.getRollout()) + "; see: gatehouse rollout status");
+            }
         }
         for (String warning : expiringCertificates(response, output.now())) {
             output.error(warning);
@@ -62,25 +75,47 @@ final class DataPlanesCommand extends ControlPlaneCommand {
             return ExitCodes.DRIFT;
         }
         if (!output.isStructured()) {
+            long planned = response.getDataPlanesList().stream()
+                    .filter(dp -> target(dp, response) != response.getActiveVersion()).count();
             output.line("check passed: " + response.getDataPlanesCount() + " data plane(s), none drifting longer than "
-                    + maxDrift.toSeconds() + "s (active version " + response.getActiveVersion() + ")");
+                    + maxDrift.toSeconds() + "s (active version " + response.getActiveVersion() + ")"
+                    + (planned == 0 ? "" : "; " + planned + " targeted by a rollout, as planned"));
         }
         return ExitCodes.OK;
     }
 
-    private static Table table(ListDataPlanesResponse response, Output output) {
-        Table table = new Table("ID", "REGION", "CONNECTED", "VERSION", "BEHIND", "LAST SEEN", "CERT EXPIRES",
-                "LAST NACK ERROR");
+    private Table table(ListDataPlanesResponse response, Output output) {
+        List<String> headers = new ArrayList<>(List.of("ID", "REGION"));
+        if (wide) {
+            headers.add("LABELS");
+        }
+        headers.addAll(List.of("CONNECTED", "VERSION", "TARGET", "BEHIND", "ROLLOUT", "LAST SEEN", "CERT EXPIRES"));
+        if (wide) {
+            headers.add("CONTROL PLANE");
+        }
+        headers.add("LAST NACK ERROR");
+        Table table = new Table(headers.toArray(String[]::new));
         for (DataPlaneStatus dp : response.getDataPlanesList()) {
-            table.row(dp.getId(),
-                    dp.getRegion().isEmpty() ? null : dp.getRegion(),
-                    dp.getConnected() ? "yes" : "no",
-                    dp.getAckedVersion() == 0 ? null : dp.getAckedVersion(),
-                    dp.getBehindBy(),
-                    output.ago(dp.getLastSeen()),
-                    dp.hasCertNotAfter() ? Pki.until(instant(dp.getCertNotAfter()), output.now()) : "no cert",
-                    dp.getLastNackError().isEmpty() ? null
-                            : "v" + dp.getLastNackVersion() + ": " + dp.getLastNackError());
+            List<Object> cells = new ArrayList<>();
+            cells.add(dp.getId());
+            cells.add(dp.getRegion().isEmpty() ? null : dp.getRegion());
+            if (wide) {
+                cells.add(dp.getLabelsMap().isEmpty() ? null : new TreeMap<>(dp.getLabelsMap()).entrySet().stream()
+                        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(",")));
+            }
+            cells.add(dp.getConnected() ? "yes" : "no");
+            cells.add(dp.getAckedVersion() == 0 ? null : dp.getAckedVersion());
+            cells.add(dp.getTargetVersion() == 0 ? null : dp.getTargetVersion());
+            cells.add(dp.getBehindBy());
+            cells.add(dp.getRolloutRole().isEmpty() ? null : dp.getRolloutRole());
+            cells.add(output.ago(dp.getLastSeen()));
+            cells.add(dp.hasCertNotAfter() ? Pki.until(instant(dp.getCertNotAfter()), output.now()) : "no cert");
+            if (wide) {
+                cells.add(dp.getControlPlaneId().isEmpty() ? null : dp.getControlPlaneId());
+            }
+            cells.add(dp.getLastNackError().isEmpty() ? null
+                    : "v" + dp.getLastNackVersion() + ": " + dp.getLastNackError());
+            table.row(cells.toArray());
         }
         return table;
     }
@@ -118,21 +153,54 @@ final class DataPlanesCommand extends ControlPlaneCommand {
                 }
                 continue;
             }
-            if (dp.getBehindBy() > 0 && dp.hasBehindSince()) {
-                Instant since = instant(dp.getBehindSince());
-                Duration behind = Duration.between(since, now);
-                if (behind.compareTo(maxDrift) > 0) {
-                    reasons.add("data plane " + dp.getId() + " runs version " + dp.getAckedVersion() + ", "
-                            + dp.getBehindBy() + " behind active version " + response.getActiveVersion() + " for "
-                            + behind.toSeconds() + "s (since " + since + "), longer than --max-drift "
-                            + maxDrift.toSeconds() + "s"
-                            + (dp.getLastNackError().isEmpty() ? ""
-                                    : "; it rejected v" + dp.getLastNackVersion() + ": "
-                                            + LogText.escaped(dp.getLastNackError())));
-                }
+            long target = target(dp, response);
+            if (dp.getAckedVersion() == target) {
+                continue; // including a data plane on a rollout's candidate: planned, not drift
+            }
+            Optional<Instant> since = offTargetSince(dp, response);
+            if (since.isEmpty()) {
+                continue; // just moved to a new target: the control plane has not seen it lag yet
+            }
+            Duration behind = Duration.between(since.get(), now);
+            if (behind.compareTo(maxDrift) > 0) {
+                String what = target != response.getActiveVersion()
+                        ? "not its target version " + target + " (" + LogText.escaped(dp.getRolloutRole()) + ")"
+                        : dp.getBehindBy() > 0
+                                ? dp.getBehindBy() + " behind active version " + response.getActiveVersion()
+                                : "not the active version " + response.getActiveVersion();
+                reasons.add("data plane " + dp.getId() + " runs version " + dp.getAckedVersion() + ", " + what
+                        + " for " + behind.toSeconds() + "s (since " + since.get() + "), longer than --max-drift "
+                        + maxDrift.toSeconds() + "s"
+                        + (dp.getLastNackError().isEmpty() ? ""
+                                : "; it rejected v" + dp.getLastNackVersion() + ": "
+                                        + LogText.escaped(dp.getLastNackError())));
             }
         }
         return reasons;
+    }
+
+    /** The version the control plane sends {@code dp}; the active one from a control plane that does not say. */
+    private static long target(DataPlaneStatus dp, ListDataPlanesResponse response) {
+        return dp.getTargetVersion() != 0 ? dp.getTargetVersion() : response.getActiveVersion();
+    }
+
+    /**
+     * Since when {@code dp} has not run its target: the control plane's {@code behind_since}, else,
+     * for a data plane a rollout wave moved and that has not taken the candidate yet, when that wave
+     * started. Empty when neither says (the data plane has only just been given a new target).
+     */
+    private static Optional<Instant> offTargetSince(DataPlaneStatus dp, ListDataPlanesResponse response) {
+        if (dp.hasBehindSince()) {
+            return Optional.of(instant(dp.getBehindSince()));
+        }
+        if (response.hasRollout()) {
+            for (WaveStatus wave : response.getRollout().getWavesList()) {
+                if (wave.getNodesList().contains(dp.getId()) && wave.hasStartedAt()) {
+                    return Optional.of(instant(wave.getStartedAt()));
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     private static Instant instant(Timestamp ts) {

@@ -24,6 +24,11 @@ public final class ExitCodes {
     public static final int UNAUTHENTICATED = 5;
     /** The caller is known but its role may not do this (gRPC PERMISSION_DENIED), e.g. a viewer applying. */
     public static final int PERMISSION_DENIED = 6;
+    /**
+     * {@code rollout status --watch}: the rollout ended FAILED (a gate or the shadow check stopped
+     * it) or ABORTED, so the new version is not active. Not an error of the command itself.
+     */
+    public static final int ROLLOUT_STOPPED = 7;
 
     private ExitCodes() {
     }

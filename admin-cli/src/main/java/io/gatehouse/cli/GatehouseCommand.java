@@ -41,7 +41,7 @@ import java.util.Optional;
                 + " configs, and see which data planes run which version.",
         footer = {"", "Exit codes: 0 ok, 1 validation/operation error, 2 usage error,"
                 + " 3 control plane unreachable, 4 drift (dataplanes --check), 5 not authenticated,"
-                + " 6 permission denied (role too low)."},
+                + " 6 permission denied (role too low), 7 rollout failed or aborted (rollout status --watch)."},
         subcommands = {
                 ValidateCommand.class,
                 ApplyCommand.class,
@@ -50,6 +50,7 @@ import java.util.Optional;
                 ShowCommand.class,
                 RollbackCommand.class,
                 DataPlanesCommand.class,
+                RolloutCommand.class,
                 KeysCommand.class,
                 TokensCommand.class,
                 SecretsCommand.class,

@@ -3,12 +3,14 @@ package io.gatehouse.cli;
 import io.gatehouse.proto.admin.v1.ApplyResponse;
 import io.gatehouse.proto.admin.v1.RollbackRequest;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code gatehouse rollback N -m MSG}: makes a new version with version N's content. History is
- * never rewritten, so a rollback can itself be rolled back.
+ * {@code gatehouse rollback N -m MSG [--rollout PLAN]}: makes a new version with version N's content,
+ * active at once or through a rollout. History is never rewritten, so a rollback can itself be
+ * rolled back.
  */
 @Command(name = "rollback",
         description = "Create a new version whose content equals VERSION's and make it active."
@@ -26,16 +28,23 @@ final class RollbackCommand extends ControlPlaneCommand {
             description = "Ignored: the control plane records who authenticated (token name or certificate).")
     String author;
 
+    @Mixin
+    RolloutOptions rollout;
+
     @Override
     protected int run(Output output) {
         warnAuthorIgnored(author, output);
         requireVersion(version, "VERSION");
         requireMessage(message);
+        RolloutOptions.Checked plan = rollout.check(spec.commandLine());
         ApplyResponse response = client().admin().rollback(RollbackRequest.newBuilder()
                 .setToVersion(version)
                 .setMessage(message)
+                .setRollout(plan.plan())
+                .addAllExpectChanges(plan.expectChanges())
                 .build());
         return ApplyCommand.report(response, "rollback to version " + version,
-                "rolled back to the content of version " + version + " as version", output);
+                "rolled back to the content of version " + version + " as version",
+                "staged the content of version " + version + " as version", output);
     }
 }

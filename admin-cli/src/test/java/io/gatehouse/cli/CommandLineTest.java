@@ -191,7 +191,10 @@ class CommandLineTest {
                 .contains("complete -F _complete_gatehouse")
                 .contains("apply").contains("dataplanes").contains("rollback").contains("certs")
                 // option values too: -o completes to the three formats
-                .contains("(\"table\" \"json\" \"yaml\")");
+                .contains("(\"table\" \"json\" \"yaml\")")
+                // issue 17: the rollout group, its subcommands and the new options, from the same model
+                .contains("rollout").contains("promote").contains("--watch").contains("--expect-changes")
+                .contains("--rollout").contains("--wide");
         assertThat(cli.run("--help").out()).contains("generate-completion");
     }
 

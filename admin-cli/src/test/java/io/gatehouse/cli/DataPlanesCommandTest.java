@@ -58,17 +58,20 @@ class DataPlanesCommandTest {
 
             assertThat(table.exitCode()).as(table.toString()).isZero();
             assertThat(table.out().lines().findFirst().orElseThrow().split("\\s{2,}")).containsExactly(
-                    "ID", "REGION", "CONNECTED", "VERSION", "BEHIND", "LAST SEEN", "CERT EXPIRES", "LAST NACK ERROR");
+                    "ID", "REGION", "CONNECTED", "VERSION", "TARGET", "BEHIND", "ROLLOUT", "LAST SEEN", "CERT EXPIRES",
+                    "LAST NACK ERROR");
             String[] row = table.out().lines().skip(1).findFirst().orElseThrow().split("\\s{2,}");
-            assertThat(row).hasSize(8);
+            assertThat(row).hasSize(10);
             assertThat(row[0]).isEqualTo("dp-us-1");
             assertThat(row[1]).isEqualTo("us");
             assertThat(row[2]).isEqualTo("yes");
             assertThat(row[3]).isEqualTo(Long.toString(version));
-            assertThat(row[4]).isEqualTo("0");
-            assertThat(row[5]).matches("\\d+s ago");
-            assertThat(row[6]).isEqualTo("in 30 days"); // the test CA issues for 30 days
-            assertThat(row[7]).isEqualTo("-");
+            assertThat(row[4]).isIn(Long.toString(version), "-"); // "-": a control plane that does not say
+            assertThat(row[5]).isEqualTo("0");
+            assertThat(row[6]).isEqualTo("-"); // no rollout
+            assertThat(row[7]).matches("\\d+s ago");
+            assertThat(row[8]).isEqualTo("in 30 days"); // the test CA issues for 30 days
+            assertThat(row[9]).isEqualTo("-");
             assertThat(table.err()).isEmpty(); // no expiry warning
             ListDataPlanesResponse parsed = ConfigCommandsTest.parse(json.out(), ListDataPlanesResponse.newBuilder());
             assertThat(parsed.getDataPlanes(0).getConnected()).isTrue();
@@ -94,8 +97,8 @@ class DataPlanesCommandTest {
             String[] row = table.out().lines().skip(1).findFirst().orElseThrow().split("\\s{2,}");
             assertThat(row[0]).isEqualTo("dp-eu-1");
             assertThat(row[3]).isEqualTo(Long.toString(first));
-            assertThat(row[4]).isEqualTo("1");
-            assertThat(row[7]).isEqualTo("v" + second + ": snapshot has 3 routes, max is 2");
+            assertThat(row[5]).isEqualTo("1");
+            assertThat(row[9]).isEqualTo("v" + second + ": snapshot has 3 routes, max is 2");
         }
     }
 

@@ -95,7 +95,7 @@ class LayeringTest {
             case "server" -> 1;
             case "snapshot", "rollout" -> 2;
             case "policy", "proxy", "telemetry" -> 3;
-            case "routing", "upstream", "redis", "request", "tls" -> 4;
+            case "routing", "upstream", "redis", "request", "tls", "traffic" -> 4;
             case "chain" -> 5;
             default -> throw new AssertionError("package " + pkg + " has no floor in the design: add it");
         };
