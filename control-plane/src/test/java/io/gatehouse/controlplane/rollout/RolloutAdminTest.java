@@ -167,6 +167,25 @@ class RolloutAdminTest {
     }
 
     @Test
+    void aVersionARolloutNeverActivatedDoesNotCountAsDrift() {
+        long v1 = applyAll(cp, numbered(1));
+        try (io.gatehouse.controlplane.testing.WatchClient dp = io.gatehouse.controlplane.testing.WatchClient.open(
+                cp, "dp-away", "eu", Long.toString(v1))) {
+            Await.until("registered", () -> cp.controlPlane().openWatchStreams() == 1);
+        }
+        stage(cp, numbered(2), "region=us@1h");
+        control(RolloutAction.ABORT, "");
+        long v3 = applyAll(cp, numbered(3));
+        com.google.protobuf.Timestamp v3Created = cp.admin().listVersions(ListVersionsRequest.getDefaultInstance())
+                .getVersionsList().stream().filter(v -> v.getVersion() == v3).findFirst().orElseThrow().getCreatedAt();
+        io.gatehouse.proto.admin.v1.DataPlaneStatus away = cp.admin().listDataPlanes(
+                io.gatehouse.proto.admin.v1.ListDataPlanesRequest.getDefaultInstance()).getDataPlanes(0);
+        assertThat(away.getAckedVersion()).isEqualTo(v1);
+        assertThat(away.getBehindSince()).as("behind since version 3 became active, not since the aborted 2 was staged")
+                .isEqualTo(v3Created);
+    }
+
+    @Test
     void invalidRolloutSettingsAreRejectedWithTheirPaths() {
         GatewayConfig bad = numbered(1).toBuilder().setSettings(numbered(1).getSettings().toBuilder()
                 .setRollout(RolloutSettings.newBuilder().setDefaultPlan("region=").setShadowSampleRatio(1.5)
