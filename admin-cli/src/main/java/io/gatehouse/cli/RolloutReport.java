@@ -100,6 +100,9 @@ final class RolloutReport {
         List<String> lines = new ArrayList<>();
         lines.add("gate of " + waveName(rollout, wave.getIndex()) + ": " + (gate.getPassed() ? "passed" : "failed")
                 + (gate.getDetail().isEmpty() ? "" : ": " + LogText.escaped(gate.getDetail())));
+        if (wave.getSelector().equals("shadow")) {
+            return lines; // no data plane runs the candidate in shadow: no traffic figures to compare
+        }
         Table figures = new Table("", "VERSION", "REQUESTS", "5XX", "GATEWAY ERRORS", "ERROR RATE", "P99", "NACKS");
         figures.row(row("candidate", rollout.getToVersion(), gate.getCandidate()));
         figures.row(row("baseline", rollout.getFromVersion(), gate.getBaseline()));

@@ -56,6 +56,9 @@ class RolloutReportTest {
     void inProgressRolloutMarksTheCurrentWaveAndShowsShadowSentences() {
         Rollout rollout = failed("").toBuilder().setState(RolloutState.SHADOW).setReason("").clearFinishedAt()
                 .setUpdatedAt(ts(NOW.minusSeconds(2)))
+                .setWaves(0, WaveStatus.newBuilder().setIndex(0).setSelector("shadow").setState("shadow")
+                        .setBake(com.google.protobuf.Duration.newBuilder().setSeconds(30))
+                        .setGate(GateResult.newBuilder().setPassed(true).setDetail("no unexpected differences")))
                 .addShadow(RouteShadow.newBuilder().setRouteId("orders").setSampled(200).setRouteChanged(8)
                         .addChanges(DecisionChange.newBuilder().setKind("route").setFrom("orders")
                                 .setTo("orders-v2").setCount(8)))
@@ -63,8 +66,10 @@ class RolloutReportTest {
 
         List<String> lines = RolloutReport.lines(rollout, Map.of("orders", "/orders"), output());
 
-        assertThat(lines.get(0)).isEqualTo("rollout 3: SHADOW, version 6 -> 7 (wave 0 (region=eu))");
+        assertThat(lines.get(0)).isEqualTo("rollout 3: SHADOW, version 6 -> 7 (wave 0 (shadow))");
         assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("0 *"));
+        assertThat(lines).contains("gate of wave 0 (shadow): passed: no unexpected differences");
+        assertThat(lines).as("no traffic figures for a shadow step").noneSatisfy(l -> assertThat(l).contains("candidate"));
         assertThat(lines).contains("  started:  2026-12-01 09:00:00Z by token:ops; updated 2s ago",
                 "shadow: 200 sampled request(s) evaluated against version 7:",
                 "  4.0% of /orders requests would route to orders-v2");

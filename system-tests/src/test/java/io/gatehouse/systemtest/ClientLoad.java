@@ -48,7 +48,7 @@ final class ClientLoad implements AutoCloseable {
                 HttpResponse<Void> response = http.send(HttpRequest.newBuilder(target.get())
                         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
                 outcome = response.statusCode() == 200 ? null : "HTTP " + response.statusCode();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 outcome = e.toString();
             } catch (InterruptedException e) {
                 return;
