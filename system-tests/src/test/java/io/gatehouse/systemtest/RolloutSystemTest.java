@@ -40,7 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Progressive delivery on a real fleet on loopback (issue 17): two control plane replicas on one
  * PostgreSQL database, data planes dp-eu-1 and dp-eu-2 (region eu) and dp-us-1 (region us), real
- * upstreams (two healthy, one answering 503), clients hammering every data plane, and the CLI
+ * upstreams (two healthy, one answering 503), clients on every data plane, and the CLI
  * driving it all. Replica cp-a starts first and so holds the rollout lease; every data plane
  * watches cp-b, so cp-a can be killed mid-wave without cutting a data plane off.
  *
