@@ -181,7 +181,7 @@ env_file_lines() { # FILE: KEY=VALUE lines as systemd reads them (comments, blan
 }
 start_unit() { # SERVICE: runs ExecStart in the background as the unit would; pid in started_pid
   local service=$1 unit=/usr/lib/systemd/system/gatehouse-$1.service
-  local user group exec_start state_dir state_mode umask_ cbs nnp home envs=() f line
+  local user group exec_start state_dir state_mode cache_dir umask_ cbs nnp home envs=() f line
   user=$(unit_values "$unit" User) group=$(unit_values "$unit" Group)
   exec_start=$(unit_values "$unit" ExecStart) umask_=$(unit_values "$unit" UMask)
   state_dir=$(unit_values "$unit" StateDirectory) state_mode=$(unit_values "$unit" StateDirectoryMode)
@@ -196,6 +196,12 @@ start_unit() { # SERVICE: runs ExecStart in the background as the unit would; pi
     # StateDirectory=: systemd creates /var/lib/<dir> owned by the user, with StateDirectoryMode.
     install -d -m "${state_mode:-0755}" -o "$user" -g "$group" "/var/lib/$state_dir"
     envs+=("STATE_DIRECTORY=/var/lib/$state_dir")
+  fi
+  cache_dir=$(unit_values "$unit" CacheDirectory)
+  if [[ -n $cache_dir ]]; then
+    # CacheDirectory=: /var/cache/<dir> owned by the user, 0755 (CacheDirectoryMode's default).
+    install -d -m 0755 -o "$user" -g "$group" "/var/cache/$cache_dir"
+    envs+=("CACHE_DIRECTORY=/var/cache/$cache_dir")
   fi
   while IFS= read -r line; do [[ -n $line ]] && envs+=("$line"); done < <(unit_values "$unit" Environment)
   while IFS= read -r f; do
@@ -295,8 +301,15 @@ fi
 # Restart without the control plane: served from the StateDirectory's last-known-good snapshot.
 stop_unit data-plane "$dp_pid"
 stop_unit control-plane "$cp_pid"
+# The clean stop wrote the class-data-sharing archive the unit names, as the service user.
+cds=/var/cache/gatehouse/data-plane/classes.jsa
+[[ -s $cds && $(stat -c '%U' "$cds") == gatehouse-dp ]] || fail "no class-data-sharing archive at $cds after a clean stop"
+t=$SECONDS
 start_unit data-plane; dp_pid=$started_pid
 proxy_until "$nonce" 60
+log "restarted data plane serving $((SECONDS - t)) s after its start"
+grep -q "$cds" "/proc/$dp_pid/maps" || fail "the restarted data plane did not map $cds"
+log "the restart mapped the class-data-sharing archive the first run wrote"
 curl -s "http://127.0.0.1:$dp_admin_port/config" | grep -q '"source":"disk"' || fail "/config does not say source disk"
 log "data plane restarted without a control plane serves its last-known-good snapshot"
 stop_unit data-plane "$dp_pid"
@@ -322,7 +335,7 @@ log "reinstall (upgrade scripts) kept the edited env files and modes; remove kep
 t=$SECONDS
 dpkg --purge "${packages[@]}" > "$tmp/dpkg-purge.log" 2>&1 || { cat "$tmp/dpkg-purge.log"; fail "dpkg --purge"; }
 log "purged in $((SECONDS - t)) s"
-for f in /usr/lib/gatehouse /var/lib/gatehouse /usr/bin/gatehouse /usr/bin/gatehouse-control-plane \
+for f in /usr/lib/gatehouse /var/lib/gatehouse /var/cache/gatehouse /usr/bin/gatehouse /usr/bin/gatehouse-control-plane \
          /usr/bin/gatehouse-data-plane /usr/lib/systemd/system/gatehouse-control-plane.service \
          /usr/lib/systemd/system/gatehouse-data-plane.service /usr/share/bash-completion/completions/gatehouse \
          /usr/share/doc/gatehouse-cli /etc/gatehouse/control-plane.env /etc/gatehouse/data-plane.env /opt/gatehouse; do

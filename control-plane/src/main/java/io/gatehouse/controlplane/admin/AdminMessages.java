@@ -34,9 +34,25 @@ final class AdminMessages {
     }
 
     static DataPlaneStatus dataPlaneStatus(DataPlaneRecord dp, long activeVersion) {
+        return dataPlaneStatus(dp, activeVersion, java.util.Optional.empty());
+    }
+
+    /**
+     * With a rollout in progress: the node's target (the candidate for nodes of started waves) and
+     * why. A node of a wave is not behind (it runs, or is being sent, what the plan wants).
+     */
+    static DataPlaneStatus dataPlaneStatus(DataPlaneRecord dp, long activeVersion,
+                                           java.util.Optional<io.gatehouse.controlplane.rollout.RolloutRow> rollout) {
+        java.util.Optional<String> role = rollout.flatMap(r -> r.roleOf(dp.id()));
+        long target = role.isPresent() ? rollout.get().rollout().getToVersion() : activeVersion;
         DataPlaneStatus.Builder status = DataPlaneStatus.newBuilder()
-                .setAdminAddress(dp.adminAddress());
-        dp.behindSince().ifPresent(t -> status.setBehindSince(timestamp(t)));
+                .setAdminAddress(dp.adminAddress())
+                .setTargetVersion(target)
+                .setRolloutRole(role.orElse(""))
+                .putAllLabels(dp.labels());
+        if (role.isEmpty()) {
+            dp.behindSince().ifPresent(t -> status.setBehindSince(timestamp(t)));
+        }
         dp.disconnectedAt().ifPresent(t -> status.setDisconnectedAt(timestamp(t)));
         dp.certNotAfter().ifPresent(t -> status.setCertNotAfter(timestamp(t)));
         return status

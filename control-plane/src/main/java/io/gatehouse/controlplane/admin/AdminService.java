@@ -25,6 +25,14 @@ import io.gatehouse.proto.admin.v1.SetSecretRequest;
 import io.gatehouse.proto.admin.v1.SetSecretResponse;
 import io.gatehouse.proto.admin.v1.WhoAmIRequest;
 import io.gatehouse.proto.admin.v1.WhoAmIResponse;
+import io.gatehouse.controlplane.rollout.RolloutAdmin;
+import io.gatehouse.controlplane.rollout.RolloutRow;
+import io.gatehouse.controlplane.store.RolloutInProgressException;
+import io.gatehouse.proto.admin.v1.ControlRolloutRequest;
+import io.gatehouse.proto.admin.v1.GetRolloutRequest;
+import io.gatehouse.proto.admin.v1.ListRolloutsRequest;
+import io.gatehouse.proto.admin.v1.ListRolloutsResponse;
+import io.gatehouse.proto.admin.v1.Rollout;
 import io.gatehouse.controlplane.store.ApplyResult;
 import io.gatehouse.controlplane.store.ConfigStore;
 import io.gatehouse.controlplane.store.DataPlaneStore;
@@ -65,6 +73,7 @@ import io.grpc.stub.StreamObserver;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -99,6 +108,8 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
     private final SecretAdmin secrets;
     private final AuditLog audit;
     private final SecretLookup secretLookup;
+    /** Null when built without rollouts. */
+    private final RolloutAdmin rollouts;
 
     /**
      * The optional parts of the admin API; null members make their RPCs UNIMPLEMENTED.
@@ -106,8 +117,14 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
      * @param secretLookup what validation of secret references sees ({@link SecretLookup#NONE}: none exist)
      */
     public record Extensions(KeyAdmin keys, TokenAdmin tokens, SecretAdmin secrets, AuditLog audit,
-                             SecretLookup secretLookup) {
-        public static final Extensions NONE = new Extensions(null, null, null, null, SecretLookup.NONE);
+                             SecretLookup secretLookup, RolloutAdmin rollouts) {
+        public static final Extensions NONE = new Extensions(null, null, null, null, SecretLookup.NONE, null);
+
+        /** Without rollouts (applies with a plan are then UNIMPLEMENTED). */
+        public Extensions(KeyAdmin keys, TokenAdmin tokens, SecretAdmin secrets, AuditLog audit,
+                          SecretLookup secretLookup) {
+            this(keys, tokens, secrets, audit, secretLookup, null);
+        }
     }
 
     public AdminService(ConfigStore configs, DataPlaneStore dataPlanes, ConfigValidator validator) {
@@ -124,6 +141,7 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
         this.secrets = extensions.secrets();
         this.audit = extensions.audit();
         this.secretLookup = extensions.secretLookup();
+        this.rollouts = extensions.rollouts();
         this.defaultRetention = defaultRetention;
     }
 
@@ -163,7 +181,13 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
                 }
                 return rejected.build();
             }
-            ApplyResult result = configs.apply(request.getConfig(), author, request.getMessage());
+            RolloutAdmin.Delivery delivery = RolloutAdmin.delivery(request.getRollout(),
+                    request.getExpectChangesList(), request.getConfig());
+            if (!delivery.problems().isEmpty()) {
+                return rejectedPlan(delivery);
+            }
+            ApplyResult result = configs.apply(request.getConfig(), author, request.getMessage(),
+                    stager(delivery, author, request.getMessage()));
             logWrite("apply", author, request.getMessage(), result);
             // Certificates expiring within 14 days: applied, and said so.
             return applyResponse(result).toBuilder().addAllWarnings(ConfigValidator.warnings(request.getConfig(),
@@ -190,10 +214,49 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
                 configs.activeVersion().ifPresent(v -> rejected.setVersion(activeInfoUnchecked(v)));
                 return rejected.build();
             }
-            ApplyResult result = configs.rollback(request.getToVersion(), author, request.getMessage());
+            RolloutAdmin.Delivery delivery = RolloutAdmin.delivery(request.getRollout(),
+                    request.getExpectChangesList(), configs.getVersion(request.getToVersion()).config());
+            if (!delivery.problems().isEmpty()) {
+                return rejectedPlan(delivery);
+            }
+            ApplyResult result = configs.rollback(request.getToVersion(), author, request.getMessage(),
+                    stager(delivery, author, request.getMessage()));
             logWrite("rollback to " + request.getToVersion(), author, request.getMessage(), result);
             return applyResponse(result);
         });
+    }
+
+    /** REJECTED with every problem of the plan, path "rollout"; nothing was stored. */
+    private ApplyResponse rejectedPlan(RolloutAdmin.Delivery delivery) {
+        ApplyResponse.Builder rejected = ApplyResponse.newBuilder().setOutcome(ApplyOutcome.REJECTED);
+        delivery.problems().forEach(p -> rejected.addErrors(AdminMessages.validationError(
+                new ValidationProblem("rollout", p))));
+        configs.activeVersion().ifPresent(v -> rejected.setVersion(activeInfoUnchecked(v)));
+        return rejected.build();
+    }
+
+    /** Null (activate at once) without a plan; else what creates the rollout with the staged version. */
+    private ConfigStore.Stager stager(RolloutAdmin.Delivery delivery, String author, String message) {
+        if (delivery.plan().isEmpty()) {
+            return null;
+        }
+        enabled(rollouts, "rollouts");
+        return RolloutAdmin.stager(delivery.plan().get(), delivery.expectChanges(), author, message);
+    }
+
+    @Override
+    public void getRollout(GetRolloutRequest request, StreamObserver<Rollout> out) {
+        call(out, () -> enabled(rollouts, "rollouts").get(request));
+    }
+
+    @Override
+    public void listRollouts(ListRolloutsRequest request, StreamObserver<ListRolloutsResponse> out) {
+        call(out, () -> enabled(rollouts, "rollouts").list(request));
+    }
+
+    @Override
+    public void controlRollout(ControlRolloutRequest request, StreamObserver<Rollout> out) {
+        call(out, () -> enabled(rollouts, "rollouts").control(request, Principal.current().name()));
     }
 
     @Override
@@ -244,9 +307,11 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
     @Override
     public void listDataPlanes(ListDataPlanesRequest request, StreamObserver<ListDataPlanesResponse> out) {
         call(out, () -> {
+            Optional<RolloutRow> rollout = rollouts == null ? Optional.empty() : rollouts.open();
             long active = configs.activeVersion().orElse(0);
             ListDataPlanesResponse.Builder response = ListDataPlanesResponse.newBuilder().setActiveVersion(active);
-            dataPlanes.list().forEach(dp -> response.addDataPlanes(AdminMessages.dataPlaneStatus(dp, active)));
+            rollout.ifPresent(r -> response.setRollout(rollouts.withShadow(r)));
+            dataPlanes.list().forEach(dp -> response.addDataPlanes(AdminMessages.dataPlaneStatus(dp, active, rollout)));
             return response.build();
         });
     }
@@ -386,7 +451,16 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
         return AdminMessages.versionInfo(configs.getVersion(active).record(), active);
     }
 
-    private static ApplyResponse applyResponse(ApplyResult result) {
+    private ApplyResponse applyResponse(ApplyResult result) {
+        if (result.outcome() == ApplyResult.Outcome.STAGED) {
+            // The staged version is not the active one; the rollout says what delivers it.
+            Rollout rollout = rollouts.get(GetRolloutRequest.newBuilder().setId(result.rolloutId()).build());
+            return ApplyResponse.newBuilder()
+                    .setOutcome(ApplyOutcome.STAGED)
+                    .setVersion(AdminMessages.versionInfo(result.active(), rollout.getFromVersion()))
+                    .setRollout(rollout)
+                    .build();
+        }
         return ApplyResponse.newBuilder()
                 .setOutcome(result.outcome() == ApplyResult.Outcome.APPLIED ? ApplyOutcome.APPLIED : ApplyOutcome.UNCHANGED)
                 .setVersion(AdminMessages.versionInfo(result.active(), result.active().version()))
@@ -406,7 +480,10 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
     }
 
     private static void logWrite(String what, String author, String message, ApplyResult result) {
-        if (result.outcome() == ApplyResult.Outcome.APPLIED) {
+        if (result.outcome() == ApplyResult.Outcome.STAGED) {
+            LOG.info(() -> what + " by " + LogText.escaped(author) + ": version " + result.active().version()
+                    + " staged, delivered by rollout " + result.rolloutId());
+        } else if (result.outcome() == ApplyResult.Outcome.APPLIED) {
             LOG.info(() -> what + " by " + LogText.escaped(author) + ": version " + result.active().version()
                     + " active (sha256 " + result.active().sha256().substring(0, 12) + ", parent "
                     + result.active().parentVersion() + ") \"" + LogText.escaped(message) + "\"");
@@ -430,6 +507,9 @@ public final class AdminService extends AdminServiceGrpc.AdminServiceImplBase {
             return;
         } catch (StatusRuntimeException e) {
             out.onError(e);
+            return;
+        } catch (RolloutInProgressException e) {
+            out.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
             return;
         } catch (StoreException e) {
             LOG.log(Level.WARNING, "admin call failed: " + e.getMessage(), e);

@@ -16,8 +16,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Tells this replica when the active config version or the API key set changes, whichever replica
- * made the change.
+ * Tells this replica when the active config version, the API key set or the newest rollout's state
+ * (who gets which version) changes, whichever replica made the change.
  *
  * <p>Holds one dedicated connection (not from the pool: it stays checked out forever) that
  * {@code LISTEN}s on {@link ConfigStore#CHANNEL}; apply and rollback {@code NOTIFY} in their
@@ -45,6 +45,9 @@ public final class ActiveVersionListener implements AutoCloseable {
     private long lastVersion = -1;
     /** Owned by the listener thread: the API key revision last pushed (see KeyStore). */
     private long lastKeysRevision = -1;
+    /** Owned by the listener thread: the newest rollout's id and revision last pushed. */
+    private long lastRollout = -1;
+    private long lastRolloutRevision = -1;
 
     public ActiveVersionListener(Database database, String applicationName, Duration pollInterval,
                                  LongConsumer onChange) {
@@ -108,7 +111,8 @@ public final class ActiveVersionListener implements AutoCloseable {
             PGNotification[] notifications = pg.getNotifications(WAIT_MILLIS);
             boolean due = System.nanoTime() - nextPoll >= 0;
             if ((notifications != null && notifications.length > 0) || due) {
-                // The payload is a version (or "keys:<revision>" for API key changes), but reading
+                // The payload is a version ("keys:<revision>" for API key changes, "rollout:<id>:<revision>"
+                // for rollout changes), but reading
                 // the pointers is authoritative and also collapses a burst of notifications into
                 // one push of the newest state.
                 checkActiveVersion(connection);
@@ -120,9 +124,14 @@ public final class ActiveVersionListener implements AutoCloseable {
     private void checkActiveVersion(Connection connection) throws SQLException {
         long version;
         long keysRevision;
-        // A key create/revoke re-pushes the active version (with the new key set).
-        try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT a.version, r.revision FROM active_config a CROSS JOIN api_key_revision r");
+        long rollout;
+        long rolloutRevision;
+        // A key create/revoke re-pushes the active version (with the new key set); a rollout's
+        // change re-targets every stream (candidate, shadow, or back to the active version).
+        try (PreparedStatement ps = connection.prepareStatement("""
+                SELECT a.version, r.revision, coalesce(o.id, 0), coalesce(o.revision, 0)
+                FROM active_config a CROSS JOIN api_key_revision r
+                LEFT JOIN (SELECT id, revision FROM rollouts ORDER BY id DESC LIMIT 1) o ON TRUE""");
              ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
                 return;
@@ -132,7 +141,10 @@ public final class ActiveVersionListener implements AutoCloseable {
                 return;
             }
             keysRevision = rs.getLong(2);
-            if (version == lastVersion && keysRevision == lastKeysRevision) {
+            rollout = rs.getLong(3);
+            rolloutRevision = rs.getLong(4);
+            if (version == lastVersion && keysRevision == lastKeysRevision && rollout == lastRollout
+                    && rolloutRevision == lastRolloutRevision) {
                 return;
             }
         }
@@ -140,6 +152,8 @@ public final class ActiveVersionListener implements AutoCloseable {
             onChange.accept(version);
             lastVersion = version;
             lastKeysRevision = keysRevision;
+            lastRollout = rollout;
+            lastRolloutRevision = rolloutRevision;
         } catch (RuntimeException e) {
             // lastVersion stays, so the next poll tries again.
             LOG.log(Level.WARNING, "pushing config version " + version + " failed; will retry", e);

@@ -6,7 +6,12 @@ import io.gatehouse.controlplane.secrets.SecretReferences;
 import io.gatehouse.controlplane.secrets.SecretStore;
 import com.google.protobuf.ByteString;
 import java.util.Map;
+import io.gatehouse.controlplane.rollout.GateThresholds;
+import io.gatehouse.controlplane.rollout.LoadReportStore;
+import io.gatehouse.controlplane.rollout.RolloutRow;
+import io.gatehouse.controlplane.rollout.RolloutStore;
 import io.gatehouse.controlplane.store.ConfigStore;
+import io.gatehouse.proto.discovery.v1.Shadow;
 import io.gatehouse.controlplane.store.DataPlaneStore;
 import io.gatehouse.controlplane.store.VersionNotFoundException;
 import io.gatehouse.controlplane.trust.Caller;
@@ -52,6 +57,11 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
     /** The secret values last resolved, with the revision and names they were read for. */
     private volatile ResolvedSecrets resolved = new ResolvedSecrets(-1, java.util.Set.of(), Map.of());
     private final Set<WatchSession> sessions = ConcurrentHashMap.newKeySet();
+    /** Null without rollouts. */
+    private final RolloutStore rollouts;
+    private final LoadReportIntake intake;
+    /** The view last offered to every stream (or built for a registration); null before the first. */
+    private volatile FleetView lastView;
     /**
      * Registrations doing their database bookkeeping at once. A replica restart brings its whole
      * fleet back within seconds (the data planes' backoff jitter spreads them over at most its
@@ -81,6 +91,18 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
 
     public DiscoveryService(ConfigStore configs, DataPlaneStore dataPlanes, SnapshotCache snapshots,
                             String replicaId, KeyStore keys, SecretStore secrets) {
+        this(configs, dataPlanes, snapshots, replicaId, keys, secrets, null, null);
+    }
+
+    /**
+     * @param rollouts null = no rollouts (every stream gets the active version)
+     * @param reports  where load reports go; null = dropped
+     */
+    public DiscoveryService(ConfigStore configs, DataPlaneStore dataPlanes, SnapshotCache snapshots,
+                            String replicaId, KeyStore keys, SecretStore secrets, RolloutStore rollouts,
+                            LoadReportStore reports) {
+        this.rollouts = rollouts;
+        this.intake = reports == null ? null : new LoadReportIntake(reports);
         this.secrets = secrets;
         this.configs = configs;
         this.dataPlanes = dataPlanes;
@@ -146,22 +168,102 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
     }
 
     /**
-     * Pushes {@code version} (loaded once) with the current API keys to every open stream that
-     * does not have that config version and key revision yet.
+     * Offers every open stream its target under {@code version} as the active version and the
+     * newest rollout (read now): the active snapshot, or the rollout's candidate for nodes of its
+     * started waves, plus the shadow request during a shadow step. Each snapshot is built once.
      */
     public void pushActiveVersion(long version) {
         if (sessions.isEmpty()) {
             return;
         }
-        Snapshot snapshot;
-        try {
-            snapshot = withKeys(snapshots.get(version));
-        } catch (VersionNotFoundException e) {
-            throw new IllegalStateException("active version " + version + " is not in the store", e);
-        }
+        FleetView view = view(version).orElseThrow(() ->
+                new IllegalStateException("active version " + version + " is not in the store"));
         for (WatchSession session : sessions) {
-            session.offer(snapshot);
+            session.offer(view);
         }
+    }
+
+    /** The view under the active version as stored now (a registration's first offer). */
+    Optional<FleetView> currentView() {
+        OptionalLong active = configs.activeVersion();
+        if (active.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return view(active.getAsLong());
+        } catch (RuntimeException e) {
+            // E.g. a secret it names cannot be decrypted: the data plane keeps what it runs; the
+            // listener's next pass retries.
+            LOG.log(Level.WARNING, "cannot build the snapshots of version " + active.getAsLong() + ": " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private Optional<FleetView> view(long activeVersion) {
+        KeySet keySet = keys == null ? null : keys.current();
+        Optional<RolloutRow> rollout = rollouts == null ? Optional.empty() : rollouts.newest();
+        Snapshot active;
+        try {
+            active = withKeys(snapshots.get(activeVersion), keySet);
+        } catch (VersionNotFoundException e) {
+            LOG.log(Level.WARNING, "active version " + activeVersion + " vanished", e);
+            return Optional.empty();
+        }
+        FleetView.Stamp stamp = new FleetView.Stamp(activeVersion, keySet == null ? 0 : keySet.revision(),
+                rollout.map(RolloutRow::id).orElse(0L), rollout.map(RolloutRow::revision).orElse(0L));
+        Optional<Snapshot> candidate = Optional.empty();
+        Set<String> nodes = Set.of();
+        Optional<Shadow> shadow = Optional.empty();
+        Optional<FleetView.ReportScope> reports = Optional.empty();
+        if (rollout.isPresent() && rollout.get().open()) {
+            RolloutRow row = rollout.get();
+            long to = row.rollout().getToVersion();
+            Snapshot config;
+            try {
+                config = snapshots.get(to);
+            } catch (VersionNotFoundException e) {
+                throw new IllegalStateException("rollout " + row.id() + " names missing version " + to, e);
+            }
+            Snapshot withKeys = withKeys(config, keySet);
+            nodes = row.candidateNodes();
+            if (!nodes.isEmpty()) {
+                candidate = Optional.of(withKeys);
+            }
+            if (row.shadowing()) {
+                shadow = Optional.of(Shadow.newBuilder().setRolloutId(row.id()).setSnapshot(withKeys)
+                        .setSampleRatio(GateThresholds.of(config.getConfig().getSettings().getRollout())
+                                .shadowSampleRatio())
+                        .build());
+            }
+            int fromRoutes = row.rollout().getFromVersion() == activeVersion ? active.getConfig().getRoutesCount()
+                    : routesOf(row.rollout().getFromVersion());
+            reports = Optional.of(new FleetView.ReportScope(row.id(), row.rollout().getFromVersion(), fromRoutes, to,
+                    config.getConfig().getRoutesCount(), row.shadowing()));
+        }
+        FleetView view = new FleetView(stamp, active, candidate, nodes, shadow, reports);
+        FleetView last = lastView;
+        if (last == null || !view.stamp().olderThan(last.stamp())) {
+            lastView = view;
+        }
+        return Optional.of(view);
+    }
+
+    private int routesOf(long version) {
+        try {
+            return snapshots.get(version).getConfig().getRoutesCount();
+        } catch (VersionNotFoundException e) {
+            return 0;
+        }
+    }
+
+    /** Load report intake with where reports are wanted now (the last view's rollout); null when off. */
+    LoadReportIntake intake() {
+        return intake;
+    }
+
+    Optional<FleetView.ReportScope> reportScope() {
+        FleetView view = lastView;
+        return view == null ? Optional.empty() : view.reports();
     }
 
     /** Sets who is told about pushes, ACKs, NACKs and disconnects (telemetry); call before serving. */
@@ -217,40 +319,21 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
         sessions.remove(session);
     }
 
-    /** The active snapshot, read fresh from the pointer (the cache serves the document). */
-    Optional<Snapshot> activeSnapshot() {
-        OptionalLong active = configs.activeVersion();
-        if (active.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(withKeys(snapshots.get(active.getAsLong())));
-        } catch (VersionNotFoundException e) {
-            LOG.log(Level.WARNING, "active version " + active.getAsLong() + " vanished", e);
-            return Optional.empty();
-        } catch (RuntimeException e) {
-            // E.g. a secret it names cannot be decrypted: the data plane keeps what it runs; the
-            // listener's next pass retries.
-            LOG.log(Level.WARNING, "cannot build the snapshot of version " + active.getAsLong() + ": " + e.getMessage());
-            return Optional.empty();
-        }
-    }
-
     /**
      * The cached config snapshot plus the key set in force and the values of the secrets the config
      * names (both read fresh: they change independently of the config, each change bumping the
      * revision). The values exist in the clear only here and on the TLS stream.
      */
-    private Snapshot withKeys(Snapshot config) {
-        if (keys == null) {
+    private Snapshot withKeys(Snapshot config, KeySet current) {
+        if (current == null) {
             return config;
         }
-        KeySet current = keys.current();
-        WithKeys last = lastWithKeys;
-        if (last != null && last.config() == config && last.revision() == current.revision()) {
-            // Same config instance and key/secret revision (every key or secret change bumps it): the
-            // same instance again, so the shared encoding of a push also serves the registrations after it.
-            return last.snapshot();
+        for (WithKeys last : lastWithKeys) {
+            if (last != null && last.config() == config && last.revision() == current.revision()) {
+                // Same config instance and key/secret revision (every key or secret change bumps it): the
+                // same instance again, so the shared encoding of a push also serves the registrations after it.
+                return last.snapshot();
+            }
         }
         java.util.Set<String> names = SecretReferences.names(config.getConfig());
         if (current.revision() == 0 && names.isEmpty()) {
@@ -262,15 +345,17 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
                     snapshot.putSecrets(name, ByteString.copyFrom(value)));
         }
         Snapshot built = snapshot.build();
-        lastWithKeys = new WithKeys(config, current.revision(), built);
+        // Two slots: during a rollout streams get the active version or the candidate.
+        WithKeys[] slots = lastWithKeys;
+        lastWithKeys = new WithKeys[] {new WithKeys(config, current.revision(), built), slots[0]};
         return built;
     }
 
     private record WithKeys(Snapshot config, long revision, Snapshot snapshot) {
     }
 
-    /** The last snapshot {@link #withKeys} built, reused while its inputs are the same. */
-    private volatile WithKeys lastWithKeys;
+    /** The last two snapshots {@link #withKeys} built, newest first, reused while their inputs are the same. */
+    private volatile WithKeys[] lastWithKeys = new WithKeys[2];
 
     private record ResolvedSecrets(long revision, java.util.Set<String> names, Map<String, byte[]> values) {
     }

@@ -23,6 +23,10 @@ public interface WatchEvents {
     default void nacked(String nodeId, long version, String error) {
     }
 
+    /** {@code parts} invalid parts of a load report from {@code nodeId} were dropped. */
+    default void loadReportDropped(String nodeId, int parts) {
+    }
+
     /** The stream of {@code nodeId} ended. */
     default void disconnected(String nodeId) {
     }

@@ -82,7 +82,8 @@ final class WatchResponseMarshaller implements MethodDescriptor.Marshaller<Watch
 
     @Override
     public InputStream stream(WatchResponse value) {
-        if (!value.hasSnapshot() || !value.getUnknownFields().asMap().isEmpty()) {
+        // A shadow request (a rollout's shadow step, rare and short) carries a second snapshot: plain encoding.
+        if (!value.hasSnapshot() || value.hasShadow() || !value.getUnknownFields().asMap().isEmpty()) {
             return PROTO.stream(value);
         }
         Encoded snapshot = encoded(value.getSnapshot());

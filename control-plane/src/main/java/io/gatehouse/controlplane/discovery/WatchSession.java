@@ -63,7 +63,19 @@ final class WatchSession implements StreamObserver<WatchRequest> {
     private SnapshotVersion latestSent = SnapshotVersion.NONE;
     /** The version the data plane is known to run or was last sent; UNKNOWN = unknown. */
     private SnapshotVersion known = SnapshotVersion.UNKNOWN;
+    /** Rollout id of the shadow request last sent (0 = none). */
+    private long sentShadow;
+    /** Stamp of the view last offered; an older one (a race between a registration and a push) is ignored. */
+    private FleetView.Stamp offered;
     private boolean closed;
+    /** Load report bookkeeping; gRPC thread only. */
+    private final LoadReportIntake.StreamState reportState = new LoadReportIntake.StreamState();
+    /** When a dropped report part was last logged (nanoTime); gRPC thread only. */
+    private long lastReportWarning = System.nanoTime() - REPORT_WARNING_INTERVAL_NANOS;
+    private static final long REPORT_WARNING_INTERVAL_NANOS = java.time.Duration.ofMinutes(1).toNanos();
+    /** Most labels kept of a data plane (discovery.proto: Node.labels). */
+    static final int MAX_LABELS = 16;
+    private static final java.util.regex.Pattern LABEL = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,63}");
 
     WatchSession(ServerCallStreamObserver<WatchResponse> responses, DiscoveryService owner,
                  DataPlaneStore dataPlanes, String replicaId, Caller caller) {
@@ -131,6 +143,7 @@ final class WatchSession implements StreamObserver<WatchRequest> {
                 replicaId, streamId,
                 caller.identity().map(SpiffeId::uri).orElse(""), certNotAfter);
         dataPlanes.adminAddress(n.getId(), n.getAdminAddress());
+        dataPlanes.labels(n.getId(), labels(n));
         SnapshotVersion runsSnapshot = SnapshotVersion.parse(request.getVersionInfo());
         long runs = runsSnapshot.config();
         if (runs > 0) {
@@ -151,7 +164,7 @@ final class WatchSession implements StreamObserver<WatchRequest> {
         certNotAfter.ifPresent(this::endAt);
         // Registering before reading the active version means no commit can slip in between unseen.
         owner.register(this);
-        owner.activeSnapshot().ifPresent(this::offer);
+        owner.currentView().ifPresent(this::offer);
     }
 
     /**
@@ -207,8 +220,55 @@ final class WatchSession implements StreamObserver<WatchRequest> {
         }
     }
 
+    /**
+     * The node's labels as the rules of discovery.proto allow (at most 16, keys and values of
+     * 1-63 chars of [A-Za-z0-9._-]); the rest is dropped. They only order rollout waves.
+     */
+    private java.util.Map<String, String> labels(Node n) {
+        java.util.Map<String, String> kept = new java.util.TreeMap<>();
+        int dropped = 0;
+        for (var label : new java.util.TreeMap<>(n.getLabelsMap()).entrySet()) {
+            if (kept.size() < MAX_LABELS && LABEL.matcher(label.getKey()).matches()
+                    && LABEL.matcher(label.getValue()).matches()) {
+                kept.put(label.getKey(), label.getValue());
+            } else {
+                dropped++;
+            }
+        }
+        if (dropped > 0) {
+            int d = dropped;
+            LOG.warning(() -> describe() + ": dropped " + d + " label(s) (at most " + MAX_LABELS
+                    + ", keys and values 1-63 characters of [A-Za-z0-9._-])");
+        }
+        return kept;
+    }
+
+    /** A load report (not an ACK/NACK): checked, stored while a rollout is open; never ends the stream. */
+    private void handleLoadReport(WatchRequest request) {
+        LoadReportIntake intake = owner.intake();
+        if (intake == null) {
+            return;
+        }
+        LoadReportIntake.Outcome outcome = intake.accept(node.getId(), request.getLoadReport(), owner.reportScope(),
+                reportState);
+        if (!outcome.dropped().isEmpty()) {
+            owner.events().loadReportDropped(node.getId(), outcome.dropped().size());
+            long now = System.nanoTime();
+            if (now - lastReportWarning >= REPORT_WARNING_INTERVAL_NANOS) {
+                lastReportWarning = now;
+                LOG.warning(() -> "load report of " + describe() + ": dropped " + outcome.dropped().size()
+                        + " invalid part(s), first: " + LogText.forLog(outcome.dropped().getFirst(), 300)
+                        + " (logged at most once a minute per stream)");
+            }
+        }
+    }
+
     private void handleReply(WatchRequest request) {
         String nonce = request.getResponseNonce();
+        if (request.hasLoadReport() && nonce.isEmpty()) {
+            handleLoadReport(request);
+            return;
+        }
         long answeredVersion;
         lock.lock();
         try {
@@ -249,28 +309,41 @@ final class WatchSession implements StreamObserver<WatchRequest> {
     }
 
     /**
-     * Sends {@code snapshot} unless the data plane already runs it or a newer one was sent.
-     * Versions only grow (a rollback is a new version), so "newer" is a number comparison.
+     * Sends this data plane its target under {@code view} (the active snapshot, or a rollout's
+     * candidate) with the view's shadow request, unless that is what this stream was last sent, or
+     * the data plane already runs it. Versions sent are not monotonic: a failed rollout wave sends
+     * the older active version back. A view older than the last one offered is ignored.
      */
-    void offer(Snapshot snapshot) {
+    void offer(FleetView view) {
         lock.lock();
         try {
             if (closed || node == null) {
                 return;
             }
-            // Ordered by (config version, key revision): a key change re-sends the same config.
-            SnapshotVersion version = SnapshotVersion.of(snapshot);
-            if (version.equals(known) || version.compareTo(latestSent) <= 0) {
+            if (offered != null && view.stamp().olderThan(offered)) {
                 return;
             }
+            offered = view.stamp();
+            Snapshot snapshot = view.targetFor(node.getId());
+            // (config version, key revision): a key change re-sends the same config.
+            SnapshotVersion version = SnapshotVersion.of(snapshot);
+            long shadow = view.shadowRolloutId();
+            if (version.equals(latestSent) && shadow == sentShadow) {
+                return;
+            }
+            if (latestSent.equals(SnapshotVersion.NONE) && version.equals(known) && shadow == 0) {
+                return; // it reconnected running its target already
+            }
             String nonce = UUID.randomUUID().toString();
-            responses.onNext(WatchResponse.newBuilder()
+            WatchResponse.Builder response = WatchResponse.newBuilder()
                     .setVersionInfo(version.versionInfo())
                     .setNonce(nonce)
-                    .setSnapshot(forThisStream(snapshot))
-                    .build());
+                    .setSnapshot(forThisStream(snapshot));
+            view.shadow().ifPresent(s -> response.setShadow(s.toBuilder().setSnapshot(forThisStream(s.getSnapshot()))));
+            responses.onNext(response.build());
             latestNonce = nonce;
             latestSent = version;
+            sentShadow = shadow;
             owner.events().pushed(node.getId(), version.config());
             known = version;
         } catch (StatusRuntimeException | IllegalStateException e) {

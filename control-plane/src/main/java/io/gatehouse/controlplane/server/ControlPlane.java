@@ -7,6 +7,10 @@ import io.gatehouse.controlplane.discovery.DiscoveryService;
 import io.gatehouse.controlplane.discovery.SnapshotCache;
 import io.gatehouse.controlplane.audit.AuditLog;
 import io.gatehouse.controlplane.keys.KeyAdmin;
+import io.gatehouse.controlplane.rollout.LoadReportStore;
+import io.gatehouse.controlplane.rollout.RolloutAdmin;
+import io.gatehouse.controlplane.rollout.RolloutDriver;
+import io.gatehouse.controlplane.rollout.RolloutStore;
 import io.gatehouse.controlplane.secrets.SecretAdmin;
 import io.gatehouse.controlplane.secrets.SecretStore;
 import io.gatehouse.controlplane.status.StatusAuth;
@@ -102,11 +106,16 @@ public final class ControlPlane implements AutoCloseable {
     /** Mutual-TLS material of the gRPC port, reloaded when its files change; empty = plaintext. */
     private final Optional<ReloadingCredentials> tls;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final RolloutDriver driver;
+    /** How often the rollout driver looks at the rollout in progress. */
+    private static final Duration ROLLOUT_TICK = Duration.ofMillis(500);
 
     private ControlPlane(ControlPlaneSettings settings, HikariDataSource pool, Server server,
                          ExecutorService grpcExecutor, DiscoveryService discovery, DataPlaneStore dataPlanes,
                          ActiveVersionListener listener, ReplicaHeartbeat heartbeat, HealthStatusManager health,
-                         CpTelemetry telemetry, StatusServer status, Optional<ReloadingCredentials> tls) {
+                         CpTelemetry telemetry, StatusServer status, Optional<ReloadingCredentials> tls,
+                         RolloutDriver driver) {
+        this.driver = driver;
         this.settings = settings;
         this.tls = tls;
         this.telemetry = telemetry;
@@ -178,8 +187,10 @@ public final class ControlPlane implements AutoCloseable {
                     throw new ControlPlaneStartException(e.getStatus().getDescription(), e);
                 }
             }
+            RolloutStore rollouts = new RolloutStore(pool);
+            LoadReportStore loadReports = new LoadReportStore(pool);
             DiscoveryService discovery = new DiscoveryService(configs, dataPlanes, new SnapshotCache(configs),
-                    settings.replicaId(), keys, secrets);
+                    settings.replicaId(), keys, secrets, rollouts, loadReports);
             discovery.events(telemetry.watchEvents()); // push spans, push/ACK/NACK metrics
             discovery.trustEvents(telemetry.trustEvents()); // refused streams: metrics, security log
             ActiveVersionListener listener = new ActiveVersionListener(database,
@@ -187,6 +198,10 @@ public final class ControlPlane implements AutoCloseable {
                     discovery::pushActiveVersion);
             listener.start();
             started.push(listener);
+            // Every replica runs a driver; the one holding the rollout lease drives.
+            RolloutDriver driver = new RolloutDriver(database, rollouts, loadReports, dataPlanes, configs,
+                    settings.replicaId(), ROLLOUT_TICK).start();
+            started.push(driver);
 
             ExecutorService grpcExecutor = Executors.newVirtualThreadPerTaskExecutor();
             started.push(grpcExecutor::shutdownNow);
@@ -207,7 +222,7 @@ public final class ControlPlane implements AutoCloseable {
                     .addService(ServerInterceptors.intercept(new AdminService(configs, dataPlanes, new ConfigValidator(),
                                     new AdminService.Extensions(new KeyAdmin(keys, configs), new TokenAdmin(tokens),
                                             new SecretAdmin(secrets, configs), new AuditLog(pool),
-                                            secretLookup(secrets)),
+                                            secretLookup(secrets), new RolloutAdmin(rollouts, loadReports)),
                                     settings.dataPlaneRetention()),
                             // Innermost first: the span covers the refusal too; who may call what is decided
                             // before any handler runs.
@@ -240,7 +255,7 @@ public final class ControlPlane implements AutoCloseable {
             }
             health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
             ControlPlane cp = new ControlPlane(settings, pool, server, grpcExecutor, discovery, dataPlanes,
-                    listener, heartbeat, health, telemetry, status, tls);
+                    listener, heartbeat, health, telemetry, status, tls, driver);
             LOG.info(() -> "control plane replica " + settings.replicaId() + " serving gRPC on "
                     + settings.bindHost() + ":" + cp.port() + " (database " + Database.redact(settings.jdbcUrl()) + "), status page on "
                     + settings.httpBindHost() + ":" + cp.httpPort());
@@ -331,6 +346,11 @@ public final class ControlPlane implements AutoCloseable {
         return settings;
     }
 
+    /** Whether this replica holds the rollout lease (drives rollouts). */
+    public boolean drivesRollouts() {
+        return driver.leading();
+    }
+
     /** Number of data plane watch streams currently open on this replica. */
     public int openWatchStreams() {
         return discovery.openStreams();
@@ -346,6 +366,8 @@ public final class ControlPlane implements AutoCloseable {
             return;
         }
         health.enterTerminalState();
+        // First: free the rollout lease so another replica takes over while this one winds down.
+        driver.close();
         status.close();
         server.shutdown();
         listener.close();

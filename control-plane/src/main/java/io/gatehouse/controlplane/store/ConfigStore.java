@@ -49,18 +49,47 @@ public final class ConfigStore {
      * @return APPLIED with the new version, or UNCHANGED with the (still) active version
      */
     public ApplyResult apply(GatewayConfig config, String author, String message) {
+        return apply(config, author, message, null);
+    }
+
+    /**
+     * Creates the rollout of a version that was stored without being activated, inside the
+     * transaction that stored it (so a version is staged exactly when its rollout exists).
+     */
+    @FunctionalInterface
+    public interface Stager {
+        /** @return the id of the rollout created */
+        long stage(Connection connection, long fromVersion, VersionRecord staged) throws SQLException;
+    }
+
+    /**
+     * As {@link #apply(GatewayConfig, String, String)}; with a {@code stager} the new version is
+     * stored but not activated (outcome STAGED) and the stager creates its rollout. Without an
+     * active version there is nothing to roll out from, so the version is activated as usual.
+     *
+     * @throws RolloutInProgressException when a rollout has not ended (nothing is stored)
+     */
+    public ApplyResult apply(GatewayConfig config, String author, String message, Stager stager) {
         String json = ConfigDocuments.toCanonicalJson(config);
         String sha = ConfigDocuments.sha256(config);
         return Jdbc.inTransaction(dataSource, "config store", connection -> {
             OptionalLong active = lockActive(connection);
+            refuseDuringRollout(connection);
             if (active.isPresent()) {
                 VersionRecord current = readRecord(connection, active.getAsLong()).orElseThrow();
                 if (current.sha256().equals(sha)) {
                     return new ApplyResult(ApplyResult.Outcome.UNCHANGED, current);
                 }
             }
-            VersionRecord created = insertVersion(connection, json, sha, author, message, active, OptionalLong.empty());
-            AuditLog.record(connection, author, "config.apply", "version " + created.version(), message);
+            boolean staged = stager != null && active.isPresent();
+            VersionRecord created = insertVersion(connection, json, sha, author, message, active, OptionalLong.empty(),
+                    !staged);
+            AuditLog.record(connection, author, staged ? "config.stage" : "config.apply", "version " + created.version(),
+                    message);
+            if (staged) {
+                return new ApplyResult(ApplyResult.Outcome.STAGED, created,
+                        stager.stage(connection, active.getAsLong(), created));
+            }
             return new ApplyResult(ApplyResult.Outcome.APPLIED, created);
         });
     }
@@ -70,8 +99,15 @@ public final class ConfigStore {
      * never rewritten. Rolling back to content equal to the active version is UNCHANGED.
      */
     public ApplyResult rollback(long targetVersion, String author, String message) throws VersionNotFoundException {
+        return rollback(targetVersion, author, message, null);
+    }
+
+    /** As {@link #rollback(long, String, String)}, staged like {@link #apply(GatewayConfig, String, String, Stager)}. */
+    public ApplyResult rollback(long targetVersion, String author, String message, Stager stager)
+            throws VersionNotFoundException {
         ApplyResult result = Jdbc.inTransaction(dataSource, "config store", connection -> {
             OptionalLong active = lockActive(connection);
+            refuseDuringRollout(connection);
             Optional<String> document = readDocument(connection, targetVersion);
             if (document.isEmpty()) {
                 return null;
@@ -83,10 +119,15 @@ public final class ConfigStore {
                     return new ApplyResult(ApplyResult.Outcome.UNCHANGED, current);
                 }
             }
+            boolean staged = stager != null && active.isPresent();
             VersionRecord created = insertVersion(connection, document.get(), target.sha256(), author, message,
-                    active, OptionalLong.of(targetVersion));
-            AuditLog.record(connection, author, "config.rollback", "version " + created.version()
-                    + " (content of version " + targetVersion + ")", message);
+                    active, OptionalLong.of(targetVersion), !staged);
+            AuditLog.record(connection, author, staged ? "config.stage" : "config.rollback", "version "
+                    + created.version() + " (content of version " + targetVersion + ")", message);
+            if (staged) {
+                return new ApplyResult(ApplyResult.Outcome.STAGED, created,
+                        stager.stage(connection, active.getAsLong(), created));
+            }
             return new ApplyResult(ApplyResult.Outcome.APPLIED, created);
         });
         if (result == null) {
@@ -186,8 +227,42 @@ public final class ConfigStore {
         }
     }
 
+    /**
+     * Refuses a write while a rollout has not ended. Callers hold the active_config lock, which
+     * rollout creation also takes (it runs inside a write), so the check cannot race a new rollout.
+     */
+    private static void refuseDuringRollout(Connection connection) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT id FROM rollouts WHERE state IN ('SHADOW', 'IN_PROGRESS', 'PAUSED')");
+             ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+                throw new RolloutInProgressException(rs.getLong(1));
+            }
+        }
+    }
+
+    /** Sets the active version to {@code version} and announces it, in the caller's transaction. */
+    public static void activate(Connection connection, long version) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "UPDATE active_config SET version = ?, updated_at = now()")) {
+            ps.setLong(1, version);
+            ps.executeUpdate();
+        }
+        notifyChange(connection, Long.toString(version));
+    }
+
+    /** NOTIFY on {@link #CHANNEL} in the caller's transaction (delivered at commit). */
+    public static void notifyChange(Connection connection, String payload) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+            ps.setString(1, CHANNEL);
+            ps.setString(2, payload);
+            ps.execute();
+        }
+    }
+
     private static VersionRecord insertVersion(Connection connection, String json, String sha, String author,
-                                               String message, OptionalLong parent, OptionalLong rolledBackFrom)
+                                               String message, OptionalLong parent, OptionalLong rolledBackFrom,
+                                               boolean activate)
             throws SQLException {
         // The lock on active_config serializes writers, so max+1 cannot race.
         long next;
@@ -209,15 +284,8 @@ public final class ConfigStore {
             setOptional(ps, 7, rolledBackFrom);
             ps.executeUpdate();
         }
-        try (PreparedStatement ps = connection.prepareStatement(
-                "UPDATE active_config SET version = ?, updated_at = now()")) {
-            ps.setLong(1, next);
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
-            ps.setString(1, CHANNEL);
-            ps.setString(2, Long.toString(next));
-            ps.execute();
+        if (activate) {
+            activate(connection, next);
         }
         return readRecord(connection, next).orElseThrow();
     }

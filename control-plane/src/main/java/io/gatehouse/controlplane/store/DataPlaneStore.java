@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -100,6 +101,14 @@ public final class DataPlaneStore {
                 WHERE id = ?""", version, version, version, nodeId);
     }
 
+    /**
+     * Records the data plane's labels (already validated by the caller: they come from the data
+     * plane). Stored as JSON text of a flat string map.
+     */
+    public void labels(String nodeId, Map<String, String> labels) {
+        update("UPDATE data_planes SET labels = ?::jsonb WHERE id = ?", LabelsJson.write(labels), nodeId);
+    }
+
     /** Records the data plane's admin listener address ("host:port", "" = unknown). */
     public void adminAddress(String nodeId, String address) {
         update("UPDATE data_planes SET admin_address = ? WHERE id = ?", address, nodeId);
@@ -141,7 +150,7 @@ public final class DataPlaneStore {
                             ELSE coalesce(d.behind_since,
                                 (SELECT min(v.created_at) FROM config_versions v WHERE v.version > d.acked_version))
                        END AS behind_since,
-                       d.admin_address, d.disconnected_at, d.identity, d.cert_not_after
+                       d.admin_address, d.disconnected_at, d.identity, d.cert_not_after, d.labels::text
                 FROM data_planes d LEFT JOIN control_plane_replicas r ON r.id = d.control_plane_id
                 CROSS JOIN active_config a
                 ORDER BY d.id""";
@@ -156,7 +165,7 @@ public final class DataPlaneStore {
                             Optional.ofNullable(rs.getString(4)), rs.getBoolean(5),
                             rs.getLong(6), rs.getLong(7), rs.getString(8), rs.getTimestamp(9).toInstant(),
                             instant(rs.getTimestamp(10)), rs.getString(11), instant(rs.getTimestamp(12)),
-                            rs.getString(13), instant(rs.getTimestamp(14))));
+                            rs.getString(13), instant(rs.getTimestamp(14)), LabelsJson.read(rs.getString(15))));
                 }
                 return result;
             }

@@ -41,6 +41,8 @@ public final class CpMetrics {
             "Apply requests rejected by validation").labels();
     private final Histogram pushLatency = registry.histogram("gatehouse_cp_push_ack_seconds",
             "Time from pushing a snapshot to its ACK", PUSH_BUCKETS).labels();
+    private final Counter reportPartsDropped = registry.counter("gatehouse_cp_load_report_parts_dropped_total",
+            "Invalid parts of data planes' load reports dropped by this replica (issue 17)").labels();
     private final TrustMetrics trust = new TrustMetrics(registry);
 
     CpMetrics() {
@@ -86,6 +88,14 @@ public final class CpMetrics {
 
     void nacked() {
         nacks.inc();
+    }
+
+    void loadReportDropped(int parts) {
+        reportPartsDropped.add(parts);
+    }
+
+    public long loadReportPartsDropped() {
+        return reportPartsDropped.value();
     }
 
     void rejectedConfig() {

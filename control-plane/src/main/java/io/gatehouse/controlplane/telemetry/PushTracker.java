@@ -65,6 +65,11 @@ final class PushTracker implements WatchEvents {
     }
 
     @Override
+    public void loadReportDropped(String nodeId, int parts) {
+        telemetry.metrics().loadReportDropped(parts);
+    }
+
+    @Override
     public void nacked(String nodeId, long version, String error) {
         telemetry.metrics().nacked();
         SecurityEvents.nack(nodeId, version, error);

@@ -65,6 +65,7 @@ public final class ConfigValidator {
         CertificateRules.check(config, problems); // HTTPS certificates: names, hosts, secret names, settings.tls
         HttpsRules.check(config, problems); // routes[].https: redirect, HSTS (auth.clientCert: AuthRules)
         EdgeProtocolRules.check(config, problems); // settings.http2 limits, gRPC and WebSocket routes
+        RolloutRules.check(config, problems); // settings.rollout: default plan, gate thresholds, shadow ratio
         if (config.hasDefaults() && config.getDefaults().hasTimeouts()) {
             checkTimeouts("defaults.timeouts", config.getDefaults().getTimeouts(), problems);
         }

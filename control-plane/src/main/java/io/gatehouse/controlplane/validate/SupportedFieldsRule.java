@@ -246,6 +246,14 @@ final class SupportedFieldsRule {
             "gatehouse.config.v1.ClientCertAuth.fields_to_headers",
             "gatehouse.config.v1.ClientCertAuth.FieldsToHeadersEntry.key",
             "gatehouse.config.v1.ClientCertAuth.FieldsToHeadersEntry.value",
+            // Progressive delivery (issue 17): RolloutRules; control-plane rollout/ judges the gates.
+            "gatehouse.config.v1.GatewaySettings.rollout",
+            "gatehouse.config.v1.RolloutSettings.default_plan",
+            "gatehouse.config.v1.RolloutSettings.max_error_rate_increase",
+            "gatehouse.config.v1.RolloutSettings.max_p99_ratio",
+            "gatehouse.config.v1.RolloutSettings.min_p99_increase_ms",
+            "gatehouse.config.v1.RolloutSettings.min_requests",
+            "gatehouse.config.v1.RolloutSettings.shadow_sample_ratio",
             // Inside google.protobuf.Duration.
             "google.protobuf.Duration.seconds",
             "google.protobuf.Duration.nanos");

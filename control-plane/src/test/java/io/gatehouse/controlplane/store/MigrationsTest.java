@@ -20,8 +20,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class MigrationsTest {
 
     /** Number of scripts in migrations/ (V1 config versions and data planes, V2 API keys, V3 data plane drift,
-     * V4 data plane identity, V5 admin tokens, audit log and secrets). */
-    private static final int MIGRATIONS = 5;
+     * V4 data plane identity, V5 admin tokens, audit log and secrets, V6 rollouts). */
+    private static final int MIGRATIONS = 6;
 
     @RegisterExtension final TestDatabase db = TestDatabase.empty();
 

@@ -43,8 +43,14 @@ public final class WatchClient implements AutoCloseable {
     /** Opens a stream on {@code stub}'s channel and sends the first request with {@code versionInfo} ("" = none). */
     public static WatchClient open(DiscoveryServiceGrpc.DiscoveryServiceStub stub, String nodeId, String region,
                                    String versionInfo) {
+        return open(stub, nodeId, region, versionInfo, java.util.Map.of());
+    }
+
+    /** As {@link #open(DiscoveryServiceGrpc.DiscoveryServiceStub, String, String, String)}, with Node.labels. */
+    public static WatchClient open(DiscoveryServiceGrpc.DiscoveryServiceStub stub, String nodeId, String region,
+                                   String versionInfo, java.util.Map<String, String> labels) {
         WatchClient client = new WatchClient(Node.newBuilder().setId(nodeId).setRegion(region)
-                .setBuildVersion("test").build());
+                .setBuildVersion("test").putAllLabels(labels).build());
         stub.watch(client.new Observer());
         client.send(WatchRequest.newBuilder().setNode(client.node).setVersionInfo(versionInfo).build());
         return client;
@@ -96,6 +102,16 @@ public final class WatchClient implements AutoCloseable {
         send(WatchRequest.newBuilder().setNode(node).setVersionInfo(keptVersion)
                 .setResponseNonce(response.getNonce())
                 .setErrorDetail(ErrorDetail.newBuilder().setMessage(error)).build());
+    }
+
+    /** Sends a load report (not an ACK/NACK: no nonce). */
+    public void report(io.gatehouse.proto.discovery.v1.LoadReport report) {
+        send(WatchRequest.newBuilder().setLoadReport(report).build());
+    }
+
+    /** Whether the stream has ended. */
+    public boolean ended() {
+        return ended.isDone();
     }
 
     /** Status the server ended the stream with; fails if it does not end within 10 s. */

@@ -93,6 +93,26 @@ class AdminAuthorizationTest {
     }
 
     @Test
+    void viewersReadRolloutsAndOnlyOperatorsControlThem() {
+        String viewer = cp.createToken("viewer-" + CONTENT.incrementAndGet(), io.gatehouse.proto.admin.v1.Role.VIEWER);
+        String operator = cp.createToken("operator-" + CONTENT.incrementAndGet(), io.gatehouse.proto.admin.v1.Role.OPERATOR);
+        assertThat(cp.adminWithToken(viewer).listRollouts(io.gatehouse.proto.admin.v1.ListRolloutsRequest
+                .getDefaultInstance())).isNotNull();
+        // No rollout in this database: NOT_FOUND, which is an answer, not a refusal.
+        assertThatThrownBy(() -> cp.adminWithToken(viewer).getRollout(io.gatehouse.proto.admin.v1.GetRolloutRequest
+                .getDefaultInstance())).isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        io.gatehouse.proto.admin.v1.ControlRolloutRequest abort = io.gatehouse.proto.admin.v1.ControlRolloutRequest
+                .newBuilder().setAction(io.gatehouse.proto.admin.v1.RolloutAction.ABORT).build();
+        assertThatThrownBy(() -> cp.adminWithToken(viewer).controlRollout(abort))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+        assertThatThrownBy(() -> cp.adminWithToken(operator).controlRollout(abort))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    }
+
+    @Test
     void missingMalformedAndUnknownTokensAreUnauthenticated() throws Exception {
         long noCredentials = refused("no_credentials");
         long invalid = refused("invalid_token");

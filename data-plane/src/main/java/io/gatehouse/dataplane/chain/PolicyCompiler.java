@@ -27,4 +27,13 @@ public interface PolicyCompiler {
      *                                  with the path of the config document ({@code routes[2].cors.allowOrigins[0]})
      */
     void compile(Snapshot snapshot, Parts.Builder gateway, List<Parts.Builder> routes);
+
+    /**
+     * This compiler for a config that is only looked at, never put in force (shadow evaluation of a
+     * rollout's candidate): its runtime values must never reach the network or shared state when
+     * used. Compilers whose values only hold immutable data are inert already (the default).
+     */
+    default PolicyCompiler inert() {
+        return this;
+    }
 }

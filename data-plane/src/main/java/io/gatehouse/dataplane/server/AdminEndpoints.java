@@ -74,6 +74,8 @@ final class AdminEndpoints {
                     body.put("nodeId", settings.nodeId())
                             .put("region", settings.region())
                             .put("controlPlaneConnected", connected);
+                    ObjectNode labels = body.putObject("labels"); // what rollout waves can select this node by
+                    settings.labels().forEach(labels::put);
                     if (!connected) {
                         // Why the config in force may be stale: e.g. the control plane's certificate was refused.
                         controlPlaneError.get().ifPresent(error -> body.put("controlPlaneError", error));

@@ -28,6 +28,7 @@ import io.gatehouse.dataplane.proxy.WebSocketTunnels;
 import io.gatehouse.dataplane.telemetry.WebSocketRecorder;
 import io.gatehouse.dataplane.policy.route.RouteLookupPolicy;
 import io.gatehouse.dataplane.request.RequestRules;
+import io.gatehouse.dataplane.rollout.shadow.ShadowEvaluator;
 import io.gatehouse.dataplane.snapshot.ActiveSnapshot;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.gatehouse.dataplane.snapshot.Backoff;
@@ -46,6 +47,11 @@ import io.gatehouse.dataplane.tls.ServerCertificates;
 import io.gatehouse.dataplane.upstream.DiscardReason;
 import io.gatehouse.dataplane.upstream.UpstreamClients;
 import io.gatehouse.dataplane.upstream.UpstreamRuntime;
+import io.gatehouse.dataplane.policy.traffic.TrafficPolicy;
+import io.gatehouse.dataplane.rollout.LoadReporter;
+import io.gatehouse.dataplane.rollout.Shadowing;
+import io.gatehouse.dataplane.traffic.TrafficLedger;
+import io.gatehouse.dataplane.traffic.VersionTraffic;
 import io.gatehouse.pki.HandshakeRefusal;
 import io.gatehouse.pki.ReloadingCredentials;
 import io.gatehouse.pki.SpiffeId;
@@ -105,11 +111,14 @@ public final class DataPlane implements AutoCloseable {
     private final Optional<ReloadingCredentials> tls;
     /** The HTTPS listener's TLS (certificates from the snapshot); empty without --https-port. */
     private final Optional<EdgeTls> edgeTls;
+    /** Shadow evaluation of a rollout's candidate; its thread stops on close. */
+    private final ShadowEvaluator shadow;
 
     private DataPlane(DataPlaneSettings settings, ActiveSnapshot active, WatchClient watch, WebServer server,
                       RedisConnections redis, Telemetry telemetry, UpstreamRuntime upstreams, UpstreamClients clients,
                       Drain drain, Optional<ReloadingCredentials> tls, Optional<EdgeTls> edgeTls,
-                      WebSocketTunnels tunnels, HeaderDeadline headerDeadline) {
+                      WebSocketTunnels tunnels, HeaderDeadline headerDeadline, ShadowEvaluator shadow) {
+        this.shadow = shadow;
         this.tunnels = tunnels;
         this.headerDeadline = headerDeadline;
         this.settings = settings;
@@ -136,6 +145,16 @@ public final class DataPlane implements AutoCloseable {
 
     /** As {@link #start(DataPlaneSettings)} with the given telemetry, which the data plane owns and closes. */
     public static DataPlane start(DataPlaneSettings settings, Telemetry telemetry) {
+        return start(settings, telemetry, null);
+    }
+
+    /**
+     * As {@link #start(DataPlaneSettings, Telemetry)}, with {@code shadowing} told of every shadow
+     * evaluation the control plane asks for and its findings sent with the load reports.
+     *
+     * @param shadowing replaces the data plane's own shadow evaluation (tests); null = its own
+     */
+    public static DataPlane start(DataPlaneSettings settings, Telemetry telemetry, Shadowing shadowing) {
         Optional<ReloadingCredentials> tls;
         RedisAuth redisAuth;
         try {
@@ -155,24 +174,38 @@ public final class DataPlane implements AutoCloseable {
                 redisAuth);
         BreakerRegistry breakers = new BreakerRegistry(redis, telemetry.metrics()); // lives across snapshots
         WebSocketTunnels tunnels = new WebSocketTunnels(new WebSocketRecorder(telemetry));
+        TrafficLedger traffic = new TrafficLedger(); // per version and route, for load reports
         PolicyChain chain = chain(clients, redis, telemetry, breakers, new ReplayBuffers(settings.replayBufferBytes()),
-                tunnels);
+                tunnels, traffic);
         UpstreamRuntime upstreams = new UpstreamRuntime(settings.region(), true); // health checks obey the SSRF rules
         // One compile step for the whole snapshot: routes, upstreams and every chain step's own slice.
-        ActiveSnapshot active = new ActiveSnapshot(
-                new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams,
-                        compilers(chain)),
-                new LastKnownGoodStore(settings.stateDir()));
+        SnapshotCompiler compiler = new SnapshotCompiler(settings.maxRoutes(), java.time.Clock.systemUTC(), upstreams,
+                compilers(chain));
+        ActiveSnapshot active = new ActiveSnapshot(compiler, new LastKnownGoodStore(settings.stateDir()));
+        // A rollout's candidate, compiled inert with the same compiler and compared on sampled requests.
+        ShadowEvaluator shadow = new ShadowEvaluator(compiler);
         active.onSwap(snapshot -> breakers.sync(snapshot.parts().get(BreakerSettings.BY_UPSTREAM))); // drops removed upstreams
+        active.onSwap(snapshot -> {
+            VersionTraffic served = snapshot.parts().get(VersionTraffic.PART);
+            if (served != null) {
+                traffic.inForce(served); // keeps the last few versions' counters for the reports
+            }
+        });
         active.loadFromDisk();
         Node node = Node.newBuilder()
                 .setId(settings.nodeId())
                 .setRegion(settings.region())
                 .setBuildVersion(buildVersion())
+                .putAllLabels(settings.labels())
                 .build();
+        Shadowing shadows = shadowing != null ? shadowing : shadow; // tests may pass their own
+        LoadReporter reporter = new LoadReporter(traffic, shadows, settings.loadReportInterval());
+        telemetry.metrics().counterFrom("gatehouse_load_report_routes_left_out_total",
+                "Routes with traffic left out of load reports because a report is bounded to "
+                        + LoadReporter.MAX_REPORT_BYTES + " bytes (the busiest go first)", reporter::routesLeftOut);
         registerTransportMetrics(telemetry.metrics(), tls);
         WatchClient watch = new WatchClient(settings.controlPlaneTarget(), transport(tls, telemetry.metrics()), node,
-                active, new Backoff(RECONNECT_INITIAL, RECONNECT_MAX));
+                active, new Backoff(RECONNECT_INITIAL, RECONNECT_MAX), shadows, reporter);
         AdminEndpoints admin = new AdminEndpoints(active::get, watch::connected, watch::lastError, settings,
                 telemetry.metrics());
         Drain drain = new Drain();
@@ -200,7 +233,7 @@ public final class DataPlane implements AutoCloseable {
                             .port(settings.httpsPort().getAsInt())
                             .writeBufferSize(RESPONSE_WRITE_BUFFER))
                     .routing(HTTPS_SOCKET, routing -> routing.any(ClientListener.handler(drain.track(
-                            new ProxyHandler(active::get, chain, edge.connections())), tunnels))));
+                            new ProxyHandler(active::get, chain, edge.connections(), shadow.sampler())), tunnels))));
             server = builder
                     .host(settings.bindHost())
                     .port(settings.port())
@@ -209,12 +242,13 @@ public final class DataPlane implements AutoCloseable {
                     // flushes every chunk it relays, so a large buffer only adds garbage per request.
                     .writeBufferSize(RESPONSE_WRITE_BUFFER)
                     .routing(routing -> routing.any(ClientListener.handler(drain.track(
-                            new ProxyHandler(active::get, chain)), tunnels)))
+                            new ProxyHandler(active::get, chain, null, shadow.sampler())), tunnels)))
                     .putSocket(ADMIN_SOCKET, socket -> socket.host(settings.adminBindHost()).port(settings.adminPort()))
                     .routing(ADMIN_SOCKET, admin::register)
                     .build()
                     .start();
         } catch (RuntimeException e) {
+            shadow.close();
             watch.close();
             clients.close();
             upstreams.close();
@@ -230,7 +264,7 @@ public final class DataPlane implements AutoCloseable {
                 Telemetry.advertisedAddress(settings.adminBindHost(), server.port(ADMIN_SOCKET))).build());
         watch.start();
         DataPlane dataPlane = new DataPlane(settings, active, watch, server, redis, telemetry, upstreams, clients,
-                drain, tls, edgeTls, tunnels, headerDeadline);
+                drain, tls, edgeTls, tunnels, headerDeadline, shadow);
         LOG.info(() -> "data plane " + settings.nodeId() + " (region '" + settings.region() + "') listening on "
                 + settings.bindHost() + ":" + dataPlane.port()
                 + dataPlane.httpsPort().map(p -> ", HTTPS " + settings.bindHost() + ":" + p).orElse("")
@@ -309,6 +343,13 @@ public final class DataPlane implements AutoCloseable {
      */
     static PolicyChain chain(UpstreamClients clients, RedisConnections redis, Telemetry telemetry,
                              BreakerRegistry breakers, ReplayBuffers replayBuffers, WebSocketTunnels tunnels) {
+        return chain(clients, redis, telemetry, breakers, replayBuffers, tunnels, new TrafficLedger());
+    }
+
+    /** The request chain, counting traffic per config version and route into {@code traffic}. */
+    static PolicyChain chain(UpstreamClients clients, RedisConnections redis, Telemetry telemetry,
+                             BreakerRegistry breakers, ReplayBuffers replayBuffers, WebSocketTunnels tunnels,
+                             TrafficLedger traffic) {
         RateLimiter limiter = new RateLimiter(redis, telemetry.metrics()); // Redis + local fallback, both positions
         AuthPolicies auth = new AuthPolicies(); // JWKS caches live across snapshots (keyed by URL)
         LoadSheddingPolicy shedder = new LoadSheddingPolicy();
@@ -316,6 +357,7 @@ public final class DataPlane implements AutoCloseable {
         registerPolicyMetrics(telemetry.metrics(), limiter, shedder, cache);
         registerReplayMetrics(telemetry.metrics(), replayBuffers);
         return new PolicyChain(List.of(
+                new TrafficPolicy(traffic), // per version and route: requests, 5xx, latency (load reports)
                 new TracingPolicy(telemetry), // server span, x-trace-id, request metrics, access log: sees everything
                 new RequestHygienePolicy(), // 400 on CL+TE / duplicate Content-Length (smuggling), 431 on big headers
                 new ClientAddressPolicy(), // client IP from X-Forwarded-For/Forwarded via trusted proxies only
@@ -538,6 +580,11 @@ public final class DataPlane implements AutoCloseable {
         return settings;
     }
 
+    /** Shadow evaluation of a rollout's candidate: the watch client updates it, load reports carry its report. */
+    public ShadowEvaluator shadow() {
+        return shadow;
+    }
+
     /** Stops the watch stream, then the listeners (in-flight requests finish first). Idempotent. */
     @Override
     public void close() {
@@ -545,6 +592,7 @@ public final class DataPlane implements AutoCloseable {
             return;
         }
         watch.close();
+        shadow.close();
         server.stop();
         clients.close();
         upstreams.close();

@@ -39,12 +39,21 @@ import java.util.Optional;
  *                           HTTPS listener. Its certificates come with the snapshot (config {@code certificates})
  * @param replayBufferBytes  most bytes of request bodies held in memory for retries across all
  *                           in-flight requests (over it bodies stream and are not retried)
+ * @param labels             operator-given labels sent to the control plane ({@code Node.labels}),
+ *                           sorted; rollout waves may select on them (see {@link NodeLabels} for the rules)
+ * @param loadReportInterval time between load reports on the watch stream (default
+ *                           {@link #DEFAULT_LOAD_REPORT_INTERVAL}, or system property
+ *                           {@code gatehouse.loadReport.interval})
  */
 public record DataPlaneSettings(String nodeId, String region, String controlPlaneTarget, String bindHost,
                                 int port, int adminPort, Path stateDir, int maxRoutes, String redisUrl,
                                 java.time.Duration drainTimeout, String adminBindHost,
                                 Optional<TlsFiles> controlPlaneTls, java.util.OptionalInt httpsPort,
-                                long replayBufferBytes) {
+                                long replayBufferBytes, Map<String, String> labels,
+                                java.time.Duration loadReportInterval) {
+
+    /** Five seconds: gates compare figures over minutes of bake time, so a few seconds of lag is harmless. */
+    public static final java.time.Duration DEFAULT_LOAD_REPORT_INTERVAL = java.time.Duration.ofSeconds(5);
 
     public static final String DEFAULT_ADMIN_BIND = "127.0.0.1";
 
@@ -85,6 +94,41 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
         if (httpsPort.isPresent()) {
             checkPort("httpsPort", httpsPort.getAsInt());
         }
+        labels = NodeLabels.check(Objects.requireNonNull(labels, "labels"));
+        Objects.requireNonNull(loadReportInterval, "loadReportInterval");
+        if (loadReportInterval.isNegative() || loadReportInterval.isZero()) {
+            throw new IllegalArgumentException("loadReportInterval must be > 0: " + loadReportInterval);
+        }
+    }
+
+    /** Without labels, reporting load every {@link #defaultLoadReportInterval()}. */
+    public DataPlaneSettings(String nodeId, String region, String controlPlaneTarget, String bindHost,
+                             int port, int adminPort, Path stateDir, int maxRoutes, String redisUrl,
+                             java.time.Duration drainTimeout, String adminBindHost, Optional<TlsFiles> controlPlaneTls,
+                             java.util.OptionalInt httpsPort, long replayBufferBytes) {
+        this(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes, redisUrl,
+                drainTimeout, adminBindHost, controlPlaneTls, httpsPort, replayBufferBytes, Map.of(),
+                defaultLoadReportInterval());
+    }
+
+    /** With {@code labels} instead of these (validated; see {@link NodeLabels}). */
+    public DataPlaneSettings withLabels(Map<String, String> labels) {
+        return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes,
+                redisUrl, drainTimeout, adminBindHost, controlPlaneTls, httpsPort, replayBufferBytes, labels,
+                loadReportInterval);
+    }
+
+    /** Reporting load every {@code interval} (tests use a few hundred milliseconds). */
+    public DataPlaneSettings withLoadReportInterval(java.time.Duration interval) {
+        return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes,
+                redisUrl, drainTimeout, adminBindHost, controlPlaneTls, httpsPort, replayBufferBytes, labels, interval);
+    }
+
+    /** System property {@code gatehouse.loadReport.interval} ("500ms", "5s", plain seconds), else 5 s. */
+    public static java.time.Duration defaultLoadReportInterval() {
+        return durationValue(Map.of("gatehouse.loadReport.interval",
+                        System.getProperty("gatehouse.loadReport.interval", "")),
+                "gatehouse.loadReport.interval", DEFAULT_LOAD_REPORT_INTERVAL);
     }
 
     /** Without an HTTPS listener. */
@@ -99,7 +143,7 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
     public DataPlaneSettings withHttpsPort(int port) {
         return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, this.port, adminPort, stateDir,
                 maxRoutes, redisUrl, drainTimeout, adminBindHost, controlPlaneTls, java.util.OptionalInt.of(port),
-                replayBufferBytes);
+                replayBufferBytes, labels, loadReportInterval);
     }
 
     /** Plaintext settings with an admin listener on loopback (programmatic use; add {@link #withControlPlaneTls}). */
@@ -120,12 +164,13 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
     /** Mutual TLS to the control plane with {@code files}. */
     public DataPlaneSettings withControlPlaneTls(TlsFiles files) {
         return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes,
-                redisUrl, drainTimeout, adminBindHost, Optional.of(files), httpsPort, replayBufferBytes);
+                redisUrl, drainTimeout, adminBindHost, Optional.of(files), httpsPort, replayBufferBytes, labels,
+                loadReportInterval);
     }
 
     public DataPlaneSettings withAdminBindHost(String host) {
         return new DataPlaneSettings(nodeId, region, controlPlaneTarget, bindHost, port, adminPort, stateDir, maxRoutes,
-                redisUrl, drainTimeout, host, controlPlaneTls, httpsPort, replayBufferBytes);
+                redisUrl, drainTimeout, host, controlPlaneTls, httpsPort, replayBufferBytes, labels, loadReportInterval);
     }
 
     /** Settings with the default Redis URL ({@value #DEFAULT_REDIS_URL}). */
@@ -173,7 +218,17 @@ public record DataPlaneSettings(String nodeId, String region, String controlPlan
                 tls,
                 nonBlank(env.get("GATEHOUSE_HTTPS_PORT")).isEmpty() ? java.util.OptionalInt.empty()
                         : java.util.OptionalInt.of(intValue(env, "GATEHOUSE_HTTPS_PORT", 0)),
-                longValue(env, "GATEHOUSE_REPLAY_BUFFER_BYTES", DEFAULT_REPLAY_BUFFER_BYTES));
+                longValue(env, "GATEHOUSE_REPLAY_BUFFER_BYTES", DEFAULT_REPLAY_BUFFER_BYTES),
+                labels(env.get("GATEHOUSE_LABELS")),
+                durationValue(env, "GATEHOUSE_LOAD_REPORT_INTERVAL", defaultLoadReportInterval()));
+    }
+
+    private static Map<String, String> labels(String text) {
+        try {
+            return NodeLabels.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--label / GATEHOUSE_LABELS: " + e.getMessage(), e);
+        }
     }
 
     /** The data plane identity in {@code certificate}. */

@@ -28,6 +28,8 @@ public final class Main {
             Map.entry("--redis-url", "GATEHOUSE_REDIS_URL"),
             Map.entry("--drain-timeout", "GATEHOUSE_DRAIN_TIMEOUT"),
             Map.entry("--replay-buffer-bytes", "GATEHOUSE_REPLAY_BUFFER_BYTES"),
+            Map.entry("--label", "GATEHOUSE_LABELS"),
+            Map.entry("--load-report-interval", "GATEHOUSE_LOAD_REPORT_INTERVAL"),
             Map.entry("--tls-cert", "GATEHOUSE_TLS_CERT"),
             Map.entry("--tls-key", "GATEHOUSE_TLS_KEY"),
             Map.entry("--tls-ca", "GATEHOUSE_TLS_CA"),
@@ -74,6 +76,7 @@ public final class Main {
     /** Settings from {@code env} overridden by {@code args} ("--flag value" or "--flag=value"). */
     static DataPlaneSettings parse(String[] args, Map<String, String> env) {
         Map<String, String> merged = new HashMap<>(env);
+        boolean labelFlag = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (SWITCHES.containsKey(arg)) {
@@ -99,6 +102,12 @@ public final class Main {
                 // ps shows command lines to every user of the machine.
                 throw new IllegalArgumentException("--redis-url must not carry credentials (ps shows them): use"
                         + " GATEHOUSE_REDIS_USER and GATEHOUSE_REDIS_PASSWORD_FILE");
+            }
+            if (name.equals("--label")) {
+                // Repeatable: the flags together replace GATEHOUSE_LABELS.
+                merged.put(variable, labelFlag ? merged.get(variable) + "," + value : value);
+                labelFlag = true;
+                continue;
             }
             merged.put(variable, value);
         }
@@ -129,6 +138,10 @@ public final class Main {
                   (env only)            GATEHOUSE_REDIS_USER, GATEHOUSE_REDIS_PASSWORD_FILE (or _PASSWORD),
                                         GATEHOUSE_REDIS_CA: Redis AUTH and the CA of a rediss:// server
                   --drain-timeout D     GATEHOUSE_DRAIN_TIMEOUT (20s; in-flight requests get this long on SIGTERM)
+                  --label K=V           GATEHOUSE_LABELS="K=V,K2=V2" (none; repeatable; rollout waves select on them;
+                                        at most 16, keys and values 1-63 chars of A-Z a-z 0-9 . _ -)
+                  --load-report-interval D  GATEHOUSE_LOAD_REPORT_INTERVAL (5s; traffic per config version and
+                                        route sent to the control plane this often, when it changed)
                   --replay-buffer-bytes N  GATEHOUSE_REPLAY_BUFFER_BYTES (67108864 = 64 MiB; request bodies held
                                         for retries, all requests together; over it bodies stream, not retried)""");
     }

@@ -12,6 +12,7 @@ import io.gatehouse.dataplane.proxy.ErrorResponses;
 import io.gatehouse.dataplane.proxy.GrpcErrors;
 import io.gatehouse.dataplane.proxy.Forwarder;
 import io.gatehouse.dataplane.proxy.ProxyHeaders;
+import io.gatehouse.dataplane.rollout.shadow.ShadowSampler;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.CloseConnectionException;
@@ -32,7 +33,8 @@ import java.util.logging.Logger;
 /**
  * The Helidon handler for client traffic: wraps each request in an {@link Exchange} (request id,
  * the snapshot in force, the peer address), runs the {@link PolicyChain} and turns a
- * {@link GatewayException} from any step into a JSON error response.
+ * {@link GatewayException} from any step into a JSON error response. Once the request is answered it
+ * offers it to shadow evaluation ({@link ShadowSampler}: one volatile read when no rollout is in shadow).
  *
  * <p>Runs on the web server's virtual threads. Reads the current snapshot once per request, so a
  * swap never affects a request in flight. Thread-safe.
@@ -45,17 +47,25 @@ public final class ProxyHandler implements Handler {
     private final PolicyChain chain;
     /** The HTTPS listener's open connections; null for the plaintext listener. */
     private final TlsConnections tls;
+    /** Hands a share of decided requests to shadow evaluation while a rollout's candidate is in shadow. */
+    private final ShadowSampler shadow;
 
     /** @param snapshots returns the snapshot in force, or null when there is none yet */
     public ProxyHandler(Supplier<CompiledSnapshot> snapshots, PolicyChain chain) {
-        this(snapshots, chain, null);
+        this(snapshots, chain, null, ShadowSampler.off());
     }
 
-    /** The handler of the HTTPS listener: each exchange carries its connection's {@link TlsFacts}. */
-    public ProxyHandler(Supplier<CompiledSnapshot> snapshots, PolicyChain chain, TlsConnections tls) {
+    /**
+     * @param tls    the HTTPS listener's connections (each exchange carries its connection's
+     *               {@link TlsFacts}); null for the plaintext listener
+     * @param shadow the shadow evaluator's sampler
+     */
+    public ProxyHandler(Supplier<CompiledSnapshot> snapshots, PolicyChain chain, TlsConnections tls,
+                        ShadowSampler shadow) {
         this.snapshots = snapshots;
         this.chain = chain;
         this.tls = tls;
+        this.shadow = shadow;
     }
 
     @Override
@@ -87,6 +97,8 @@ public final class ProxyHandler implements Handler {
             LOG.log(Level.WARNING, "request " + requestId + " failed inside the gateway", e);
             sendError(exchange, GatewayError.INTERNAL.exception("internal gateway error"));
         }
+        // After the response: the config in force has made every decision the candidate is compared on.
+        shadow.sample(exchange, snapshot);
         if (request.headers().containsToken(HeaderValues.CONNECTION_CLOSE)
                 || response.headers().containsToken(HeaderValues.CONNECTION_CLOSE)) {
             // RFC 9112 §9.6: after "Connection: close" no further request on this connection is read.

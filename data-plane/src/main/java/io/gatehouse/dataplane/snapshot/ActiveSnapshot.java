@@ -95,11 +95,19 @@ public final class ActiveSnapshot {
 
     /**
      * Compiles and swaps in a snapshot from the control plane, then persists it as last-known-good
-     * (a failed write is logged; the snapshot stays in force).
+     * (a failed write is logged; the snapshot stays in force). Any version is applied, older ones
+     * too: a rollout whose wave failed sends the previous version again (discovery.proto, step 6),
+     * and that one then becomes last-known-good. The snapshot in force sent again is kept as it is.
      *
      * @throws SnapshotCompileException if it cannot be compiled; the previous snapshot stays in force
      */
     public CompiledSnapshot apply(Snapshot snapshot) throws SnapshotCompileException {
+        CompiledSnapshot inForce = current.get();
+        if (inForce != null && inForce.source() == SnapshotSource.CONTROL_PLANE && inForce.snapshot().equals(snapshot)) {
+            // The same snapshot again: during a rollout a response may only add or drop `shadow`.
+            // Recompiling would rebuild every runtime object for nothing; it was saved when applied.
+            return inForce;
+        }
         CompiledSnapshot compiled = compiler.compile(snapshot, SnapshotSource.CONTROL_PLANE);
         swap(compiled);
         try {

@@ -18,7 +18,8 @@ import java.util.logging.Logger;
 
 /**
  * The last snapshot this data plane applied, on disk, so a restart while the control plane is
- * unreachable can serve it again.
+ * unreachable can serve it again. The last applied, not the highest version: after a rollout goes
+ * back to an older version, that older one is what a restart must serve.
  *
  * <p>The file {@code <stateDir>/last-known-good.pb} holds the binary {@link Snapshot} message. A write
  * goes to a temporary file in the same directory, is fsynced, then atomically renamed over the old

@@ -52,6 +52,8 @@ public final class SnapshotCompiler {
     private final Clock clock;
     private final UpstreamRuntime upstreamRuntime;
     private final List<PolicyCompiler> compilers;
+    /** False for an {@link #inert()} compiler: it never commits targets (no health checks start). */
+    private final boolean commits;
 
     /**
      * @param maxRoutes       the most routes this data plane accepts (at least 1)
@@ -60,6 +62,11 @@ public final class SnapshotCompiler {
      */
     public SnapshotCompiler(int maxRoutes, Clock clock, UpstreamRuntime upstreamRuntime,
                             List<PolicyCompiler> compilers) {
+        this(maxRoutes, clock, upstreamRuntime, compilers, true);
+    }
+
+    private SnapshotCompiler(int maxRoutes, Clock clock, UpstreamRuntime upstreamRuntime,
+                             List<PolicyCompiler> compilers, boolean commits) {
         if (maxRoutes < 1) {
             throw new IllegalArgumentException("maxRoutes must be >= 1: " + maxRoutes);
         }
@@ -67,6 +74,19 @@ public final class SnapshotCompiler {
         this.clock = clock;
         this.upstreamRuntime = upstreamRuntime;
         this.compilers = List.copyOf(compilers);
+        this.commits = commits;
+    }
+
+    /**
+     * The same compile for a snapshot that is only evaluated, never put in force (shadow evaluation
+     * of a rollout's candidate): every chain step's compiler in its {@link PolicyCompiler#inert()}
+     * form, upstream targets bound to a private health state that is never committed, so compiling
+     * starts no health check, forgets no target's health and opens no connection, and the result
+     * reaches nothing over the network. Its upstream clusters must never be used to forward.
+     */
+    public SnapshotCompiler inert() {
+        return new SnapshotCompiler(maxRoutes, clock, upstreamRuntime,
+                compilers.stream().map(PolicyCompiler::inert).toList(), false);
     }
 
     /** Routes, upstreams and request rules only: no chain step's own slice (tests of those parts). */
@@ -129,7 +149,10 @@ public final class SnapshotCompiler {
                 throw new SnapshotCompileException(e.getMessage(), e);
             }
         }
-        UpstreamCompiler upstreamCompiler = new UpstreamCompiler(upstreamRuntime, addresses);
+        // Inert: a fresh health state per compile (same region, so clusters read as they would in
+        // force), never committed, so its checker never starts a probe and it goes with the result.
+        UpstreamCompiler upstreamCompiler = new UpstreamCompiler(
+                commits ? upstreamRuntime : new UpstreamRuntime(upstreamRuntime.region()), addresses);
         Map<String, UpstreamCluster> upstreams = compileUpstreams(config, upstreamCompiler);
         List<CompiledRoute> routes = new ArrayList<>(config.getRoutesCount());
         for (int i = 0; i < config.getRoutesCount(); i++) {
@@ -157,7 +180,9 @@ public final class SnapshotCompiler {
         } catch (IllegalArgumentException e) {
             throw new SnapshotCompileException(e.getMessage(), e);
         }
-        upstreamCompiler.commit();
+        if (commits) {
+            upstreamCompiler.commit();
+        }
         gateway.put(RouteTable.PART, table);
         return new CompiledSnapshot(snapshot.getVersion(), snapshot.getSha256(), table, upstreams, source,
                 clock.instant(), snapshot, gateway.build());

@@ -5,6 +5,8 @@ import io.gatehouse.proto.discovery.v1.ErrorDetail;
 import io.gatehouse.proto.discovery.v1.Node;
 import io.gatehouse.proto.discovery.v1.WatchRequest;
 import io.gatehouse.proto.discovery.v1.WatchResponse;
+import io.gatehouse.dataplane.rollout.LoadReporter;
+import io.gatehouse.dataplane.rollout.Shadowing;
 import io.gatehouse.pki.HandshakeRefusal;
 import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
@@ -30,12 +32,18 @@ import java.util.logging.Logger;
  * capped exponential backoff with full jitter ({@link Backoff}), reset once a response arrives.
  * Nothing here blocks request handling: traffic keeps using whatever snapshot is in force.
  *
+ * <p>Rollouts (discovery.proto, step 6): versions pushed to one stream are not monotonic (a failed
+ * wave sends the older version again), and a response may repeat the version in force with only a
+ * new or removed {@code shadow}. Every response is applied and ACKed whatever its version; the
+ * {@code shadow} of every applied one goes to {@link Shadowing#update}. Every
+ * {@link LoadReporter#interval()} a load report goes out on the open stream, when its figures changed.
+ *
  * <p>Transport: mutual TLS (or plaintext, when so configured) through the credentials it is given.
  * A control plane whose certificate this data plane does not trust is never talked to: the stream
  * fails, the snapshot in force keeps serving, and {@link #lastError()} says why (for /config).
  *
- * <p>Threading: gRPC callbacks and reconnects all run on one private single thread, which owns
- * the stream state and the backoff; {@link #connected()} may be called from any thread.
+ * <p>Threading: gRPC callbacks, reconnects and load reports all run on one private single thread,
+ * which owns the stream state and the backoff; {@link #connected()} may be called from any thread.
  */
 public final class WatchClient implements AutoCloseable {
 
@@ -50,6 +58,9 @@ public final class WatchClient implements AutoCloseable {
     private final ActiveSnapshot active;
     private final Backoff backoff;
     private final ScheduledExecutorService executor;
+    private final Shadowing shadowing;
+    /** Null: no load reports. */
+    private final LoadReporter reporter;
 
     // Owned by the executor thread.
     private ClientCallStreamObserver<WatchRequest> requests;
@@ -76,6 +87,17 @@ public final class WatchClient implements AutoCloseable {
      */
     public WatchClient(String target, ControlPlaneTransport transport, Node node, ActiveSnapshot active,
                        Backoff backoff) {
+        this(target, transport, node, active, backoff, Shadowing.NONE, null);
+    }
+
+    /**
+     * @param shadowing told of each applied response's {@code shadow} ({@link Shadowing#NONE}: ignored)
+     * @param reporter  the load reports to send, or null for none
+     */
+    public WatchClient(String target, ControlPlaneTransport transport, Node node, ActiveSnapshot active,
+                       Backoff backoff, Shadowing shadowing, LoadReporter reporter) {
+        this.shadowing = java.util.Objects.requireNonNull(shadowing, "shadowing");
+        this.reporter = reporter;
         this.transport = transport;
         this.node = node;
         this.active = active;
@@ -103,6 +125,30 @@ public final class WatchClient implements AutoCloseable {
     /** Opens the first stream (asynchronously). */
     public void start() {
         executor.execute(this::openStream);
+        if (reporter != null) {
+            long every = reporter.interval().toMillis();
+            executor.scheduleWithFixedDelay(this::sendLoadReport, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Sends a load report if the figures changed, on the watch thread. Nothing goes out while the
+     * stream is down or not ready for more (a control plane that does not read must not make us
+     * buffer): the next report carries the cumulative figures anyway.
+     */
+    private void sendLoadReport() {
+        try {
+            if (closed || !streamOpen || requests == null || !requests.isReady()) {
+                return;
+            }
+            reporter.next().ifPresent(report -> requests.onNext(WatchRequest.newBuilder()
+                    .setVersionInfo(active.versionInfo())
+                    .setLoadReport(report)
+                    .build()));
+        } catch (RuntimeException e) {
+            // A periodic task that throws is never run again: log and keep reporting.
+            LOG.log(java.util.logging.Level.WARNING, "sending a load report failed", e);
+        }
     }
 
     /**
@@ -135,6 +181,9 @@ public final class WatchClient implements AutoCloseable {
         // The channel has its own reconnect backoff (up to minutes); ours governs, so skip its timer.
         channel.resetConnectBackoff();
         streamOpen = true;
+        if (reporter != null) {
+            reporter.streamOpened();
+        }
         DiscoveryServiceGrpc.newStub(channel).watch(new ClientResponseObserver<WatchRequest, WatchResponse>() {
             @Override
             public void beforeStart(ClientCallStreamObserver<WatchRequest> stream) {
@@ -174,7 +223,9 @@ public final class WatchClient implements AutoCloseable {
         try {
             CompiledSnapshot applied = active.apply(response.getSnapshot());
             reply.setVersionInfo(ActiveSnapshot.versionInfo(applied.snapshot()));
-            LOG.info("applied config version " + applied.version() + " (" + applied.routes().size() + " routes)");
+            LOG.info("applied config version " + applied.version() + " (" + applied.routes().size() + " routes)"
+                    + (response.hasShadow() ? ", shadow of version " + response.getShadow().getSnapshot().getVersion() : ""));
+            updateShadow(response);
         } catch (SnapshotCompileException | RuntimeException e) {
             long kept = active.version();
             reply.setVersionInfo(active.versionInfo())
@@ -186,6 +237,15 @@ public final class WatchClient implements AutoCloseable {
                     response.getSnapshot().getVersion(), String.valueOf(e.getMessage()));
         }
         requests.onNext(reply.build());
+    }
+
+    /** Starts, replaces or stops shadow evaluation; its failure never turns the applied snapshot into a NACK. */
+    private void updateShadow(WatchResponse response) {
+        try {
+            shadowing.update(response.hasShadow() ? response.getShadow() : null);
+        } catch (RuntimeException e) {
+            LOG.log(java.util.logging.Level.WARNING, "shadow evaluation could not be updated", e);
+        }
     }
 
     private void streamEnded(String why) {

@@ -56,6 +56,11 @@ public final class UpstreamSplit {
         return upstreams;
     }
 
+    /** The weight of the {@code index}-th upstream, as configured. */
+    public long weight(int index) {
+        return cumulative[index] - (index == 0 ? 0 : cumulative[index - 1]);
+    }
+
     public boolean sticky() {
         return sticky;
     }

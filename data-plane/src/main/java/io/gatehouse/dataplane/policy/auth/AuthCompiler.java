@@ -22,4 +22,10 @@ record AuthCompiler(JwksCache jwks, Clock clock) implements PolicyCompiler {
     public void compile(Snapshot snapshot, Parts.Builder gateway, List<Parts.Builder> routes) {
         gateway.put(CompiledAuth.PART, CompiledAuth.compile(snapshot, jwks, clock));
     }
+
+    /** Verifiers of an inert compile read the cached JWKS documents and never fetch one. */
+    @Override
+    public PolicyCompiler inert() {
+        return new AuthCompiler(jwks.cachedOnly(), clock);
+    }
 }

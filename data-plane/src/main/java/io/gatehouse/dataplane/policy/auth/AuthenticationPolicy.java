@@ -6,10 +6,11 @@ import io.gatehouse.dataplane.chain.Policy;
 import io.gatehouse.dataplane.chain.PolicyCompiler;
 import io.gatehouse.dataplane.chain.GatewayError;
 import io.gatehouse.dataplane.chain.GatewayException;
+import io.gatehouse.dataplane.chain.TlsFacts;
 import io.gatehouse.dataplane.routing.CompiledRoute;
 import io.gatehouse.proto.config.v1.Consumer;
 import io.gatehouse.proto.discovery.v1.ApiKey;
-import io.helidon.http.HeaderName;
+import io.helidon.http.Headers;
 import io.helidon.http.HeaderNames;
 
 import java.nio.charset.StandardCharsets;
@@ -74,25 +75,52 @@ public final class AuthenticationPolicy implements Policy {
         for (String header : routeAuth.mappedHeaders()) {
             exchange.setUpstreamHeader(HeaderNames.create(header), List.of());
         }
-        Credentials.requireAtMostOne(exchange.request(), routeAuth, exchange.upstreamQuery());
+        Optional<Identity> identity = identify(auth, routeAuth, routeId, exchange.request().headers(),
+                exchange.upstreamQuery(), exchange.tls());
+        if (routeAuth.acceptsApiKey()) {
+            stripApiKey(exchange, routeAuth); // never forwarded, whichever credential won
+        }
+        identity.ifPresent(id -> {
+            id.upstreamHeaders().forEach((name, value) ->
+                    exchange.setUpstreamHeader(HeaderNames.create(name), List.of(value)));
+            if (id.method() == Identity.Method.JWT && !id.tokenForwarded()) {
+                exchange.setUpstreamHeader(HeaderNames.AUTHORIZATION, List.of());
+            }
+            if (id.method() == Identity.Method.CLIENT_CERT) {
+                exchange.attribute(TlsFacts.VERIFIED_CLIENT_SUBJECT,
+                        exchange.tls().orElseThrow().clientSubject().orElseThrow());
+            }
+        });
+        return identity;
+    }
+
+    /**
+     * Who the credentials of a request to a route with {@code auth} name, decided from the request's
+     * headers, query and TLS facts alone: no exchange is touched, so shadow evaluation asks the very
+     * code that decides live traffic. Empty = anonymous on an optional route.
+     *
+     * @throws GatewayException the refusal the request gets (400, 401, 403, 503 auth_unavailable)
+     */
+    static Optional<Identity> identify(CompiledAuth auth, RouteAuth routeAuth, String routeId, Headers headers,
+                                       String rawQuery, Optional<TlsFacts> tls) {
+        Credentials.requireAtMostOne(headers, routeAuth, rawQuery);
         Optional<String> token = Optional.empty();
         if (routeAuth.acceptsJwt()) {
             try {
-                token = Credentials.bearerToken(exchange.request());
+                token = Credentials.bearerToken(headers);
             } catch (InvalidCredentialsException e) {
                 throw invalidToken(e.getMessage());
             }
         }
-        Optional<String> apiKey = routeAuth.acceptsApiKey() ? takeApiKey(exchange, routeAuth) : Optional.empty();
+        Optional<String> apiKey = routeAuth.acceptsApiKey() ? apiKey(headers, rawQuery, routeAuth) : Optional.empty();
         if (token.isPresent()) {
-            return Optional.of(jwtIdentity(exchange, auth, routeAuth, token.get()));
+            return Optional.of(jwtIdentity(auth, routeAuth, token.get()));
         }
         if (apiKey.isPresent()) {
             return Optional.of(apiKeyIdentity(auth, routeAuth, routeId, apiKey.get()));
         }
-        if (routeAuth.clientCert().isPresent() && exchange.tls().isPresent()
-                && !exchange.tls().get().clientChain().isEmpty()) {
-            return Optional.of(clientCertIdentity(exchange, routeAuth.clientCert().get(), routeId));
+        if (routeAuth.clientCert().isPresent() && tls.isPresent() && !tls.get().clientChain().isEmpty()) {
+            return Optional.of(clientCertIdentity(tls.get(), routeAuth.clientCert().get(), routeId));
         }
         if (routeAuth.optional()) {
             return Optional.empty();
@@ -101,27 +129,36 @@ public final class AuthenticationPolicy implements Policy {
                 .withHeader("WWW-Authenticate", routeAuth.challenge());
     }
 
-    /**
-     * The API key from the header or the query parameter (at most one is present, see
-     * {@link Credentials#requireAtMostOne}); both are removed from the upstream request.
-     */
-    private static Optional<String> takeApiKey(Exchange exchange, RouteAuth routeAuth) {
-        HeaderName header = HeaderNames.create(routeAuth.apiKeyHeader().orElseThrow());
-        Optional<String> key = exchange.request().headers().first(header).map(String::strip);
-        exchange.setUpstreamHeader(header, List.of());
+    /** The API key from the query parameter, else the header (at most one is present, see {@link Credentials#requireAtMostOne}). */
+    private static Optional<String> apiKey(Headers headers, String rawQuery, RouteAuth routeAuth) {
+        Optional<String> key = headers.first(HeaderNames.create(routeAuth.apiKeyHeader().orElseThrow()))
+                .map(String::strip);
         if (routeAuth.apiKeyParam().isPresent()) {
-            String param = routeAuth.apiKeyParam().get();
-            String query = exchange.upstreamQuery();
-            Optional<String> fromQuery = Credentials.queryParam(query, param);
+            Optional<String> fromQuery = Credentials.queryParam(rawQuery, routeAuth.apiKeyParam().get());
             if (fromQuery.isPresent()) {
-                exchange.upstreamQuery(Credentials.withoutParam(query, param));
                 key = fromQuery;
             }
         }
         return key.filter(k -> !k.isEmpty());
     }
 
-    private Identity jwtIdentity(Exchange exchange, CompiledAuth auth, RouteAuth routeAuth, String token) {
+    /** Removes the API key header and query parameter from the upstream request. */
+    private static void stripApiKey(Exchange exchange, RouteAuth routeAuth) {
+        exchange.setUpstreamHeader(HeaderNames.create(routeAuth.apiKeyHeader().orElseThrow()), List.of());
+        if (routeAuth.apiKeyParam().isPresent()) {
+            String param = routeAuth.apiKeyParam().get();
+            String query = exchange.upstreamQuery();
+            if (Credentials.queryParam(query, param).isPresent()) {
+                exchange.upstreamQuery(Credentials.withoutParam(query, param));
+            }
+        }
+    }
+
+    /**
+     * The identity of a bearer token from the first of the route's providers that verifies it; its
+     * mapped claims are the identity's upstream headers, and it says whether the token goes on.
+     */
+    private static Identity jwtIdentity(CompiledAuth auth, RouteAuth routeAuth, String token) {
         String reason = null;
         boolean keysUnavailable = false;
         for (JwtVerifier provider : routeAuth.providers()) {
@@ -132,15 +169,13 @@ public final class AuthenticationPolicy implements Policy {
                 reason = reason == null ? e.getMessage() : reason;
                 continue;
             } catch (JwksCache.JwksUnavailableException e) {
-                LOG.warning("cannot verify tokens of provider " + provider.name() + ": " + e.getMessage());
+                if (!e.notCached()) {
+                    LOG.warning("cannot verify tokens of provider " + provider.name() + ": " + e.getMessage());
+                }
                 keysUnavailable = true;
                 continue;
             }
             SortedMap<String, String> forwarded = claimHeaders(provider, claims);
-            forwarded.forEach((name, value) -> exchange.setUpstreamHeader(HeaderNames.create(name), List.of(value)));
-            if (provider.stripToken()) {
-                exchange.setUpstreamHeader(HeaderNames.AUTHORIZATION, List.of());
-            }
             Map<String, String> values = ClaimValues.asStrings(claims);
             String subject = claims.getSubject() == null ? "" : claims.getSubject();
             Optional<Consumer> consumer = auth.jwtConsumer(subject, provider.name());
@@ -200,18 +235,17 @@ public final class AuthenticationPolicy implements Policy {
 
     /**
      * The caller named by the client certificate of the connection, verified against the route's CAs;
-     * its configured fields go upstream and its subject becomes available to transforms and the log.
+     * its configured fields go upstream (the identity's upstream headers).
      */
-    private static Identity clientCertIdentity(Exchange exchange, ClientCertVerifier verifier, String routeId) {
+    private static Identity clientCertIdentity(TlsFacts tls, ClientCertVerifier verifier,
+                                               String routeId) {
         ClientCertVerifier.Verified verified;
         try {
-            verified = verifier.verify(exchange.tls().orElseThrow().clientChain());
+            verified = verifier.verify(tls.clientChain());
         } catch (InvalidCredentialsException e) {
             throw GatewayError.UNAUTHORIZED.exception(e.getMessage())
                     .withHeader("WWW-Authenticate", "Certificate realm=\"gatehouse\", error=\"invalid_certificate\"");
         }
-        verified.headers().forEach((name, value) -> exchange.setUpstreamHeader(HeaderNames.create(name), List.of(value)));
-        exchange.attribute(io.gatehouse.dataplane.chain.TlsFacts.VERIFIED_CLIENT_SUBJECT, verified.subjectDn());
         // Not a consumer: a certificate subject "alice" is not the consumer alice of an API key (no tenant, no plan).
         return new Identity(Identity.Method.CLIENT_CERT, verified.subject(), "", "", verified.subject(), Map.of(),
                 Set.of(), "", routeId, "", verified.headers(), false);

@@ -28,16 +28,16 @@ public final class AuthorizationPolicy implements Policy {
     public void handle(Exchange exchange, Next next) {
         CompiledRoute route = CompiledRoute.of(exchange);
         if (route != null) {
-            exchange.config().get(CompiledAuth.PART).route(route.id()).ifPresent(auth -> authorize(exchange, auth));
+            exchange.config().get(CompiledAuth.PART).route(route.id()).ifPresent(auth -> authorize(Identity.of(exchange), auth));
         }
         next.proceed(exchange);
     }
 
-    private static void authorize(Exchange exchange, RouteAuth auth) {
+    /** Refuses {@code identity} (empty = anonymous) the route's requirements, or returns; touches nothing. */
+    static void authorize(Optional<Identity> identity, RouteAuth auth) {
         if (auth.requiredScopes().isEmpty() && auth.requiredClaims().isEmpty()) {
             return;
         }
-        Optional<Identity> identity = Identity.of(exchange);
         if (identity.isEmpty()) {
             throw GatewayError.UNAUTHORIZED.exception("credentials are required")
                     .withHeader("WWW-Authenticate", auth.challenge());

@@ -3,7 +3,7 @@ package io.gatehouse.dataplane.policy.auth;
 import io.gatehouse.dataplane.chain.GatewayError;
 import io.gatehouse.dataplane.chain.GatewayException;
 import io.helidon.http.HeaderNames;
-import io.helidon.webserver.http.ServerRequest;
+import io.helidon.http.Headers;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -45,9 +45,9 @@ final class Credentials {
      * (Authorization and a key, key header and key parameter). Presence counts, empty values
      * included. The message names the carriers, never their values.
      */
-    static void requireAtMostOne(ServerRequest request, RouteAuth route, String rawQuery) {
+    static void requireAtMostOne(Headers headers, RouteAuth route, String rawQuery) {
         // all(): one entry per field line; values() would split "Digest a=\"1\", b=\"2\"" at its commas
-        List<String> authorization = request.headers().all(HeaderNames.AUTHORIZATION, List::of);
+        List<String> authorization = headers.all(HeaderNames.AUTHORIZATION, List::of);
         if (authorization.size() > 1) {
             throw ambiguous("more than one Authorization header");
         }
@@ -60,7 +60,7 @@ final class Credentials {
         }
         if (route.acceptsApiKey()) {
             String header = route.apiKeyHeader().orElseThrow();
-            List<String> keys = request.headers().all(HeaderNames.create(header), List::of);
+            List<String> keys = headers.all(HeaderNames.create(header), List::of);
             if (keys.size() > 1 || (keys.size() == 1 && keys.getFirst().indexOf(',') >= 0)) {
                 throw ambiguous("more than one " + header + " header value");
             }
@@ -93,8 +93,8 @@ final class Credentials {
      *
      * @throws InvalidCredentialsException if it says Bearer but the token is malformed
      */
-    static Optional<String> bearerToken(ServerRequest request) throws InvalidCredentialsException {
-        Optional<String> header = request.headers().first(HeaderNames.AUTHORIZATION);
+    static Optional<String> bearerToken(Headers headers) throws InvalidCredentialsException {
+        Optional<String> header = headers.first(HeaderNames.AUTHORIZATION);
         if (header.isEmpty()) {
             return Optional.empty();
         }

@@ -44,9 +44,11 @@ public final class JwksCache {
     private final HttpClient http;
     private final Duration minRefreshInterval;
     private final LongSupplier nanoClock;
-    private final ConcurrentMap<String, Entry> entries = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Entry> entries;
     private final LongAdder fetches = new LongAdder();
     private final LongAdder fetchFailures = new LongAdder();
+    /** False for a {@link #cachedOnly()} view: it serves what is cached and never fetches. */
+    private final boolean fetching;
 
     public JwksCache() {
         this(DEFAULT_MIN_REFRESH_INTERVAL, System::nanoTime);
@@ -59,16 +61,47 @@ public final class JwksCache {
     public JwksCache(Duration minRefreshInterval, LongSupplier nanoClock) {
         this.minRefreshInterval = minRefreshInterval;
         this.nanoClock = nanoClock;
+        this.entries = new ConcurrentHashMap<>();
         this.http = HttpClient.newBuilder()
                 .connectTimeout(FETCH_TIMEOUT)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
+        this.fetching = true;
+    }
+
+    private JwksCache(JwksCache shared) {
+        this.minRefreshInterval = shared.minRefreshInterval;
+        this.nanoClock = shared.nanoClock;
+        this.http = shared.http;
+        this.entries = shared.entries;
+        this.fetching = false;
+    }
+
+    /**
+     * A view of this cache's documents that never fetches (nor creates entries): for verifying tokens
+     * against a config that is only evaluated, not in force (shadow evaluation). A URL without a
+     * cached document is {@link JwksUnavailableException}; a stale document is served as it is.
+     */
+    public JwksCache cachedOnly() {
+        return fetching ? new JwksCache(this) : this;
     }
 
     /** Raised when a URL has never been fetched successfully. */
     public static final class JwksUnavailableException extends Exception {
+        private final boolean notCached;
+
         JwksUnavailableException(String message, Throwable cause) {
+            this(message, cause, false);
+        }
+
+        private JwksUnavailableException(String message, Throwable cause, boolean notCached) {
             super(message, cause);
+            this.notCached = notCached;
+        }
+
+        /** Raised by a {@link #cachedOnly()} view, which never fetched: nothing went wrong, nothing to log. */
+        boolean notCached() {
+            return notCached;
         }
     }
 
@@ -79,6 +112,9 @@ public final class JwksCache {
      * @throws JwksUnavailableException if there is no document and fetching failed
      */
     public JWKSet keys(String url, Duration ttl) throws JwksUnavailableException {
+        if (!fetching) {
+            return cached(url).orElseThrow(() -> notCached(url));
+        }
         Entry entry = entries.computeIfAbsent(url, Entry::new);
         Cached cached = entry.cached;
         if (cached != null && nanoClock.getAsLong() - cached.fetchedAtNanos() < ttl.toNanos()) {
@@ -92,8 +128,15 @@ public final class JwksCache {
      * less than the minimum interval ago; returns the (possibly unchanged) document.
      */
     public JWKSet refreshForUnknownKey(String url) throws JwksUnavailableException {
+        if (!fetching) {
+            return cached(url).orElseThrow(() -> notCached(url));
+        }
         Entry entry = entries.computeIfAbsent(url, Entry::new);
         return refresh(entry, entry.cached);
+    }
+
+    private static JwksUnavailableException notCached(String url) {
+        return new JwksUnavailableException("JWKS " + url + " is not cached (this view never fetches)", null, true);
     }
 
     /** Fetch attempts made so far (all URLs). */
