@@ -1,7 +1,6 @@
 package io.gatehouse.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.controlplane.testing.WatchClient;
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,7 +105,7 @@ class RolloutCommandsTest {
                 Long.toString(v1), "0", "-");
         assertThat(us().versions).doesNotContain(v2);
 
-        JsonNode json = json(cli.run("dataplanes", "-o", "json"));
+        JsonNode json = cli.run("dataplanes", "-o", "json").json();
         assertThat(json.path("rollout").path("id").asLong()).isEqualTo(id);
     }
 
@@ -168,7 +166,7 @@ class RolloutCommandsTest {
                 "--rollout", "shadow@1h, all", "--expect-changes", "route=orders,route=users",
                 "--expect-changes", "route=orders");
 
-        JsonNode response = json(apply);
+        JsonNode response = apply.json();
         assertThat(response.path("outcome").asText()).isEqualTo("STAGED");
         JsonNode rollout = response.path("rollout");
         assertThat(rollout.path("expectChanges").toString()).isEqualTo("[\"orders\",\"users\"]");
@@ -237,15 +235,6 @@ class RolloutCommandsTest {
     private static List<String> row(String table, String first) {
         return table.lines().map(l -> List.of(l.split("\\s{2,}"))).filter(cells -> cells.get(0).equals(first))
                 .findFirst().orElseThrow(() -> new AssertionError("no row " + first + " in\n" + table));
-    }
-
-    private static JsonNode json(CliRunner.Result result) {
-        assertThat(result.exitCode()).as(result.toString()).isZero();
-        try {
-            return new ObjectMapper().readTree(result.out());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON: " + result, e);
-        }
     }
 
     /** A watch client that ACKs every snapshot on a thread of its own and remembers the versions. */

@@ -1,7 +1,6 @@
 package io.gatehouse.systemtest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.cli.CliRunner;
 import io.gatehouse.cli.ExitCodes;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
@@ -252,8 +251,8 @@ class RolloutSystemTest {
     }
 
     /** The upstream /orders goes to in the active version. */
-    private String orders() throws IOException {
-        JsonNode routes = json(cli.run("show", "-o", "json")).path("config").path("routes");
+    private String orders() {
+        JsonNode routes = cli.run("show", "-o", "json").json().path("config").path("routes");
         for (JsonNode route : routes) {
             if (route.path("id").asText().equals("orders")) {
                 return route.path("upstream").asText();
@@ -270,7 +269,7 @@ class RolloutSystemTest {
             args.addAll(List.of("--rollout", plan));
         }
         args.addAll(List.of(more));
-        JsonNode response = json(cli.run(args.toArray(String[]::new)));
+        JsonNode response = cli.run(args.toArray(String[]::new)).json();
         assertThat(response.path("outcome").asText()).isEqualTo(plan == null ? "APPLIED" : "STAGED");
         return response.path("version").path("version").asLong();
     }
@@ -306,8 +305,4 @@ class RolloutSystemTest {
                 """.formatted(blue.url(), green.url(), broken.url(), orders, users, tag.get(), tag.getAndIncrement());
     }
 
-    private static JsonNode json(CliRunner.Result result) throws IOException {
-        assertThat(result.exitCode()).as(result.toString()).isZero();
-        return new ObjectMapper().readTree(result.out());
-    }
 }
