@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -128,6 +129,24 @@ class RolloutCommandsTest {
         assertThat(again.exitCode()).as("an ended rollout cannot be aborted: " + again).isEqualTo(ExitCodes.FAILED);
         assertThat(activeVersion()).isEqualTo(v1);
         assertThat(us().versions).doesNotContain(v2);
+    }
+
+    @Test
+    void aDataPlaneLeftOnTheCandidateOfAnAbortedRolloutIsDrift() throws Exception {
+        long v2 = stage("v2.yaml");
+        eu().awaitAcked(v2);
+        eu().acking = false; // stuck: it will not take version 1 back
+
+        assertThat(cli.run("rollout", "abort").exitCode()).isZero();
+
+        AtomicReference<CliRunner.Result> check = new AtomicReference<>();
+        Await.until("check fails", Duration.ofSeconds(10), () -> {
+            check.set(cli.run("dataplanes", "--check", "--max-drift", "200ms"));
+            return check.get().exitCode() == ExitCodes.DRIFT;
+        });
+        assertThat(check.get().err()).contains("data plane dp-eu-1 runs version " + v2
+                + ", not the active version " + v1, "longer than --max-drift");
+        assertThat(check.get().err()).doesNotContain("dp-us-1");
     }
 
     @Test
@@ -244,6 +263,8 @@ class RolloutCommandsTest {
         final Set<Long> versions = ConcurrentHashMap.newKeySet();
         private volatile long acked;
         private volatile boolean running = true;
+        /** False: snapshots are taken but not ACKed (a data plane that is stuck). */
+        volatile boolean acking = true;
         private final Thread thread;
 
         AckingDataPlane(WatchClient client, String id, String region) {
@@ -254,7 +275,7 @@ class RolloutCommandsTest {
 
         private void ackAll() {
             while (running) {
-                if (client.pending() == 0) {
+                if (client.pending() == 0 || !acking) {
                     try {
                         Thread.sleep(10);
                     } catch (InterruptedException e) {
