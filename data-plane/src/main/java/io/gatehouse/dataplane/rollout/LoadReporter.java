@@ -49,10 +49,14 @@ public final class LoadReporter {
     private final Duration interval;
     private final String incarnation = UUID.randomUUID().toString();
     private final java.util.concurrent.atomic.LongAdder routesLeftOut = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder reports = new java.util.concurrent.atomic.LongAdder();
 
     // Owned by the watch thread.
     private LoadReport lastSent;
+    /** What the figures looked like when {@link #lastSent} was built: skips building an unchanged report. */
+    private Fingerprint lastSeen;
     private boolean warnedTruncated;
+    private boolean warnedShadowTooLarge;
 
     public LoadReporter(TrafficLedger ledger, Shadowing shadowing, Duration interval) {
         this.ledger = Objects.requireNonNull(ledger, "ledger");
@@ -78,12 +82,18 @@ public final class LoadReporter {
         return routesLeftOut.sum();
     }
 
+    /** Reports handed out to be sent, since start (a metric: is this data plane reporting?). */
+    public long reports() {
+        return reports.sum();
+    }
+
     /**
      * A new watch stream opened: its control plane replica may not have seen the figures yet, so the
      * next report goes out even if nothing changed since the last one.
      */
     public void streamOpened() {
         lastSent = null;
+        lastSeen = null;
     }
 
     /**
@@ -92,12 +102,34 @@ public final class LoadReporter {
      * counts as sent.
      */
     public Optional<LoadReport> next() {
+        // An idle data plane with 100,000 routes would otherwise build (and drop) megabytes of
+        // messages every interval only to find them equal to the last ones.
+        Fingerprint now = fingerprint();
+        if (now.equals(lastSeen)) {
+            return Optional.empty();
+        }
+        lastSeen = now;
         LoadReport report = build();
         if (report.getVersionsCount() == 0 && !report.hasShadow() || report.equals(lastSent)) {
             return Optional.empty();
         }
         lastSent = report;
+        reports.increment();
         return Optional.of(report);
+    }
+
+    /** The retained versions, all their counts added up, and the shadow findings. */
+    private record Fingerprint(List<Long> versions, long activity, Optional<ShadowLoad> shadow) {
+    }
+
+    private Fingerprint fingerprint() {
+        List<Long> versions = new ArrayList<>();
+        long activity = 0;
+        for (VersionTraffic version : ledger.recent()) {
+            versions.add(version.version());
+            activity += version.activity();
+        }
+        return new Fingerprint(versions, activity, shadowing.report());
     }
 
     /** The current figures, bounded as the class comment says. */
@@ -111,9 +143,10 @@ public final class LoadReporter {
             if (size <= MAX_REPORT_BYTES / 2) {
                 report.setShadow(shadow.get());
                 budget -= size;
-            } else {
+            } else if (!warnedShadowTooLarge) {
+                warnedShadowTooLarge = true;
                 LOG.warning("shadow report of " + size + " bytes exceeds half the load report bound ("
-                        + MAX_REPORT_BYTES + " bytes); not sent");
+                        + MAX_REPORT_BYTES + " bytes); not sent while it does (reported once)");
             }
         }
         long leftOut = 0;

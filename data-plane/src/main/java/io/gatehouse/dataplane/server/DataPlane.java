@@ -203,6 +203,8 @@ public final class DataPlane implements AutoCloseable {
         telemetry.metrics().counterFrom("gatehouse_load_report_routes_left_out_total",
                 "Routes with traffic left out of load reports because a report is bounded to "
                         + LoadReporter.MAX_REPORT_BYTES + " bytes (the busiest go first)", reporter::routesLeftOut);
+        telemetry.metrics().counterFrom("gatehouse_load_reports_total",
+                "Load reports sent to the control plane (only when the figures changed)", reporter::reports);
         registerTransportMetrics(telemetry.metrics(), tls);
         WatchClient watch = new WatchClient(settings.controlPlaneTarget(), transport(tls, telemetry.metrics()), node,
                 active, new Backoff(RECONNECT_INITIAL, RECONNECT_MAX), shadows, reporter);

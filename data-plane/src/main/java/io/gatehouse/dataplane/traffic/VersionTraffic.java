@@ -72,6 +72,18 @@ public final class VersionTraffic {
         return routes.compareAndSet(route, null, fresh) ? fresh : routes.get(route);
     }
 
+    /** Every count of every route added up ({@link RouteTraffic#activity()}); grows with each request. */
+    public long activity() {
+        long sum = 0;
+        for (int i = 0; i < routes.length(); i++) {
+            RouteTraffic traffic = routes.get(i);
+            if (traffic != null) {
+                sum += traffic.activity();
+            }
+        }
+        return sum;
+    }
+
     /** Calls {@code action} with the id and counters of every route that had traffic, in config order. */
     public void forEachWithTraffic(BiConsumer<String, RouteTraffic> action) {
         for (int i = 0; i < routes.length(); i++) {

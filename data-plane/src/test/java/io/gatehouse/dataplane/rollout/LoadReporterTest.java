@@ -4,11 +4,14 @@ import io.gatehouse.dataplane.traffic.TrafficLedger;
 import io.gatehouse.dataplane.traffic.VersionTraffic;
 import io.gatehouse.proto.discovery.v1.LoadReport;
 import io.gatehouse.proto.discovery.v1.RouteLoad;
+import io.gatehouse.proto.discovery.v1.RouteShadow;
+import io.gatehouse.proto.discovery.v1.ShadowLoad;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,12 +46,25 @@ class LoadReporterTest {
     }
 
     @Test
+    void aShadowReportTakesAtMostHalfTheBoundAndTheRoutesShareTheRest() {
+        oneRequestPerRoute(ids(10_000, 63));
+        ShadowLoad fits = shadowOf(400_000);
+        ShadowLoad tooLarge = shadowOf(600_000);
+
+        LoadReport withShadow = new LoadReporter(ledger, shadowing(fits), Duration.ofSeconds(5)).next().orElseThrow();
+        LoadReport withoutShadow = new LoadReporter(ledger, shadowing(tooLarge), Duration.ofSeconds(5)).next()
+                .orElseThrow();
+
+        assertThat(withShadow.getShadow()).isEqualTo(fits);
+        assertThat(withShadow.getSerializedSize()).isLessThanOrEqualTo(LoadReporter.MAX_REPORT_BYTES);
+        assertThat(withShadow.getVersions(0).getRoutesCount()).isLessThan(10_000);
+        assertThat(withoutShadow.hasShadow()).as("over half the bound: left out").isFalse();
+        assertThat(withoutShadow.getSerializedSize()).isLessThanOrEqualTo(LoadReporter.MAX_REPORT_BYTES);
+    }
+
+    @Test
     void tenThousandRoutesWithShortIdsFitWhole() {
-        VersionTraffic traffic = ledger.forVersion(1, ids(10_000, 6));
-        for (int route = 0; route < 10_000; route++) {
-            traffic.record(route, 200, false, 3_000_000);
-        }
-        ledger.inForce(traffic);
+        oneRequestPerRoute(ids(10_000, 6));
 
         LoadReport report = reporter.next().orElseThrow();
 
@@ -90,6 +106,37 @@ class LoadReporterTest {
         }
         assertThat(ledger.recent()).extracting(VersionTraffic::version).containsExactly(6L, 5L, 4L, 3L);
         assertThat(ledger.forVersion(1, List.of("a"))).isNotSameAs(first);
+    }
+
+    /** Version 1 in force, with one 3 ms request on each of {@code routeIds}. */
+    private void oneRequestPerRoute(List<String> routeIds) {
+        VersionTraffic traffic = ledger.forVersion(1, routeIds);
+        for (int route = 0; route < routeIds.size(); route++) {
+            traffic.record(route, 200, false, 3_000_000);
+        }
+        ledger.inForce(traffic);
+    }
+
+    /** Shadow findings of about {@code bytes} serialized. */
+    private static ShadowLoad shadowOf(int bytes) {
+        ShadowLoad.Builder load = ShadowLoad.newBuilder().setRolloutId(3).setCandidateVersion(2);
+        for (int i = 0; i < bytes / 1_000; i++) {
+            load.addRoutes(RouteShadow.newBuilder().setRouteId("x".repeat(990) + i).setSampled(1));
+        }
+        return load.build();
+    }
+
+    private static Shadowing shadowing(ShadowLoad findings) {
+        return new Shadowing() {
+            @Override
+            public void update(io.gatehouse.proto.discovery.v1.Shadow shadow) {
+            }
+
+            @Override
+            public Optional<ShadowLoad> report() {
+                return Optional.of(findings);
+            }
+        };
     }
 
     private static List<String> ids(int count, int length) {

@@ -119,6 +119,7 @@ class LoadReportsEndToEndTest {
         Thread.sleep(INTERVAL.toMillis() * 4);
 
         assertThat(cp.loadReports()).as("unchanged figures are not sent again").hasSize(1);
+        assertThat(Http.get(dp.adminPort(), "/metrics").body()).contains("gatehouse_load_reports_total 1");
     }
 
     @Test

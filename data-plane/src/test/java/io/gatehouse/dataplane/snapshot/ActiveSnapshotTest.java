@@ -30,6 +30,33 @@ class ActiveSnapshotTest {
     }
 
     @Test
+    void olderVersionAfterANewerOneIsPutInForceAndSaved() throws Exception {
+        ActiveSnapshot active = new ActiveSnapshot(new SnapshotCompiler(5), new LastKnownGoodStore(dir));
+        active.apply(snapshot(9, config("http://127.0.0.1:1", "/a")));
+
+        active.apply(snapshot(8, config("http://127.0.0.1:1", "/b")));
+
+        assertThat(active.version()).isEqualTo(8);
+        assertThat(new LastKnownGoodStore(dir).read()).get().extracting(s -> s.getVersion()).isEqualTo(8L);
+    }
+
+    @Test
+    void theSnapshotInForceSentAgainIsNotRecompiledButFromDiskItIs() throws Exception {
+        new LastKnownGoodStore(dir).write(snapshot(4, config("http://127.0.0.1:1", "/a")));
+        ActiveSnapshot active = new ActiveSnapshot(new SnapshotCompiler(5), new LastKnownGoodStore(dir));
+        active.loadFromDisk();
+        CompiledSnapshot fromDisk = active.get();
+
+        CompiledSnapshot pushed = active.apply(snapshot(4, config("http://127.0.0.1:1", "/a")));
+        CompiledSnapshot again = active.apply(snapshot(4, config("http://127.0.0.1:1", "/a")));
+
+        assertThat(pushed).isNotSameAs(fromDisk);
+        assertThat(pushed.source()).isEqualTo(SnapshotSource.CONTROL_PLANE);
+        assertThat(again).isSameAs(pushed);
+        assertThat(active.get()).isSameAs(pushed);
+    }
+
+    @Test
     void snapshotThatCannotBeSavedIsStillInForceAndCountedAsAWriteFailure() throws Exception {
         Path notADirectory = Files.writeString(dir.resolve("state"), "a file where the state directory should be");
         ActiveSnapshot active = new ActiveSnapshot(new SnapshotCompiler(5), new LastKnownGoodStore(notADirectory));
