@@ -213,6 +213,25 @@ class RolloutCommandsTest {
     }
 
     @Test
+    void rollbackTakesAPlanToo() throws Exception {
+        Path file = ConfigFiles.write(dir, "v2.yaml", ConfigFiles.valid("orders", "orders-v2"));
+        assertThat(cli.run("apply", file.toString(), "-m", "at once").exitCode()).isZero();
+        long v2 = v1 + 1;
+        us().awaitAcked(v2);
+
+        CliRunner.Result rollback = cli.run("rollback", Long.toString(v1), "-m", "v2 misbehaves", "--rollout", EU_FIRST);
+
+        assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
+        long v3 = v2 + 1;
+        assertThat(rollback.out()).startsWith("staged the content of version " + v1 + " as version " + v3 + " (sha ")
+                .contains("active version " + v2 + " stays active until the rollout succeeds",
+                        "started; follow it with: gatehouse rollout status");
+        eu().awaitAcked(v3);
+        assertThat(activeVersion()).isEqualTo(v2);
+        assertThat(us().versions).doesNotContain(v3);
+    }
+
+    @Test
     void statusWithoutAnyRolloutSaysHowToStartOne() {
         CliRunner.Result status = cli.run("rollout", "status");
 
