@@ -224,7 +224,18 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
             } catch (VersionNotFoundException e) {
                 throw new IllegalStateException("rollout " + row.id() + " names missing version " + to, e);
             }
-            Snapshot withKeys = withKeys(config, keySet);
+            Snapshot withKeys;
+            try {
+                withKeys = withKeys(config, keySet);
+            } catch (RuntimeException e) {
+                // E.g. a secret the candidate names was deleted since: the fleet keeps getting the
+                // active version (nobody gets a candidate that cannot be built); the step waits for
+                // ACKs that do not come until the secret is back or an operator aborts.
+                LOG.log(Level.WARNING, "cannot build the snapshot of rollout " + row.id() + "'s candidate version "
+                        + to + "; every data plane gets the active version: " + e.getMessage());
+                return Optional.of(remember(new FleetView(stamp, active, Optional.empty(), Set.of(), Optional.empty(),
+                        Optional.empty())));
+            }
             nodes = row.candidateNodes();
             if (!nodes.isEmpty()) {
                 candidate = Optional.of(withKeys);
@@ -240,12 +251,16 @@ public final class DiscoveryService extends DiscoveryServiceGrpc.DiscoveryServic
             reports = Optional.of(new FleetView.ReportScope(row.id(), row.rollout().getFromVersion(), fromRoutes, to,
                     config.getConfig().getRoutesCount(), row.shadowing()));
         }
-        FleetView view = new FleetView(stamp, active, candidate, nodes, shadow, reports);
+        return Optional.of(remember(new FleetView(stamp, active, candidate, nodes, shadow, reports)));
+    }
+
+    /** Keeps {@code view} as the last one unless a newer one was built meanwhile. */
+    private FleetView remember(FleetView view) {
         FleetView last = lastView;
         if (last == null || !view.stamp().olderThan(last.stamp())) {
             lastView = view;
         }
-        return Optional.of(view);
+        return view;
     }
 
     private int routesOf(long version) {

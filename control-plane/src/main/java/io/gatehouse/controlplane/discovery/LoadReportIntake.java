@@ -42,7 +42,16 @@ final class LoadReportIntake {
     /** Per stream: when its reports were last written. Owned by the stream's gRPC thread. */
     static final class StreamState {
         private long lastWrite = System.nanoTime() - MIN_WRITE_INTERVAL.toNanos();
+        /** The incarnation of this stream's first stored report; a process has one, a stream one process. */
+        private String incarnation;
     }
+
+    /**
+     * Incarnations kept per node: its current process and a few restarts within the report
+     * retention. Without a bound a data plane could mint a new incarnation per report (or per
+     * reconnect) and grow the table by a full report each time.
+     */
+    static final int MAX_INCARNATIONS_PER_NODE = 3;
 
     /** What became of one report. */
     record Outcome(boolean stored, List<String> dropped) {
@@ -58,6 +67,10 @@ final class LoadReportIntake {
         List<String> dropped = new ArrayList<>();
         if (!INCARNATION.matcher(report.getIncarnation()).matches()) {
             dropped.add("incarnation must be 1-" + MAX_INCARNATION_CHARS + " characters of [A-Za-z0-9._:-]");
+            return new Outcome(false, dropped);
+        }
+        if (state.incarnation != null && !state.incarnation.equals(report.getIncarnation())) {
+            dropped.add("incarnation changed on one stream (a new process opens a new stream)");
             return new Outcome(false, dropped);
         }
         if (scope.isEmpty()) {
@@ -94,6 +107,10 @@ final class LoadReportIntake {
             store.upsert(nodeId, report.getIncarnation(), load);
         }
         shadow.ifPresent(s -> store.upsertShadow(nodeId, report.getIncarnation(), s));
+        if (state.incarnation == null) {
+            state.incarnation = report.getIncarnation();
+            store.keepNewestIncarnations(nodeId, MAX_INCARNATIONS_PER_NODE);
+        }
         return new Outcome(true, dropped);
     }
 

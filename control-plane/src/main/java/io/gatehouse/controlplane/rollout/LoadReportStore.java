@@ -33,31 +33,38 @@ public final class LoadReportStore {
     }
 
     public void upsert(String nodeId, String incarnation, VersionLoad load) {
-        Jdbc.withConnection(dataSource, "load reports", connection -> {
-            try (PreparedStatement ps = connection.prepareStatement("""
-                    INSERT INTO load_reports (node_id, incarnation, version, report) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (node_id, incarnation, version)
-                    DO UPDATE SET report = excluded.report, updated_at = now()""")) {
-                ps.setString(1, nodeId);
-                ps.setString(2, incarnation);
-                ps.setLong(3, load.getVersion());
-                ps.setBytes(4, load.toByteArray());
-                return ps.executeUpdate();
-            }
-        });
+        update("""
+                INSERT INTO load_reports (node_id, incarnation, version, report) VALUES (?, ?, ?, ?)
+                ON CONFLICT (node_id, incarnation, version)
+                DO UPDATE SET report = excluded.report, updated_at = now()""",
+                nodeId, incarnation, load.getVersion(), load.toByteArray());
     }
 
+    /** Stored only while its rollout exists (the rollout id comes from a data plane). */
     public void upsertShadow(String nodeId, String incarnation, ShadowLoad shadow) {
+        update("""
+                INSERT INTO shadow_reports (node_id, incarnation, rollout_id, report)
+                SELECT ?, ?, id, ? FROM rollouts WHERE id = ?
+                ON CONFLICT (node_id, incarnation, rollout_id)
+                DO UPDATE SET report = excluded.report, updated_at = now()""",
+                nodeId, incarnation, shadow.toByteArray(), shadow.getRolloutId());
+    }
+
+    /** Deletes the node's reports of all but its {@code keep} most recently reporting incarnations. */
+    public void keepNewestIncarnations(String nodeId, int keep) {
+        for (String table : List.of("load_reports", "shadow_reports")) {
+            update("DELETE FROM " + table + " WHERE node_id = ? AND incarnation NOT IN ("
+                    + "SELECT incarnation FROM " + table + " WHERE node_id = ? GROUP BY incarnation "
+                    + "ORDER BY max(updated_at) DESC LIMIT ?)", nodeId, nodeId, keep);
+        }
+    }
+
+    private void update(String sql, Object... args) {
         Jdbc.withConnection(dataSource, "load reports", connection -> {
-            try (PreparedStatement ps = connection.prepareStatement("""
-                    INSERT INTO shadow_reports (node_id, incarnation, rollout_id, report)
-                    SELECT ?, ?, id, ? FROM rollouts WHERE id = ?
-                    ON CONFLICT (node_id, incarnation, rollout_id)
-                    DO UPDATE SET report = excluded.report, updated_at = now()""")) {
-                ps.setString(1, nodeId);
-                ps.setString(2, incarnation);
-                ps.setBytes(3, shadow.toByteArray());
-                ps.setLong(4, shadow.getRolloutId());
+            try (PreparedStatement ps = connection.prepareStatement(sql)) {
+                for (int i = 0; i < args.length; i++) {
+                    ps.setObject(i + 1, args[i]);
+                }
                 return ps.executeUpdate();
             }
         });

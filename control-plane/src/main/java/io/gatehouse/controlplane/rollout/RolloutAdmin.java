@@ -8,6 +8,7 @@ import io.gatehouse.proto.admin.v1.ListRolloutsResponse;
 import io.gatehouse.proto.admin.v1.Rollout;
 import io.gatehouse.proto.admin.v1.RolloutAction;
 import io.gatehouse.proto.admin.v1.RolloutState;
+import io.gatehouse.proto.admin.v1.WaveStatus;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.rollout.RolloutPlan;
 import io.gatehouse.rollout.RolloutPlanException;
@@ -150,15 +151,33 @@ public final class RolloutAdmin {
                     r.toBuilder().setState(RolloutState.PAUSED).setReason("paused by " + principal + said),
                     "rollout.pause", principal, reason));
             case RESUME -> current.state() != RolloutState.PAUSED ? Optional.empty() : Optional.of(transition(
-                    r.toBuilder().setState(current.currentWave().map(w -> w.getState().equals(RolloutRow.SHADOWING))
-                            .orElse(false) ? RolloutState.SHADOW : RolloutState.IN_PROGRESS).setReason(""),
-                    "rollout.resume", principal, reason));
+                    resumed(current), "rollout.resume", principal, reason));
             case PROMOTE -> Optional.of(transition(r.toBuilder().setState(RolloutState.SUCCEEDED)
                     .setReason("promoted by " + principal + said), "rollout.promote", principal, reason));
             case ABORT -> Optional.of(transition(r.toBuilder().setState(RolloutState.ABORTED)
                     .setReason("aborted by " + principal + said), "rollout.abort", principal, reason));
             default -> throw new IllegalArgumentException(action.toString());
         };
+    }
+
+    /**
+     * Back to the state the current step was in; the step's start moves forward by the time it was
+     * paused (the row's last update was the pause), so a pause does not eat into the bake.
+     */
+    private static Rollout.Builder resumed(RolloutRow current) {
+        Rollout r = current.rollout();
+        Rollout.Builder next = r.toBuilder().setReason("");
+        Optional<WaveStatus> wave = current.currentWave();
+        next.setState(wave.map(w -> w.getState().equals(RolloutRow.SHADOWING)).orElse(false)
+                ? RolloutState.SHADOW : RolloutState.IN_PROGRESS);
+        if (wave.isPresent() && wave.get().hasStartedAt()) {
+            Duration paused = Duration.between(RolloutStore.instant(r.getUpdatedAt()), java.time.Instant.now());
+            if (!paused.isNegative()) {
+                next.setWaves(wave.get().getIndex(), wave.get().toBuilder().setStartedAt(RolloutStore.timestamp(
+                        RolloutStore.instant(wave.get().getStartedAt()).plus(paused))));
+            }
+        }
+        return next;
     }
 
     private static RolloutStore.Transition transition(Rollout.Builder next, String audit, String principal,

@@ -14,7 +14,6 @@ import io.gatehouse.rollout.RolloutPlanException;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -120,6 +119,8 @@ public final class RolloutDriver implements AutoCloseable {
             }
         }
         Optional<RolloutRow> open = rollouts.open();
+        // One rollout is open at a time: keep only its thresholds.
+        thresholds.keySet().retainAll(open.map(r -> Set.of(r.id())).orElse(Set.of()));
         if (open.isEmpty()) {
             return;
         }
@@ -297,6 +298,17 @@ public final class RolloutDriver implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        if (leading) {
+            // Say nobody drives until another replica takes the lease (it writes its own name).
+            try {
+                rollouts.open().ifPresent(row -> rollouts.change(row.id(), r -> r.rollout().getDriver().equals(replicaId)
+                        ? Optional.of(RolloutStore.Transition.bookkeeping(r.rollout().toBuilder().setDriver("").build()))
+                        : Optional.empty()));
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "clearing the rollout's driver failed", e);
+            }
+        }
+        leading = false;
         lease.close();
     }
 }

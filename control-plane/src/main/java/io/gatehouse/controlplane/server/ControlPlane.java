@@ -253,6 +253,7 @@ public final class ControlPlane implements AutoCloseable {
                 throw new ControlPlaneStartException("cannot listen (HTTP) on " + settings.httpBindHost() + ":"
                         + settings.httpPort() + ": " + rootMessage(e), e);
             }
+            status.rollouts(rollouts::open);
             health.setStatus("", HealthCheckResponse.ServingStatus.SERVING);
             ControlPlane cp = new ControlPlane(settings, pool, server, grpcExecutor, discovery, dataPlanes,
                     listener, heartbeat, health, telemetry, status, tls, driver);

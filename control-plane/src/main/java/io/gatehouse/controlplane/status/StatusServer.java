@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.gatehouse.controlplane.store.ConfigStore;
+import io.gatehouse.controlplane.rollout.RolloutRow;
 import io.gatehouse.controlplane.store.DataPlaneRecord;
 import io.gatehouse.controlplane.store.DataPlaneStore;
 import io.gatehouse.controlplane.store.StoreException;
@@ -67,6 +68,8 @@ public final class StatusServer implements AutoCloseable {
     private final StatusAuth auth;
     private final FleetSampler sampler;
     private final LiveHub live;
+    /** The rollout in progress (issue 17); none until {@link #rollouts} is called. */
+    private volatile java.util.function.Supplier<Optional<RolloutRow>> rollouts = Optional::empty;
 
     /**
      * The dashboard's bounds. Defaults: a sample every 2 s, 15 minutes kept (450 points), at most 256
@@ -161,13 +164,28 @@ public final class StatusServer implements AutoCloseable {
         }
     }
 
-    /** The fleet: active version, recent versions, every known data plane. */
+    /** Where {@code /api/status} reads the rollout in progress from (each data plane's target and role). */
+    public void rollouts(java.util.function.Supplier<Optional<RolloutRow>> openRollout) {
+        this.rollouts = java.util.Objects.requireNonNull(openRollout, "openRollout");
+    }
+
+    /** The fleet: active version, recent versions, every known data plane, the rollout in progress. */
     ObjectNode status() {
         long active = configs.activeVersion().orElse(0);
+        Optional<RolloutRow> rollout = rollouts.get();
         ObjectNode body = JSON.createObjectNode()
                 .put("replicaId", replicaId)
                 .put("activeVersion", active)
                 .put("time", Instant.now().toString());
+        rollout.ifPresent(r -> body.putObject("rollout")
+                .put("id", r.id())
+                .put("state", r.state().name())
+                .put("fromVersion", r.rollout().getFromVersion())
+                .put("toVersion", r.rollout().getToVersion())
+                .put("plan", r.rollout().getPlan())
+                .put("currentWave", r.rollout().getCurrentWave())
+                .put("reason", r.rollout().getReason())
+                .put("driver", r.rollout().getDriver()));
         ArrayNode versions = body.putArray("versions");
         for (VersionRecord v : configs.listVersions(VERSIONS_SHOWN)) {
             versions.addObject()
@@ -193,7 +211,12 @@ public final class StatusServer implements AutoCloseable {
                     .put("lastSeen", dp.lastSeen().toString())
                     .put("adminAddress", dp.adminAddress())
                     .put("identity", dp.identity());
-            dp.behindSince().ifPresent(t -> node.put("behindSince", t.toString()));
+            Optional<String> role = rollout.flatMap(r -> r.roleOf(dp.id()));
+            node.put("targetVersion", role.isPresent() ? rollout.get().rollout().getToVersion() : active)
+                    .put("rolloutRole", role.orElse(""));
+            if (role.isEmpty()) { // a node of a rollout wave runs what the plan wants: not behind
+                dp.behindSince().ifPresent(t -> node.put("behindSince", t.toString()));
+            }
             dp.certNotAfter().ifPresent(t -> node.put("certNotAfter", t.toString()));
         }
         return body;

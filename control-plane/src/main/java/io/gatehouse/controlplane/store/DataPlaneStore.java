@@ -19,6 +19,16 @@ import java.util.Optional;
  */
 public final class DataPlaneStore {
 
+    /**
+     * When the first version newer than a data plane's became active: its creation, or for a version
+     * a rollout delivered, when the rollout succeeded. Versions a rollout staged but never
+     * activated (failed, aborted, or still in progress) are skipped: running the old version then
+     * is the plan, not drift. Completed with the lower bound ("v.version > ?").
+     */
+    private static final String FIRST_MISSED = "SELECT min(coalesce(ro.finished_at, v.created_at)) FROM config_versions v"
+            + " LEFT JOIN rollouts ro ON ro.to_version = v.version"
+            + " WHERE (ro.id IS NULL OR ro.state = 'SUCCEEDED') AND ";
+
     private final DataSource dataSource;
     private final Duration heartbeatTimeout;
 
@@ -97,7 +107,8 @@ public final class DataPlaneStore {
         update("""
                 UPDATE data_planes SET acked_version = ?, last_nack_version = 0, last_nack_error = '', last_seen = now(),
                     behind_since = CASE WHEN ? >= coalesce((SELECT version FROM active_config), 0) THEN NULL
-                        ELSE coalesce(behind_since, (SELECT min(created_at) FROM config_versions WHERE version > ?)) END
+                        ELSE coalesce(behind_since, (""" + FIRST_MISSED + """
+                            v.version > ?)) END
                 WHERE id = ?""", version, version, version, nodeId);
     }
 
@@ -148,7 +159,8 @@ public final class DataPlaneStore {
                        -- behind since: derived from the version history when the stored value lags
                        CASE WHEN d.acked_version >= coalesce(a.version, 0) THEN NULL
                             ELSE coalesce(d.behind_since,
-                                (SELECT min(v.created_at) FROM config_versions v WHERE v.version > d.acked_version))
+                                (""" + FIRST_MISSED + """
+                                v.version > d.acked_version))
                        END AS behind_since,
                        d.admin_address, d.disconnected_at, d.identity, d.cert_not_after, d.labels::text
                 FROM data_planes d LEFT JOIN control_plane_replicas r ON r.id = d.control_plane_id

@@ -113,6 +113,13 @@ class LoadReportIntakeTest {
             assertThat(droppedMetric()).isEqualTo(6);
             assertThat(dp.ended()).isFalse();
 
+            // Another incarnation on the same stream is refused (a new process opens a new stream).
+            Thread.sleep(1100); // past the per-stream write interval, so only the incarnation rule can refuse it
+            dp.report(LoadReport.newBuilder().setIncarnation("inc-2")
+                    .addVersions(VersionLoad.newBuilder().setVersion(v2).addRoutes(route("r2", 20, 0, 15))).build());
+            Await.until("the new incarnation is counted as dropped", () -> droppedMetric() == 7);
+            assertThat(storedRoutes("dp-eu-1")).containsExactly(v2 + ":r2");
+
             // The stream still works: the abort sends the active version back over it.
             cp.admin().controlRollout(ControlRolloutRequest.newBuilder().setAction(RolloutAction.ABORT).build());
             assertThat(dp.next().getSnapshot().getVersion()).isEqualTo(v1);

@@ -17,6 +17,7 @@ import io.gatehouse.proto.admin.v1.RolloutState;
 import io.gatehouse.proto.admin.v1.ValidationError;
 import io.gatehouse.proto.config.v1.GatewayConfig;
 import io.gatehouse.proto.config.v1.RolloutSettings;
+import io.gatehouse.testing.Await;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
@@ -117,7 +118,8 @@ class RolloutAdminTest {
     @Test
     void pauseHoldsTheWavePromoteFinishesItAndAnEndedRolloutCannotBeControlled() {
         long v1 = applyAll(cp, numbered(1));
-        Rollout started = stage(cp, numbered(2), "region=eu@1s, all").getRollout();
+        Rollout started = stage(cp, numbered(2), "region=eu@5s, all").getRollout();
+        Await.until("wave 0 started", () -> rollout(cp).getWaves(0).hasStartedAt());
         Rollout paused = control(RolloutAction.PAUSE, "looking at graphs");
         assertThat(paused.getState()).isEqualTo(RolloutState.PAUSED);
         assertThat(paused.getReason()).contains("paused by").contains("looking at graphs");
@@ -130,7 +132,11 @@ class RolloutAdminTest {
             assertThat(now.getCurrentWave()).isZero();
             sleep(100);
         }
-        assertThat(control(RolloutAction.RESUME, "").getState()).isEqualTo(RolloutState.IN_PROGRESS);
+        Rollout resumed = control(RolloutAction.RESUME, "");
+        assertThat(resumed.getState()).isEqualTo(RolloutState.IN_PROGRESS);
+        assertThat(resumed.getWaves(0).getStartedAt().getSeconds())
+                .as("the pause does not count towards the bake").isGreaterThanOrEqualTo(
+                        paused.getWaves(0).getStartedAt().getSeconds() + held.toSeconds() - 1);
         control(RolloutAction.PAUSE, "");
         Rollout promoted = control(RolloutAction.PROMOTE, "ship it");
         assertThat(promoted.getState()).isEqualTo(RolloutState.SUCCEEDED);
@@ -158,6 +164,25 @@ class RolloutAdminTest {
         control(RolloutAction.ABORT, "changed my mind");
         assertThat(awaitState(cp, RolloutState.ABORTED).getReason()).contains("changed my mind");
         assertThat(active(cp)).isEqualTo(v2);
+    }
+
+    @Test
+    void aVersionARolloutNeverActivatedDoesNotCountAsDrift() {
+        long v1 = applyAll(cp, numbered(1));
+        try (io.gatehouse.controlplane.testing.WatchClient dp = io.gatehouse.controlplane.testing.WatchClient.open(
+                cp, "dp-away", "eu", Long.toString(v1))) {
+            Await.until("registered", () -> cp.controlPlane().openWatchStreams() == 1);
+        }
+        stage(cp, numbered(2), "region=us@1h");
+        control(RolloutAction.ABORT, "");
+        long v3 = applyAll(cp, numbered(3));
+        com.google.protobuf.Timestamp v3Created = cp.admin().listVersions(ListVersionsRequest.getDefaultInstance())
+                .getVersionsList().stream().filter(v -> v.getVersion() == v3).findFirst().orElseThrow().getCreatedAt();
+        io.gatehouse.proto.admin.v1.DataPlaneStatus away = cp.admin().listDataPlanes(
+                io.gatehouse.proto.admin.v1.ListDataPlanesRequest.getDefaultInstance()).getDataPlanes(0);
+        assertThat(away.getAckedVersion()).isEqualTo(v1);
+        assertThat(away.getBehindSince()).as("behind since version 3 became active, not since the aborted 2 was staged")
+                .isEqualTo(v3Created);
     }
 
     @Test

@@ -1,9 +1,12 @@
 package io.gatehouse.controlplane.rollout;
 
+import io.gatehouse.controlplane.server.ControlPlane;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.ScriptedDataPlane;
 import io.gatehouse.controlplane.testing.ScriptedDataPlane.Behaviour;
 import io.gatehouse.controlplane.testing.TestDatabase;
+import io.gatehouse.controlplane.testing.WatchClient;
+import io.gatehouse.proto.discovery.v1.WatchResponse;
 import io.gatehouse.proto.admin.v1.ApplyOutcome;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.ApplyResponse;
@@ -37,7 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RolloutTest {
 
-    private static final Duration ROLLOUT_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration ROLLOUT_TIMEOUT = Duration.ofSeconds(60);
 
     @RegisterExtension final TestDatabase db = TestDatabase.migrated();
 
@@ -95,6 +98,9 @@ class RolloutTest {
                 assertThat(eu.hasBehindSince()).isFalse();
                 assertThat(status(fleet, "dp-us-1").getTargetVersion()).isEqualTo(v1);
                 assertThat(status(fleet, "dp-us-1").getRolloutRole()).isEmpty();
+                assertThat(cp.httpGet("/api/status").body()).as("the status page's JSON says the same")
+                        .contains("\"rolloutRole\":\"rollout " + during.getId() + ", wave 0 (region=eu)\"")
+                        .contains("\"targetVersion\":" + v2).contains("\"state\":\"IN_PROGRESS\"");
 
                 Rollout done = awaitState(cp, RolloutState.SUCCEEDED);
                 assertThat(active(cp)).isEqualTo(v2);
@@ -240,6 +246,78 @@ class RolloutTest {
                 assertThat(us1.versionsSeen()).doesNotContain(v2);
                 assertThat(rollout(cp).getState()).isEqualTo(RolloutState.ABORTED);
                 assertThat(rollout(cp).getReason()).contains("aborted by").contains("test");
+            }
+        }
+    }
+
+    @Test
+    void aShadowStepAsksEveryStreamToEvaluateTheCandidateAndWithdrawsItWhenTheStepEnds() {
+        try (RunningControlPlane cp = RunningControlPlane.start(db)) {
+            long v1 = applyAll(cp, numbered(1));
+            try (WatchClient dp = WatchClient.open(cp, "dp-us-1", "us", Long.toString(v1))) {
+                awaitConnected(cp, 1);
+                Rollout rollout = stage(cp, numbered(2), "shadow@1h, all").getRollout();
+                WatchResponse shadow = dp.next();
+                assertThat(shadow.getVersionInfo()).as("it keeps running the active version").isEqualTo(Long.toString(v1));
+                assertThat(shadow.getSnapshot().getVersion()).isEqualTo(v1);
+                assertThat(shadow.getShadow().getRolloutId()).isEqualTo(rollout.getId());
+                assertThat(shadow.getShadow().getSnapshot().getVersion()).isEqualTo(rollout.getToVersion());
+                assertThat(shadow.getShadow().getSnapshot().getConfig()).isEqualTo(numbered(2));
+                assertThat(shadow.getShadow().getSampleRatio()).isEqualTo(0.05);
+                dp.ack(shadow);
+                cp.admin().controlRollout(ControlRolloutRequest.newBuilder().setAction(RolloutAction.ABORT).build());
+                WatchResponse withdrawn = dp.next();
+                assertThat(withdrawn.hasShadow()).isFalse();
+                assertThat(withdrawn.getSnapshot().getVersion()).isEqualTo(v1);
+            }
+        }
+    }
+
+    @Test
+    void aLabelWaveSelectsTheDataPlanesThatReportedTheLabelAndInvalidLabelsAreDropped() {
+        try (RunningControlPlane cp = RunningControlPlane.start(db)) {
+            long v1 = applyAll(cp, numbered(1));
+            java.util.Map<String, String> hostile = new java.util.TreeMap<>();
+            hostile.put("tier", "canary");
+            hostile.put("bad key", "x");
+            hostile.put("long", "v".repeat(64));
+            for (int i = 0; i < 20; i++) {
+                hostile.put(String.format("x%02d", i), "v"); // sorts after "tier": the first 16 are kept
+            }
+            try (ScriptedDataPlane canary = ScriptedDataPlane.connect(cp, "dp-1", "us", v1, Behaviour.GOOD, hostile);
+                 ScriptedDataPlane plain = ScriptedDataPlane.connect(cp, "dp-2", "us", v1, Behaviour.GOOD)) {
+                awaitConnected(cp, 2);
+                java.util.Map<String, String> shown = status(cp.admin().listDataPlanes(
+                        ListDataPlanesRequest.getDefaultInstance()), "dp-1").getLabelsMap();
+                assertThat(shown).hasSize(16).containsEntry("tier", "canary")
+                        .doesNotContainKeys("bad key", "long");
+                long v2 = stage(cp, numbered(2), "label:tier=canary@1h, all").getVersion().getVersion();
+                Await.until("the canary runs the candidate", ROLLOUT_TIMEOUT, () -> canary.running() == v2);
+                assertThat(rollout(cp).getWaves(0).getNodesList()).containsExactly("dp-1");
+                assertThat(plain.versionsSeen()).doesNotContain(v2);
+            }
+        }
+    }
+
+    @Test
+    void aWaveStartedByTheDrivingReplicaReachesStreamsOnAnotherReplicaByNotifyAlone() {
+        // Polling every 10 minutes: within the test only LISTEN/NOTIFY can deliver the change.
+        ControlPlane.Timings notifyOnly = new ControlPlane.Timings(Duration.ofMinutes(10), Duration.ofMinutes(20),
+                Duration.ofMinutes(10));
+        try (RunningControlPlane a = RunningControlPlane.start(db, "cp-a", notifyOnly)) {
+            Await.until("replica a drives", () -> a.controlPlane().drivesRollouts());
+            try (RunningControlPlane b = RunningControlPlane.start(db, "cp-b", notifyOnly)) {
+                long v1 = applyAll(b, numbered(1));
+                try (ScriptedDataPlane eu1 = ScriptedDataPlane.connect(b, "dp-eu-1", "eu", v1, Behaviour.GOOD)) {
+                    awaitConnected(b, 1);
+                    long v2 = stage(b, numbered(2), "region=eu@1h, all").getVersion().getVersion();
+                    Await.until("the stream on b gets the candidate of a's wave", ROLLOUT_TIMEOUT,
+                            () -> eu1.running() == v2);
+                    assertThat(rollout(b).getDriver()).isEqualTo("cp-a");
+                    a.admin().controlRollout(ControlRolloutRequest.newBuilder().setAction(RolloutAction.ABORT).build());
+                    Await.until("the abort on a sends b's stream the active version", ROLLOUT_TIMEOUT,
+                            () -> eu1.running() == v1);
+                }
             }
         }
     }

@@ -38,6 +38,7 @@ class ControlPlaneMetricsTest {
             # HELP gatehouse_cp_data_planes_behind Connected data planes that have not ACKed the active version
             # HELP gatehouse_cp_data_planes_connected Data planes connected to any replica
             # HELP gatehouse_cp_insecure_plaintext 1 when the gRPC port serves plaintext (--insecure-plaintext): data planes and admins are not authenticated
+            # HELP gatehouse_cp_load_report_parts_dropped_total Invalid parts of data planes' load reports dropped by this replica (issue 17)
             # HELP gatehouse_cp_nacks_total NACKs received by this replica
             # HELP gatehouse_cp_push_ack_seconds Time from pushing a snapshot to its ACK
             # HELP gatehouse_cp_pushes_total Snapshots pushed to data planes by this replica
@@ -60,6 +61,7 @@ class ControlPlaneMetricsTest {
             # TYPE gatehouse_cp_data_planes_behind gauge
             # TYPE gatehouse_cp_data_planes_connected gauge
             # TYPE gatehouse_cp_insecure_plaintext gauge
+            # TYPE gatehouse_cp_load_report_parts_dropped_total counter
             # TYPE gatehouse_cp_nacks_total counter
             # TYPE gatehouse_cp_push_ack_seconds histogram
             # TYPE gatehouse_cp_pushes_total counter
@@ -92,6 +94,7 @@ class ControlPlaneMetricsTest {
             gatehouse_cp_data_planes_behind
             gatehouse_cp_data_planes_connected
             gatehouse_cp_insecure_plaintext
+            gatehouse_cp_load_report_parts_dropped_total
             gatehouse_cp_nacks_total
             gatehouse_cp_push_ack_seconds_bucket{le="+Inf"}
             gatehouse_cp_push_ack_seconds_bucket{le="0.005"}

@@ -6,6 +6,9 @@ import io.gatehouse.dataplane.request.RequestRules;
 import io.gatehouse.dataplane.request.RequestTarget;
 import io.gatehouse.dataplane.routing.CompiledRoute;
 import io.gatehouse.dataplane.snapshot.CompiledSnapshot;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Headers;
 import io.helidon.http.WritableHeaders;
 
 import java.util.concurrent.BlockingQueue;
@@ -89,7 +92,7 @@ public final class ShadowSampler {
         }
         CompiledRoute route = CompiledRoute.of(exchange);
         SampledRequest sample = new SampledRequest(current, served, route == null ? "" : route.id(),
-                exchange.request().prologue().method(), host, path, WritableHeaders.create(exchange.request().headers()),
+                exchange.request().prologue().method(), host, path, copy(exchange.request().headers()),
                 exchange.request().query().rawValue(), exchange.clientAddress(), exchange.tls());
         outstanding.incrementAndGet();
         if (queue.offer(sample)) {
@@ -98,6 +101,18 @@ public final class ShadowSampler {
             outstanding.decrementAndGet();
             current.dropped();
         }
+    }
+
+    /**
+     * The headers with their values as strings: the request's own may be views of the connection's
+     * buffers, which the next request on the connection reuses before the evaluator reads them.
+     */
+    private static Headers copy(Headers headers) {
+        WritableHeaders<?> copy = WritableHeaders.create();
+        for (Header header : headers) {
+            copy.set(HeaderValues.create(header.headerName(), header.allValues()));
+        }
+        return copy;
     }
 
     /** The evaluator finished (or discarded) {@code samples} taken from the queue. */

@@ -122,6 +122,11 @@ class ShadowEvaluationTest {
 
         shadow.update(message); // the same shadow again: nothing restarts, the counts go on
         assertThat(route(shadow.report().orElseThrow(), "orders").getSampled()).isEqualTo(50);
+
+        shadow.update(message.toBuilder().setSnapshot(Snapshots.snapshot(3, candidate)).build());
+        ShadowLoad next = shadow.report().orElseThrow();
+        assertThat(next.getCandidateVersion()).as("another candidate: a new run").isEqualTo(3);
+        assertThat(next.getRoutesList()).as("its counts start from nothing").isEmpty();
     }
 
     @Test
