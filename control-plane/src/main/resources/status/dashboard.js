@@ -246,7 +246,22 @@ function certExpiry(iso) {
   return [text, days < 2 ? "bad" : days < 14 ? "warn" : "ok"];
 }
 
+// The rollout in progress, if any: versions, state, step and reason (all text set as textContent).
+function renderRollout(rollout) {
+  const section = document.getElementById("rollout");
+  section.hidden = !rollout;
+  if (!rollout) return;
+  document.getElementById("rollout-title").textContent =
+      "#" + rollout.id + ": v" + rollout.fromVersion + " → v" + rollout.toVersion + ", plan " + rollout.plan;
+  const state = document.getElementById("rollout-state");
+  state.textContent = rollout.state + ", step " + rollout.currentWave;
+  state.className = rollout.state === "PAUSED" ? "warn" : "ok";
+  document.getElementById("rollout-detail").textContent =
+      (rollout.reason ? rollout.reason + " · " : "") + (rollout.driver ? "driven by " + rollout.driver : "no replica drives it now");
+}
+
 function renderTables(status) {
+  renderRollout(status.rollout);
   document.getElementById("active").textContent = status.activeVersion ? "v" + status.activeVersion : "none";
   document.getElementById("replica").textContent = status.replicaId;
   document.getElementById("updated").textContent = new Date().toLocaleTimeString();
@@ -259,6 +274,9 @@ function renderTables(status) {
     cell(row, dp.region || "–");
     cell(row, dp.connected ? "yes" : "no", dp.connected ? "ok" : "bad");
     cell(row, "v" + dp.ackedVersion, "mono");
+    // The version the control plane sends it, and why when that is a rollout's candidate.
+    const target = "v" + (dp.targetVersion || status.activeVersion || 0) + (dp.rolloutRole ? " (" + dp.rolloutRole + ")" : "");
+    cell(row, target, dp.targetVersion && dp.ackedVersion !== dp.targetVersion ? "warn mono" : "mono");
     cell(row, dp.behindBy, dp.behindBy > 0 ? "warn" : "ok");
     cell(row, dp.behindSince ? fmtTime(dp.behindSince) : "–");
     cell(row, dp.lastNackError ? "v" + dp.lastNackVersion + ": " + dp.lastNackError : "–", dp.lastNackError ? "bad" : "");

@@ -180,7 +180,7 @@ public final class RolloutDriver implements AutoCloseable {
         GateJudge.Verdict verdict = GateJudge.judge(candidate, baseline, nacks, r.getToVersion(), r.getFromVersion(),
                 thresholds(r));
         if (verdict.failed()) {
-            fail(row, "wave " + wave.getIndex() + " (" + wave.getSelector() + "): " + verdict.result().getDetail(),
+            fail(row, wave.getName() + " (" + wave.getSelector() + "): " + verdict.result().getDetail(),
                     verdict.result());
             return;
         }
@@ -230,7 +230,7 @@ public final class RolloutDriver implements AutoCloseable {
                 .setStartedAt(RolloutStore.timestamp(Instant.now())).clearGate().build();
         next.setWaves(index, wave).setCurrentWave(index).setState(RolloutState.IN_PROGRESS);
         write(row, guard(row, new RolloutStore.Transition(next.build(), true, "", "", "")));
-        LOG.info("rollout " + r.getId() + ": wave " + index + " (" + wave.getSelector() + ") sends version "
+        LOG.info("rollout " + r.getId() + ": " + wave.getName() + " (" + wave.getSelector() + ") sends version "
                 + r.getToVersion() + " to " + nodes);
     }
 

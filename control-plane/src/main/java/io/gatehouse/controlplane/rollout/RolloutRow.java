@@ -75,7 +75,7 @@ public record RolloutRow(Rollout rollout, long revision) {
         }
         for (WaveStatus wave : rollout.getWavesList()) {
             if ((wave.getState().equals(BAKING) || wave.getState().equals(PASSED)) && wave.getNodesList().contains(nodeId)) {
-                return Optional.of("rollout " + id() + ", wave " + wave.getIndex() + " (" + wave.getSelector() + ")");
+                return Optional.of("rollout " + id() + ", " + wave.getName() + " (" + wave.getSelector() + ")");
             }
         }
         return Optional.empty();

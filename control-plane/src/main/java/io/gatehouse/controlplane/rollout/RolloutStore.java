@@ -53,7 +53,9 @@ public final class RolloutStore {
         Timestamp now = timestamp(Instant.now());
         for (RolloutPlan.Step step : plan.steps()) {
             boolean shadow = step.selector() instanceof RolloutPlan.Shadow;
+            boolean shadowStep = shadow && waves.isEmpty();
             WaveStatus.Builder wave = WaveStatus.newBuilder().setIndex(waves.size())
+                    .setName(shadowStep ? "shadow" : "wave " + (waves.size() + (shadow ? 0 : 1)))
                     .setSelector(step.selector().text())
                     .setBake(com.google.protobuf.Duration.newBuilder().setSeconds(step.bake().getSeconds())
                             .setNanos(step.bake().getNano()))

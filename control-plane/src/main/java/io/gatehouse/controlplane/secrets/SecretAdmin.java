@@ -34,9 +34,17 @@ public final class SecretAdmin {
     private final SecretStore secrets;
     private final ConfigStore configs;
 
+    /** The candidate version of the rollout in progress, if any: its secrets are in use too. */
+    private final java.util.function.Supplier<OptionalLong> candidate;
+
     public SecretAdmin(SecretStore secrets, ConfigStore configs) {
+        this(secrets, configs, OptionalLong::empty);
+    }
+
+    public SecretAdmin(SecretStore secrets, ConfigStore configs, java.util.function.Supplier<OptionalLong> candidate) {
         this.secrets = secrets;
         this.configs = configs;
+        this.candidate = candidate;
     }
 
     public SetSecretResponse set(SetSecretRequest request) {
@@ -64,23 +72,30 @@ public final class SecretAdmin {
 
     public DeleteSecretResponse delete(DeleteSecretRequest request) throws VersionNotFoundException {
         String name = checkName(request.getName());
-        OptionalLong active = configs.activeVersion();
-        if (active.isPresent()) {
-            for (Map.Entry<String, String> ref : SecretReferences.byPath(configs.getVersion(active.getAsLong()).config())
-                    .entrySet()) {
-                if (ref.getValue().equals(name)) {
-                    throw Status.FAILED_PRECONDITION.withDescription("the active config (version " + active.getAsLong()
-                            + ") refers to secret '" + name + "' at " + ref.getKey()
-                            + "; apply a config without it first").asRuntimeException();
-                }
-            }
-        }
+        refuseIfReferred(name, configs.activeVersion(), "the active config");
+        // A rollout's candidate runs on some data planes and will run on all: without the secret it
+        // could not be sent to anyone, and the rollout would stall.
+        refuseIfReferred(name, candidate.get(), "the candidate of the rollout in progress");
         Principal principal = Principal.current();
         if (!secrets.delete(name, principal.name(), request.getReason())) {
             throw Status.NOT_FOUND.withDescription("no secret named '" + name + "'").asRuntimeException();
         }
         LOG.info(() -> "secret " + name + " deleted by " + principal.name());
         return DeleteSecretResponse.getDefaultInstance();
+    }
+
+    private void refuseIfReferred(String name, OptionalLong version, String what) throws VersionNotFoundException {
+        if (version.isEmpty()) {
+            return;
+        }
+        for (Map.Entry<String, String> ref : SecretReferences.byPath(configs.getVersion(version.getAsLong()).config())
+                .entrySet()) {
+            if (ref.getValue().equals(name)) {
+                throw Status.FAILED_PRECONDITION.withDescription(what + " (version " + version.getAsLong()
+                        + ") refers to secret '" + name + "' at " + ref.getKey()
+                        + "; apply a config without it first").asRuntimeException();
+            }
+        }
     }
 
     public RotateKekResponse rotateKek(RotateKekRequest request) {

@@ -221,7 +221,9 @@ public final class ControlPlane implements AutoCloseable {
                     .addService(discovery.serviceDefinition())
                     .addService(ServerInterceptors.intercept(new AdminService(configs, dataPlanes, new ConfigValidator(),
                                     new AdminService.Extensions(new KeyAdmin(keys, configs), new TokenAdmin(tokens),
-                                            new SecretAdmin(secrets, configs), new AuditLog(pool),
+                                            new SecretAdmin(secrets, configs, () -> rollouts.open()
+                                                    .map(r -> java.util.OptionalLong.of(r.rollout().getToVersion()))
+                                                    .orElse(java.util.OptionalLong.empty())), new AuditLog(pool),
                                             secretLookup(secrets), new RolloutAdmin(rollouts, loadReports)),
                                     settings.dataPlaneRetention()),
                             // Innermost first: the span covers the refusal too; who may call what is decided

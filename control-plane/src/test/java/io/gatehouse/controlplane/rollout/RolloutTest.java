@@ -94,12 +94,12 @@ class RolloutTest {
                 assertThat(fleet.getRollout().getId()).isEqualTo(during.getId());
                 DataPlaneStatus eu = status(fleet, "dp-eu-1");
                 assertThat(eu.getTargetVersion()).isEqualTo(v2);
-                assertThat(eu.getRolloutRole()).isEqualTo("rollout " + during.getId() + ", wave 0 (region=eu)");
+                assertThat(eu.getRolloutRole()).isEqualTo("rollout " + during.getId() + ", wave 1 (region=eu)");
                 assertThat(eu.hasBehindSince()).isFalse();
                 assertThat(status(fleet, "dp-us-1").getTargetVersion()).isEqualTo(v1);
                 assertThat(status(fleet, "dp-us-1").getRolloutRole()).isEmpty();
                 assertThat(cp.httpGet("/api/status").body()).as("the status page's JSON says the same")
-                        .contains("\"rolloutRole\":\"rollout " + during.getId() + ", wave 0 (region=eu)\"")
+                        .contains("\"rolloutRole\":\"rollout " + during.getId() + ", wave 1 (region=eu)\"")
                         .contains("\"targetVersion\":" + v2).contains("\"state\":\"IN_PROGRESS\"");
 
                 Rollout done = awaitState(cp, RolloutState.SUCCEEDED);
@@ -125,7 +125,7 @@ class RolloutTest {
                 Instant start = Instant.now();
                 stage(cp, numbered(2), "region=eu@60s, all");
                 Rollout failed = awaitState(cp, RolloutState.FAILED);
-                assertThat(failed.getReason()).contains("wave 0 (region=eu)").contains("5xx rate 100.0% on version " + v2);
+                assertThat(failed.getReason()).contains("wave 1 (region=eu)").contains("5xx rate 100.0% on version " + v2);
                 assertThat(failed.getWaves(0).getState()).isEqualTo("failed");
                 assertThat(failed.getWaves(0).getGate().getPassed()).isFalse();
                 assertThat(failed.getWaves(1).getState()).isEqualTo("pending");

@@ -196,6 +196,25 @@ class SecretsTest {
     }
 
     @Test
+    void aSecretTheCandidateOfARolloutUsesCannotBeDeleted() {
+        cp.admin().apply(ApplyRequest.newBuilder().setConfig(TestConfigs.numbered(1)).setMessage("no hs").build());
+        set("jwt-hs-next", new JWKSet(hmacKey()).toString(false));
+        ApplyResponse staged = cp.admin().apply(ApplyRequest.newBuilder().setConfig(withHsProvider(2, "jwt-hs-next"))
+                .setMessage("uses it").setRollout("region=eu@1h, all").build());
+        assertThat(staged.getOutcome()).isEqualTo(ApplyOutcome.STAGED);
+        // Without it the candidate could be sent to no data plane and the rollout would stall.
+        assertThatThrownBy(() -> cp.admin().deleteSecret(DeleteSecretRequest.newBuilder().setName("jwt-hs-next").build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.getStatus().getDescription()).contains("the candidate of the rollout in progress (version "
+                            + staged.getVersion().getVersion() + ")").contains("jwtProviders[0].jwksSecret");
+                });
+        cp.admin().controlRollout(io.gatehouse.proto.admin.v1.ControlRolloutRequest.newBuilder()
+                .setAction(io.gatehouse.proto.admin.v1.RolloutAction.ABORT).setReason("not now").build());
+        cp.admin().deleteSecret(DeleteSecretRequest.newBuilder().setName("jwt-hs-next").setReason("unused").build());
+    }
+
+    @Test
     void kekRotationRewrapsEveryDataKeyAndTheOldKeyCanThenBeDropped() throws Exception {
         String jwks = new JWKSet(hmacKey()).toString(false);
         set("jwt-hs-main", jwks);

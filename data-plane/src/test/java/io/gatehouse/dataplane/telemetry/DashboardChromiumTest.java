@@ -14,6 +14,8 @@ import io.gatehouse.dataplane.testing.TestUpstream;
 import io.gatehouse.proto.admin.v1.ApplyOutcome;
 import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.ApplyResponse;
+import io.gatehouse.proto.admin.v1.ControlRolloutRequest;
+import io.gatehouse.proto.admin.v1.RolloutAction;
 import io.gatehouse.proto.config.v1.CachePolicy;
 import io.gatehouse.proto.config.v1.CircuitBreaker;
 import io.gatehouse.proto.config.v1.GatewayConfig;
@@ -102,6 +104,16 @@ class DashboardChromiumTest {
             throw new AssertionError(e.getMessage() + "; " + n + " requests sent; last history: " + last.get(), e);
         }
 
+        // A rollout in progress: version 3 staged for this data plane only, then paused where it is
+        // (a paused rollout judges nothing, so the deliberate 5xx of the traffic below cannot end it).
+        ApplyResponse staged = cp.admin().apply(ApplyRequest.newBuilder().setConfig(config(2)).setMessage("third: staged")
+                .setRollout("node=dp-dash-1@10m, all").build());
+        assertThat(staged.getOutcome()).isEqualTo(ApplyOutcome.STAGED);
+        long v3 = staged.getVersion().getVersion();
+        Await.until("the rollout's first wave runs version " + v3, () -> dp.configVersion() == v3);
+        cp.admin().controlRollout(ControlRolloutRequest.newBuilder().setAction(RolloutAction.PAUSE)
+                .setReason("looking at the dashboard").build());
+
         long trafficDone = System.nanoTime();
         // Traffic goes on while the page loads, so its latest values are live ones, not zeros.
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
@@ -144,7 +156,7 @@ class DashboardChromiumTest {
             String card = card(html, chart);
             assertThat(card).as(chart).contains("<canvas");
             assertThat(card).as(chart + ": both versions applied in the window are drawn as markers")
-                    .contains("data-markers=\"v" + v1 + ",v" + v2 + "\"");
+                    .containsPattern("data-markers=\"v" + v1 + ",v" + v2 + "(,v" + v3 + ")?\"");
         }
         assertThat(legendValues(card(html, "dp.rps"))).as("latest req/s in the legend").anyMatch(v -> v > 0);
         assertThat(legendValues(card(html, "dp.err"))).as("latest 5xx/s in the legend").anyMatch(v -> v > 0);
@@ -154,6 +166,10 @@ class DashboardChromiumTest {
         // Certificate expiry of the data plane, as the control plane saw it on the mutual-TLS stream.
         assertThat(html).containsPattern("data-cert=\"20[0-9]{2}-[0-9]{2}-[0-9]{2}T");
         assertThat(html).contains("data-live=\"");
+        // The rollout: its versions, plan and state, and the data plane's target with the reason.
+        assertThat(html).containsPattern("<section id=\"rollout\" class=\"rollout\">")
+                .contains("v" + v2 + " → v" + v3 + ", plan node=dp-dash-1@10m, all", "PAUSED", "looking at the dashboard")
+                .containsPattern("v" + v3 + " \\(rollout [0-9]+, wave 1 \\(node=dp-dash-1\\)\\)");
     }
 
     private static long apply(GatewayConfig config, String message) {
