@@ -90,9 +90,9 @@ class RolloutCommandsTest {
         CliRunner.Result status = cli.run("rollout", "status");
         assertThat(status.exitCode()).as(status.toString()).isZero();
         assertThat(status.out()).startsWith("rollout " + id + ": IN_PROGRESS, version " + v1 + " -> " + v2
-                + " (wave 0 (region=eu))");
+                + " (wave 1 (region=eu))");
         assertThat(status.out().lines()).anySatisfy(l -> assertThat(l.split("\\s{2,}"))
-                .startsWith("0 *", "region=eu", "1h", "baking").endsWith("dp-eu-1"));
+                .startsWith("wave 1 *", "region=eu", "1h", "baking").endsWith("dp-eu-1"));
         assertThat(status.out()).contains("control plane replica " + cp.replicaId());
 
         // The planned mix: eu targets the candidate, us the active version; neither drifts.

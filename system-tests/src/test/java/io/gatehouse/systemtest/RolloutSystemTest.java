@@ -136,7 +136,7 @@ class RolloutSystemTest {
         CliRunner.Result status = cli.run("rollout", "status");
         System.out.println(status.out());
         assertThat(status.out()).startsWith("rollout ").contains(": FAILED, version " + good + " -> " + bad)
-                .contains("reason:   wave 0 (region=eu): ");
+                .contains("reason:   wave 1 (region=eu): ");
         assertThat(versions.seen("dp-us-1")).as("us never receives the bad version").doesNotContain(bad);
         assertThat(usOrders.failed() - usFailuresBefore).as(usOrders.toString()).isZero();
         assertThat(usOrders.ok()).isPositive();
@@ -198,7 +198,7 @@ class RolloutSystemTest {
         long v = apply(config(orders().equals("blue") ? "green" : "blue", "blue"), "driver dies",
                 "region=eu@3s, all");
         long id = rollout().getId();
-        Await.until("wave 0 baking, driven by cp-a", CONVERGE, () -> {
+        Await.until("wave 1 baking, driven by cp-a", CONVERGE, () -> {
             Rollout r = rollout();
             return r.getDriver().equals("cp-a") && r.getWaves(0).getState().equals("baking");
         });
