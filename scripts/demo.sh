@@ -413,7 +413,7 @@ rollout_show() {
        read -r name port <<<"$region"
        curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$port/catalog/items.json" >> "$work/rollout-$name.codes" || true
      done
-     dp_version "$dp_us_admin" >> "$work/rollout-us.versions" 2>/dev/null || true
+     echo "$(dp_version "$dp_us_admin" 2>/dev/null)" >> "$work/rollout-us.versions"   # one per line
      sleep 0.02
    done) & traffic_pid=$!; pids+=("$traffic_pid")
   run bin/gatehouse diff "$work/gateway-bad.yaml"
@@ -421,7 +421,7 @@ rollout_show() {
   run bin/gatehouse rollout status --watch || echo "(exit code $?: the rollout failed, so the bad version never became active)"
   kill "$traffic_pid" 2>/dev/null || true
   run bin/gatehouse dataplanes
-  echo "versions dp-us-1 ran while the rollout went on: $(sort -un "$work/rollout-us.versions" | paste -sd, -)"
+  echo "versions dp-us-1 ran while the rollout went on: $(grep . "$work/rollout-us.versions" | sort -un | paste -sd, -)"
   if grep -qx "$bad" "$work/rollout-us.versions"; then echo "dp-us-1 ran the bad version $bad" >&2; exit 1; fi
   codes() { sort "$1" | uniq -c | awk '{printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2}'; }
   echo "answers to us clients: $(codes "$work/rollout-us.codes") (expect only 200); to eu clients: $(codes "$work/rollout-eu.codes")"

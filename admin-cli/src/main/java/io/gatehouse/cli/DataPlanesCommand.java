@@ -5,6 +5,8 @@ import io.gatehouse.observability.logging.LogText;
 import io.gatehouse.proto.admin.v1.DataPlaneStatus;
 import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.admin.v1.ListDataPlanesResponse;
+import io.gatehouse.proto.admin.v1.ListRolloutsRequest;
+import io.gatehouse.proto.admin.v1.Rollout;
 import io.gatehouse.proto.admin.v1.WaveStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,6 +48,8 @@ final class DataPlanesCommand extends ControlPlaneCommand {
     @Option(names = "--max-drift", defaultValue = "60s", converter = DurationConverter.class,
             paramLabel = "DURATION", description = "Drift tolerated by --check (e.g. 30s, 5m; default ${DEFAULT-VALUE}).")
     Duration maxDrift;
+
+    private List<Rollout> recentRollouts;
 
     @Override
     protected int run(Output output) {
@@ -187,9 +191,12 @@ final class DataPlanesCommand extends ControlPlaneCommand {
     /**
      * Since when {@code dp} has not run its target: the control plane's {@code behind_since}, else,
      * for a data plane a rollout wave moved and that has not taken the candidate yet, when that wave
-     * started. Empty when neither says (the data plane has only just been given a new target).
+     * started, else, for one still on the candidate of a rollout that ended without it becoming
+     * active (failed, aborted), when that rollout ended: {@code behind_since} only covers data planes
+     * behind the active version. Empty when none says (the data plane has only just been given a
+     * new target).
      */
-    private static Optional<Instant> offTargetSince(DataPlaneStatus dp, ListDataPlanesResponse response) {
+    private Optional<Instant> offTargetSince(DataPlaneStatus dp, ListDataPlanesResponse response) {
         if (dp.hasBehindSince()) {
             return Optional.of(instant(dp.getBehindSince()));
         }
@@ -200,7 +207,22 @@ final class DataPlanesCommand extends ControlPlaneCommand {
                 }
             }
         }
+        if (dp.getAckedVersion() > response.getActiveVersion()) {
+            return endedRollouts().stream()
+                    .filter(r -> r.getToVersion() == dp.getAckedVersion() && r.hasFinishedAt())
+                    .map(r -> instant(r.getFinishedAt()))
+                    .findFirst();
+        }
         return Optional.empty();
+    }
+
+    /** The newest rollouts, asked for once and only when a data plane runs a version newer than the active one. */
+    private List<Rollout> endedRollouts() {
+        if (recentRollouts == null) {
+            recentRollouts = client().admin().listRollouts(ListRolloutsRequest.newBuilder().setLimit(5).build())
+                    .getRolloutsList();
+        }
+        return recentRollouts;
     }
 
     private static Instant instant(Timestamp ts) {

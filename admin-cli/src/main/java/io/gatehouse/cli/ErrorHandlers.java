@@ -31,7 +31,7 @@ final class ErrorHandlers {
     /** A failed admin RPC: unreachable/slow control plane is exit 3, anything it answered is exit 1. */
     static int rpcFailure(StatusRuntimeException e, ServerAddress server, Duration timeout, Output output) {
         Status status = e.getStatus();
-        String description = status.getDescription() == null ? status.getCode().name() : status.getDescription();
+        String description = status.getDescription() == null ? status.getCode().name() : printable(status.getDescription());
         switch (status.getCode()) {
             case UNAVAILABLE -> {
                 // With a cause, the client failed to connect; without one, the control plane itself
@@ -65,6 +65,17 @@ final class ErrorHandlers {
                 return ExitCodes.FAILED;
             }
         }
+    }
+
+    /**
+     * A control plane's message as it may reach a terminal: it can quote what others sent (a token
+     * name, a data plane's NACK, a rollout's reason), so every control character is shown escaped;
+     * line breaks stay, as messages of several lines are written to be read that way.
+     */
+    static String printable(String serverText) {
+        return java.util.Arrays.stream(serverText.split("\r?\n", -1))
+                .map(io.gatehouse.observability.logging.LogText::escaped)
+                .collect(java.util.stream.Collectors.joining(System.lineSeparator()));
     }
 
     static String format(Duration d) {

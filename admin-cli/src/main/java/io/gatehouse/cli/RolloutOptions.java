@@ -22,7 +22,7 @@ final class RolloutOptions {
     private static final Pattern ROUTE_ID = Pattern.compile("[a-z0-9][a-z0-9-_.]{0,62}");
 
     @Option(names = "--rollout", paramLabel = "PLAN",
-            description = "Deliver the new version in waves, e.g. \"region=eu@2m, 50%@2m, all\" or"
+            description = "Deliver the new version in waves, e.g. \"region=eu@2m, 50%%@2m, all\" or"
                     + " \"shadow@30s, all\" (syntax: admin-cli/README.md, Rollouts). Without it the config's"
                     + " settings.rollout.defaultPlan applies, and without one of those every data plane at once.")
     String plan;

@@ -85,7 +85,7 @@ final class RolloutReport {
     private static Table waves(Rollout rollout) {
         Table table = new Table("WAVE", "SELECTOR", "BAKE", "STATE", "STARTED", "NODES");
         for (WaveStatus wave : rollout.getWavesList()) {
-            table.row(wave.getIndex() + (wave.getIndex() == rollout.getCurrentWave() && !ended(rollout) ? " *" : ""),
+            table.row(shortName(wave) + (wave.getIndex() == rollout.getCurrentWave() && !ended(rollout) ? " *" : ""),
                     wave.getSelector(),
                     duration(Duration.ofSeconds(wave.getBake().getSeconds(), wave.getBake().getNanos())),
                     wave.getState(),
@@ -100,6 +100,9 @@ final class RolloutReport {
         List<String> lines = new ArrayList<>();
         lines.add("gate of " + waveName(rollout, wave.getIndex()) + ": " + (gate.getPassed() ? "passed" : "failed")
                 + (gate.getDetail().isEmpty() ? "" : ": " + LogText.escaped(gate.getDetail())));
+        if (wave.getSelector().equals("shadow")) {
+            return lines; // no data plane runs the candidate in shadow: no traffic figures to compare
+        }
         Table figures = new Table("", "VERSION", "REQUESTS", "5XX", "GATEWAY ERRORS", "ERROR RATE", "P99", "NACKS");
         figures.row(row("candidate", rollout.getToVersion(), gate.getCandidate()));
         figures.row(row("baseline", rollout.getFromVersion(), gate.getBaseline()));
@@ -124,11 +127,24 @@ final class RolloutReport {
         return lines;
     }
 
-    /** "wave 1 (region=eu)", or just "wave 1" when the rollout has no such wave. */
+    /**
+     * How operators call a wave, as the control plane names it in roles and reasons: "shadow", or
+     * "wave 1 (region=eu)" counting the steps that move data planes from 1. From a control plane
+     * that sends no name: "wave INDEX (selector)".
+     */
     static String waveName(Rollout rollout, int index) {
-        return index >= 0 && index < rollout.getWavesCount()
-                ? "wave " + index + " (" + LogText.escaped(rollout.getWaves(index).getSelector()) + ")"
-                : "wave " + index;
+        if (index < 0 || index >= rollout.getWavesCount()) {
+            return "wave " + index;
+        }
+        WaveStatus wave = rollout.getWaves(index);
+        String selector = LogText.escaped(wave.getSelector());
+        String name = shortName(wave);
+        return name.equals(selector) ? name : name + " (" + selector + ")";
+    }
+
+    /** "shadow" or "wave 1" (the index when the control plane sends no name). */
+    private static String shortName(WaveStatus wave) {
+        return wave.getName().isEmpty() ? "wave " + wave.getIndex() : LogText.escaped(wave.getName());
     }
 
     /** 0s, 500ms, 20s, 2m, 1h30m: as plans are written. */

@@ -24,6 +24,18 @@ public final class CliRunner {
         public String toString() {
             return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
         }
+
+        /** stdout of a {@code -o json} run as a tree; fails the test unless it exited 0 with JSON. */
+        public com.fasterxml.jackson.databind.JsonNode json() {
+            if (exitCode != 0) {
+                throw new AssertionError("expected exit 0 with JSON, got " + this);
+            }
+            try {
+                return new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+            } catch (java.io.IOException e) {
+                throw new AssertionError("not JSON: " + this, e);
+            }
+        }
     }
 
     private final Map<String, String> env;

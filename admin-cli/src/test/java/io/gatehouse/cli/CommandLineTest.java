@@ -199,6 +199,26 @@ class CommandLineTest {
     }
 
     @Test
+    void everyUsageTextRendersWithoutPicocliWarnings() {
+        // picocli reads descriptions as format strings: a bare '%' (as in a plan's "50%") makes it warn on
+        // System.err and print the raw text. The warning goes to the process's stderr, so catch it there.
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream original = System.err;
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            usage(GatehouseCommand.newCommandLine(new CliEnvironment(Map.of(), Clock.systemUTC(), () -> "box")));
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("picocli WARN");
+    }
+
+    private static void usage(picocli.CommandLine command) {
+        assertThat(command.getUsageMessage()).isNotBlank();
+        command.getSubcommands().values().forEach(CommandLineTest::usage);
+    }
+
+    @Test
     void versionNamesTheCommitItWasBuiltFrom() {
         java.util.jar.Attributes manifest = new java.util.jar.Attributes();
         assertThat(VersionProvider.build(null)).isEqualTo("(commit unknown)");

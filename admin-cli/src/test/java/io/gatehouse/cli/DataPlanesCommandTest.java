@@ -7,6 +7,8 @@ import io.gatehouse.proto.admin.v1.ApplyRequest;
 import io.gatehouse.proto.admin.v1.DataPlaneStatus;
 import io.gatehouse.proto.admin.v1.ListDataPlanesRequest;
 import io.gatehouse.proto.admin.v1.ListDataPlanesResponse;
+import io.gatehouse.proto.discovery.v1.Node;
+import io.gatehouse.proto.discovery.v1.WatchRequest;
 import io.gatehouse.proto.discovery.v1.WatchResponse;
 import io.gatehouse.testing.Await;
 import org.junit.jupiter.api.BeforeEach;
@@ -99,6 +101,35 @@ class DataPlanesCommandTest {
             assertThat(row[3]).isEqualTo(Long.toString(first));
             assertThat(row[5]).isEqualTo("1");
             assertThat(row[9]).isEqualTo("v" + second + ": snapshot has 3 routes, max is 2");
+        }
+    }
+
+    @Test
+    void wideAddsLabelsAndTheReplicaHoldingTheStream() throws Exception {
+        long version = apply("labelled");
+        Node node = Node.newBuilder().setId("dp-eu-7").setRegion("eu").setBuildVersion("test")
+                .putLabels("tier", "canary").putLabels("az", "b").build();
+        try (WatchClient dp = WatchClient.openSilent(cp.discoveryAs("dp-eu-7", "eu"))) {
+            dp.send(WatchRequest.newBuilder().setNode(node).build());
+            WatchResponse snapshot = dp.next();
+            dp.send(WatchRequest.newBuilder().setNode(node).setVersionInfo(snapshot.getVersionInfo())
+                    .setResponseNonce(snapshot.getNonce()).build());
+            awaitStatus("dp-eu-7", s -> s.getAckedVersion() == version && s.getLabelsCount() == 2);
+
+            CliRunner.Result narrow = cli.run("dataplanes");
+            CliRunner.Result wide = cli.run("dataplanes", "--wide");
+            CliRunner.Result json = cli.run("dataplanes", "-o", "json");
+
+            assertThat(narrow.out()).doesNotContain("LABELS", "tier=canary");
+            assertThat(wide.exitCode()).as(wide.toString()).isZero();
+            assertThat(wide.out().lines().findFirst().orElseThrow().split("\\s{2,}")).containsExactly(
+                    "ID", "REGION", "LABELS", "CONNECTED", "VERSION", "TARGET", "BEHIND", "ROLLOUT", "LAST SEEN",
+                    "CERT EXPIRES", "CONTROL PLANE", "LAST NACK ERROR");
+            String[] row = wide.out().lines().skip(1).findFirst().orElseThrow().split("\\s{2,}");
+            assertThat(row[2]).isEqualTo("az=b,tier=canary"); // sorted by key
+            assertThat(row[10]).isEqualTo(cp.replicaId());
+            ListDataPlanesResponse parsed = ConfigCommandsTest.parse(json.out(), ListDataPlanesResponse.newBuilder());
+            assertThat(parsed.getDataPlanes(0).getLabelsMap()).containsEntry("tier", "canary");
         }
     }
 

@@ -1,7 +1,6 @@
 package io.gatehouse.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.gatehouse.controlplane.testing.RunningControlPlane;
 import io.gatehouse.controlplane.testing.TestDatabase;
 import io.gatehouse.controlplane.testing.WatchClient;
@@ -25,13 +24,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -74,7 +73,7 @@ class RolloutCommandsTest {
 
     @Test
     void applyWithAPlanStagesTheVersionAndStatusShowsTheWaveOnItsDataPlanes() throws Exception {
-        Path file = ConfigFiles.write(dir, "v2.yaml", ConfigFiles.valid("orders", "spare"));
+        Path file = ConfigFiles.write(dir, "v2.yaml", ConfigFiles.valid("orders", "orders-v2"));
 
         CliRunner.Result apply = cli.run("apply", file.toString(), "-m", "orders to spare", "--rollout", EU_FIRST);
 
@@ -91,9 +90,9 @@ class RolloutCommandsTest {
         CliRunner.Result status = cli.run("rollout", "status");
         assertThat(status.exitCode()).as(status.toString()).isZero();
         assertThat(status.out()).startsWith("rollout " + id + ": IN_PROGRESS, version " + v1 + " -> " + v2
-                + " (wave 0 (region=eu))");
+                + " (wave 1 (region=eu))");
         assertThat(status.out().lines()).anySatisfy(l -> assertThat(l.split("\\s{2,}"))
-                .startsWith("0 *", "region=eu", "1h", "baking").endsWith("dp-eu-1"));
+                .startsWith("wave 1 *", "region=eu", "1h", "baking").endsWith("dp-eu-1"));
         assertThat(status.out()).contains("control plane replica " + cp.replicaId());
 
         // The planned mix: eu targets the candidate, us the active version; neither drifts.
@@ -107,7 +106,7 @@ class RolloutCommandsTest {
                 Long.toString(v1), "0", "-");
         assertThat(us().versions).doesNotContain(v2);
 
-        JsonNode json = json(cli.run("dataplanes", "-o", "json"));
+        JsonNode json = cli.run("dataplanes", "-o", "json").json();
         assertThat(json.path("rollout").path("id").asLong()).isEqualTo(id);
     }
 
@@ -130,6 +129,24 @@ class RolloutCommandsTest {
         assertThat(again.exitCode()).as("an ended rollout cannot be aborted: " + again).isEqualTo(ExitCodes.FAILED);
         assertThat(activeVersion()).isEqualTo(v1);
         assertThat(us().versions).doesNotContain(v2);
+    }
+
+    @Test
+    void aDataPlaneLeftOnTheCandidateOfAnAbortedRolloutIsDrift() throws Exception {
+        long v2 = stage("v2.yaml");
+        eu().awaitAcked(v2);
+        eu().acking = false; // stuck: it will not take version 1 back
+
+        assertThat(cli.run("rollout", "abort").exitCode()).isZero();
+
+        AtomicReference<CliRunner.Result> check = new AtomicReference<>();
+        Await.until("check fails", Duration.ofSeconds(10), () -> {
+            check.set(cli.run("dataplanes", "--check", "--max-drift", "200ms"));
+            return check.get().exitCode() == ExitCodes.DRIFT;
+        });
+        assertThat(check.get().err()).contains("data plane dp-eu-1 runs version " + v2
+                + ", not the active version " + v1, "longer than --max-drift");
+        assertThat(check.get().err()).doesNotContain("dp-us-1");
     }
 
     @Test
@@ -162,26 +179,30 @@ class RolloutCommandsTest {
 
     @Test
     void expectedChangesGoToTheServerAndShadowDifferencesArePrintedEscaped() throws Exception {
-        Path file = ConfigFiles.write(dir, "v2.yaml", ConfigFiles.valid("orders", "spare"));
+        Path file = ConfigFiles.write(dir, "v2.yaml", ConfigFiles.valid("orders", "orders-v2"));
 
         CliRunner.Result apply = cli.run("apply", file.toString(), "-m", "shadow it", "-o", "json",
                 "--rollout", "shadow@1h, all", "--expect-changes", "route=orders,route=users",
                 "--expect-changes", "route=orders");
 
-        JsonNode response = json(apply);
+        JsonNode response = apply.json();
         assertThat(response.path("outcome").asText()).isEqualTo("STAGED");
         JsonNode rollout = response.path("rollout");
         assertThat(rollout.path("expectChanges").toString()).isEqualTo("[\"orders\",\"users\"]");
         long id = rollout.path("id").asLong();
         long v2 = rollout.path("toVersion").asLong();
         String hostile = "orders\u001b]0;owned\u0007";
-        eu().report(ShadowLoad.newBuilder().setRolloutId(id).setCandidateVersion(v2)
+        ShadowLoad report = ShadowLoad.newBuilder().setRolloutId(id).setCandidateVersion(v2)
                 .addRoutes(RouteShadow.newBuilder().setRouteId(hostile).setSampled(40).setRouteChanged(4)
                         .addChanges(DecisionChange.newBuilder().setKind("route").setFrom(hostile)
                                 .setTo("\u001b[2Jorders-v2").setCount(4)))
-                .build());
-        Await.until("the shadow report in the rollout", Duration.ofSeconds(10),
-                () -> current().getShadowCount() > 0);
+                .build();
+        // Sent again until it counts, as a data plane reports every few seconds (the counters are
+        // cumulative, so a repeat changes nothing): the first may come before the replica knows the rollout.
+        Await.until("the shadow report in the rollout", Duration.ofSeconds(10), () -> {
+            eu().report(report);
+            return current().getShadowCount() > 0;
+        });
 
         CliRunner.Result status = cli.run("rollout", "status", Long.toString(id));
 
@@ -189,6 +210,25 @@ class RolloutCommandsTest {
         assertThat(status.out()).doesNotContain("\u001b", "\u0007")
                 .contains("10.0% of requests on route orders\\u{1b}]0;owned\\u{7} would route to \\u{1b}[2Jorders-v2");
         assertThat(dataPlanes).allSatisfy(dp -> assertThat(dp.versions).doesNotContain(v2));
+    }
+
+    @Test
+    void rollbackTakesAPlanToo() throws Exception {
+        Path file = ConfigFiles.write(dir, "v2.yaml", ConfigFiles.valid("orders", "orders-v2"));
+        assertThat(cli.run("apply", file.toString(), "-m", "at once").exitCode()).isZero();
+        long v2 = v1 + 1;
+        us().awaitAcked(v2);
+
+        CliRunner.Result rollback = cli.run("rollback", Long.toString(v1), "-m", "v2 misbehaves", "--rollout", EU_FIRST);
+
+        assertThat(rollback.exitCode()).as(rollback.toString()).isZero();
+        long v3 = v2 + 1;
+        assertThat(rollback.out()).startsWith("staged the content of version " + v1 + " as version " + v3 + " (sha ")
+                .contains("active version " + v2 + " stays active until the rollout succeeds",
+                        "started; follow it with: gatehouse rollout status");
+        eu().awaitAcked(v3);
+        assertThat(activeVersion()).isEqualTo(v2);
+        assertThat(us().versions).doesNotContain(v3);
     }
 
     @Test
@@ -201,7 +241,7 @@ class RolloutCommandsTest {
     }
 
     private long stage(String fileName) {
-        Path file = ConfigFiles.write(dir, fileName, ConfigFiles.valid("orders", "spare"));
+        Path file = ConfigFiles.write(dir, fileName, ConfigFiles.valid("orders", "orders-v2"));
         CliRunner.Result apply = cli.run("apply", file.toString(), "-m", "staged", "--rollout", EU_FIRST);
         assertThat(apply.exitCode()).as(apply.toString()).isZero();
         assertThat(apply.out()).contains("staged version");
@@ -235,15 +275,6 @@ class RolloutCommandsTest {
                 .findFirst().orElseThrow(() -> new AssertionError("no row " + first + " in\n" + table));
     }
 
-    private static JsonNode json(CliRunner.Result result) {
-        assertThat(result.exitCode()).as(result.toString()).isZero();
-        try {
-            return new ObjectMapper().readTree(result.out());
-        } catch (IOException e) {
-            throw new AssertionError("not JSON: " + result, e);
-        }
-    }
-
     /** A watch client that ACKs every snapshot on a thread of its own and remembers the versions. */
     private static final class AckingDataPlane implements AutoCloseable {
         private final WatchClient client;
@@ -251,6 +282,8 @@ class RolloutCommandsTest {
         final Set<Long> versions = ConcurrentHashMap.newKeySet();
         private volatile long acked;
         private volatile boolean running = true;
+        /** False: snapshots are taken but not ACKed (a data plane that is stuck). */
+        volatile boolean acking = true;
         private final Thread thread;
 
         AckingDataPlane(WatchClient client, String id, String region) {
@@ -261,7 +294,7 @@ class RolloutCommandsTest {
 
         private void ackAll() {
             while (running) {
-                if (client.pending() == 0) {
+                if (client.pending() == 0 || !acking) {
                     try {
                         Thread.sleep(10);
                     } catch (InterruptedException e) {

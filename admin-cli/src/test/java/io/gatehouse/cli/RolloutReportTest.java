@@ -41,11 +41,11 @@ class RolloutReportTest {
                 "  plan:     region=eu@20s, all",
                 "  reason:   wave 1 (region=eu): 5xx rate 100.0% on version 7 vs 0.0% on version 6",
                 "  driver:   control plane replica cp-a",
-                "gate of wave 0 (region=eu): failed: 5xx rate 100.0% on version 7 (41 requests)");
+                "gate of wave 1 (region=eu): failed: 5xx rate 100.0% on version 7 (41 requests)");
         assertThat(lines).anySatisfy(l -> assertThat(l.split("\\s{2,}"))
-                .containsExactly("0", "region=eu", "20s", "failed", "2026-12-01 09:00:00Z", "dp-eu-1,dp-eu-2"));
+                .containsExactly("wave 1", "region=eu", "20s", "failed", "2026-12-01 09:00:00Z", "dp-eu-1,dp-eu-2"));
         assertThat(lines).anySatisfy(l -> assertThat(l.split("\\s{2,}"))
-                .containsExactly("1", "all", "0s", "pending", "-", "-"));
+                .containsExactly("wave 2", "all", "0s", "pending", "-", "-"));
         assertThat(lines).anySatisfy(l -> assertThat(l.strip().split("\\s{2,}"))
                 .containsExactly("candidate", "7", "41", "41", "41", "100.0%", "3.0 ms", "0"));
         assertThat(lines).anySatisfy(l -> assertThat(l.strip().split("\\s{2,}"))
@@ -56,6 +56,9 @@ class RolloutReportTest {
     void inProgressRolloutMarksTheCurrentWaveAndShowsShadowSentences() {
         Rollout rollout = failed("").toBuilder().setState(RolloutState.SHADOW).setReason("").clearFinishedAt()
                 .setUpdatedAt(ts(NOW.minusSeconds(2)))
+                .setWaves(0, WaveStatus.newBuilder().setIndex(0).setName("shadow").setSelector("shadow").setState("shadow")
+                        .setBake(com.google.protobuf.Duration.newBuilder().setSeconds(30))
+                        .setGate(GateResult.newBuilder().setPassed(true).setDetail("no unexpected differences")))
                 .addShadow(RouteShadow.newBuilder().setRouteId("orders").setSampled(200).setRouteChanged(8)
                         .addChanges(DecisionChange.newBuilder().setKind("route").setFrom("orders")
                                 .setTo("orders-v2").setCount(8)))
@@ -63,8 +66,10 @@ class RolloutReportTest {
 
         List<String> lines = RolloutReport.lines(rollout, Map.of("orders", "/orders"), output());
 
-        assertThat(lines.get(0)).isEqualTo("rollout 3: SHADOW, version 6 -> 7 (wave 0 (region=eu))");
-        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("0 *"));
+        assertThat(lines.get(0)).isEqualTo("rollout 3: SHADOW, version 6 -> 7 (shadow)");
+        assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("shadow *"));
+        assertThat(lines).contains("gate of shadow: passed: no unexpected differences");
+        assertThat(lines).as("no traffic figures for a shadow step").noneSatisfy(l -> assertThat(l).contains("candidate"));
         assertThat(lines).contains("  started:  2026-12-01 09:00:00Z by token:ops; updated 2s ago",
                 "shadow: 200 sampled request(s) evaluated against version 7:",
                 "  4.0% of /orders requests would route to orders-v2");
@@ -95,10 +100,20 @@ class RolloutReportTest {
 
         assertThat(RolloutEvents.between(before, after, NOW)).containsExactly(
                 "09:00:10Z driver: cp-a -> cp-b",
-                "09:00:10Z wave 0 (region=eu): baking -> failed on dp-eu-1, dp-eu-2",
-                "09:00:10Z gate of wave 0 (region=eu): failed: 5xx rate 100.0% on version 7 (41 requests)",
+                "09:00:10Z wave 1 (region=eu): baking -> failed on dp-eu-1, dp-eu-2",
+                "09:00:10Z gate of wave 1 (region=eu): failed: 5xx rate 100.0% on version 7 (41 requests)",
                 "09:00:10Z rollout 3: IN_PROGRESS -> FAILED: gate failed in wave 0");
         assertThat(RolloutEvents.between(after, after, NOW)).isEmpty();
+    }
+
+    @Test
+    void wavesAreNamedAsTheControlPlaneNamesThemOrByIndexWhenItDoesNot() {
+        Rollout named = failed("");
+        Rollout unnamed = named.toBuilder().setWaves(0, named.getWaves(0).toBuilder().clearName()).build();
+
+        assertThat(RolloutReport.waveName(named, 0)).isEqualTo("wave 1 (region=eu)");
+        assertThat(RolloutReport.waveName(unnamed, 0)).isEqualTo("wave 0 (region=eu)");
+        assertThat(RolloutReport.waveName(named, 7)).isEqualTo("wave 7");
     }
 
     @Test
@@ -114,7 +129,7 @@ class RolloutReportTest {
                 .setState(RolloutState.FAILED).setCurrentWave(0).setReason(reason).setAuthor("token:ops")
                 .setDriver("cp-a").setCreatedAt(ts(NOW.minusSeconds(10))).setUpdatedAt(ts(NOW))
                 .setFinishedAt(ts(NOW))
-                .addWaves(WaveStatus.newBuilder().setIndex(0).setSelector("region=eu")
+                .addWaves(WaveStatus.newBuilder().setIndex(0).setName("wave 1").setSelector("region=eu")
                         .setBake(com.google.protobuf.Duration.newBuilder().setSeconds(20)).setState("failed")
                         .addNodes("dp-eu-1").addNodes("dp-eu-2").setStartedAt(ts(NOW.minusSeconds(10)))
                         .setGate(GateResult.newBuilder().setPassed(false)
@@ -122,7 +137,7 @@ class RolloutReportTest {
                                 .setCandidate(GateFigures.newBuilder().setRequests(41).setStatus5Xx(41)
                                         .setGatewayErrors(41).setErrorRate(1.0).setP99Ms(3.0))
                                 .setBaseline(GateFigures.newBuilder().setRequests(1204).setP99Ms(2.5))))
-                .addWaves(WaveStatus.newBuilder().setIndex(1).setSelector("all").setState("pending"))
+                .addWaves(WaveStatus.newBuilder().setIndex(1).setName("wave 2").setSelector("all").setState("pending"))
                 .build();
     }
 

@@ -163,4 +163,12 @@ class TrustCommandsTest {
         assertThat(rewrap.exitCode()).as(rewrap.toString()).isZero();
         assertThat(rewrap.out()).contains("re-wrapped");
     }
+
+    @Test
+    void serverErrorsThatQuoteWhatTheCallerSentAreEscaped() {
+        CliRunner.Result result = admin.run("tokens", "revoke", "\u001b]0;owned\u0007\u001b[2Jx");
+
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCodes.FAILED);
+        assertThat(result.err()).contains("\\u{1b}]0;owned\\u{7}\\u{1b}[2Jx").doesNotContain("\u001b", "\u0007");
+    }
 }

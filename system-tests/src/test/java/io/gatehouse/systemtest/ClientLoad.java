@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * Clients hammering one URL in a loop on a virtual thread, counting answers: 200 is ok, anything
+ * A client hitting one URL in a loop on a virtual thread (a request, then {@link #PAUSE}: some 40
+ * requests a second, enough for any gate and light enough that five of them leave a shared 2-core
+ * machine to the fleet under test), counting answers: 200 is ok, anything
  * else (another status, a refused or reset connection, a timeout) is a failure, and the first few
  * failures are kept to say what went wrong. The URL is asked for before each request, so a data
  * plane restarted on a new port keeps being hit. Counters are safe to read from any thread.
@@ -20,6 +22,7 @@ import java.util.function.Supplier;
 final class ClientLoad implements AutoCloseable {
 
     private static final int KEPT_FAILURES = 5;
+    static final Duration PAUSE = Duration.ofMillis(20);
 
     private final String name;
     private final Supplier<URI> target;
@@ -48,7 +51,7 @@ final class ClientLoad implements AutoCloseable {
                 HttpResponse<Void> response = http.send(HttpRequest.newBuilder(target.get())
                         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding());
                 outcome = response.statusCode() == 200 ? null : "HTTP " + response.statusCode();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 outcome = e.toString();
             } catch (InterruptedException e) {
                 return;
@@ -60,6 +63,11 @@ final class ClientLoad implements AutoCloseable {
                 if (failures.size() < KEPT_FAILURES) {
                     failures.add(outcome);
                 }
+            }
+            try {
+                Thread.sleep(PAUSE);
+            } catch (InterruptedException e) {
+                return;
             }
         }
     }

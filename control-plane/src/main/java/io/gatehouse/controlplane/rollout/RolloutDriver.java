@@ -6,6 +6,7 @@ import io.gatehouse.controlplane.store.DataPlaneStore;
 import io.gatehouse.controlplane.store.Database;
 import io.gatehouse.controlplane.store.VersionNotFoundException;
 import io.gatehouse.proto.admin.v1.GateResult;
+import io.gatehouse.proto.discovery.v1.RouteShadow;
 import io.gatehouse.proto.admin.v1.Rollout;
 import io.gatehouse.proto.admin.v1.RolloutState;
 import io.gatehouse.proto.admin.v1.WaveStatus;
@@ -141,19 +142,31 @@ public final class RolloutDriver implements AutoCloseable {
     private void shadowStep(RolloutRow row) {
         Rollout r = row.rollout();
         WaveStatus wave = row.currentWave().orElseThrow();
-        Optional<String> unexpected = ShadowSums.unexpected(reports.shadowTotals(r.getId()),
-                Set.copyOf(r.getExpectChangesList()));
+        List<RouteShadow> totals = reports.shadowTotals(r.getId());
+        Optional<String> unexpected = ShadowSums.unexpected(totals, Set.copyOf(r.getExpectChangesList()));
         if (unexpected.isPresent()) {
             fail(row, "shadow step: " + unexpected.get(), GateResult.newBuilder().setPassed(false)
                     .setDetail(unexpected.get()).build());
             return;
         }
         if (elapsed(wave)) {
+            long sampled = totals.stream().mapToLong(RouteShadow::getSampled).sum();
+            if (sampled == 0 && r.getExpectChangesCount() > 0) {
+                // The operator asked for a check and nothing was compared: no evidence is not a pass
+                // (data planes without traffic, or too old to evaluate a shadow). Nothing ran the
+                // candidate yet, so failing here costs nothing but a second try.
+                String detail = "no data plane reported a sampled request, so the expected changes "
+                        + r.getExpectChangesList() + " could not be checked; apply again with a longer shadow step"
+                        + " or without --expect-changes";
+                fail(row, "shadow step: " + detail, GateResult.newBuilder().setPassed(false).setDetail(detail).build());
+                return;
+            }
+            String detail = sampled == 0 ? "no data plane reported a sampled request: nothing was compared"
+                    : r.getExpectChangesCount() == 0 ? sampled + " sampled requests compared; differences shown, none required"
+                    : sampled + " sampled requests compared; only " + r.getExpectChangesList() + " decided differently";
             Rollout.Builder next = r.toBuilder();
             next.setWaves(wave.getIndex(), wave.toBuilder().setState(RolloutRow.PASSED)
-                    .setGate(GateResult.newBuilder().setPassed(true).setDetail(r.getExpectChangesCount() == 0
-                            ? "shadow differences shown, none required" : "only " + r.getExpectChangesList()
-                            + " decided differently")));
+                    .setGate(GateResult.newBuilder().setPassed(true).setDetail(detail)));
             startWave(row, next, wave.getIndex() + 1);
         }
     }

@@ -193,6 +193,24 @@ class RolloutTest {
     }
 
     @Test
+    void aShadowStepWithExpectedChangesButNoSampleFailsInsteadOfPassingUnchecked() {
+        try (RunningControlPlane cp = RunningControlPlane.start(db)) {
+            long v1 = applyAll(cp, numbered(1));
+            long v2 = v1 + 1;
+            // Good data planes that never report a shadow sample (no traffic, or too old to evaluate).
+            try (ScriptedDataPlane eu1 = ScriptedDataPlane.connect(cp, "dp-eu-1", "eu", v1, Behaviour.GOOD)) {
+                awaitConnected(cp, 1);
+                stage(cp, numbered(2), "shadow@2s, all", "orders");
+                Rollout failed = awaitState(cp, RolloutState.FAILED);
+                assertThat(failed.getReason()).contains("no data plane reported a sampled request")
+                        .contains("[orders] could not be checked");
+                assertThat(eu1.versionsSeen()).doesNotContain(v2);
+                assertThat(active(cp)).isEqualTo(v1);
+            }
+        }
+    }
+
+    @Test
     void whenTheDrivingReplicaDiesTheOtherContinuesTheSameWaveAndFinishesIt() {
         RunningControlPlane a = RunningControlPlane.start(db, "cp-a");
         try (RunningControlPlane b = RunningControlPlane.start(db, "cp-b")) {
