@@ -187,6 +187,7 @@ public record RolloutPlan(List<Step> steps) {
     private static Optional<Step> step(String written, String where, List<String> problems) {
         String selectorText = written;
         Duration bake = Duration.ZERO;
+        boolean bakeValid = true;
         int at = written.indexOf('@');
         if (at >= 0) {
             selectorText = written.substring(0, at).strip();
@@ -194,16 +195,18 @@ public record RolloutPlan(List<Step> steps) {
             Optional<Duration> parsed = duration(durationText);
             if (parsed.isEmpty()) {
                 problems.add(where + ": \"" + printable(durationText) + "\" is not a duration; write e.g. 30s, 2m, 1h or 1m30s");
-                return Optional.empty();
-            }
-            if (parsed.get().compareTo(MAX_BAKE) > 0) {
+                bakeValid = false;
+            } else if (parsed.get().compareTo(MAX_BAKE) > 0) {
                 problems.add(where + ": a bake of " + format(parsed.get()) + " is longer than 24h");
-                return Optional.empty();
+                bakeValid = false;
+            } else {
+                bake = parsed.get();
             }
-            bake = parsed.get();
         }
+        // The selector is read even when the bake was not, so both of a step's problems are reported.
         final Duration stepBake = bake;
-        return selector(selectorText, where, problems).map(selector -> new Step(selector, stepBake));
+        Optional<Step> step = selector(selectorText, where, problems).map(selector -> new Step(selector, stepBake));
+        return bakeValid ? step : Optional.empty();
     }
 
     private static Optional<Selector> selector(String text, String where, List<String> problems) {

@@ -56,15 +56,17 @@ class RolloutPlanTest {
 
     @Test
     void everyProblemIsReportedAtOnceNamingItsStep() {
-        assertThatThrownBy(() -> RolloutPlan.parse("regoin=eu@2m, region=eu@2x, all, shadow@1m, 50%, 40%,, node=bad/id"))
+        assertThatThrownBy(() -> RolloutPlan.parse("regoin=eu@2m, region=eu@2x, regoin=us@2y, all, shadow@1m, 50%, 40%,, node=bad/id"))
                 .isInstanceOfSatisfying(RolloutPlanException.class, e -> assertThat(e.problems()).containsExactly(
                         "step 1 \"regoin=eu@2m\": unknown selector; use shadow, region=NAME, node=ID, label:KEY=VALUE, N% or all",
                         "step 2 \"region=eu@2x\": \"2x\" is not a duration; write e.g. 30s, 2m, 1h or 1m30s",
-                        "step 3 \"all\": selects every data plane, so it must be the last step",
-                        "step 4 \"shadow@1m\": shadow can only be the first step (it comes before any data plane runs the candidate)",
-                        "step 6 \"40%\": shares must grow from step to step (the previous one is 50%)",
-                        "step 7 is empty",
-                        "step 8 \"node=bad/id\": a node id is 1-63 characters of A-Z a-z 0-9 . _ -"));
+                        "step 3 \"regoin=us@2y\": \"2y\" is not a duration; write e.g. 30s, 2m, 1h or 1m30s",
+                        "step 3 \"regoin=us@2y\": unknown selector; use shadow, region=NAME, node=ID, label:KEY=VALUE, N% or all",
+                        "step 4 \"all\": selects every data plane, so it must be the last step",
+                        "step 5 \"shadow@1m\": shadow can only be the first step (it comes before any data plane runs the candidate)",
+                        "step 7 \"40%\": shares must grow from step to step (the previous one is 50%)",
+                        "step 8 is empty",
+                        "step 9 \"node=bad/id\": a node id is 1-63 characters of A-Z a-z 0-9 . _ -"));
     }
 
     @Test
