@@ -43,14 +43,14 @@ final class AdminMessages {
      */
     static DataPlaneStatus dataPlaneStatus(DataPlaneRecord dp, long activeVersion,
                                            java.util.Optional<io.gatehouse.controlplane.rollout.RolloutRow> rollout) {
-        java.util.Optional<String> role = rollout.flatMap(r -> r.roleOf(dp.id()));
-        long target = role.isPresent() ? rollout.get().rollout().getToVersion() : activeVersion;
+        io.gatehouse.controlplane.rollout.RolloutRow.Target target =
+                io.gatehouse.controlplane.rollout.RolloutRow.Target.of(rollout, dp.id(), activeVersion);
         DataPlaneStatus.Builder status = DataPlaneStatus.newBuilder()
                 .setAdminAddress(dp.adminAddress())
-                .setTargetVersion(target)
-                .setRolloutRole(role.orElse(""))
+                .setTargetVersion(target.version())
+                .setRolloutRole(target.role().orElse(""))
                 .putAllLabels(dp.labels());
-        if (role.isEmpty()) {
+        if (!target.planned()) {
             dp.behindSince().ifPresent(t -> status.setBehindSince(timestamp(t)));
         }
         dp.disconnectedAt().ifPresent(t -> status.setDisconnectedAt(timestamp(t)));

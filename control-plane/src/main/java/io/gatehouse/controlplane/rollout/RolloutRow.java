@@ -80,4 +80,23 @@ public record RolloutRow(Rollout rollout, long revision) {
         }
         return Optional.empty();
     }
+
+    /**
+     * The version the control plane sends a data plane, and why when that is a rollout's candidate:
+     * one rule for the admin API ({@code ListDataPlanes}) and the status page.
+     *
+     * @param role "rollout 3, wave 1 (region=eu)" for a node of a started wave; empty otherwise
+     */
+    public record Target(long version, Optional<String> role) {
+
+        public static Target of(Optional<RolloutRow> rollout, String nodeId, long activeVersion) {
+            Optional<String> role = rollout.flatMap(r -> r.roleOf(nodeId));
+            return new Target(role.isPresent() ? rollout.get().rollout().getToVersion() : activeVersion, role);
+        }
+
+        /** A node a rollout moved is not behind: it runs, or is being sent, what the plan wants. */
+        public boolean planned() {
+            return role.isPresent();
+        }
+    }
 }

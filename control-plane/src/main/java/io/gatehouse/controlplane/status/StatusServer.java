@@ -211,10 +211,10 @@ public final class StatusServer implements AutoCloseable {
                     .put("lastSeen", dp.lastSeen().toString())
                     .put("adminAddress", dp.adminAddress())
                     .put("identity", dp.identity());
-            Optional<String> role = rollout.flatMap(r -> r.roleOf(dp.id()));
-            node.put("targetVersion", role.isPresent() ? rollout.get().rollout().getToVersion() : active)
-                    .put("rolloutRole", role.orElse(""));
-            if (role.isEmpty()) { // a node of a rollout wave runs what the plan wants: not behind
+            RolloutRow.Target target = RolloutRow.Target.of(rollout, dp.id(), active);
+            node.put("targetVersion", target.version())
+                    .put("rolloutRole", target.role().orElse(""));
+            if (!target.planned()) {
                 dp.behindSince().ifPresent(t -> node.put("behindSince", t.toString()));
             }
             dp.certNotAfter().ifPresent(t -> node.put("certNotAfter", t.toString()));
